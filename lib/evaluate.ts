@@ -1,0 +1,81 @@
+import * as dfd from "danfojs-node";
+import { toDataFrame } from "./frame";
+import { predictionFromDataFrame } from "./predict";
+import { pairwiseSum } from "./stats";
+import type { AxisMetrics, Prediction } from "./types";
+
+/**
+ * R², MAE and RMSE of `actual` against `predicted`, exactly as
+ * scikit-learn's `r2_score`, `mean_absolute_error` and
+ * `root_mean_squared_error` compute them (numpy pairwise sums). Rows where
+ * either value is not finite are left out. R² of a constant target is 1.0
+ * for a perfect prediction, else 0.0; with fewer than 2 rows R² is NaN (as
+ * scikit-learn); with no rows every metric is NaN.
+ */
+export function regressionMetrics(axis: string, actual: Float64Array, predicted: Float64Array): AxisMetrics {
+  const n = actual.length;
+  const y = new Float64Array(n);
+  const p = new Float64Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isFinite(actual[i]) && Number.isFinite(predicted[i])) {
+      y[count] = actual[i];
+      p[count] = predicted[i];
+      count++;
+    }
+  }
+  if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
+  const absolute = new Float64Array(count);
+  const squared = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const error = y[i] - p[i];
+    absolute[i] = Math.abs(p[i] - y[i]);
+    squared[i] = error * error;
+  }
+  const mae = pairwiseSum(absolute) / count;
+  const rmse = Math.sqrt(pairwiseSum(squared) / count);
+  return { axis, r2: rSquared(y.subarray(0, count), squared), mae, rmse };
+}
+
+/** scikit-learn's `r2_score` from the target and the squared errors (`force_finite=True`). */
+function rSquared(y: Float64Array, squaredErrors: Float64Array): number {
+  const n = y.length;
+  if (n < 2) return NaN;
+  const yMean = pairwiseSum(y) / n;
+  const deviations = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = y[i] - yMean;
+    deviations[i] = d * d;
+  }
+  const numerator = pairwiseSum(squaredErrors);
+  const denominator = pairwiseSum(deviations);
+  if (denominator === 0) return numerator === 0 ? 1.0 : 0.0;
+  return numerator === 0 ? 1.0 : 1 - numerator / denominator;
+}
+
+/** Typed core of {@link evaluate}: one {@link regressionMetrics} per axis. */
+export function evaluateColumns(prediction: Prediction): readonly AxisMetrics[] {
+  return prediction.axes.map((axis, i) => regressionMetrics(axis, prediction.actual[i], prediction.predicted[i]));
+}
+
+/** Metrics as a DataFrame `axis, r2, mae, rmse`. */
+export function metricsToDataFrame(metrics: readonly AxisMetrics[]): dfd.DataFrame {
+  return toDataFrame([
+    ["axis", metrics.map((m) => m.axis)],
+    ["r2", metrics.map((m) => m.r2)],
+    ["mae", metrics.map((m) => m.mae)],
+    ["rmse", metrics.map((m) => m.rmse)],
+  ]);
+}
+
+/**
+ * Scores each axis's fit over all rows, idle zeros included: R², MAE and
+ * RMSE as scikit-learn computes them (see {@link regressionMetrics}).
+ *
+ * @param prediction The DataFrame from `predict`.
+ * @param axes The axes to score, in order.
+ * @returns A DataFrame with columns `axis, r2, mae, rmse`, one row per axis.
+ */
+export function evaluate(prediction: dfd.DataFrame, axes: readonly string[]): dfd.DataFrame {
+  return metricsToDataFrame(evaluateColumns(predictionFromDataFrame(prediction, axes, "evaluate")));
+}

@@ -1,0 +1,33 @@
+/** numpy's unrolled block size for pairwise summation (`PW_BLOCKSIZE`). */
+const BLOCK_SIZE = 128;
+
+/**
+ * Sum of `values[start, start + length)` exactly as numpy's `np.sum` adds
+ * float64 arrays (pairwise summation with 8 accumulators per 128-element
+ * block), so results match numpy bit for bit rather than only to rounding.
+ * The sum of no values is 0.
+ */
+export function pairwiseSum(values: ArrayLike<number>, start = 0, length = values.length - start): number {
+  if (length < 8) {
+    let sum = 0;
+    for (let i = 0; i < length; i++) sum += values[start + i];
+    return sum;
+  }
+  if (length <= BLOCK_SIZE) {
+    let r0 = values[start], r1 = values[start + 1], r2 = values[start + 2], r3 = values[start + 3];
+    let r4 = values[start + 4], r5 = values[start + 5], r6 = values[start + 6], r7 = values[start + 7];
+    const unrolled = length - (length % 8);
+    let i = 8;
+    for (; i < unrolled; i += 8) {
+      const p = start + i;
+      r0 += values[p]; r1 += values[p + 1]; r2 += values[p + 2]; r3 += values[p + 3];
+      r4 += values[p + 4]; r5 += values[p + 5]; r6 += values[p + 6]; r7 += values[p + 7];
+    }
+    let sum = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+    for (; i < length; i++) sum += values[start + i];
+    return sum;
+  }
+  let half = Math.floor(length / 2);
+  half -= half % 8;
+  return pairwiseSum(values, start, half) + pairwiseSum(values, start + half, length - half);
+}

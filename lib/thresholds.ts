@@ -1,0 +1,124 @@
+import * as dfd from "danfojs-node";
+import { InputError } from "./errors";
+import { predictionFromDataFrame } from "./predict";
+import { pythonFloatRepr } from "./pythonFloat";
+import { medianSorted, percentileSorted, quantileSorted, roundHalfEven } from "./stats";
+import type { AxisThresholds, Prediction, ThresholdPolicy } from "./types";
+
+/** Smallest sampling interval used to turn seconds into steps (avoids dividing by 0). */
+const MIN_DT_SECONDS = 1e-9;
+
+/**
+ * Lengths of the runs of consecutive rows whose residual is ≥ `threshold`,
+ * in row (time) order. NaN never reaches a threshold, so it ends a run.
+ */
+export function runLengths(residual: Float64Array, threshold: number): Int32Array {
+  const runs: number[] = [];
+  let length = 0;
+  for (let i = 0; i < residual.length; i++) {
+    if (residual[i] >= threshold) {
+      length++;
+    } else if (length > 0) {
+      runs.push(length);
+      length = 0;
+    }
+  }
+  if (length > 0) runs.push(length);
+  return Int32Array.from(runs);
+}
+
+/** `max(1, round_half_even(seconds / max(dt, 1e-9)))`: a duration in sampling steps. */
+export function secondsToSteps(seconds: number, dtSeconds: number): number {
+  return Math.max(1, roundHalfEven(seconds / Math.max(dtSeconds, MIN_DT_SECONDS)));
+}
+
+/** `max(default steps, ceil(quantile(runs, q)))`, or the default steps when there are no runs. */
+function sustainSteps(runs: Int32Array, quantile: number, defaultSteps: number): number {
+  if (runs.length === 0) return defaultSteps;
+  const sorted = Float64Array.from(runs).sort();
+  return Math.max(defaultSteps, Math.ceil(quantileSorted(sorted, quantile)));
+}
+
+/** MinC/MaxC from the positive residuals, and the method's name. */
+function residualLevels(positive: Float64Array, policy: ThresholdPolicy): { MinC: number; MaxC: number; method: string } {
+  const n = positive.length;
+  const sorted = Float64Array.from(positive).sort();
+  if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
+    const center = medianSorted(sorted);
+    const deviations = sorted.map((value) => Math.abs(value - center)).sort();
+    const mad = medianSorted(deviations);
+    return { MinC: center + 2 * mad, MaxC: center + 3 * mad, method: "median+MAD" };
+  }
+  let kept = sorted;
+  if (n >= policy.min_pos_for_trim && policy.trim_top_ratio > 0) {
+    kept = sorted.subarray(0, Math.max(1, Math.floor(n * (1 - policy.trim_top_ratio))));
+  }
+  const level = (p: number): number => (kept.length === 0 ? 0 : percentileSorted(kept, p));
+  return {
+    MinC: level(policy.minc_percentile),
+    MaxC: level(policy.maxc_percentile),
+    method: `trim_top=${pythonFloatRepr(policy.trim_top_ratio)}`,
+  };
+}
+
+/**
+ * Calibrates one axis from its residuals (actual − predicted, every row in
+ * time order) exactly as the Python pipeline does:
+ * - `pos` = residuals > 0. With `0 < len(pos) < min_pos_for_trim` and
+ *   `use_mad_fallback`: `MinC = median + 2·MAD`, `MaxC = median + 3·MAD`
+ *   (MAD = median absolute deviation from the median, unscaled; method
+ *   `median+MAD`).
+ * - Otherwise, with `len(pos) ≥ min_pos_for_trim` and `trim_top_ratio > 0`,
+ *   keep the smallest `max(1, floor(n·(1 − trim_top_ratio)))`; MinC/MaxC are
+ *   numpy linear percentiles `minc_percentile`/`maxc_percentile` of what is
+ *   kept (0 when nothing is; method `trim_top=<ratio>`).
+ * - `T_long_steps = max(steps(alert_seconds_default), ceil(quantile(alert runs, alert_quantile)))`
+ *   where alert runs are runs of residual ≥ MinC, `steps(s) = max(1, round_half_even(s / dt))`;
+ *   `T_short_steps` likewise with residual ≥ MaxC and the error values. No runs → the default.
+ */
+export function calibrateAxis(residual: Float64Array, dtSeconds: number, policy: ThresholdPolicy): AxisThresholds {
+  let count = 0;
+  const positive = new Float64Array(residual.length);
+  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) positive[count++] = residual[i];
+  const { MinC, MaxC, method } = residualLevels(positive.subarray(0, count), policy);
+  return {
+    MinC,
+    MaxC,
+    T_long_steps: sustainSteps(runLengths(residual, MinC), policy.alert_quantile, secondsToSteps(policy.alert_seconds_default, dtSeconds)),
+    T_short_steps: sustainSteps(runLengths(residual, MaxC), policy.error_quantile, secondsToSteps(policy.error_seconds_default, dtSeconds)),
+    dt_seconds: dtSeconds,
+    policy,
+    meta: { method },
+  };
+}
+
+/** Typed core of {@link calibrateThresholds}. */
+export function calibrateColumns(prediction: Prediction, dtSeconds: number, policy: ThresholdPolicy): Readonly<Record<string, AxisThresholds>> {
+  if (!Number.isFinite(dtSeconds) || dtSeconds < 0) {
+    throw new InputError(`calibrateThresholds: dtSeconds must be a finite number ≥ 0, got ${dtSeconds}`);
+  }
+  const out: Record<string, AxisThresholds> = {};
+  prediction.axes.forEach((axis, i) => {
+    out[axis] = calibrateAxis(prediction.residual[i], dtSeconds, policy);
+  });
+  return out;
+}
+
+/**
+ * Calibrates per-axis residual thresholds (MinC alert level, MaxC error
+ * level) and sustain times (T_long/T_short in sampling steps) from a
+ * prediction; see {@link calibrateAxis} for the exact rules.
+ *
+ * @param prediction The DataFrame from `predict` (`<axis>_res` columns, time order).
+ * @param axes The axes to calibrate, in order.
+ * @param dtSeconds The sampling interval (`analyze(...).dt_seconds`).
+ * @param policy The `thresholds:` block of the config.
+ */
+export function calibrateThresholds(
+  prediction: dfd.DataFrame,
+  axes: readonly string[],
+  dtSeconds: number,
+  policy: ThresholdPolicy,
+): Readonly<Record<string, AxisThresholds>> {
+  return calibrateColumns(predictionFromDataFrame(prediction, axes, "calibrateThresholds"), dtSeconds, policy);
+}

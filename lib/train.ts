@@ -1,0 +1,64 @@
+import * as dfd from "danfojs-node";
+import { InputError } from "./errors";
+import { numericColumn } from "./frame";
+import { pairwiseSum } from "./stats";
+import type { LinearModel, ModelSet } from "./types";
+
+/**
+ * Ordinary least squares `y = coef * t + intercept` over the rows where `y`
+ * is finite and not exactly 0 (idle samples) and `t` is finite, computed as
+ * scikit-learn's `LinearRegression` does (centre on the means, then
+ * `coef = Σxy / Σxx`, `intercept = ȳ − coef·x̄`). A single usable row, or
+ * rows all at one time, give `coef = 0` and `intercept = ȳ`.
+ *
+ * @throws InputError when no row is usable.
+ */
+export function fitLinear(axis: string, timeS: Float64Array, y: Float64Array): LinearModel {
+  const n = timeS.length;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  let used = 0;
+  for (let i = 0; i < n; i++) {
+    const value = y[i];
+    if (value !== 0 && Number.isFinite(value) && Number.isFinite(timeS[i])) {
+      xs[used] = timeS[i];
+      ys[used] = value;
+      used++;
+    }
+  }
+  if (used === 0) {
+    throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
+  }
+  const x = xs.subarray(0, used);
+  const v = ys.subarray(0, used);
+  const xMean = pairwiseSum(x) / used;
+  const yMean = pairwiseSum(v) / used;
+  const cross = new Float64Array(used);
+  const square = new Float64Array(used);
+  for (let i = 0; i < used; i++) {
+    const dx = x[i] - xMean;
+    cross[i] = dx * (v[i] - yMean);
+    square[i] = dx * dx;
+  }
+  const sxx = pairwiseSum(square);
+  const coef = sxx === 0 ? 0 : pairwiseSum(cross) / sxx;
+  return { axis, coef, intercept: yMean - xMean * coef, samples_used: used };
+}
+
+/** Typed core of {@link train}: one {@link fitLinear} per axis. */
+export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[]): ModelSet {
+  return { type: "linear", models: axes.map((axis, i) => fitLinear(axis, timeS, values[i])) };
+}
+
+/**
+ * Fits one linear trend per axis, `y = coef * time_s + intercept`, on the
+ * rows where the axis is finite and not exactly 0 (idle samples are left out).
+ *
+ * @param frame The prepared DataFrame (`time_s` plus axes).
+ * @param axes The axis columns to fit, in order.
+ * @throws InputError when a column is missing or an axis has no usable samples.
+ */
+export function train(frame: dfd.DataFrame, axes: readonly string[]): ModelSet {
+  const timeS = numericColumn(frame, "time_s", "train");
+  return trainColumns(timeS, axes, axes.map((axis) => numericColumn(frame, axis, "train")));
+}

@@ -5,6 +5,7 @@ import * as dotenv from "dotenv";
 import * as yaml from "js-yaml";
 import { closest, distance } from "fastest-levenshtein";
 import { InputError } from "./errors";
+import { isoToEpochSeconds } from "./time";
 import type { Config, ThresholdPolicy } from "./types";
 
 /** Threshold policy defaults (the Python pipeline's): 75, 95, 0.02, 20, true, 5.0, 3.0, 0.80, 0.50. */
@@ -145,12 +146,15 @@ function validateSection(name: string, raw: unknown, spec: Section): Record<stri
   return out;
 }
 
-/** Parses a window bound for ordering checks: seconds, or epoch milliseconds of an ISO string. */
+/** Parses a window bound for ordering checks: seconds, or epoch seconds of an ISO-8601 string. */
 function comparableBound(value: number | string, key: string): number {
   if (typeof value === "number") return value;
-  const millis = Date.parse(value.trim());
-  if (Number.isNaN(millis)) fail(key, `is not a valid ISO-8601 timestamp: ${JSON.stringify(value)}`);
-  return millis;
+  try {
+    return isoToEpochSeconds(value);
+  } catch (error) {
+    if (error instanceof InputError) fail(key, `is not a valid ISO-8601 timestamp: ${error.message}`);
+    throw error;
+  }
 }
 
 function validateConfig(document: unknown): Omit<Config, "source_path" | "source_sha256"> {

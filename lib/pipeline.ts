@@ -1,0 +1,152 @@
+import { profileColumns, type Profile } from "./analyze";
+import { writeChartFiles } from "./charts";
+import { connect, describeDatabase } from "./connect";
+import { evaluateColumns } from "./evaluate";
+import { extractColumns } from "./extract";
+import { predictColumns } from "./predict";
+import { prepareColumns } from "./prepare";
+import { assertVersionFree, fingerprintColumns, registerModel } from "./registry";
+import { selectModel } from "./selectModel";
+import { calibrateColumns } from "./thresholds";
+import { trainColumns } from "./train";
+import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, PrepStats, TimeType } from "./types";
+
+/** Options of {@link runPipeline}. */
+export interface PipelineOptions {
+  /** Receives one line per stage as it runs; defaults to ignoring them. */
+  readonly log?: (line: string) => void;
+}
+
+/** Everything one pipeline run produced. */
+export interface PipelineResult {
+  /** Registered version tag, e.g. `v3`, and its folder. */
+  readonly version: string;
+  readonly versionDir: string;
+  /** Rows × columns of the extracted window, time column included. */
+  readonly rawShape: readonly [number, number];
+  /** Rows × columns of the prepared frame (`time_s` + axes). */
+  readonly trainShape: readonly [number, number];
+  readonly layout: Layout;
+  readonly timeType: TimeType;
+  readonly profile: Profile;
+  readonly prepStats: PrepStats;
+  readonly models: ModelSet;
+  readonly metrics: readonly AxisMetrics[];
+  readonly thresholds: Readonly<Record<string, AxisThresholds>>;
+  /** Chart files written (empty when `plots.enabled` is false). */
+  readonly chartFiles: readonly string[];
+  /** Where the data came from, without any password. */
+  readonly database: string;
+  /** Wall-clock seconds per stage (extract, analyze, prepare, train, predict, evaluate, thresholds, register, charts). */
+  readonly stageSeconds: Readonly<Record<string, number>>;
+}
+
+/** Counts values that are NaN or ±Infinity. */
+function countNonFinite(values: Float64Array): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) count++;
+  return count;
+}
+
+/**
+ * Runs the whole pipeline from a validated config: extract → analyze →
+ * prepare → train → predict → evaluate → calibrate thresholds → register
+ * (→ charts). Bad input fails before anything is written (a fixed version
+ * tag that exists is checked first); the registry version appears whole or
+ * not at all.
+ *
+ * @throws InputError for anything the user should fix (config, data, database).
+ */
+export async function runPipeline(config: Config, options: PipelineOptions = {}): Promise<PipelineResult> {
+  const { log = () => {} } = options;
+  const stageSeconds: Record<string, number> = {};
+  let started = performance.now();
+  /** Records the time since the previous mark under `stage`. */
+  const mark = (stage: string): string => {
+    const now = performance.now();
+    stageSeconds[stage] = (now - started) / 1000;
+    started = now;
+    return `${stageSeconds[stage].toFixed(2)} s`;
+  };
+  const model = selectModel(config.model.type);
+  if (config.registry.version_tag !== "auto") await assertVersionFree(config.registry.root_dir, config.registry.version_tag);
+
+  const database = describeDatabase(config);
+  log(`[1/7] extract    ${config.data.table} from ${database}`);
+  const db = await connect(config);
+  let extraction;
+  try {
+    extraction = await extractColumns(db, config.data);
+  } finally {
+    await db.destroy();
+  }
+  const { time, axes, values } = extraction;
+  log(`             ${time.length} rows × ${axes.length} axes (${extraction.layout}, time ${extraction.timeType}) in ${mark("extract")}`);
+
+  const profile = profileColumns(time, axes, values);
+  log(`[2/7] analyze    dt = ${profile.dt_seconds} s (${mark("analyze")})`);
+  axes.forEach((axis, i) => {
+    const bad = countNonFinite(values[i]);
+    if (bad > 0) log(`             ${axis}: ${bad} NaN/±Infinity values are left out of fitting and scoring`);
+  });
+
+  const { columns, stats } = prepareColumns(time, axes, values, {
+    interpolate: config.prep.interpolate,
+    timeCol: extraction.timeCol,
+    timeType: extraction.timeType,
+  });
+  log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
+
+  const models = trainColumns(columns.timeS, axes, columns.values);
+  log(`[4/7] train      ${model.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
+
+  const prediction = predictColumns(columns.timeS, models, columns.values);
+  mark("predict");
+  const metrics = evaluateColumns(prediction);
+  log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
+
+  const thresholds = calibrateColumns(prediction, profile.dt_seconds, config.thresholds);
+  log(`[6/7] thresholds MinC/MaxC and sustain steps for ${axes.length} axes (${mark("thresholds")})`);
+
+  const registered = await registerModel({
+    rootDir: config.registry.root_dir,
+    versionTag: config.registry.version_tag,
+    models,
+    prepStats: stats,
+    thresholds,
+    metrics,
+    meta: {
+      model: { type: model.type },
+      data: { ...config.data, time_type: extraction.timeType, layout: extraction.layout, axes: [...axes] },
+      prep: { ...config.prep },
+      rows: { raw: time.length, train: columns.timeS.length },
+      lineage: {
+        config_path: config.source_path,
+        config_sha256: config.source_sha256,
+        data_fingerprint: fingerprintColumns([time, ...values]),
+        database,
+      },
+    },
+  });
+  log(`[7/7] register   ${registered.version} → ${registered.dir} (${mark("register")})`);
+
+  const chartFiles = config.plots.enabled ? await writeChartFiles(prediction, thresholds, config.plots.dir) : [];
+  if (chartFiles.length > 0) log(`             ${chartFiles.length} charts → ${config.plots.dir} (${mark("charts")})`);
+
+  return {
+    version: registered.version,
+    versionDir: registered.dir,
+    rawShape: [time.length, axes.length + 1],
+    trainShape: [columns.timeS.length, axes.length + 1],
+    layout: extraction.layout,
+    timeType: extraction.timeType,
+    profile,
+    prepStats: stats,
+    models,
+    metrics,
+    thresholds,
+    chartFiles,
+    database,
+    stageSeconds,
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * The CLI end to end: success output, `registry list/show`, and every kind of
+ * bad input → one line on stderr naming what to fix, exit 2, registry
+ * untouched, no password printed. Runs against a real PostgreSQL server.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as yaml from "js-yaml";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import { Pool } from "pg";
+import { runCli } from "./support/cli";
+import { sharedPostgres, type TestPostgres } from "./support/postgres";
+
+const work = mkdtempSync(join(tmpdir(), "mlbox-cli-"));
+const registryRoot = join(work, "registry");
+let server: TestPostgres;
+
+const WIDE = { table: "cli_wide", time_col: "ts", axes: ["axis1", "axis2"], train_start: 0, train_end: 1000 };
+
+function writeConfig(name: string, document: unknown): string {
+  const path = join(work, `${name}.yaml`);
+  writeFileSync(path, typeof document === "string" ? document : yaml.dump(document));
+  return path;
+}
+
+function config(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    database: { url_env: "CLI_DB_URL", embedded_dir: join(work, "pglite") },
+    data: WIDE,
+    registry: { root_dir: registryRoot, version_tag: "auto" },
+    plots: { enabled: false, dir: join(work, "out") },
+    ...overrides,
+  };
+}
+
+function cli(args: readonly string[], env: Record<string, string | undefined> = {}) {
+  return runCli(args, { cwd: work, env: { ...process.env, CLI_DB_URL: server.url, TZ: "Asia/Kolkata", ...env } });
+}
+
+function registryListing(): string[] {
+  return existsSync(registryRoot) ? readdirSync(registryRoot).sort() : [];
+}
+
+/** Runs the CLI on `configPath`, expecting exit 2 with one stderr line matching `message` and an untouched registry. */
+function expectBadInput(args: readonly string[], message: RegExp, env: Record<string, string | undefined> = {}): void {
+  const before = registryListing();
+  const run = cli(args, env);
+  assert.equal(run.status, 2, `expected exit 2, got ${run.status}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  const lines = run.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${run.stderr}`);
+  assert.match(lines[0], message);
+  assert.deepEqual(registryListing(), before, "the registry must be untouched");
+  const passwords = [new URL(server.url).password, env.CLI_DB_URL ? new URL(env.CLI_DB_URL).password : ""].filter(Boolean);
+  for (const password of passwords) {
+    assert.ok(!run.stdout.includes(password) && !run.stderr.includes(password), "the password must never be printed");
+  }
+}
+
+before(async () => {
+  server = await sharedPostgres();
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: server.url, max: 1 }) }) });
+  try {
+    const n = 200;
+    const ts = Array.from({ length: n }, (_, i) => i * 2.0);
+    const a1 = ts.map((t, i) => (i % 3 === 0 ? 0 : 5 + 0.01 * t + ((i * 37) % 11) / 10));
+    const a2 = ts.map((t, i) => 2 + 0.002 * t + ((i * 53) % 7) / 10);
+    await sql`create table cli_wide (ts double precision, axis1 double precision, axis2 double precision, label text)`.execute(db);
+    await sql`insert into cli_wide (ts, axis1, axis2) select * from unnest(${ts}::float8[], ${a1}::float8[], ${a2}::float8[])`.execute(db);
+    await sql`create table cli_dead (ts double precision, axis1 double precision, axis2 double precision)`.execute(db);
+    await sql`insert into cli_dead select ts, axis1, 0 from cli_wide`.execute(db);
+    await sql`create table cli_nan as select * from cli_wide`.execute(db);
+    await sql`update cli_nan set axis1 = 'NaN' where ts = 10`.execute(db);
+    await sql`update cli_nan set axis2 = 'Infinity' where ts = 20`.execute(db);
+    await sql`update cli_nan set axis2 = '-Infinity' where ts = 30`.execute(db);
+    await sql`create table cli_long (ts double precision, axis_id integer, value double precision)`.execute(db);
+    await sql`insert into cli_long select ts, 1, axis1 from cli_wide union all select ts, 2, axis2 from cli_wide union all select 4, 2, 1.5`.execute(db);
+  } finally {
+    await db.destroy();
+  }
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe("the CLI", () => {
+  test("--help documents commands and options", () => {
+    const run = cli(["--help"]);
+    assert.equal(run.status, 0);
+    for (const word of ["--config", "registry list", "registry show", "DB_URL", "Exit status"]) assert.ok(run.stdout.includes(word), word);
+  });
+
+  test("runs the pipeline, prints progress and a summary, and registers v1, v2", () => {
+    const path = writeConfig("ok", config({ plots: { enabled: true, dir: join(work, "out") } }));
+    const first = cli(["--config", path]);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /\[1\/7\] extract/);
+    assert.match(first.stdout, /Artifacts: .*registry\/v1/);
+    assert.match(first.stdout, /Raw shape: \(200, 3\)  Train shape: \(200, 3\)/);
+    assert.match(first.stdout, /^ {2}axis1 +R2=.* MAE=.* RMSE=/m);
+    assert.match(first.stdout, /^ {2}axis2 +MinC=.* MaxC=.* T_long=\d+ steps {2}T_short=\d+ steps/m);
+    for (const file of ["axis1_fit.html", "axis1_residual.html", "axis2_fit.html", "axis2_residual.html"]) {
+      assert.ok(existsSync(join(work, "out", file)), file);
+    }
+    assert.equal(cli(["--config", path, "--quiet"]).status, 0);
+    assert.deepEqual(registryListing().filter((name) => !name.startsWith(".")), ["latest", "v1", "v2"]);
+    const list = cli(["registry", "list", "--config", path]);
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /v1/);
+    assert.match(list.stdout, /v2/);
+    const show = cli(["registry", "show", "latest", "--config", path]);
+    assert.equal(show.status, 0, show.stderr);
+    assert.match(show.stdout, /v2/);
+    assert.match(show.stdout, /axis1/);
+  });
+
+  test("NaN and ±Infinity in the data are left out of fitting, with a note, not a crash", () => {
+    const run = cli(["--config", writeConfig("nan", config({ data: { ...WIDE, table: "cli_nan" } }))]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /axis1: 1 NaN\/±Infinity values are left out/);
+    assert.match(run.stdout, /axis2: 2 NaN\/±Infinity values are left out/);
+    assert.doesNotMatch(run.stdout, /R2=NaN|MinC=NaN/);
+  });
+});
+
+describe("bad input: one line naming what to fix, exit 2, registry untouched", () => {
+  test("missing config file", () => expectBadInput(["--config", join(work, "nope.yaml")], /config file not found: .*nope\.yaml/));
+  test("YAML syntax error, with its line", () =>
+    expectBadInput(["--config", writeConfig("syntax", "data:\n  table: x\n   axes: [a\n")], /YAML syntax error at line \d+/));
+  test("unknown key, with a suggestion", () =>
+    expectBadInput(
+      ["--config", writeConfig("unknown", config({ thresholds: { minc_percentil: 70 } }))],
+      /unknown key "thresholds\.minc_percentil" \(did you mean "minc_percentile"\?\)/,
+    ));
+  test("percentile outside 0–100", () =>
+    expectBadInput(["--config", writeConfig("pct", config({ thresholds: { maxc_percentile: 120 } }))], /thresholds\.maxc_percentile must be within 0 to 100, got 120/));
+  test("quantile outside 0–1", () =>
+    expectBadInput(["--config", writeConfig("q", config({ thresholds: { alert_quantile: 1.5 } }))], /thresholds\.alert_quantile must be within 0 to 1, got 1\.5/));
+  test("trim outside [0, 1)", () =>
+    expectBadInput(["--config", writeConfig("trim", config({ thresholds: { trim_top_ratio: 1 } }))], /thresholds\.trim_top_ratio must be within 0 to 1 \(exclusive\), got 1/));
+  test("wrong type", () =>
+    expectBadInput(["--config", writeConfig("type", config({ prep: { interpolate: "yes" } }))], /prep\.interpolate must be true or false, got "yes"/));
+  test("mixed axis types", () =>
+    expectBadInput(["--config", writeConfig("mixed", config({ data: { ...WIDE, axes: ["axis1", 2] } }))], /data\.axes mixes column names and axis ids/));
+  test("LONG without axis_id_col", () =>
+    expectBadInput(["--config", writeConfig("long", config({ data: { ...WIDE, table: "cli_long", axes: [1, 2], value_col: "value" } }))], /data\.axis_id_col is required/));
+  test("unreachable database: host:port, never the password", () =>
+    expectBadInput(["--config", writeConfig("unreachable", config())], /127\.0\.0\.1:9\b/, { CLI_DB_URL: "postgresql://mlbox:s3cret-pw@127.0.0.1:9/postgres" }));
+  test("missing table", () =>
+    expectBadInput(["--config", writeConfig("table", config({ data: { ...WIDE, table: "no_such_table" } }))], /table "no_such_table" not found/));
+  test("missing column", () =>
+    expectBadInput(["--config", writeConfig("column", config({ data: { ...WIDE, axes: ["axis1", "axis9"] } }))], /column "axis9" not found/));
+  test("empty window", () =>
+    expectBadInput(["--config", writeConfig("empty", config({ data: { ...WIDE, train_start: 5000, train_end: 6000 } }))], /no rows|empty/i));
+  test("train_start >= train_end", () =>
+    expectBadInput(["--config", writeConfig("order", config({ data: { ...WIDE, train_start: 100, train_end: 100 } }))], /data\.train_start \(100\) must be before data\.train_end \(100\)/));
+  test("an axis with no usable samples", () =>
+    expectBadInput(["--config", writeConfig("dead", config({ data: { ...WIDE, table: "cli_dead" } }))], /axis "axis2" has no usable samples/));
+  test("duplicate LONG keys", () =>
+    expectBadInput(
+      ["--config", writeConfig("dup", config({ data: { ...WIDE, table: "cli_long", axes: [1, 2], axis_id_col: "axis_id", value_col: "value" } }))],
+      /duplicate \(ts, axis_id\)/,
+    ));
+  test("existing fixed version tag", () => {
+    const path = writeConfig("fixed", config({ registry: { root_dir: registryRoot, version_tag: "release-1" } }));
+    assert.equal(cli(["--config", path]).status, 0);
+    expectBadInput(["--config", path], /version "release-1" already exists/);
+  });
+  test("unknown model type", () =>
+    expectBadInput(["--config", writeConfig("model", config({ model: { type: "forest" } }))], /model\.type "forest" does not exist; available: linear/));
+  test("unknown command", () => expectBadInput(["frobnicate", "--config", writeConfig("cmd", config())], /unknown command "frobnicate"/));
+});
+
+mkdirSync(work, { recursive: true });

@@ -1,0 +1,206 @@
+/**
+ * Opening the database: a PostgreSQL server named by a URL in an environment
+ * variable, or, when that variable is unset, the embedded PGlite demo database.
+ *
+ * Every session runs with `TimeZone = UTC`. Error messages name the host,
+ * port, user and environment variable to check, and never the password.
+ */
+import { Kysely, PostgresDialect, sql } from "kysely";
+import { Pool } from "pg";
+import { generateDemoData, seedDemoTables } from "./demoData";
+import { ensureEmbeddedDatabase, openEmbeddedDatabase, setSessionUtc } from "./embedded";
+import { InputError } from "./errors";
+import type { Config } from "./types";
+
+/** Milliseconds to wait for a server to accept a connection. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** What a database URL names, for messages (never the password). */
+interface UrlParts {
+  /** `postgresql` connection string for `pg` (driver suffix dropped). */
+  readonly connectionString: string;
+  /** `host:port`, `[v6]:port` or the socket folder. */
+  readonly where: string;
+  readonly user: string;
+  readonly database: string;
+  /** Password as written and decoded, to scrub from messages. */
+  readonly secrets: readonly string[];
+}
+
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+
+/**
+ * Index of the `@` ending the user-info part of `rest` (the URL after `://`),
+ * or -1. It is the last `@` before the query/fragment, as the WHATWG URL parser
+ * (used by `pg`) reads it.
+ */
+function userInfoEnd(rest: string): number {
+  const stop = rest.search(/[?#]/);
+  const authorityAndPath = stop === -1 ? rest : rest.slice(0, stop);
+  return authorityAndPath.lastIndexOf("@");
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A database URL without its password: `postgresql://user:secret@host/db` →
+ * `postgresql://user@host/db`; a `password=` query parameter is dropped too.
+ * Text that is not a URL is returned with anything that looks like
+ * `user:password@` reduced to `user@`.
+ * @param url the URL
+ * @returns the URL without password
+ */
+export function redactUrl(url: string): string {
+  const match = SCHEME.exec(url);
+  let result = url;
+  if (match) {
+    const head = match[0];
+    const rest = url.slice(head.length);
+    const at = userInfoEnd(rest);
+    if (at !== -1) {
+      const userInfo = rest.slice(0, at);
+      const colon = userInfo.indexOf(":");
+      result = head + (colon === -1 ? userInfo : userInfo.slice(0, colon)) + rest.slice(at);
+    }
+  } else {
+    result = url.replace(/([^\s:/@]+):[^\s@/]*@/g, "$1@");
+  }
+  return result.replace(/([?&])password=[^&#]*(&?)/gi, (_all, sep: string, amp: string) => (amp ? sep : "")).replace(/[?&]$/, "");
+}
+
+/** Parses a PostgreSQL URL; InputError for unsupported schemes or malformed URLs. */
+function parseUrl(raw: string, envName: string): UrlParts {
+  const match = SCHEME.exec(raw);
+  if (!match) {
+    throw new InputError(`${envName} is not a database URL (${redactUrl(raw)}): expected postgresql://user:password@host:port/database`);
+  }
+  const scheme = match[1];
+  const base = scheme.split("+")[0].toLowerCase();
+  if (base !== "postgresql" && base !== "postgres") {
+    throw new InputError(`unsupported database URL scheme "${scheme}" in ${envName}: use postgresql://user:password@host:port/database`);
+  }
+  const connectionString = `postgresql://${raw.slice(match[0].length)}`;
+  let url: URL;
+  try {
+    url = new URL(connectionString);
+  } catch {
+    throw new InputError(`${envName} is not a valid database URL (${redactUrl(raw)}): expected postgresql://user:password@host:port/database`);
+  }
+  const secrets = new Set<string>();
+  if (url.password) {
+    secrets.add(url.password);
+    secrets.add(safeDecode(url.password));
+  }
+  const queryPassword = url.searchParams.get("password");
+  if (queryPassword) secrets.add(queryPassword);
+  const socketHost = url.searchParams.get("host");
+  const host = url.hostname || socketHost || "localhost";
+  const where = host.startsWith("/") ? `socket ${host}` : `${host}:${url.port || "5432"}`;
+  const user = safeDecode(url.username) || url.searchParams.get("user") || process.env.PGUSER || process.env.USER || "";
+  const database = safeDecode(url.pathname.replace(/^\//, "")) || user;
+  return { connectionString, where, user, database, secrets: [...secrets].filter((s) => s.length > 0) };
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) result = result.split(secret).join("***");
+  return result;
+}
+
+/** Turns a connection failure into a one-line InputError without the password. */
+function connectionError(error: unknown, parts: UrlParts, envName: string): InputError {
+  const err = error as { code?: string; message?: string };
+  const code = err.code ?? "";
+  const message = scrub(String(err.message ?? error), parts.secrets).split("\n")[0];
+  const unreachable = (why: string): InputError =>
+    new InputError(`cannot reach the database at ${parts.where} (${why}): check ${envName}`);
+  switch (code) {
+    case "ECONNREFUSED":
+      return unreachable("connection refused");
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return unreachable("host not found");
+    case "ETIMEDOUT":
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return unreachable(code === "ETIMEDOUT" ? "timed out" : "host unreachable");
+    case "ECONNRESET":
+      return unreachable("connection reset");
+    case "ENOENT":
+      return unreachable("no such socket");
+    case "28P01":
+      return new InputError(`password authentication failed for user "${parts.user}" at ${parts.where}: check ${envName}`);
+    case "28000":
+      return new InputError(`the database at ${parts.where} rejected user "${parts.user}" (${message}): check ${envName}`);
+    case "3D000":
+      return new InputError(`database "${parts.database}" does not exist at ${parts.where}: check ${envName}`);
+    default:
+      break;
+  }
+  if (/timeout/i.test(message)) return unreachable("timed out");
+  return new InputError(`cannot connect to the database at ${parts.where} as user "${parts.user}" (${message}): check ${envName}`);
+}
+
+/**
+ * Human-readable description of the database `config` points to: the URL from
+ * `config.database.url_env` without its password, or `embedded PGlite at <dir>`
+ * when that variable is unset or empty.
+ * @param config a loaded config
+ * @returns e.g. `postgresql://mlbox@db.local:5432/plant`
+ */
+export function describeDatabase(config: Config): string {
+  const raw = (process.env[config.database.url_env] ?? "").trim();
+  return raw ? redactUrl(raw) : `embedded PGlite at ${config.database.embedded_dir}`;
+}
+
+/**
+ * Opens the database named by `process.env[config.database.url_env]`:
+ * `postgres://`/`postgresql://` URLs (also SQLAlchemy style
+ * `postgresql+psycopg2://`, the `+driver` is dropped) through a `pg` Pool;
+ * unset or empty means the embedded PGlite database in
+ * `config.database.embedded_dir`, created with the demo tables on first use.
+ * Every session's `TimeZone` is UTC. The database is probed with `select 1`,
+ * so a wrong URL fails here, not in the first real query.
+ * @param config a loaded config
+ * @returns a Kysely instance; call `destroy()` when done
+ * @throws InputError for an unsupported scheme, a malformed URL, an unreachable
+ *   server (`cannot reach the database at 127.0.0.1:5999 (connection refused): check DB_URL`),
+ *   failed authentication (naming user and host) or a missing database, never showing the password
+ */
+export async function connect(config: Config): Promise<Kysely<any>> {
+  const envName = config.database.url_env;
+  const raw = (process.env[envName] ?? "").trim();
+  if (!raw) return connectEmbedded(config.database.embedded_dir, envName);
+  const parts = parseUrl(raw, envName);
+  const pool = new Pool({ connectionString: parts.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: "mlbox" });
+  // An idle client whose server goes away emits 'error' on the pool; without a
+  // listener that would crash the process. The next query reports the problem.
+  pool.on("error", () => undefined);
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool, onCreateConnection: setSessionUtc }) });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw connectionError(error, parts, envName);
+  }
+  return db;
+}
+
+/** Opens (creating and seeding on first use) the embedded PGlite database. */
+async function connectEmbedded(dir: string, envName: string): Promise<Kysely<any>> {
+  await ensureEmbeddedDatabase(dir, (db) => seedDemoTables(db, generateDemoData()));
+  const db = await openEmbeddedDatabase(dir, envName);
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
+  return db;
+}

@@ -1,0 +1,362 @@
+/**
+ * The embedded default database: PGlite (PostgreSQL compiled to WebAssembly)
+ * behind a tiny pg-Pool-compatible adapter, so Kysely's `PostgresDialect`
+ * talks to it exactly as to a real server.
+ *
+ * `@electric-sql/pglite` declares its types only under package.json `exports`,
+ * which TypeScript 5.0 with `moduleResolution: node10` (tslab) cannot read, so
+ * it is loaded with `require` and typed by the small {@link PGliteLike}
+ * interface declaring only what ML Box uses.
+ */
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
+import type { DatabaseConnection, PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
+import { InputError } from "./errors";
+
+/** Result of `PGlite.query` (only the fields ML Box reads). */
+export interface PGliteResults {
+  readonly rows: unknown[];
+  readonly command?: string;
+  readonly affectedRows?: number;
+  readonly rowCount?: number;
+}
+
+/** The part of a PGlite instance's API that ML Box uses. */
+export interface PGliteLike {
+  /** Resolves once the database is initialised (or rejects if it cannot be opened). */
+  readonly waitReady: Promise<void>;
+  /** True after `close()`. */
+  readonly closed: boolean;
+  /** Runs one statement with `$n` parameters (extended protocol). */
+  query(sql: string, params?: unknown[]): Promise<PGliteResults>;
+  /** Flushes to the data folder and shuts the instance down. */
+  close(): Promise<void>;
+}
+
+/** Constructor of PGlite: no folder = in memory, else a folder on disk. */
+type PGliteConstructor = new (dataDir?: string) => PGliteLike;
+
+/** Loads the PGlite class from `@electric-sql/pglite` (CommonJS build). */
+function loadPGlite(): PGliteConstructor {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require("@electric-sql/pglite") as { PGlite: PGliteConstructor };
+  return module.PGlite;
+}
+
+/**
+ * Opens (creating if needed) a PGlite database.
+ * @param dataDir folder of the database; omit for a fresh in-memory database
+ * @returns the ready instance (the caller closes it)
+ */
+export async function openPGlite(dataDir?: string): Promise<PGliteLike> {
+  const PGlite = loadPGlite();
+  const instance = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+  await instance.waitReady;
+  return instance;
+}
+
+/**
+ * The single "connection" of a {@link PGlitePool}. Kysely keys its connection
+ * setup (`onCreateConnection`) on this object, so it is the same object for
+ * every checkout.
+ */
+class PGliteClient implements PostgresPoolClient {
+  #pglite: PGliteLike;
+  #release: (() => void) | undefined;
+
+  constructor(pglite: PGliteLike) {
+    this.#pglite = pglite;
+  }
+
+  /** @internal Hands the client to a new holder. */
+  checkout(release: () => void): this {
+    this.#release = release;
+    return this;
+  }
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof sqlOrCursor !== "string") {
+      throw new Error("the embedded database (PGlite) does not support streaming queries");
+    }
+    return this.#pglite.query(sqlOrCursor, parameters ? [...parameters] : []).then((result) => ({
+      command: (result.command ?? "SELECT") as PostgresQueryResult<R>["command"],
+      rowCount: result.affectedRows ?? result.rowCount ?? result.rows.length,
+      rows: result.rows as R[],
+    }));
+  }
+
+  release(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+}
+
+/**
+ * A pg-`Pool`-compatible wrapper of one PGlite instance for Kysely's
+ * `PostgresDialect`. PGlite is a single session, so the pool has exactly one
+ * client and `connect()` waits until the previous holder released it: a
+ * transaction has the database to itself. (Do not use the outer `Kysely`
+ * inside a transaction callback: that waits for the transaction to end.)
+ */
+export class PGlitePool implements PostgresPool {
+  readonly #pglite: PGliteLike;
+  readonly #client: PGliteClient;
+  readonly #closeOnEnd: boolean;
+  #tail: Promise<void> = Promise.resolve();
+  #ended = false;
+
+  readonly #onEnd: (() => void) | undefined;
+
+  /**
+   * @param pglite the instance to serve
+   * @param options `closeOnEnd` (default true): close the instance in `end()`;
+   *   `onEnd` (default none): called once after `end()` closed it
+   */
+  constructor(pglite: PGliteLike, options: { readonly closeOnEnd?: boolean; readonly onEnd?: () => void } = {}) {
+    const { closeOnEnd = true, onEnd } = options;
+    this.#pglite = pglite;
+    this.#client = new PGliteClient(pglite);
+    this.#closeOnEnd = closeOnEnd;
+    this.#onEnd = onEnd;
+  }
+
+  /** Waits for the client to be free and checks it out. */
+  connect(): Promise<PostgresPoolClient> {
+    if (this.#ended) return Promise.reject(new Error("the embedded database has been closed"));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const previous = this.#tail;
+    this.#tail = previous.then(() => held);
+    return previous.then(() => this.#client.checkout(release));
+  }
+
+  /** Waits for the current holder and closes PGlite (when owned). */
+  async end(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    await this.#tail;
+    try {
+      if (this.#closeOnEnd && !this.#pglite.closed) await this.#pglite.close();
+    } finally {
+      this.#onEnd?.();
+    }
+  }
+}
+
+/**
+ * Kysely `onCreateConnection` hook shared by every ML Box connection: the
+ * session time zone is UTC, so `timestamptz` values, zone-less literals and
+ * `date_trunc`/`to_char` never depend on the server's or the OS's zone.
+ * @param connection the new connection
+ */
+export async function setSessionUtc(connection: DatabaseConnection): Promise<void> {
+  await connection.executeQuery(CompiledQuery.raw("set time zone 'UTC'"));
+}
+
+/**
+ * A Kysely instance over a PGlite instance (session time zone UTC).
+ * @param pglite the instance; `db.destroy()` closes it unless `closeOnDestroy` is false
+ * @param options `closeOnDestroy` (default true); `onDestroy` (default none): called after `db.destroy()`
+ * @returns the Kysely instance
+ */
+export function kyselyForPGlite(pglite: PGliteLike, options: { readonly closeOnDestroy?: boolean; readonly onDestroy?: () => void } = {}): Kysely<any> {
+  const { closeOnDestroy = true, onDestroy } = options;
+  return new Kysely<any>({
+    dialect: new PostgresDialect({ pool: new PGlitePool(pglite, { closeOnEnd: closeOnDestroy, onEnd: onDestroy }), onCreateConnection: setSessionUtc }),
+  });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes the lock file `<dir>.lock` (holding our pid) so that two processes
+ * never open one PGlite folder at once (PGlite itself does not lock it, and
+ * two writers would corrupt it). A lock left by a dead process is taken over.
+ * @param dir the database folder
+ * @param envName named in the message as the alternative
+ * @returns a function releasing the lock
+ * @throws InputError naming the folder and the process holding it
+ */
+function lockDataDir(dir: string, envName: string): () => void {
+  const lockFile = `${dir}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        try {
+          if (fs.readFileSync(lockFile, "utf8") === String(process.pid)) fs.rmSync(lockFile, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number.parseInt(fs.readFileSync(lockFile, "utf8"), 10);
+      // This process shares one instance per folder, so a lock naming our own pid is stale too.
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+        throw new InputError(
+          `the embedded database at ${dir} is in use by process ${holder}: PGlite allows one process at a time; stop it or set ${envName} to a PostgreSQL server`,
+        );
+      }
+      fs.rmSync(lockFile, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new InputError(`cannot lock the embedded database at ${dir} (${lockFile})`);
+}
+
+/** One open embedded folder, shared by every connection of this process. */
+interface SharedDir {
+  readonly pool: PGlitePool;
+  refs: number;
+  /** Set when the last connection ended; resolves once PGlite is closed and the lock released. */
+  closed: Promise<void> | undefined;
+}
+
+/** Embedded folders open in this process, by absolute path. */
+const openDirs = new Map<string, Promise<SharedDir>>();
+
+async function openShared(dir: string, envName: string): Promise<SharedDir> {
+  const release = lockDataDir(dir, envName);
+  let pglite: PGliteLike;
+  try {
+    pglite = await openPGlite(dir);
+  } catch (error) {
+    release();
+    throw new InputError(`cannot open the embedded database at ${dir} (${(error as Error).message}): delete the folder to recreate it, or set database.embedded_dir`);
+  }
+  return { pool: new PGlitePool(pglite, { onEnd: release }), refs: 0, closed: undefined };
+}
+
+/**
+ * Opens the PGlite database in `dir` (which must exist, see
+ * {@link ensureEmbeddedDatabase}) as a Kysely instance. Within one process,
+ * every call for the same folder shares one PGlite instance (and its one
+ * session, so transactions still run one at a time); it is closed when the
+ * last Kysely is destroyed. Across processes the folder is locked, since
+ * PGlite does not guard against two processes writing one folder.
+ * @param dir the database folder
+ * @param envName the variable that would name a server instead (for the message); default `DB_URL`
+ * @returns the Kysely instance; `destroy()` it when done
+ * @throws InputError when another live process has the folder open, or when PGlite cannot open it
+ */
+export async function openEmbeddedDatabase(dir: string, envName = "DB_URL"): Promise<Kysely<any>> {
+  const key = path.resolve(dir);
+  let shared: SharedDir;
+  let entry: Promise<SharedDir>;
+  for (;;) {
+    const existing = openDirs.get(key);
+    if (existing) entry = existing;
+    else {
+      const opening = openShared(key, envName);
+      entry = opening;
+      openDirs.set(key, opening);
+      opening.catch(() => {
+        if (openDirs.get(key) === opening) openDirs.delete(key);
+      });
+    }
+    shared = await entry;
+    if (!shared.closed) break;
+    await shared.closed; // the last connection is closing it: open it afresh
+  }
+  shared.refs++;
+  let ended = false;
+  const handle: PostgresPool = {
+    connect: () => shared.pool.connect(),
+    end: async () => {
+      if (ended) return;
+      ended = true;
+      shared.refs--;
+      if (shared.refs > 0) return;
+      if (openDirs.get(key) === entry) openDirs.delete(key);
+      shared.closed = shared.pool.end();
+      await shared.closed;
+    },
+  };
+  return new Kysely<any>({ dialect: new PostgresDialect({ pool: handle, onCreateConnection: setSessionUtc }) });
+}
+
+/** Temp folders of interrupted seedings older than this are deleted. */
+const STALE_SEEDING_MS = 60 * 60 * 1000;
+
+function isPGliteDataDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, "PG_VERSION"));
+}
+
+function removeStaleSeedings(dir: string): void {
+  const parent = path.dirname(dir);
+  const prefix = `${path.basename(dir)}.seeding-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const full = path.join(parent, name);
+    try {
+      if (Date.now() - fs.statSync(full).mtimeMs > STALE_SEEDING_MS) fs.rmSync(full, { recursive: true, force: true });
+    } catch {
+      // another process is cleaning up too
+    }
+  }
+}
+
+/**
+ * Makes sure `dir` holds a PGlite database, creating and seeding it on first
+ * use. Seeding happens in a sibling temp folder that is renamed into place
+ * only when complete, so an interrupted or concurrent first start never leaves
+ * a half-filled database: if two processes seed at once, the first rename wins
+ * and the other discards its copy.
+ * @param dir the database folder (`config.database.embedded_dir`)
+ * @param seed fills a fresh database (called with a Kysely over it)
+ * @returns true when this call created the database
+ * @throws InputError when `dir` exists, is not empty and is not a PGlite database
+ */
+export async function ensureEmbeddedDatabase(dir: string, seed: (db: Kysely<any>) => Promise<void>): Promise<boolean> {
+  if (isPGliteDataDir(dir)) return false;
+  if (fs.existsSync(dir)) {
+    const entries = fs.statSync(dir).isDirectory() ? fs.readdirSync(dir) : ["(a file)"];
+    if (entries.length > 0) {
+      throw new InputError(`database.embedded_dir "${dir}" exists but is not a PGlite database: point it to a new folder or delete it`);
+    }
+    fs.rmdirSync(dir);
+  }
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  removeStaleSeedings(dir);
+  const temp = `${dir}.seeding-${process.pid}-${randomBytes(6).toString("hex")}`;
+  try {
+    const db = kyselyForPGlite(await openPGlite(temp));
+    try {
+      await seed(db);
+    } finally {
+      await db.destroy();
+    }
+    try {
+      fs.renameSync(temp, dir);
+      return true;
+    } catch (error) {
+      if (isPGliteDataDir(dir)) return false; // another process finished first
+      throw error;
+    }
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+}

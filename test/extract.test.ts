@@ -1,0 +1,346 @@
+/**
+ * extractColumns / extract against BOTH the real PostgreSQL 15 server and
+ * PGlite. The process runs in a non-UTC zone (America/New_York) on purpose:
+ * nothing in the extraction may depend on the OS time zone.
+ */
+process.env.TZ = "America/New_York";
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { sql } from "kysely";
+import type { Kysely } from "kysely";
+import { InputError } from "../lib/errors";
+import { extract, extractColumns } from "../lib/extract";
+import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "../lib/time";
+import type { DataConfig } from "../lib/types";
+import { BACKENDS } from "./support/databases";
+import type { TestDatabase } from "./support/databases";
+
+/** Fixture tables shared by the tests (fixed SQL text, no user input). */
+const FIXTURES = [
+  `create table wide_float (ts double precision, axis1 double precision, axis2 double precision, axis3 double precision)`,
+  `insert into wide_float values (3.0, 3, 30, 300), (0.0, 0, 0, 0), (1.5, 1.5, 'NaN', null),
+     (2.25, 'Infinity', '-Infinity', 2.5), (10.0, 99, 99, 99), (-1, 7, 7, 7),
+     ('NaN', 8, 8, 8), ('Infinity', 9, 9, 9), ('-Infinity', 6, 6, 6), (null, 5, 5, 5)`,
+  `create table wide_tz (ts timestamptz, motor_a double precision, motor_b real, spindle numeric, z_axis integer)`,
+  `insert into wide_tz values
+     ('2025-09-01 00:00:01.881+00', 2, 2.2, 2.25, 2),
+     ('2025-09-01 00:00:00.123456+00', 1.1, 1.1, 1.1, 1),
+     ('2025-08-18 19:35:02.020018+00', 3, 3.3, 3.35, 3),
+     ('2025-09-01 00:59:59.999999+00', 4, 4.4, 4.45, 4),
+     ('2025-09-01 01:00:00+00', 5, 5.5, 5.55, 5),
+     ('infinity', 9, 9, 9, 9), ('-infinity', 0, 0, 0, 0), (null, 0, 0, 0, 0)`,
+  `create table wide_naive (ts timestamp, a double precision)`,
+  `insert into wide_naive values ('2025-09-01 00:00:00.5', 1), ('2025-09-01 03:00:00', 2),
+     ('2025-08-31 23:59:59.999999', 0), ('2025-09-01 04:00:00', 3)`,
+  `create table long_ids (ts double precision, axis_id integer, value double precision)`,
+  `insert into long_ids values (0, 3, 33), (0, 5, 0.5), (0, 2, 0.2), (0, 1, 0.1),
+     (1, 5, 1.5), (1, 1, 1.1),
+     (2, 5, 2.5), (2, 2, 'NaN'), (2, 1, null),
+     (3, 3, 3.3), (4, 1, 4.1)`,
+  `create table long_dup_tz (ts timestamptz, axis_id integer, value double precision)`,
+  `insert into long_dup_tz values ('2025-09-01 00:00:00+00', 1, 1), ('2025-09-01 00:00:00+00', 5, 2),
+     ('2025-09-01 00:00:00+00', 5, 3), ('2025-09-01 00:00:01+00', 1, 4)`,
+  `create table text_time (ts text, a double precision)`,
+  `insert into text_time values ('0', 1)`,
+  `create table text_axis (ts double precision, label text)`,
+  `create table int_time (ts integer, a real, b bigint)`,
+  `insert into int_time values (1, 1.1, 9007199254740993), (2, 0.1, 2), (3, 3.3, 3)`,
+  `create table ties (ts double precision, a double precision, b double precision)`,
+  `insert into ties select (i / 3)::float8, (i % 3)::float8, i::float8 from generate_series(0, 20) as i`,
+  `create table idx_cols (ts double precision, "2" double precision, "1" double precision)`,
+  `insert into idx_cols values (0, 2, 1), (1, 22, 11)`,
+  `create schema other`,
+  `create table other.only_there (ts double precision, a double precision)`,
+  `insert into other.only_there values (0, 42)`,
+];
+
+async function createFixtures(db: Kysely<any>): Promise<void> {
+  for (const statement of FIXTURES) await sql.raw(statement).execute(db);
+}
+
+function wide(table: string, axes: readonly string[], start: number | string, end: number | string, extra: Partial<DataConfig> = {}): DataConfig {
+  return { table, time_col: "ts", axes, train_start: start, train_end: end, ...extra };
+}
+
+function long(table: string, axes: readonly number[], start: number | string, end: number | string, extra: Partial<DataConfig> = {}): DataConfig {
+  return { table, time_col: "ts", axes, train_start: start, train_end: end, axis_id_col: "axis_id", value_col: "value", ...extra };
+}
+
+/** Asserts an InputError whose one-line message contains every `parts` and not the password. */
+async function rejectsInput(promise: Promise<unknown>, parts: readonly string[], secret: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof InputError, `expected InputError, got ${String(error)}`);
+    for (const part of parts) assert.ok(error.message.includes(part), `"${error.message}" should contain "${part}"`);
+    assert.ok(!error.message.includes("\n"), "one line");
+    if (secret) assert.ok(!error.message.includes(secret), "never the password");
+    return true;
+  });
+}
+
+function same(actual: Float64Array, expected: readonly number[]): void {
+  assert.deepEqual(Array.from(actual), expected); // deepEqual treats NaN as equal to NaN
+}
+
+test("the process runs in a non-UTC zone, so zone bugs would show", () => {
+  assert.equal(new Date(Date.UTC(2025, 0, 1)).getTimezoneOffset(), 300);
+});
+
+for (const backend of BACKENDS) {
+  describe(`extract on ${backend.name}`, () => {
+    let t: TestDatabase;
+    before(async () => {
+      t = await backend.open();
+      await createFixtures(t.db);
+    });
+    after(async () => {
+      await t?.db.destroy();
+    });
+
+    test("WIDE float seconds: window [start, end), ordered by time, NaN/±Infinity/NULL", async () => {
+      const x = await extractColumns(t.db, wide("wide_float", ["axis1", "axis2", "axis3"], 0, 10));
+      assert.equal(x.layout, "wide");
+      assert.equal(x.timeType, "float");
+      assert.equal(x.timeCol, "ts");
+      assert.deepEqual(x.axes, ["axis1", "axis2", "axis3"]);
+      same(x.time, [0, 1.5, 2.25, 3]);
+      same(x.values[0], [0, 1.5, Infinity, 3]);
+      same(x.values[1], [0, NaN, -Infinity, 30]);
+      same(x.values[2], [0, NaN, 2.5, 300]);
+      assert.ok(x.time instanceof Float64Array && x.values.every((v) => v instanceof Float64Array));
+    });
+
+    test("WIDE keeps the configured axis order and subset", async () => {
+      const x = await extractColumns(t.db, wide("wide_float", ["axis3", "axis1"], 1.5, 3));
+      assert.deepEqual(x.axes, ["axis3", "axis1"]);
+      same(x.time, [1.5, 2.25]);
+      same(x.values[0], [NaN, 2.5]);
+      same(x.values[1], [1.5, Infinity]);
+    });
+
+    test("WIDE timestamptz keeps PostgreSQL's microseconds, pandas-exact", async () => {
+      const x = await extractColumns(t.db, wide("wide_tz", ["motor_a", "motor_b", "spindle", "z_axis"], "2025-09-01T00:00:00Z", "2025-09-01T01:00:00Z"));
+      assert.equal(x.timeType, "timestamptz");
+      same(x.time, [1756684800.123456, isoToEpochSeconds("2025-09-01T00:00:01.881Z"), isoToEpochSeconds("2025-09-01T00:59:59.999999Z")]);
+      same(x.values[0], [1.1, 2, 4]);
+      same(x.values[1], [1.1, 2.2, 4.4]); // real read as its shortest text, like psycopg2
+      same(x.values[2], [1.1, 2.25, 4.45]); // numeric
+      same(x.values[3], [1, 2, 4]); // integer
+      const august = await extractColumns(t.db, wide("wide_tz", ["z_axis"], "2025-08-18 19:35:02.020018", "2025-08-18T19:35:02.020019Z"));
+      same(august.time, [1755545702.0200179]); // pandas: int64 ns / 1e9 (not µs / 1e6 = ...020018)
+    });
+
+    test("2,000 random microsecond timestamps (1950-2200) come back pandas-exact, timestamptz and timestamp", async () => {
+      let state = 99;
+      const texts: string[] = [];
+      for (let i = 0; i < 2_000; i++) {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        const micros = -631152000000000 + Math.floor((state / 2 ** 32) * 7.9e15) + (i % 1_000_000); // 1950..2200
+        texts.push(epochSecondsToIso(microsToSeconds(micros), "timestamptz"));
+      }
+      const literal = `{${texts.join(",")}}`;
+      await sql`create table random_us (ts timestamptz, naive timestamp, v double precision)`.execute(t.db);
+      await sql`insert into random_us select x, x at time zone 'UTC', 1 from unnest(${literal}::timestamptz[]) as x`.execute(t.db);
+      const expected = texts.map(isoToEpochSeconds).sort((a, b) => a - b);
+      const tz = await extractColumns(t.db, wide("random_us", ["v"], "1900-01-01T00:00Z", "2300-01-01T00:00Z"));
+      same(tz.time, expected);
+      const naive = await extractColumns(t.db, { ...wide("random_us", ["v"], "1900-01-01T00:00", "2300-01-01T00:00"), time_col: "naive" });
+      assert.equal(naive.timeType, "timestamp");
+      same(naive.time, expected);
+    });
+
+    test("works inside a caller's transaction", async () => {
+      const x = await t.db.transaction().execute((trx) => extractColumns(trx, wide("wide_float", ["axis1"], 0, 2)));
+      same(x.values[0], [0, 1.5]);
+    });
+
+    test("timestamptz bounds with zone offsets compare instants", async () => {
+      // 02:00+02:00 is 00:00Z: the row at 00:00:00.123456Z is inside.
+      const x = await extractColumns(t.db, wide("wide_tz", ["z_axis"], "2025-09-01T02:00:00+02:00", "2025-09-01T00:00:01-00:00"));
+      same(x.values[0], [1]);
+    });
+
+    test("naive timestamp is UTC wall time whatever the session and OS zone", async () => {
+      const config = wide("wide_naive", ["a"], "2025-09-01T00:00:00", "2025-09-01T04:00:00");
+      const expected = [isoToEpochSeconds("2025-09-01T00:00:00.5"), isoToEpochSeconds("2025-09-01T03:00:00")];
+      const x = await extractColumns(t.db, config);
+      assert.equal(x.timeType, "timestamp");
+      same(x.time, expected);
+      same(x.values[0], [1, 2]);
+      // Same result in a session whose TimeZone is not UTC.
+      const inNewYork = await t.db.connection().execute(async (conn) => {
+        await sql`set time zone 'America/New_York'`.execute(conn);
+        try {
+          return await extractColumns(conn, config);
+        } finally {
+          await sql`set time zone 'UTC'`.execute(conn);
+        }
+      });
+      same(inNewYork.time, expected);
+      // A bound with an offset means that instant's UTC wall time (PostgreSQL alone would drop the offset).
+      const shifted = await extractColumns(t.db, wide("wide_naive", ["a"], "2025-09-01T02:00:00+02:00", "2025-09-01T03:00:00.000001+00:00"));
+      same(shifted.values[0], [1, 2]);
+    });
+
+    test("LONG with non-contiguous ids 1, 2, 5: axis<id> columns, missing → NaN, other ids ignored", async () => {
+      const x = await extractColumns(t.db, long("long_ids", [1, 2, 5], 0, 4));
+      assert.equal(x.layout, "long");
+      assert.deepEqual(x.axes, ["axis1", "axis2", "axis5"]);
+      same(x.time, [0, 1, 2]); // ts 3 only has id 3, which is not configured
+      same(x.values[0], [0.1, 1.1, NaN]); // NULL → NaN
+      same(x.values[1], [0.2, NaN, NaN]); // missing at ts 1, NaN at ts 2
+      same(x.values[2], [0.5, 1.5, 2.5]);
+    });
+
+    test("LONG output follows the configured id order", async () => {
+      const x = await extractColumns(t.db, long("long_ids", [5, 1], 0, 10));
+      assert.deepEqual(x.axes, ["axis5", "axis1"]);
+      same(x.time, [0, 1, 2, 4]);
+      same(x.values[0], [0.5, 1.5, 2.5, NaN]);
+      same(x.values[1], [0.1, 1.1, NaN, 4.1]);
+    });
+
+    test("LONG duplicate (ts, axis_id) → InputError naming it", async () => {
+      await rejectsInput(
+        extractColumns(t.db, long("long_dup_tz", [1, 5], "2025-09-01T00:00Z", "2025-09-02T00:00Z")),
+        ['duplicate (ts, axis_id) = (2025-09-01T00:00:00.000000Z, 5) in table "long_dup_tz"'],
+        t.secret,
+      );
+    });
+
+    test("LONG axis id without rows in the window → InputError naming it", async () => {
+      await rejectsInput(extractColumns(t.db, long("long_ids", [1, 7], 0, 4)), ["axis id 7", "data.axes[1]", '"long_ids"'], t.secret);
+    });
+
+    test("chunked reads (ties in time) equal a single read", async () => {
+      const config = wide("ties", ["a", "b"], 0, 100);
+      const whole = await extractColumns(t.db, config);
+      assert.equal(whole.time.length, 21);
+      for (const chunkRows of [1, 2, 4, 7, 20, 21]) {
+        const chunked = await extractColumns(t.db, config, { chunkRows });
+        same(chunked.time, Array.from(whole.time));
+        same(chunked.values[0], Array.from(whole.values[0]));
+        same(chunked.values[1], Array.from(whole.values[1]));
+      }
+      const set = new Set(Array.from(whole.values[1]));
+      assert.equal(set.size, 21, "every row exactly once");
+      const longChunked = await extractColumns(t.db, long("long_ids", [1, 2, 5], 0, 4), { chunkRows: 2 });
+      same(longChunked.values[1], [0.2, NaN, NaN]);
+      same(longChunked.values[2], [0.5, 1.5, 2.5]);
+    });
+
+    test("integer time column with float bounds; real and bigint values", async () => {
+      const x = await extractColumns(t.db, wide("int_time", ["a", "b"], 0.5, 2.5));
+      assert.equal(x.timeType, "float");
+      same(x.time, [1, 2]);
+      same(x.values[0], [1.1, 0.1]);
+      same(x.values[1], [9007199254740992, 2]); // bigint → nearest double, like Python float()
+    });
+
+    test("data.schema selects the schema; a table elsewhere gets a hint", async () => {
+      const x = await extractColumns(t.db, wide("only_there", ["a"], -1, 1, { schema: "other" }));
+      same(x.values[0], [42]);
+      await rejectsInput(extractColumns(t.db, wide("only_there", ["a"], -1, 1)), ['table "only_there" not found', 'schema "other"', "data.schema"], t.secret);
+      await rejectsInput(extractColumns(t.db, wide("wide_float", ["axis1"], 0, 1, { schema: "other" })), ['table "wide_float" not found', 'schema "other"'], t.secret);
+    });
+
+    test("without data.schema the search_path order decides", async () => {
+      await sql`create schema ${sql.id("s,1")}`.execute(t.db);
+      await sql`create table ${sql.id("s,1", "only_there")} (ts double precision, a double precision)`.execute(t.db);
+      await sql`insert into ${sql.id("s,1", "only_there")} values (0, 7)`.execute(t.db);
+      const x = await t.db.connection().execute(async (conn) => {
+        await sql`set search_path to ${sql.id("s,1")}, other, public`.execute(conn);
+        try {
+          return await extractColumns(conn, wide("only_there", ["a"], -1, 1));
+        } finally {
+          await sql`reset search_path`.execute(conn);
+        }
+      });
+      same(x.values[0], [7]);
+    });
+
+    test("extract(): DataFrame [time_col, ...axes] with ISO strings for timestamps", async () => {
+      const tz = await extract(t.db, wide("wide_tz", ["motor_a", "z_axis"], "2025-09-01T00:00:00Z", "2025-09-01T01:00:00Z"));
+      assert.deepEqual(tz.columns, ["ts", "motor_a", "z_axis"]);
+      assert.deepEqual(tz.shape, [3, 3]);
+      assert.deepEqual(tz.column("ts").values, ["2025-09-01T00:00:00.123456Z", "2025-09-01T00:00:01.881000Z", "2025-09-01T00:59:59.999999Z"]);
+      assert.deepEqual(tz.column("motor_a").values, [1.1, 2, 4]);
+      const naive = await extract(t.db, wide("wide_naive", ["a"], "2025-09-01T00:00", "2025-09-01T04:00"));
+      assert.deepEqual(naive.column("ts").values, ["2025-09-01T00:00:00.500000", "2025-09-01T03:00:00.000000"]);
+      const float = await extract(t.db, wide("wide_float", ["axis2"], 0, 10));
+      assert.deepEqual(float.column("ts").values, [0, 1.5, 2.25, 3]);
+      assert.ok(Number.isNaN((float.column("axis2").values as number[])[1]));
+      const longDf = await extract(t.db, long("long_ids", [5, 1], 0, 4));
+      assert.deepEqual(longDf.columns, ["ts", "axis5", "axis1"]);
+      const indexLike = await extract(t.db, wide("idx_cols", ["2", "1"], 0, 5));
+      assert.deepEqual(indexLike.columns, ["ts", "2", "1"]);
+      assert.deepEqual(indexLike.column("2").values, [2, 22]);
+      assert.deepEqual(indexLike.column("1").values, [1, 11]);
+    });
+
+    describe("InputErrors name what to fix and never the password", () => {
+      test("missing table, with a suggestion", async () => {
+        await rejectsInput(extractColumns(t.db, wide("wide_flaot", ["axis1"], 0, 1)), ['table "wide_flaot" not found', 'did you mean "wide_float"'], t.secret);
+        await rejectsInput(extractColumns(t.db, wide("x", ["axis1"], 0, 1)), ['table "x" not found'], t.secret);
+      });
+
+      test("missing column lists the table's columns", async () => {
+        await rejectsInput(
+          extractColumns(t.db, wide("wide_float", ["axis1", "axis9"], 0, 1)),
+          ['column "axis9" not found in table "wide_float" (columns: ts, axis1, axis2, axis3)', "data.axes[1]"],
+          t.secret,
+        );
+        await rejectsInput(extractColumns(t.db, { ...wide("wide_float", ["axis1"], 0, 1), time_col: "time" }), ['column "time" not found', "data.time_col"], t.secret);
+        await rejectsInput(extractColumns(t.db, long("long_ids", [1], 0, 1, { value_col: "val" })), ['column "val" not found in table "long_ids"', "data.value_col"], t.secret);
+        await rejectsInput(extractColumns(t.db, long("long_ids", [1], 0, 1, { axis_id_col: "axis" })), ['column "axis" not found', "data.axis_id_col"], t.secret);
+      });
+
+      test("axes: mixed, LONG without axis_id_col/value_col, duplicates, non-numeric columns", async () => {
+        await rejectsInput(extractColumns(t.db, wide("wide_float", ["axis1", 2 as unknown as string], 0, 1)), ["data.axes", "mixes"], t.secret);
+        const { axis_id_col: _a, ...noIdCol } = long("long_ids", [1, 2], 0, 1);
+        await rejectsInput(extractColumns(t.db, noIdCol), ["data.axis_id_col"], t.secret);
+        const { value_col: _v, ...noValueCol } = long("long_ids", [1, 2], 0, 1);
+        await rejectsInput(extractColumns(t.db, noValueCol), ["data.value_col"], t.secret);
+        await rejectsInput(extractColumns(t.db, wide("wide_float", ["axis1", "axis1"], 0, 1)), ["data.axes[1]", "axis1"], t.secret);
+        await rejectsInput(extractColumns(t.db, wide("wide_float", [], 0, 1)), ["data.axes"], t.secret);
+        await rejectsInput(extractColumns(t.db, long("long_ids", [1.5], 0, 1)), ["data.axes[0]", "1.5"], t.secret);
+        await rejectsInput(extractColumns(t.db, wide("text_axis", ["label"], 0, 1)), ['column "label"', "text", "data.axes[0]"], t.secret);
+      });
+
+      test("time column of another type", async () => {
+        await rejectsInput(extractColumns(t.db, wide("text_time", ["a"], 0, 1)), ['column "ts" of table "text_time" has type text', "data.time_col"], t.secret);
+      });
+
+      test("bounds of the wrong type name the key", async () => {
+        await rejectsInput(extractColumns(t.db, wide("wide_tz", ["z_axis"], 1756684800, "2025-09-02T00:00Z")), ["data.train_start", "ISO-8601"], t.secret);
+        await rejectsInput(extractColumns(t.db, wide("wide_tz", ["z_axis"], "2025-09-01T00:00Z", 1756771200)), ["data.train_end"], t.secret);
+        await rejectsInput(extractColumns(t.db, wide("wide_float", ["axis1"], "0", 10)), ["data.train_start", "number"], t.secret);
+        await rejectsInput(extractColumns(t.db, wide("wide_float", ["axis1"], 0, Number.POSITIVE_INFINITY)), ["data.train_end"], t.secret);
+        await rejectsInput(extractColumns(t.db, wide("wide_tz", ["z_axis"], "2025-09-01", "2025-09-02T00:00Z")), ["data.train_start", '"2025-09-01"'], t.secret);
+      });
+
+      test("train_start >= train_end compares parsed values", async () => {
+        await rejectsInput(extractColumns(t.db, wide("wide_float", ["axis1"], 5, 5)), ["data.train_start (5) must be before data.train_end (5)"], t.secret);
+        await rejectsInput(
+          extractColumns(t.db, wide("wide_tz", ["z_axis"], "2025-09-01T00:00:00Z", "2025-09-01T01:00:00+02:00")),
+          ["data.train_start (2025-09-01T00:00:00.000000Z) must be before data.train_end (2025-08-31T23:00:00.000000Z)"],
+          t.secret,
+        );
+      });
+
+      test("empty window names the table, the window and the table's span", async () => {
+        await rejectsInput(
+          extractColumns(t.db, wide("wide_float", ["axis1"], 100, 200)),
+          ['no rows in table "wide_float" with ts in [100, 200)', "spans -1 to 10", "data.train_start"],
+          t.secret,
+        );
+        await rejectsInput(
+          extractColumns(t.db, wide("wide_tz", ["z_axis"], "2024-01-01T00:00Z", "2024-02-01T00:00Z")),
+          ['no rows in table "wide_tz" with ts in [2024-01-01T00:00:00.000000Z, 2024-02-01T00:00:00.000000Z)', "spans 2025-08-18T19:35:02.020018Z to 2025-09-01T01:00:00.000000Z"],
+          t.secret,
+        );
+        await rejectsInput(extractColumns(t.db, long("long_ids", [7], 0, 4)), ['no rows in table "long_ids" with axis_id in (7)'], t.secret);
+      });
+    });
+  });
+}

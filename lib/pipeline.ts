@@ -5,10 +5,11 @@ import { evaluateColumns } from "./evaluate";
 import { extractColumns } from "./extract";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
-import { assertVersionFree, fingerprintColumns, registerModel } from "./registry";
+import { assertVersionFree, registerModel } from "./registry";
 import { selectModel } from "./selectModel";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
+import { versionMeta } from "./versionMeta";
 import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, PrepStats, TimeType } from "./types";
 
 /** Options of {@link runPipeline}. */
@@ -115,18 +116,14 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     prepStats: stats,
     thresholds,
     metrics,
-    meta: {
-      model: { type: model.type },
-      data: { ...config.data, time_type: extraction.timeType, layout: extraction.layout, axes: [...axes] },
-      prep: { ...config.prep },
-      rows: { raw: time.length, train: columns.timeS.length },
-      lineage: {
-        config_path: config.source_path,
-        config_sha256: config.source_sha256,
-        data_fingerprint: fingerprintColumns([time, ...values]),
-        database,
-      },
-    },
+    meta: versionMeta(config, {
+      timeType: extraction.timeType,
+      layout: extraction.layout,
+      axes,
+      time,
+      values,
+      trainRows: columns.timeS.length,
+    }),
   });
   log(`[7/7] register   ${registered.version} → ${registered.dir} (${mark("register")})`);
 

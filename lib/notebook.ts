@@ -1,0 +1,717 @@
+/**
+ * Notebook support: where the config is (notebooks take no parameters, so
+ * they read `MLBOX_CONFIG`), and the exploratory views the stage notebooks
+ * show (sampling intervals, zero fractions, raw series). What a notebook
+ * cell computes lives here or in the stage files, never in the notebook.
+ */
+import { existsSync, readFileSync } from "fs";
+import * as path from "path";
+import type * as dfd from "danfojs-node";
+import type { Profile } from "./analyze";
+import {
+  barChart,
+  histogramChart,
+  lineChart,
+  predictionCharts,
+  residualChart,
+  residualHistogram,
+  runLengthChart,
+  type NamedSeries,
+  type PlotlyFigure,
+} from "./charts";
+import { numericColumn, rawColumn } from "./frame";
+import { predictionFromDataFrame } from "./predict";
+import { connect } from "./connect";
+import { regressionMetrics } from "./evaluate";
+import { extract } from "./extract";
+import { fitLinear } from "./train";
+import { runPipeline } from "./pipeline";
+import type { Prepared } from "./prepare";
+import {
+  listVersions,
+  loadVersion,
+  registerModel,
+  type LoadedVersion,
+  type RegisteredVersion,
+  type VersionSummary,
+} from "./registry";
+import { runLengths } from "./thresholds";
+import { timeColumnSeconds } from "./timeColumn";
+import { versionMeta } from "./versionMeta";
+import type { AxisMetrics, AxisThresholds, Config, Layout, LinearModel, ModelSet, Prediction } from "./types";
+
+/** Environment variable naming the config file notebooks use. */
+export const CONFIG_ENV = "MLBOX_CONFIG";
+
+function isProjectRoot(dir: string): boolean {
+  const manifest = path.join(dir, "package.json");
+  if (!existsSync(manifest) || !existsSync(path.join(dir, "lib", "package.json"))) return false;
+  try {
+    return (JSON.parse(readFileSync(manifest, "utf8")) as { name?: unknown }).name === "mlbox";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The ML Box project folder: the nearest folder at or above `start` holding
+ * a `package.json` named `mlbox` (and `lib/`); when there is none (a notebook
+ * outside the project), the folder this library lives in.
+ *
+ * @param start where to start looking; defaults to `process.cwd()`
+ */
+export function projectRoot(start: string = process.cwd()): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (isProjectRoot(dir)) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return path.resolve(__dirname, "..");
+}
+
+/**
+ * The config file a notebook uses: `$MLBOX_CONFIG` when set (a relative path
+ * is taken relative to the project root, see {@link projectRoot}), else
+ * `config.yaml` in the project root. The path is not checked here:
+ * `loadConfig` reports a missing file.
+ *
+ * @param options `env` (default `process.env`), `cwd` (default `process.cwd()`)
+ */
+export function resolveConfigPath(options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {}): string {
+  const { env = process.env, cwd = process.cwd() } = options;
+  const root = projectRoot(cwd);
+  const fromEnv = env[CONFIG_ENV];
+  if (fromEnv !== undefined && fromEnv.trim() !== "") return path.resolve(root, fromEnv.trim());
+  return path.join(root, "config.yaml");
+}
+
+/** Differences between consecutive times (length n − 1; empty for fewer than 2 rows). */
+export function timeSteps(time: Float64Array): Float64Array {
+  const steps = new Float64Array(Math.max(0, time.length - 1));
+  for (let i = 1; i < time.length; i++) steps[i - 1] = time[i] - time[i - 1];
+  return steps;
+}
+
+/** A gap in the sampling: a step longer than expected. */
+export interface SamplingGap {
+  /** Row index of the sample after the gap. */
+  readonly row: number;
+  /** Time of the sample before the gap (seconds, as extracted). */
+  readonly after_time: number;
+  /** Length of the step in seconds. */
+  readonly step_seconds: number;
+  /** The step in multiples of `dt_seconds`. */
+  readonly step_dt: number;
+}
+
+/**
+ * Steps longer than `factor × dtSeconds`, longest first, at most `limit` of them.
+ *
+ * @param time ascending times in seconds
+ * @param dtSeconds the median step (from `analyze`)
+ * @param options `factor` (default 3), `limit` (default 20)
+ */
+export function samplingGaps(
+  time: Float64Array,
+  dtSeconds: number,
+  options: { readonly factor?: number; readonly limit?: number } = {},
+): SamplingGap[] {
+  const { factor = 3, limit = 20 } = options;
+  const gaps: SamplingGap[] = [];
+  if (!(dtSeconds > 0)) return gaps;
+  for (let i = 1; i < time.length; i++) {
+    const step = time[i] - time[i - 1];
+    if (step > factor * dtSeconds) gaps.push({ row: i, after_time: time[i - 1], step_seconds: step, step_dt: step / dtSeconds });
+  }
+  return gaps.sort((a, b) => b.step_seconds - a.step_seconds).slice(0, limit);
+}
+
+/**
+ * Histogram of the sampling intervals (log count axis, so rare gaps show),
+ * with the median interval marked.
+ */
+export function samplingIntervalChart(time: Float64Array, dtSeconds: number): PlotlyFigure {
+  return histogramChart(timeSteps(time), {
+    title: "Sampling interval between consecutive rows",
+    xTitle: "interval (s)",
+    bins: 80,
+    logY: true,
+    markers: [{ name: "median dt_seconds", value: dtSeconds, color: "#d62728" }],
+  });
+}
+
+/** Bar chart of the share of exact zeros (idle samples) and of missing values per axis. */
+export function zeroFractionChart(profile: Profile): PlotlyFigure {
+  const names = profile.axes.map((a) => a.axis);
+  return barChart(
+    names,
+    [
+      { name: "exact zeros", values: profile.axes.map((a) => a.zero_fraction) },
+      { name: "missing (NaN)", values: profile.axes.map((a) => (profile.rows === 0 ? 0 : a.nan_count / profile.rows)) },
+    ],
+    { title: "Share of exact zeros and missing values per axis", yTitle: "fraction of rows" },
+  );
+}
+
+/** Time (in seconds) and axis columns of a DataFrame, as typed arrays. */
+export interface FrameColumns {
+  readonly time: Float64Array;
+  readonly axes: readonly string[];
+  readonly values: readonly Float64Array[];
+}
+
+/**
+ * The typed columns of an extracted or prepared DataFrame: `timeCol`
+ * converted to seconds (ISO timestamps → epoch seconds) and every other
+ * column as numbers (NaN where missing).
+ */
+export function frameColumns(frame: dfd.DataFrame, timeCol: string): FrameColumns {
+  const time = timeColumnSeconds(frame, timeCol, "frameColumns").seconds;
+  const axes = frame.columns.filter((c) => c !== timeCol);
+  return { time, axes, values: axes.map((axis) => numericColumn(frame, axis, "frameColumns")) };
+}
+
+/**
+ * Every axis of a DataFrame over time, decimated (min/max per bucket), with
+ * time shown in seconds since the first row.
+ */
+export function seriesChart(frame: dfd.DataFrame, timeCol: string, title = "Raw series per axis"): PlotlyFigure {
+  const { time, axes, values } = frameColumns(frame, timeCol);
+  const t0 = time.length > 0 ? time[0] : 0;
+  const timeS = time.map((t) => t - t0);
+  return lineChart(
+    timeS,
+    axes.map((name, i) => ({ name, values: values[i] })),
+    { title, xTitle: `seconds since the first row (${timeCol})`, maxPoints: 1500 },
+  );
+}
+
+/** Count of missing (NaN) values per axis of a DataFrame, as rows `{ axis, missing, rows }`. */
+export function missingCounts(frame: dfd.DataFrame, timeCol: string): { axis: string; missing: number; rows: number }[] {
+  const { time, axes, values } = frameColumns(frame, timeCol);
+  return axes.map((axis, i) => {
+    let missing = 0;
+    for (const v of values[i]) if (Number.isNaN(v)) missing++;
+    return { axis, missing, rows: time.length };
+  });
+}
+
+/** Residual chart, residual histogram and alert/error run-length histograms of every axis. */
+export interface ThresholdViews {
+  readonly axis: string;
+  readonly residual: PlotlyFigure;
+  readonly distribution: PlotlyFigure;
+  readonly alertRuns: PlotlyFigure;
+  readonly errorRuns: PlotlyFigure;
+}
+
+/**
+ * Per axis: residuals over time with MinC/MaxC, the residual distribution
+ * with MinC/MaxC marked, and the run lengths of residual ≥ MinC (alert,
+ * `T_long_steps` marked) and ≥ MaxC (error, `T_short_steps` marked).
+ */
+export function thresholdViews(prediction: Prediction, thresholds: Readonly<Record<string, AxisThresholds>>): ThresholdViews[] {
+  return prediction.axes.map((axis, i) => {
+    const t = thresholds[axis];
+    const residual = prediction.residual[i];
+    return {
+      axis,
+      residual: residualChart(prediction.timeS, residual, { axis, thresholds: t }),
+      distribution: residualHistogram(residual, { axis, thresholds: t }),
+      alertRuns: runLengthChart(t ? runLengths(residual, t.MinC) : new Int32Array(0), {
+        title: `${axis}: runs with residual ≥ MinC (alert)`,
+        sustainSteps: t?.T_long_steps,
+        sustainName: "T_long_steps",
+      }),
+      errorRuns: runLengthChart(t ? runLengths(residual, t.MaxC) : new Int32Array(0), {
+        title: `${axis}: runs with residual ≥ MaxC (error)`,
+        sustainSteps: t?.T_short_steps,
+        sustainName: "T_short_steps",
+      }),
+    };
+  });
+}
+
+/**
+ * Run-length summary per axis: how many runs of residual ≥ MinC (alert) and
+ * ≥ MaxC (error) the window has, the longest of each, the calibrated sustain
+ * steps, and how many runs last at least that long (`alerts`, `errors`: what
+ * the model would have raised on its own training window).
+ */
+export function runLengthSummary(
+  prediction: Prediction,
+  thresholds: Readonly<Record<string, AxisThresholds>>,
+): {
+  axis: string;
+  alert_runs: number;
+  longest_alert: number;
+  T_long_steps: number;
+  alerts: number;
+  error_runs: number;
+  longest_error: number;
+  T_short_steps: number;
+  errors: number;
+}[] {
+  return prediction.axes.flatMap((axis, i) => {
+    const t = thresholds[axis];
+    if (!t) return [];
+    const alert = runLengths(prediction.residual[i], t.MinC);
+    const error = runLengths(prediction.residual[i], t.MaxC);
+    const longest = (runs: Int32Array): number => runs.reduce((m, r) => Math.max(m, r), 0);
+    return [
+      {
+        axis,
+        alert_runs: alert.length,
+        longest_alert: longest(alert),
+        T_long_steps: t.T_long_steps,
+        alerts: alert.filter((r) => r >= t.T_long_steps).length,
+        error_runs: error.length,
+        longest_error: longest(error),
+        T_short_steps: t.T_short_steps,
+        errors: error.filter((r) => r >= t.T_short_steps).length,
+      },
+    ];
+  });
+}
+
+/** One row of {@link thresholdRows}. */
+export interface ThresholdRow {
+  readonly axis: string;
+  readonly MinC: number;
+  readonly MaxC: number;
+  readonly T_long_steps: number;
+  readonly T_short_steps: number;
+  readonly T_long_seconds: number;
+  readonly T_short_seconds: number;
+  readonly method: string;
+}
+
+/** Thresholds as table rows, one per axis, with the sustain steps also in seconds. */
+export function thresholdRows(thresholds: Readonly<Record<string, AxisThresholds>>): ThresholdRow[] {
+  return Object.entries(thresholds).map(([axis, t]) => ({
+    axis,
+    MinC: t.MinC,
+    MaxC: t.MaxC,
+    T_long_steps: t.T_long_steps,
+    T_short_steps: t.T_short_steps,
+    T_long_seconds: t.T_long_steps * t.dt_seconds,
+    T_short_seconds: t.T_short_steps * t.dt_seconds,
+    method: t.meta.method,
+  }));
+}
+
+/** Reads `axis, r2, mae, rmse` rows from an `evaluate` DataFrame (or passes metric rows through). */
+export function metricRows(metrics: dfd.DataFrame | readonly AxisMetrics[]): AxisMetrics[] {
+  if (Array.isArray(metrics)) return [...(metrics as readonly AxisMetrics[])];
+  const frame = metrics as dfd.DataFrame;
+  const axes = rawColumn(frame, "axis", "metricRows");
+  const [r2, mae, rmse] = ["r2", "mae", "rmse"].map((c) => numericColumn(frame, c, "metricRows"));
+  return Array.from({ length: axes.length }, (_, i) => ({ axis: String(axes[i]), r2: r2[i], mae: mae[i], rmse: rmse[i] }));
+}
+
+/** Two bar charts of evaluation metrics per axis: R², and MAE next to RMSE. */
+export function metricsCharts(metrics: dfd.DataFrame | readonly AxisMetrics[]): PlotlyFigure[] {
+  const rows = metricRows(metrics);
+  const axes = rows.map((m) => m.axis);
+  return [
+    barChart(axes, [{ name: "R²", values: rows.map((m) => m.r2) }], { title: "R² per axis (1 = perfect line, 0 = no better than the mean)", yTitle: "R²" }),
+    barChart(
+      axes,
+      [
+        { name: "MAE", values: rows.map((m) => m.mae) },
+        { name: "RMSE", values: rows.map((m) => m.rmse) },
+      ],
+      { title: "Mean absolute and root-mean-square error per axis", yTitle: "error (axis units)" },
+    ),
+  ];
+}
+
+/** One row of {@link modelRows}. */
+export interface ModelRow {
+  readonly axis: string;
+  readonly coef: number;
+  readonly intercept: number;
+  /** Change of the trend per hour (`coef × 3600`). */
+  readonly drift_per_hour: number;
+  readonly samples_used: number;
+  /** Rows not used to fit (exact zeros and missing values). */
+  readonly rows_left_out: number;
+}
+
+/**
+ * Fitted models as table rows, with the drift per hour and how many of the
+ * `rows` training rows each fit left out (exact zeros, missing values).
+ */
+export function modelRows(models: ModelSet, rows: number): ModelRow[] {
+  return models.models.map((m) => ({
+    axis: m.axis,
+    coef: m.coef,
+    intercept: m.intercept,
+    drift_per_hour: m.coef * 3600,
+    samples_used: m.samples_used,
+    rows_left_out: rows - m.samples_used,
+  }));
+}
+
+/** Bar chart of the rows each axis's fit used and left out (exact zeros, missing values). */
+export function samplesUsedChart(models: ModelSet, rows: number): PlotlyFigure {
+  const r = modelRows(models, rows);
+  return barChart(
+    r.map((m) => m.axis),
+    [
+      { name: "used to fit", values: r.map((m) => m.samples_used) },
+      { name: "left out (zeros, missing)", values: r.map((m) => m.rows_left_out) },
+    ],
+    { title: "Rows used by each axis's fit", yTitle: "rows" },
+  );
+}
+
+/**
+ * Value distribution per axis of a DataFrame (exact zeros and missing values
+ * left out, as the fit leaves them out), one histogram per axis.
+ */
+export function valueHistograms(frame: dfd.DataFrame, timeCol: string): PlotlyFigure[] {
+  const { axes, values } = frameColumns(frame, timeCol);
+  return axes.map((axis, i) =>
+    histogramChart(
+      values[i].filter((v) => v !== 0),
+      { title: `${axis}: distribution of non-zero values`, xTitle: axis, bins: 60, height: 300 },
+    ),
+  );
+}
+
+/** Missing values per axis before and after preparation, as rows `{ axis, missing_before, missing_after, rows }`. */
+export function missingComparison(
+  raw: dfd.DataFrame,
+  timeCol: string,
+  prepared: dfd.DataFrame,
+): { axis: string; missing_before: number; missing_after: number; rows: number }[] {
+  const before = missingCounts(raw, timeCol);
+  const after = new Map(missingCounts(prepared, "time_s").map((r) => [r.axis, r.missing]));
+  return before.map((r) => ({ axis: r.axis, missing_before: r.missing, missing_after: after.get(r.axis) ?? NaN, rows: r.rows }));
+}
+
+/** The typed prediction of an axis list from a `predict` DataFrame (`time_s`, axes, `<axis>_pred`, `<axis>_res`). */
+export function predictionOf(predicted: dfd.DataFrame, axes: readonly string[]): Prediction {
+  return predictionFromDataFrame(predicted, axes, "charts");
+}
+
+/**
+ * Fit and residual chart of every axis of a `predict` DataFrame, fit then
+ * residual per axis, MinC/MaxC drawn where `thresholds` has the axis.
+ */
+export function axisCharts(
+  predicted: dfd.DataFrame,
+  axes: readonly string[],
+  thresholds?: Readonly<Record<string, AxisThresholds>>,
+): PlotlyFigure[] {
+  return predictionCharts(predictionOf(predicted, axes), thresholds).flatMap((c) => [c.fit, c.residual]);
+}
+
+/** The fit chart of every axis of a `predict` DataFrame. */
+export function fitCharts(predicted: dfd.DataFrame, axes: readonly string[]): PlotlyFigure[] {
+  return predictionCharts(predictionOf(predicted, axes)).map((c) => c.fit);
+}
+
+/** The residual chart and residual distribution of every axis (MinC/MaxC where `thresholds` has the axis). */
+export function residualCharts(
+  predicted: dfd.DataFrame,
+  axes: readonly string[],
+  thresholds?: Readonly<Record<string, AxisThresholds>>,
+): PlotlyFigure[] {
+  const prediction = predictionOf(predicted, axes);
+  return prediction.axes.flatMap((axis, i) => [
+    residualChart(prediction.timeS, prediction.residual[i], { axis, thresholds: thresholds?.[axis] }),
+    residualHistogram(prediction.residual[i], { axis, thresholds: thresholds?.[axis] }),
+  ]);
+}
+
+/** One row of {@link versionRows}: everything registered for one axis. */
+export interface VersionAxisRow {
+  readonly version: string;
+  readonly axis: string;
+  readonly coef: number;
+  readonly intercept: number;
+  readonly r2: number;
+  readonly mae: number;
+  readonly rmse: number;
+  readonly MinC: number;
+  readonly MaxC: number;
+  readonly T_long_steps: number;
+  readonly T_short_steps: number;
+}
+
+/** A registered version as one row per axis: model, metrics and thresholds side by side. */
+export function versionRows(loaded: LoadedVersion): VersionAxisRow[] {
+  return loaded.models.models.map((m) => {
+    const metric = loaded.metrics.find((x) => x.axis === m.axis);
+    const t = loaded.thresholds[m.axis];
+    return {
+      version: loaded.version,
+      axis: m.axis,
+      coef: m.coef,
+      intercept: m.intercept,
+      r2: metric?.r2 ?? NaN,
+      mae: metric?.mae ?? NaN,
+      rmse: metric?.rmse ?? NaN,
+      MinC: t?.MinC ?? NaN,
+      MaxC: t?.MaxC ?? NaN,
+      T_long_steps: t?.T_long_steps ?? NaN,
+      T_short_steps: t?.T_short_steps ?? NaN,
+    };
+  });
+}
+
+/**
+ * {@link versionDiff} between the last two of `versions` (as from
+ * {@link loadRecentVersions}); with a single version the differences are NaN.
+ */
+export function latestChanges(versions: readonly LoadedVersion[]): ReturnType<typeof versionDiff> {
+  if (versions.length === 0) return [];
+  return versionDiff(versions.length > 1 ? versions[versions.length - 2] : undefined, versions[versions.length - 1]);
+}
+
+/** Where a version came from, flattened for a key/value table (no password: the registry never stores one). */
+export function versionSummary(loaded: LoadedVersion): Record<string, string | number | boolean> {
+  const { meta } = loaded;
+  return {
+    version: loaded.version,
+    latest: loaded.isLatest,
+    folder: loaded.dir,
+    saved_at: meta.saved_at,
+    model: meta.model.type,
+    table: meta.data.schema === undefined ? meta.data.table : `${meta.data.schema}.${meta.data.table}`,
+    layout: meta.data.layout,
+    time: `${meta.data.time_col} (${meta.data.time_type})`,
+    window: `[${String(meta.data.train_start)}, ${String(meta.data.train_end)})`,
+    rows_raw: meta.rows.raw,
+    rows_train: meta.rows.train,
+    interpolate: meta.prep.interpolate,
+    dt_seconds: loaded.prepStats.dt_seconds,
+    config: meta.lineage.config_path,
+    config_sha256: meta.lineage.config_sha256,
+    data_fingerprint: meta.lineage.data_fingerprint,
+    database: meta.lineage.database,
+    package_version: meta.lineage.package_version,
+    git_commit: meta.lineage.git_commit ?? "unavailable",
+  };
+}
+
+/**
+ * The last `last` versions of a registry (oldest first), loaded, for
+ * comparison. Empty when the registry is empty.
+ *
+ * @param rootDir registry root
+ * @param options `last` (default 5)
+ */
+export async function loadRecentVersions(rootDir: string, options: { readonly last?: number } = {}): Promise<LoadedVersion[]> {
+  const { last = 5 } = options;
+  const list = await listVersions(rootDir);
+  return Promise.all(list.slice(-last).map((v) => loadVersion(rootDir, v.version)));
+}
+
+/** Per-axis comparison charts across versions: MinC, MaxC, R² and trend slope, one bar per version. */
+export function versionComparisonCharts(versions: readonly LoadedVersion[]): PlotlyFigure[] {
+  const axes = Array.from(new Set(versions.flatMap((v) => v.models.models.map((m) => m.axis))));
+  const rowsOf = versions.map((v) => new Map(versionRows(v).map((r) => [r.axis, r])));
+  const series = (pick: (r: VersionAxisRow) => number): NamedSeries[] =>
+    versions.map((v, i) => ({ name: v.version, values: axes.map((a) => { const r = rowsOf[i].get(a); return r ? pick(r) : NaN; }) }));
+  return [
+    barChart(axes, series((r) => r.MinC), { title: "MinC (alert threshold) per axis and version", yTitle: "MinC" }),
+    barChart(axes, series((r) => r.MaxC), { title: "MaxC (error threshold) per axis and version", yTitle: "MaxC" }),
+    barChart(axes, series((r) => r.r2), { title: "R² per axis and version", yTitle: "R²" }),
+    barChart(axes, series((r) => r.coef * 3600), { title: "Trend slope per axis and version (per hour)", yTitle: "drift per hour" }),
+  ];
+}
+
+/**
+ * Change from version `before` to version `after`, per axis: the new value
+ * and the difference of MinC, MaxC, R² and slope (NaN where `before` lacks
+ * the axis or is not given).
+ */
+export function versionDiff(
+  before: LoadedVersion | undefined,
+  after: LoadedVersion,
+): { axis: string; MinC: number; dMinC: number; MaxC: number; dMaxC: number; r2: number; dR2: number; coef: number; dCoef: number }[] {
+  const old = new Map(before ? versionRows(before).map((r) => [r.axis, r]) : []);
+  return versionRows(after).map((r) => {
+    const o = old.get(r.axis);
+    const d = (pick: (x: VersionAxisRow) => number): number => (o ? pick(r) - pick(o) : NaN);
+    return {
+      axis: r.axis,
+      MinC: r.MinC,
+      dMinC: d((x) => x.MinC),
+      MaxC: r.MaxC,
+      dMaxC: d((x) => x.MaxC),
+      r2: r.r2,
+      dR2: d((x) => x.r2),
+      coef: r.coef,
+      dCoef: d((x) => x.coef),
+    };
+  });
+}
+
+/** The stage results of a notebook run that {@link registerRun} writes to the registry. */
+export interface NotebookRun {
+  /** The extracted window (from `extract`), for the data fingerprint and row count. */
+  readonly raw: dfd.DataFrame;
+  /** What `prepare` returned. */
+  readonly prepared: Prepared;
+  /** What `train` returned. */
+  readonly models: ModelSet;
+  /** What `evaluate` returned (or metric rows). */
+  readonly metrics: dfd.DataFrame | readonly AxisMetrics[];
+  /** What `calibrateThresholds` returned. */
+  readonly thresholds: Readonly<Record<string, AxisThresholds>>;
+}
+
+/**
+ * Registers the results of a notebook's stages as a new version of
+ * `config.registry.root_dir` (tag `config.registry.version_tag`), with the
+ * same metadata and lineage as the CLI pipeline writes (config path and
+ * hash, data fingerprint of the extracted columns, database without
+ * password; package version and git commit as the registry fills them in).
+ */
+export async function registerRun(config: Config, run: NotebookRun): Promise<RegisteredVersion> {
+  const { raw, prepared, models, metrics, thresholds } = run;
+  const columns = frameColumns(raw, config.data.time_col);
+  const layout: Layout = config.data.axes.length > 0 && typeof config.data.axes[0] === "number" ? "long" : "wide";
+  return registerModel({
+    rootDir: config.registry.root_dir,
+    versionTag: config.registry.version_tag,
+    models,
+    prepStats: prepared.stats,
+    thresholds,
+    metrics: metricRows(metrics),
+    meta: versionMeta(config, {
+      timeType: prepared.stats.time_type,
+      layout,
+      axes: columns.axes,
+      time: columns.time,
+      values: columns.values,
+      trainRows: prepared.frame.shape[0],
+    }),
+  });
+}
+
+/**
+ * Makes sure the registry of `config` holds at least one version: when it is
+ * empty, runs the whole pipeline once (as `npm start` does) to register one.
+ * Returns the versions afterwards and whether one was registered now.
+ */
+export async function ensureRegistered(config: Config): Promise<{ readonly versions: VersionSummary[]; readonly registeredNow: string | null }> {
+  const before = await listVersions(config.registry.root_dir);
+  if (before.length > 0) return { versions: before, registeredNow: null };
+  const result = await runPipeline({ ...config, plots: { ...config.plots, enabled: false } });
+  return { versions: await listVersions(config.registry.root_dir), registeredNow: result.version };
+}
+
+/**
+ * Connects to the database of `config`, extracts the training window as a
+ * DataFrame (see `extract`) and closes the connection again.
+ */
+export async function extractWindow(config: Config): Promise<dfd.DataFrame> {
+  const db = await connect(config);
+  try {
+    return await extract(db, config.data);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * Mean residual of the fitted rows (actual not exactly 0 and finite) in
+ * `buckets` equal time slices, one line per axis: flat around 0 when a
+ * straight line describes the axis, curved when the trend is not linear.
+ */
+export function residualTrendChart(predicted: dfd.DataFrame, axes: readonly string[], buckets = 48): PlotlyFigure {
+  const p = predictionOf(predicted, axes);
+  const n = p.timeS.length;
+  const t0 = n > 0 ? p.timeS[0] : 0;
+  const span = n > 0 ? p.timeS[n - 1] - t0 : 0;
+  const centers = new Float64Array(buckets);
+  for (let b = 0; b < buckets; b++) centers[b] = t0 + ((b + 0.5) * span) / buckets;
+  const series = p.axes.map((axis, k) => {
+    const sums = new Float64Array(buckets);
+    const counts = new Float64Array(buckets);
+    for (let i = 0; i < n; i++) {
+      const actual = p.actual[k][i];
+      const r = p.residual[k][i];
+      if (actual === 0 || !Number.isFinite(actual) || !Number.isFinite(r)) continue;
+      const b = span > 0 ? Math.min(buckets - 1, Math.floor(((p.timeS[i] - t0) / span) * buckets)) : 0;
+      sums[b] += r;
+      counts[b]++;
+    }
+    return { name: axis, values: sums.map((s, b) => (counts[b] > 0 ? s / counts[b] : NaN)) };
+  });
+  return lineChart(centers, series, {
+    title: `Mean residual of the fitted rows over time (${buckets} slices)`,
+    yTitle: "mean residual",
+    mode: "lines",
+  });
+}
+
+/**
+ * Trend fitted on the whole window and on each half of it, per axis: similar
+ * slopes mean the trend is stable; very different ones that it drifts or
+ * bends. Slopes are given per hour.
+ */
+export function halfWindowFits(
+  frame: dfd.DataFrame,
+  axes: readonly string[],
+): { axis: string; drift_per_hour: number; first_half: number; second_half: number; samples_first: number; samples_second: number }[] {
+  const timeS = numericColumn(frame, "time_s", "halfWindowFits");
+  const half = Math.floor(timeS.length / 2);
+  return axes.map((axis) => {
+    const y = numericColumn(frame, axis, "halfWindowFits");
+    const fit = (from: number, to: number): LinearModel | undefined => {
+      try {
+        return fitLinear(axis, timeS.subarray(from, to), y.subarray(from, to));
+      } catch {
+        return undefined; // no usable samples in this half
+      }
+    };
+    const all = fit(0, timeS.length);
+    const first = fit(0, half);
+    const second = fit(half, timeS.length);
+    return {
+      axis,
+      drift_per_hour: (all?.coef ?? NaN) * 3600,
+      first_half: (first?.coef ?? NaN) * 3600,
+      second_half: (second?.coef ?? NaN) * 3600,
+      samples_first: first?.samples_used ?? 0,
+      samples_second: second?.samples_used ?? 0,
+    };
+  });
+}
+
+/**
+ * R², MAE and RMSE per axis over the working rows only (actual not exactly
+ * 0), next to the registered metrics that count every row: idle zeros are
+ * easy to predict badly or well, so this shows how the line does while the
+ * machine works.
+ */
+export function workingRowMetrics(predicted: dfd.DataFrame, axes: readonly string[]): AxisMetrics[] {
+  const p = predictionOf(predicted, axes);
+  return p.axes.map((axis, k) => {
+    const keep: number[] = [];
+    for (let i = 0; i < p.timeS.length; i++) if (p.actual[k][i] !== 0) keep.push(i);
+    const pick = (values: Float64Array): Float64Array => Float64Array.from(keep, (i) => values[i]);
+    return keep.length === 0 ? { axis, r2: NaN, mae: NaN, rmse: NaN } : regressionMetrics(axis, pick(p.actual[k]), pick(p.predicted[k]));
+  });
+}
+
+/**
+ * For every axis: residuals over time with MinC/MaxC, the residual
+ * distribution with MinC/MaxC, and the alert/error run-length histograms
+ * (see {@link thresholdViews}), as one flat list.
+ */
+export function thresholdCharts(
+  predicted: dfd.DataFrame,
+  axes: readonly string[],
+  thresholds: Readonly<Record<string, AxisThresholds>>,
+): PlotlyFigure[] {
+  return thresholdViews(predictionOf(predicted, axes), thresholds).flatMap((v) => [v.residual, v.distribution, v.alertRuns, v.errorRuns]);
+}

@@ -1,0 +1,146 @@
+/**
+ * `npm run report` end to end (on the LONG demo table), and its HTML in headless Chromium with the
+ * network off: every report opens without page errors or any request beyond
+ * the file itself, and every chart is drawn (plotly's SVG present and holding
+ * marks). Also the CLI's chart files (`writeChartFiles`) work offline.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { writeChartFiles } from "../lib/charts";
+import { PROJECT_ROOT } from "../scripts/install-kernel";
+import { CONFIG_ENV, listNotebooks, requireJupyter } from "../scripts/notebooks";
+import { drawnCharts, openOfflinePage, type OfflinePage, type PageDocument } from "./support/browser";
+
+declare const document: PageDocument;
+import { chartTitles, expectedOutputs, notebookProblems, outputsOf, writeTestConfig } from "./support/notebooks";
+
+/** The report runs on the LONG demo table, so the notebooks are covered on both layouts (notebooks.test.ts: WIDE). */
+const EXPECTED = expectedOutputs("stream_samples");
+
+let work: string;
+let reportDir: string;
+let reportLog = "";
+let reportSeconds = 0;
+
+before(async () => {
+  requireJupyter();
+  work = mkdtempSync(path.join(tmpdir(), "mlbox-report-"));
+  reportDir = path.join(work, "report");
+  const config = writeTestConfig(path.join(work, "project"), { layout: "long" });
+  // `npm run report` exactly as documented, started from another folder, with a relative MLBOX_CONFIG.
+  const started = Date.now();
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn("npm", ["--prefix", PROJECT_ROOT, "run", "report"], {
+      cwd: work,
+      env: { ...process.env, [CONFIG_ENV]: path.relative(work, config), MLBOX_REPORT_DIR: reportDir, DB_URL: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (c: Buffer) => (reportLog += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (reportLog += c.toString()));
+    child.on("error", reject);
+    child.on("close", (c) => resolve(c ?? 1));
+  });
+  reportSeconds = (Date.now() - started) / 1000;
+  assert.equal(code, 0, `npm run report failed:\n${reportLog.slice(-4000)}`);
+});
+
+after(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+test("npm run report writes an executed notebook and a self-contained HTML report per notebook", () => {
+  const names = listNotebooks().map((f) => path.basename(f, ".ipynb"));
+  assert.equal(names.length, 8);
+  for (const name of names) {
+    const ipynb = path.join(reportDir, `${name}.ipynb`);
+    const html = path.join(reportDir, `${name}.html`);
+    assert.ok(existsSync(ipynb) && existsSync(html), `${name}: report files`);
+    assert.deepEqual(notebookProblems(ipynb, EXPECTED[name]), [], name);
+    const text = readFileSync(html, "utf8");
+    assert.doesNotMatch(text, /<script[^>]+src=/i, `${name}.html loads no script by URL`);
+    assert.doesNotMatch(text, /<link[^>]+href="https?:/i, `${name}.html loads no stylesheet by URL`);
+    assert.equal(text.match(/data-mlbox="plotly\.js"/g)?.length, 1, `${name}.html embeds plotly.js once`);
+  }
+  const index = readFileSync(path.join(reportDir, "index.html"), "utf8");
+  for (const name of names) assert.match(index, new RegExp(`href="${name}\\.html"`));
+  const main = statSync(path.join(reportDir, "00_Main.ipynb")).size;
+  const mainHtml = statSync(path.join(reportDir, "00_Main.html")).size;
+  assert.ok(main < 10_000_000 && mainHtml < 10_000_000, `00_Main: ipynb ${main} bytes, html ${mainHtml} bytes`);
+  console.log(`npm run report: ${reportSeconds.toFixed(1)} s; 00_Main.ipynb ${main} bytes, 00_Main.html ${mainHtml} bytes`);
+});
+
+async function assertChartsDrawn(browser: OfflinePage, file: string, expectedTitles: readonly string[]): Promise<void> {
+  const { page } = browser;
+  await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+  await page.waitForFunction(
+    (n) => {
+      const charts = Array.from(document.querySelectorAll(".mlbox-chart"));
+      return charts.length === n && charts.every((c) => c.querySelector("svg.main-svg g.cartesianlayer .trace") !== null);
+    },
+    expectedTitles.length,
+    { timeout: 60_000, polling: 250 },
+  );
+  const charts = await drawnCharts(page);
+  assert.deepEqual(
+    charts.map((c) => c.title),
+    expectedTitles,
+    path.basename(file),
+  );
+  for (const chart of charts) {
+    assert.ok(chart.svgs >= 1 && chart.marks > 0 && chart.width > 300 && chart.height > 150, `${path.basename(file)}: ${JSON.stringify(chart)}`);
+  }
+}
+
+test("every HTML report draws all its charts in Chromium with the network off and no page errors", { timeout: 600_000 }, async () => {
+  const browser = await openOfflinePage();
+  try {
+    for (const notebook of listNotebooks()) {
+      const name = path.basename(notebook, ".ipynb");
+      const titles = chartTitles(outputsOf(path.join(reportDir, `${name}.ipynb`)));
+      assert.equal(titles.length, EXPECTED[name].charts.length);
+      await assertChartsDrawn(browser, path.join(reportDir, `${name}.html`), titles);
+      if (name === "00_Main") {
+        mkdirScreenshots();
+        const first = browser.page.locator(".mlbox-chart").nth(1);
+        await first.scrollIntoViewIfNeeded();
+        await browser.page.screenshot({ path: path.join(PROJECT_ROOT, "out", "screenshots", "report-00_Main.png") });
+      }
+    }
+    assert.deepEqual(browser.pageErrors, []);
+    assert.deepEqual(browser.consoleErrors, []);
+    assert.deepEqual(browser.blocked, [], "the reports request nothing from the network");
+  } finally {
+    await browser.close();
+  }
+});
+
+function mkdirScreenshots(): void {
+  mkdirSync(path.join(PROJECT_ROOT, "out", "screenshots"), { recursive: true });
+}
+
+test("the CLI's chart files (writeChartFiles) draw offline from the shared local plotly.min.js", { timeout: 120_000 }, async () => {
+  const n = 20_000;
+  const timeS = Float64Array.from({ length: n }, (_, i) => i * 1.891);
+  const actual = timeS.map((t, i) => (i % 3 === 0 ? 0 : 2 + t * 1e-4 + Math.sin(i)));
+  const predicted = timeS.map((t) => 2 + t * 1e-4);
+  const residual = actual.map((a, i) => a - predicted[i]);
+  const dir = path.join(work, "cli-charts");
+  const files = await writeChartFiles({ timeS, axes: ["axis1", "axis2"], actual: [actual, actual], predicted: [predicted, predicted], residual: [residual, residual] }, undefined, dir);
+  assert.deepEqual(readdirSync(dir).sort(), ["axis1_fit.html", "axis1_residual.html", "axis2_fit.html", "axis2_residual.html", "plotly.min.js"]);
+  const browser = await openOfflinePage();
+  try {
+    for (const file of files) {
+      const title = /fit\.html$/.test(file) ? "data and fitted trend" : "residual (actual − fitted)";
+      await assertChartsDrawn(browser, file, [`${path.basename(file).split("_")[0]}: ${title}`]);
+    }
+    assert.deepEqual(browser.pageErrors, []);
+    assert.deepEqual(browser.blocked, []);
+  } finally {
+    await browser.close();
+  }
+});

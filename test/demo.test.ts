@@ -31,7 +31,7 @@ function thresholdsOf(version: string): Record<string, { MinC: number; MaxC: num
 
 test("npm start with the shipped config.yaml trains on the embedded demo data; thresholds are pinned", () => {
   copyFileSync(join(ROOT, "config.yaml"), join(work, "config.yaml"));
-  const env = { ...process.env, TZ: "Europe/Berlin" };
+  const env: NodeJS.ProcessEnv = { ...process.env, TZ: "Europe/Berlin" };
   delete env.DB_URL;
   const run = runCli([], { cwd: work, env });
   assert.equal(run.status, 0, run.stderr);

@@ -23,6 +23,7 @@ import {
   type RegisterOptions,
 } from "../lib/registry";
 import type { AxisMetrics, AxisThresholds, ThresholdPolicy } from "../lib/types";
+import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
 
 const execFileAsync = promisify(execFile);
 const repoRoot = path.resolve(__dirname, "..");
@@ -38,17 +39,7 @@ function tempDir(): string {
   return dir;
 }
 
-const policy: ThresholdPolicy = {
-  minc_percentile: 75,
-  maxc_percentile: 95,
-  trim_top_ratio: 0.02,
-  min_pos_for_trim: 20,
-  use_mad_fallback: true,
-  alert_seconds_default: 5,
-  error_seconds_default: 3,
-  alert_quantile: 0.8,
-  error_quantile: 0.5,
-};
+const policy: ThresholdPolicy = DEFAULT_THRESHOLD_POLICY;
 
 /** Floats that a lossy writer would break: non-shortest decimals, extremes, -0 and non-finite values. */
 const AXES = ["axis1", "axis2", 'odd "axis", name'] as const;

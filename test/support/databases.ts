@@ -9,6 +9,7 @@ import { connect } from "../../lib/connect";
 import { kyselyForPGlite, openPGlite } from "../../lib/embedded";
 import type { Config, DataConfig } from "../../lib/types";
 import { sharedPostgres } from "./postgres";
+import { DEFAULT_THRESHOLD_POLICY } from "../../lib/config";
 
 /** A config with the documented defaults, for tests; override what matters. */
 export function testConfig(overrides: { readonly url_env?: string; readonly embedded_dir?: string; readonly data?: DataConfig } = {}): Config {
@@ -18,17 +19,7 @@ export function testConfig(overrides: { readonly url_env?: string; readonly embe
     data: data ?? { table: "stream_samples_wide", time_col: "ts", axes: ["axis1"], train_start: "2022-10-17T12:00:00Z", train_end: "2022-10-18T12:00:00Z" },
     prep: { interpolate: false },
     model: { type: "linear" },
-    thresholds: {
-      minc_percentile: 75,
-      maxc_percentile: 95,
-      trim_top_ratio: 0.02,
-      min_pos_for_trim: 20,
-      use_mad_fallback: true,
-      alert_seconds_default: 5,
-      error_seconds_default: 3,
-      alert_quantile: 0.8,
-      error_quantile: 0.5,
-    },
+    thresholds: DEFAULT_THRESHOLD_POLICY,
     registry: { root_dir: "/nonexistent/registry", version_tag: "auto" },
     plots: { enabled: false, dir: "/nonexistent/out" },
     source_path: "/nonexistent/config.yaml",

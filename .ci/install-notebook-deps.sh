@@ -62,6 +62,8 @@ else
   # Debian's system Python is "externally managed"; CI installs into it on purpose.
   PIP_BREAK_SYSTEM_PACKAGES=1 "$PYTHON" -m pip install --quiet --retries 1 --timeout 30 \
     "${index_args[@]}" "jupyterlab>=4,<5" "nbconvert>=7" ipykernel
+  # pyenv only sees new console scripts (jupyter) after a rehash.
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
   hash -r
   if ! jupyter_ok; then
     echo "install-notebook-deps: jupyter is still not usable after pip install (is pip's script folder on PATH?)" >&2

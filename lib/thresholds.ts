@@ -2,7 +2,8 @@ import * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { predictionFromDataFrame } from "./predict";
 import { pythonFloatRepr } from "./pythonFloat";
-import { medianSorted, percentileSorted, quantileSorted, roundHalfEven } from "./stats";
+import * as ss from "simple-statistics";
+import { percentileSorted, quantileSorted, roundHalfEven } from "./stats";
 import type { AxisThresholds, Prediction, ThresholdPolicy } from "./types";
 
 /** Smallest sampling interval used to turn seconds into steps (avoids dividing by 0). */
@@ -44,9 +45,10 @@ function residualLevels(positive: Float64Array, policy: ThresholdPolicy): { MinC
   const n = positive.length;
   const sorted = Float64Array.from(positive).sort();
   if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
-    const center = medianSorted(sorted);
-    const deviations = sorted.map((value) => Math.abs(value - center)).sort();
-    const mad = medianSorted(deviations);
+    // simple-statistics' median and MAD average the two middle values, as numpy's median does.
+    const values = Array.from(sorted);
+    const center = ss.median(values);
+    const mad = ss.medianAbsoluteDeviation(values);
     return { MinC: center + 2 * mad, MaxC: center + 3 * mad, method: "median+MAD" };
   }
   let kept = sorted;

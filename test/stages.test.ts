@@ -57,6 +57,9 @@ test("calibrateAxis: median+MAD fallback with few positive residuals, trimmed pe
   assert.equal(few.MinC, 4);
   assert.equal(few.MaxC, 5);
   assert.equal(few.T_long_steps, 5);
+  // even count: pos = [1, 2, 4, 7]: median 3, deviations [2, 1, 1, 4] → MAD 1.5
+  const even = calibrateAxis(Float64Array.of(1, 2, 4, 7, -1), 1, DEFAULT_THRESHOLD_POLICY);
+  assert.deepEqual([even.MinC, even.MaxC], [6, 7.5]);
   const many = Float64Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? i / 10 : -1));
   const trimmed = calibrateAxis(many, 0.5, { ...DEFAULT_THRESHOLD_POLICY, trim_top_ratio: 0.1 });
   assert.equal(trimmed.meta.method, "trim_top=0.1");

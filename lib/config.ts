@@ -208,7 +208,8 @@ export function loadConfig(path: string): Config {
   const source = bytes.toString("utf8").replace(/^\uFEFF/, "");
   let document: unknown;
   try {
-    document = yaml.load(source, { filename: basename(sourcePath) });
+    // CORE_SCHEMA: unquoted timestamps stay text (YAML's timestamp type would cut them to milliseconds).
+    document = yaml.load(source, { filename: basename(sourcePath), schema: yaml.CORE_SCHEMA });
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
       const where = error.mark ? ` at line ${error.mark.line + 1}, column ${error.mark.column + 1}` : "";

@@ -94,7 +94,7 @@ export function epochSecondsToIso(seconds: number, timeType: "timestamp" | "time
   return timeType === "timestamptz" ? `${text}Z` : text;
 }
 
-const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2})(?::(\d{2}))?)?$/;
+const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:(Z)|([+-])(\d{2})(?::(\d{2}))?)?$/;
 
 /**
  * Integer microseconds of a fraction's digits (1–9 of them), rounded half to
@@ -109,7 +109,8 @@ function fractionToMicros(digits: string): number {
 }
 
 /**
- * Parses ISO-8601 text to epoch seconds: `YYYY-MM-DD[T ]HH:MM[:SS[.f{1,9}]][Z|±HH[:MM]]`.
+ * Parses ISO-8601 text to epoch seconds: `YYYY-MM-DD[[T ]HH:MM[:SS[.f{1,9}]]][Z|±HH[:MM]]`
+ * (a date alone is midnight).
  * Text without a zone is UTC. The instant is computed in exact integer
  * microseconds (more than 6 fractional digits round half to even, as
  * PostgreSQL's timestamp input does), then converted like pandas'
@@ -123,13 +124,13 @@ export function isoToEpochSeconds(text: string): number {
   const match = ISO_PATTERN.exec(trimmed);
   const invalid = (why: string): InputError =>
     new InputError(`invalid timestamp ${JSON.stringify(text)}: ${why}`);
-  if (!match) throw invalid("expected YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|±HH[:MM]]");
+  if (!match) throw invalid("expected YYYY-MM-DD[[T ]HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]");
   const [, y, mo, d, h, mi, s, frac, zulu, sign, oh, om] = match;
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
+  const hour = h === undefined ? 0 : Number(h);
+  const minute = mi === undefined ? 0 : Number(mi);
   const second = s === undefined ? 0 : Number(s);
   if (month < 1 || month > 12) throw invalid(`month ${mo} is not 01-12`);
   if (day < 1 || day > daysInMonth(year, month)) throw invalid(`day ${d} does not exist in ${y}-${mo}`);

@@ -49,6 +49,9 @@ test(".env next to the config is loaded without overriding the environment", () 
 test("timestamp windows are ISO strings and must be ordered", () => {
   const ok = loadConfig(write(MINIMAL.replace("train_start: 0", 'train_start: "2025-09-01 00:00:00+02"').replace("train_end: 10", "train_end: '2025-09-01T00:00:00Z'")));
   assert.equal(ok.data.train_start, "2025-09-01 00:00:00+02");
+  const unquoted = loadConfig(write(MINIMAL.replace("train_start: 0", "train_start: 2025-09-01T00:00:00.123456Z").replace("train_end: 10", "train_end: 2025-09-02")));
+  assert.equal(unquoted.data.train_start, "2025-09-01T00:00:00.123456Z");
+  assert.equal(unquoted.data.train_end, "2025-09-02");
   const bad = (text: string, message: RegExp) =>
     assert.throws(() => loadConfig(write(text)), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n"));
   bad(MINIMAL.replace("train_end: 10", "train_end: '2025-09-01'"), /data\.train_start and data\.train_end must both be numbers/);

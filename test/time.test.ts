@@ -55,9 +55,13 @@ describe("isoToEpochSeconds", () => {
     assert.equal(isoToEpochSeconds("1900-01-01T00:00Z"), -2208988800);
   });
 
+  test("a date alone is midnight, as in PostgreSQL", () => {
+    assert.equal(isoToEpochSeconds("2025-09-01"), 1756684800);
+    assert.equal(isoToEpochSeconds("2025-09-01+02:00"), 1756684800 - 7200);
+  });
+
   test("InputError naming the text for anything else", () => {
     const bad = [
-      "2025-09-01", // no time
       "2025-09-01T00", // no minutes
       "yesterday",
       "2025-13-01T00:00",

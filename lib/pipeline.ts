@@ -38,7 +38,7 @@ export interface PipelineResult {
   readonly chartFiles: readonly string[];
   /** Where the data came from, without any password. */
   readonly database: string;
-  /** Wall-clock seconds per stage (extract, analyze, prepare, train, predict, evaluate, thresholds, register, charts). */
+  /** Wall-clock seconds per stage (extract, analyze, prepare, train, predict, evaluate, thresholds, charts, register). */
   readonly stageSeconds: Readonly<Record<string, number>>;
 }
 
@@ -52,7 +52,7 @@ function countNonFinite(values: Float64Array): number {
 /**
  * Runs the whole pipeline from a validated config: extract → analyze →
  * prepare → train → predict → evaluate → calibrate thresholds → register
- * (→ charts). Bad input fails before anything is written (a fixed version
+ * (charts are written just before registering). Bad input fails before anything is written (a fixed version
  * tag that exists is checked first); the registry version appears whole or
  * not at all.
  *
@@ -109,6 +109,10 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   const thresholds = calibrateColumns(prediction, profile.dt_seconds, config.thresholds);
   log(`[6/7] thresholds MinC/MaxC and sustain steps for ${axes.length} axes (${mark("thresholds")})`);
 
+  // Charts before the registry: a failure here leaves no registered version behind.
+  const chartFiles = config.plots.enabled ? await writeChartFiles(prediction, thresholds, config.plots.dir) : [];
+  if (chartFiles.length > 0) log(`             ${chartFiles.length} charts → ${config.plots.dir} (${mark("charts")})`);
+
   const registered = await registerModel({
     rootDir: config.registry.root_dir,
     versionTag: config.registry.version_tag,
@@ -127,8 +131,6 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   });
   log(`[7/7] register   ${registered.version} → ${registered.dir} (${mark("register")})`);
 
-  const chartFiles = config.plots.enabled ? await writeChartFiles(prediction, thresholds, config.plots.dir) : [];
-  if (chartFiles.length > 0) log(`             ${chartFiles.length} charts → ${config.plots.dir} (${mark("charts")})`);
 
   return {
     version: registered.version,

@@ -126,6 +126,8 @@ for (const backend of BACKENDS) {
       same(x.values[1], [1.1, 2.2, 4.4]); // real read as its shortest text, like psycopg2
       same(x.values[2], [1.1, 2.25, 4.45]); // numeric
       same(x.values[3], [1, 2, 4]); // integer
+      const byDate = await extractColumns(t.db, wide("wide_tz", ["z_axis"], "2025-09-01", "2025-09-02"));
+      same(byDate.time, [...x.time, 1756688400]); // a date alone is midnight UTC: the whole day
       const august = await extractColumns(t.db, wide("wide_tz", ["z_axis"], "2025-08-18 19:35:02.020018", "2025-08-18T19:35:02.020019Z"));
       same(august.time, [1755545702.0200179]); // pandas: int64 ns / 1e9 (not µs / 1e6 = ...020018)
     });
@@ -316,7 +318,7 @@ for (const backend of BACKENDS) {
         await rejectsInput(extractColumns(t.db, wide("wide_tz", ["z_axis"], "2025-09-01T00:00Z", 1756771200)), ["data.train_end"], t.secret);
         await rejectsInput(extractColumns(t.db, wide("wide_float", ["axis1"], "0", 10)), ["data.train_start", "number"], t.secret);
         await rejectsInput(extractColumns(t.db, wide("wide_float", ["axis1"], 0, Number.POSITIVE_INFINITY)), ["data.train_end"], t.secret);
-        await rejectsInput(extractColumns(t.db, wide("wide_tz", ["z_axis"], "2025-09-01", "2025-09-02T00:00Z")), ["data.train_start", '"2025-09-01"'], t.secret);
+        await rejectsInput(extractColumns(t.db, wide("wide_tz", ["z_axis"], "2025-09-01T25:00", "2025-09-02T00:00Z")), ["data.train_start", '"2025-09-01T25:00"'], t.secret);
       });
 
       test("train_start >= train_end compares parsed values", async () => {

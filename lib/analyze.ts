@@ -1,7 +1,6 @@
 import * as dfd from "danfojs-node";
-import { requireColumns } from "./frame";
 import { medianSorted } from "./stats";
-import { timeColumnSeconds } from "./timeColumn";
+import { frameColumns } from "./timeColumn";
 
 /** Profile of one axis over the extracted window. */
 export interface AxisProfile {
@@ -85,9 +84,6 @@ export function profileColumns(time: Float64Array, axes: readonly string[], valu
  * @param timeCol The time column's name (float seconds, or ISO timestamps).
  */
 export function analyze(frame: dfd.DataFrame, timeCol: string): Profile {
-  requireColumns(frame, [timeCol], "analyze");
-  const time = timeColumnSeconds(frame, timeCol, "analyze");
-  const axes = frame.columns.filter((column) => column !== timeCol);
-  const values = axes.map((axis) => Float64Array.from(frame.column(axis).values as ArrayLike<unknown>, (v) => (typeof v === "number" ? v : NaN)));
-  return profileColumns(time.seconds, axes, values);
+  const { time, axes, values } = frameColumns(frame, timeCol, "analyze");
+  return profileColumns(time, axes, values);
 }

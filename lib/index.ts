@@ -26,3 +26,4 @@ export * from "./thresholds";
 export * from "./pipeline";
 export * from "./versionMeta";
 export * from "./frame";
+export * from "./timeColumn";

@@ -36,7 +36,7 @@ import {
   type VersionSummary,
 } from "./registry";
 import { runLengths } from "./thresholds";
-import { timeColumnSeconds } from "./timeColumn";
+import { frameColumns } from "./timeColumn";
 import { versionMeta } from "./versionMeta";
 import type { AxisMetrics, AxisThresholds, Config, Layout, LinearModel, ModelSet, Prediction } from "./types";
 
@@ -153,24 +153,6 @@ export function zeroFractionChart(profile: Profile): PlotlyFigure {
     ],
     { title: "Share of exact zeros and missing values per axis", yTitle: "fraction of rows" },
   );
-}
-
-/** Time (in seconds) and axis columns of a DataFrame, as typed arrays. */
-export interface FrameColumns {
-  readonly time: Float64Array;
-  readonly axes: readonly string[];
-  readonly values: readonly Float64Array[];
-}
-
-/**
- * The typed columns of an extracted or prepared DataFrame: `timeCol`
- * converted to seconds (ISO timestamps → epoch seconds) and every other
- * column as numbers (NaN where missing).
- */
-export function frameColumns(frame: dfd.DataFrame, timeCol: string): FrameColumns {
-  const time = timeColumnSeconds(frame, timeCol, "frameColumns").seconds;
-  const axes = frame.columns.filter((c) => c !== timeCol);
-  return { time, axes, values: axes.map((axis) => numericColumn(frame, axis, "frameColumns")) };
 }
 
 /**

@@ -1,8 +1,8 @@
 import * as dfd from "danfojs-node";
 import { medianTimeStep } from "./analyze";
-import { numericColumn, toDataFrame } from "./frame";
+import { toDataFrame } from "./frame";
 import { interpolateGaps } from "./stats";
-import { timeColumnSeconds } from "./timeColumn";
+import { frameColumns } from "./timeColumn";
 import type { PrepStats, PreparedColumns, TimeType } from "./types";
 
 /** Options of {@link prepare}. */
@@ -48,10 +48,8 @@ export function prepareColumns(
  */
 export function prepare(frame: dfd.DataFrame, options: PrepareOptions = {}): Prepared {
   const { interpolate = false, timeCol = frame.columns[0] } = options;
-  const time = timeColumnSeconds(frame, timeCol, "prepare");
-  const axes = frame.columns.filter((column) => column !== timeCol);
-  const values = axes.map((axis) => numericColumn(frame, axis, "prepare"));
-  const { columns, stats } = prepareColumns(time.seconds, axes, values, { interpolate, timeCol, timeType: time.timeType });
+  const { time, timeType, axes, values } = frameColumns(frame, timeCol, "prepare");
+  const { columns, stats } = prepareColumns(time, axes, values, { interpolate, timeCol, timeType });
   return { frame: preparedToDataFrame(columns), stats };
 }
 

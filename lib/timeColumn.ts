@@ -1,6 +1,6 @@
 import * as dfd from "danfojs-node";
 import { InputError } from "./errors";
-import { rawColumn } from "./frame";
+import { numericColumn, rawColumn } from "./frame";
 import { isoToEpochSeconds } from "./time";
 import type { TimeType } from "./types";
 
@@ -31,4 +31,24 @@ export function timeColumnSeconds(frame: dfd.DataFrame, column: string, stage: s
     }
   }
   return { seconds, timeType };
+}
+
+/** Time (in seconds) and axis columns of a DataFrame, as typed arrays. */
+export interface FrameColumns {
+  /** The time column in seconds. */
+  readonly time: Float64Array;
+  readonly timeType: TimeType;
+  readonly axes: readonly string[];
+  readonly values: readonly Float64Array[];
+}
+
+/**
+ * The typed columns of an extracted DataFrame: `timeCol` converted to
+ * seconds (ISO timestamps → exact epoch seconds) and every other column as
+ * numbers (NaN where missing).
+ */
+export function frameColumns(frame: dfd.DataFrame, timeCol: string, stage = "frameColumns"): FrameColumns {
+  const { seconds, timeType } = timeColumnSeconds(frame, timeCol, stage);
+  const axes = frame.columns.filter((column) => column !== timeCol);
+  return { time: seconds, timeType, axes, values: axes.map((axis) => numericColumn(frame, axis, stage)) };
 }

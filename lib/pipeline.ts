@@ -95,6 +95,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     interpolate: config.prep.interpolate,
     timeCol: extraction.timeCol,
     timeType: extraction.timeType,
+    dtSeconds: profile.dt_seconds,
   });
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 

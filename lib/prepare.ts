@@ -20,19 +20,23 @@ export interface Prepared {
   readonly stats: PrepStats;
 }
 
-/** Typed core of {@link prepare}: shifts time to `time_s` and optionally fills gaps. */
+/**
+ * Typed core of {@link prepare}: shifts time to `time_s` and optionally fills
+ * gaps. `dtSeconds` passes an already computed `analyze` interval (defaults
+ * to computing it here).
+ */
 export function prepareColumns(
   time: Float64Array,
   axes: readonly string[],
   values: readonly Float64Array[],
-  { interpolate = false, timeCol = "ts", timeType = "float" as TimeType } = {},
+  { interpolate = false, timeCol = "ts", timeType = "float" as TimeType, dtSeconds = NaN } = {},
 ): { readonly columns: PreparedColumns; readonly stats: PrepStats } {
   const time0 = time.length > 0 ? time[0] : 0;
   const timeS = new Float64Array(time.length);
   for (let i = 0; i < time.length; i++) timeS[i] = time[i] - time0;
   return {
     columns: { timeS, axes, values: interpolate ? values.map(interpolateGaps) : values },
-    stats: { time0, time_col: timeCol, time_type: timeType, dt_seconds: medianTimeStep(time), interpolate },
+    stats: { time0, time_col: timeCol, time_type: timeType, dt_seconds: Number.isNaN(dtSeconds) ? medianTimeStep(time) : dtSeconds, interpolate },
   };
 }
 

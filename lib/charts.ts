@@ -12,6 +12,8 @@
 import { promises as fs, readFileSync } from "fs";
 import * as path from "path";
 import { InputError } from "./errors";
+import { formatNumber } from "./formatNumber";
+import { isIdleSample } from "./idleSample";
 import type { AxisThresholds, Prediction } from "./types";
 
 /** Default maximum number of points per trace after decimation. */
@@ -194,7 +196,7 @@ export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: F
   const zeros = new Float64Array(actual.length);
   let zeroCount = 0;
   for (let i = 0; i < actual.length; i++) {
-    const isZero = actual[i] === 0;
+    const isZero = isIdleSample(actual[i]);
     nonZero[i] = isZero ? NaN : actual[i];
     zeros[i] = isZero ? 0 : NaN;
     if (isZero) zeroCount++;
@@ -507,14 +509,6 @@ export function predictionCharts(
     fit: fitChart(prediction.timeS, prediction.actual[i], prediction.predicted[i], { axis, maxPoints }),
     residual: residualChart(prediction.timeS, prediction.residual[i], { axis, thresholds: thresholds?.[axis], maxPoints }),
   }));
-}
-
-/** Compact number text for legends and labels: up to 6 significant digits. */
-export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
-  const text = value.toPrecision(6);
-  return text.includes("e") ? text.replace(/\.?0+e/, "e") : text.replace(/\.?0+$/, "");
 }
 
 /**

@@ -13,6 +13,7 @@
 import type { Display } from "tslab";
 import type { Profile } from "./analyze";
 import { chartHtml, escapeHtml, plotlyScriptHtml, type PlotlyFigure } from "./charts";
+import { formatNumber } from "./formatNumber";
 
 /** Where `show...` functions send HTML: tslab's `display` in a notebook. */
 export interface HtmlSink {
@@ -67,14 +68,10 @@ function isDataFrameLike(value: unknown): value is DataFrameLike {
   return typeof v === "object" && v !== null && Array.isArray(v.columns) && Array.isArray(v.shape) && typeof v.head === "function";
 }
 
-/** Text of one table cell: numbers with `digits` significant digits, objects as JSON, null/undefined as empty. */
+/** Text of one table cell: numbers as {@link formatNumber} writes them, objects as JSON, null/undefined as empty. */
 export function cellText(value: unknown, digits = 6): string {
   if (value === null || value === undefined) return "";
-  if (typeof value === "number") {
-    if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
-    const text = value.toPrecision(digits);
-    return text.includes("e") ? text.replace(/\.?0+e/, "e") : text.replace(/\.?0+$/, "");
-  }
+  if (typeof value === "number") return formatNumber(value, digits);
   if (typeof value === "string") return value;
   if (typeof value === "boolean" || typeof value === "bigint") return String(value);
   if (value instanceof Date) return value.toISOString();

@@ -10,6 +10,8 @@ export * from "./errors";
 export * from "./registry";
 export * from "./charts";
 export * from "./display";
+export * from "./formatNumber";
+export * from "./idleSample";
 export * from "./notebook";
 export * from "./connect";
 export * from "./extract";

@@ -1,4 +1,5 @@
 import * as dfd from "danfojs-node";
+import { isIdleSample } from "./idleSample";
 import { medianSorted } from "./stats";
 import { frameColumns } from "./timeColumn";
 
@@ -8,7 +9,7 @@ export interface AxisProfile {
   /** Non-NaN values. */
   readonly count: number;
   readonly nan_count: number;
-  /** Share of all rows that are exactly 0 (idle samples). */
+  /** Share of all rows that are idle (exactly 0, see `isIdleSample`). */
   readonly zero_fraction: number;
   /** Over non-NaN values; NaN when there are none. */
   readonly min: number;
@@ -27,16 +28,48 @@ export interface Profile {
   readonly axes: readonly AxisProfile[];
 }
 
-/** Median of consecutive differences of ascending `time`; 0 for fewer than 2 rows. */
+/** Differences between consecutive times (length n − 1; empty for fewer than 2 rows). */
+export function timeSteps(time: Float64Array): Float64Array {
+  return time.subarray(1).map((t, i) => t - time[i]);
+}
+
+/** Median of the {@link timeSteps} of ascending `time` (NaN steps left out); 0 when there is none. */
 export function medianTimeStep(time: Float64Array): number {
-  if (time.length < 2) return 0;
-  const steps = new Float64Array(time.length - 1);
-  let count = 0;
-  for (let i = 1; i < time.length; i++) {
-    const step = time[i] - time[i - 1];
-    if (!Number.isNaN(step)) steps[count++] = step;
-  }
-  return count === 0 ? 0 : medianSorted(steps.subarray(0, count).sort());
+  const steps = timeSteps(time).filter((step) => !Number.isNaN(step));
+  return steps.length === 0 ? 0 : medianSorted(steps.sort());
+}
+
+/** A gap in the sampling: a step longer than expected. */
+export interface SamplingGap {
+  /** Row index of the sample after the gap. */
+  readonly row: number;
+  /** Time of the sample before the gap (seconds, as extracted). */
+  readonly after_time: number;
+  /** Length of the step in seconds. */
+  readonly step_seconds: number;
+  /** The step in multiples of `dt_seconds`. */
+  readonly step_dt: number;
+}
+
+/**
+ * Steps longer than `factor × dtSeconds`, longest first, at most `limit` of them.
+ *
+ * @param time ascending times in seconds
+ * @param dtSeconds the median step ({@link Profile.dt_seconds})
+ * @param options `factor` (default 3), `limit` (default 20)
+ */
+export function samplingGaps(
+  time: Float64Array,
+  dtSeconds: number,
+  options: { readonly factor?: number; readonly limit?: number } = {},
+): SamplingGap[] {
+  const { factor = 3, limit = 20 } = options;
+  if (!(dtSeconds > 0)) return [];
+  const gaps: SamplingGap[] = [];
+  timeSteps(time).forEach((step, i) => {
+    if (step > factor * dtSeconds) gaps.push({ row: i + 1, after_time: time[i], step_seconds: step, step_dt: step / dtSeconds });
+  });
+  return gaps.sort((a, b) => b.step_seconds - a.step_seconds).slice(0, limit);
 }
 
 /** Profile of one axis column (see {@link AxisProfile}). */
@@ -47,7 +80,7 @@ export function profileAxis(axis: string, values: Float64Array): AxisProfile {
     const value = values[i];
     if (Number.isNaN(value)) continue;
     count++;
-    if (value === 0) zeros++;
+    if (isIdleSample(value)) zeros++;
     sum += value;
     if (value < min) min = value;
     if (value > max) max = value;

@@ -192,15 +192,9 @@ const horizontalLine = (
  */
 export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: Float64Array, options: FitChartOptions): PlotlyFigure {
   const { axis, maxPoints = DEFAULT_MAX_POINTS, height = 380 } = options;
-  const nonZero = new Float64Array(actual.length);
-  const zeros = new Float64Array(actual.length);
-  let zeroCount = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const isZero = isIdleSample(actual[i]);
-    nonZero[i] = isZero ? NaN : actual[i];
-    zeros[i] = isZero ? 0 : NaN;
-    if (isZero) zeroCount++;
-  }
+  const nonZero = actual.map((v) => (isIdleSample(v) ? NaN : v));
+  const zeros = actual.map((v) => (isIdleSample(v) ? 0 : NaN));
+  const zeroCount = actual.filter(isIdleSample).length;
   const data: PlotlyTrace[] = [
     {
       type: "scatter",

@@ -1,5 +1,6 @@
 import * as dfd from "danfojs-node";
 import { toDataFrame } from "./frame";
+import { isIdleSample } from "./idleSample";
 import { predictionFromDataFrame } from "./predict";
 import { pairwiseSum } from "./stats";
 import type { AxisMetrics, Prediction } from "./types";
@@ -53,9 +54,18 @@ function rSquared(y: Float64Array, squaredErrors: Float64Array): number {
   return numerator === 0 ? 1.0 : 1 - numerator / denominator;
 }
 
-/** Typed core of {@link evaluate}: one {@link regressionMetrics} per axis. */
-export function evaluateColumns(prediction: Prediction): readonly AxisMetrics[] {
-  return prediction.axes.map((axis, i) => regressionMetrics(axis, prediction.actual[i], prediction.predicted[i]));
+/**
+ * Typed core of {@link evaluate}: one {@link regressionMetrics} per axis.
+ * With `workingRowsOnly` (default false) idle rows (actual exactly 0, see
+ * `isIdleSample`) are left out: idle zeros are easy to predict badly or well,
+ * so this shows how the line does while the machine works (the registered
+ * metrics count every row).
+ */
+export function evaluateColumns(prediction: Prediction, { workingRowsOnly = false } = {}): AxisMetrics[] {
+  return prediction.axes.map((axis, i) => {
+    const actual = workingRowsOnly ? prediction.actual[i].map((v) => (isIdleSample(v) ? NaN : v)) : prediction.actual[i];
+    return regressionMetrics(axis, actual, prediction.predicted[i]);
+  });
 }
 
 /** Metrics as a DataFrame `axis, r2, mae, rmse`. */

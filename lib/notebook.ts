@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import type * as dfd from "danfojs-node";
-import type { Profile } from "./analyze";
+import { analyze, timeSteps, type Profile } from "./analyze";
 import {
   barChart,
   histogramChart,
@@ -22,11 +22,12 @@ import {
 import { numericColumn, rawColumn } from "./frame";
 import { predictionFromDataFrame } from "./predict";
 import { connect } from "./connect";
-import { regressionMetrics } from "./evaluate";
+import { evaluateColumns } from "./evaluate";
 import { extract } from "./extract";
-import { fitLinear } from "./train";
+import { isIdleSample } from "./idleSample";
 import { runPipeline } from "./pipeline";
 import type { Prepared } from "./prepare";
+import { halfWindowFitColumns, residualBucketMeans, type HalfWindowFit } from "./selectModel";
 import {
   listVersions,
   loadVersion,
@@ -38,7 +39,7 @@ import {
 import { runLengths } from "./thresholds";
 import { frameColumns } from "./timeColumn";
 import { versionMeta } from "./versionMeta";
-import type { AxisMetrics, AxisThresholds, Config, Layout, LinearModel, ModelSet, Prediction } from "./types";
+import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, Prediction } from "./types";
 
 /** Environment variable naming the config file notebooks use. */
 export const CONFIG_ENV = "MLBOX_CONFIG";
@@ -87,47 +88,6 @@ export function resolveConfigPath(options: { readonly env?: NodeJS.ProcessEnv; r
   return path.join(root, "config.yaml");
 }
 
-/** Differences between consecutive times (length n − 1; empty for fewer than 2 rows). */
-export function timeSteps(time: Float64Array): Float64Array {
-  const steps = new Float64Array(Math.max(0, time.length - 1));
-  for (let i = 1; i < time.length; i++) steps[i - 1] = time[i] - time[i - 1];
-  return steps;
-}
-
-/** A gap in the sampling: a step longer than expected. */
-export interface SamplingGap {
-  /** Row index of the sample after the gap. */
-  readonly row: number;
-  /** Time of the sample before the gap (seconds, as extracted). */
-  readonly after_time: number;
-  /** Length of the step in seconds. */
-  readonly step_seconds: number;
-  /** The step in multiples of `dt_seconds`. */
-  readonly step_dt: number;
-}
-
-/**
- * Steps longer than `factor × dtSeconds`, longest first, at most `limit` of them.
- *
- * @param time ascending times in seconds
- * @param dtSeconds the median step (from `analyze`)
- * @param options `factor` (default 3), `limit` (default 20)
- */
-export function samplingGaps(
-  time: Float64Array,
-  dtSeconds: number,
-  options: { readonly factor?: number; readonly limit?: number } = {},
-): SamplingGap[] {
-  const { factor = 3, limit = 20 } = options;
-  const gaps: SamplingGap[] = [];
-  if (!(dtSeconds > 0)) return gaps;
-  for (let i = 1; i < time.length; i++) {
-    const step = time[i] - time[i - 1];
-    if (step > factor * dtSeconds) gaps.push({ row: i, after_time: time[i - 1], step_seconds: step, step_dt: step / dtSeconds });
-  }
-  return gaps.sort((a, b) => b.step_seconds - a.step_seconds).slice(0, limit);
-}
-
 /**
  * Histogram of the sampling intervals (log count axis, so rare gaps show),
  * with the median interval marked.
@@ -170,92 +130,10 @@ export function seriesChart(frame: dfd.DataFrame, timeCol: string, title = "Raw 
   );
 }
 
-/** Count of missing (NaN) values per axis of a DataFrame, as rows `{ axis, missing, rows }`. */
+/** Count of missing (NaN) values per axis of a DataFrame, as rows `{ axis, missing, rows }` (from {@link analyze}). */
 export function missingCounts(frame: dfd.DataFrame, timeCol: string): { axis: string; missing: number; rows: number }[] {
-  const { time, axes, values } = frameColumns(frame, timeCol);
-  return axes.map((axis, i) => {
-    let missing = 0;
-    for (const v of values[i]) if (Number.isNaN(v)) missing++;
-    return { axis, missing, rows: time.length };
-  });
-}
-
-/** Residual chart, residual histogram and alert/error run-length histograms of every axis. */
-export interface ThresholdViews {
-  readonly axis: string;
-  readonly residual: PlotlyFigure;
-  readonly distribution: PlotlyFigure;
-  readonly alertRuns: PlotlyFigure;
-  readonly errorRuns: PlotlyFigure;
-}
-
-/**
- * Per axis: residuals over time with MinC/MaxC, the residual distribution
- * with MinC/MaxC marked, and the run lengths of residual ≥ MinC (alert,
- * `T_long_steps` marked) and ≥ MaxC (error, `T_short_steps` marked).
- */
-export function thresholdViews(prediction: Prediction, thresholds: Readonly<Record<string, AxisThresholds>>): ThresholdViews[] {
-  return prediction.axes.map((axis, i) => {
-    const t = thresholds[axis];
-    const residual = prediction.residual[i];
-    return {
-      axis,
-      residual: residualChart(prediction.timeS, residual, { axis, thresholds: t }),
-      distribution: residualHistogram(residual, { axis, thresholds: t }),
-      alertRuns: runLengthChart(t ? runLengths(residual, t.MinC) : new Int32Array(0), {
-        title: `${axis}: runs with residual ≥ MinC (alert)`,
-        sustainSteps: t?.T_long_steps,
-        sustainName: "T_long_steps",
-      }),
-      errorRuns: runLengthChart(t ? runLengths(residual, t.MaxC) : new Int32Array(0), {
-        title: `${axis}: runs with residual ≥ MaxC (error)`,
-        sustainSteps: t?.T_short_steps,
-        sustainName: "T_short_steps",
-      }),
-    };
-  });
-}
-
-/**
- * Run-length summary per axis: how many runs of residual ≥ MinC (alert) and
- * ≥ MaxC (error) the window has, the longest of each, the calibrated sustain
- * steps, and how many runs last at least that long (`alerts`, `errors`: what
- * the model would have raised on its own training window).
- */
-export function runLengthSummary(
-  prediction: Prediction,
-  thresholds: Readonly<Record<string, AxisThresholds>>,
-): {
-  axis: string;
-  alert_runs: number;
-  longest_alert: number;
-  T_long_steps: number;
-  alerts: number;
-  error_runs: number;
-  longest_error: number;
-  T_short_steps: number;
-  errors: number;
-}[] {
-  return prediction.axes.flatMap((axis, i) => {
-    const t = thresholds[axis];
-    if (!t) return [];
-    const alert = runLengths(prediction.residual[i], t.MinC);
-    const error = runLengths(prediction.residual[i], t.MaxC);
-    const longest = (runs: Int32Array): number => runs.reduce((m, r) => Math.max(m, r), 0);
-    return [
-      {
-        axis,
-        alert_runs: alert.length,
-        longest_alert: longest(alert),
-        T_long_steps: t.T_long_steps,
-        alerts: alert.filter((r) => r >= t.T_long_steps).length,
-        error_runs: error.length,
-        longest_error: longest(error),
-        T_short_steps: t.T_short_steps,
-        errors: error.filter((r) => r >= t.T_short_steps).length,
-      },
-    ];
-  });
+  const profile = analyze(frame, timeCol);
+  return profile.axes.map((a) => ({ axis: a.axis, missing: a.nan_count, rows: profile.rows }));
 }
 
 /** One row of {@link thresholdRows}. */
@@ -351,14 +229,14 @@ export function samplesUsedChart(models: ModelSet, rows: number): PlotlyFigure {
 }
 
 /**
- * Value distribution per axis of a DataFrame (exact zeros and missing values
+ * Value distribution per axis of a DataFrame (idle zeros and missing values
  * left out, as the fit leaves them out), one histogram per axis.
  */
 export function valueHistograms(frame: dfd.DataFrame, timeCol: string): PlotlyFigure[] {
   const { axes, values } = frameColumns(frame, timeCol);
   return axes.map((axis, i) =>
     histogramChart(
-      values[i].filter((v) => v !== 0),
+      values[i].filter((v) => !isIdleSample(v)),
       { title: `${axis}: distribution of non-zero values`, xTitle: axis, bins: 60, height: 300 },
     ),
   );
@@ -403,10 +281,10 @@ export function residualCharts(
   axes: readonly string[],
   thresholds?: Readonly<Record<string, AxisThresholds>>,
 ): PlotlyFigure[] {
-  const prediction = predictionOf(predicted, axes);
-  return prediction.axes.flatMap((axis, i) => [
-    residualChart(prediction.timeS, prediction.residual[i], { axis, thresholds: thresholds?.[axis] }),
-    residualHistogram(prediction.residual[i], { axis, thresholds: thresholds?.[axis] }),
+  const p = predictionOf(predicted, axes);
+  return p.axes.flatMap((axis, i) => [
+    residualChart(p.timeS, p.residual[i], { axis, thresholds: thresholds?.[axis] }),
+    residualHistogram(p.residual[i], { axis, thresholds: thresholds?.[axis] }),
   ]);
 }
 
@@ -603,97 +481,47 @@ export async function extractWindow(config: Config): Promise<dfd.DataFrame> {
   }
 }
 
-/**
- * Mean residual of the fitted rows (actual not exactly 0 and finite) in
- * `buckets` equal time slices, one line per axis: flat around 0 when a
- * straight line describes the axis, curved when the trend is not linear.
- */
+/** Line chart of {@link residualBucketMeans} per axis: flat around 0 when a straight line describes the axis. */
 export function residualTrendChart(predicted: dfd.DataFrame, axes: readonly string[], buckets = 48): PlotlyFigure {
-  const p = predictionOf(predicted, axes);
-  const n = p.timeS.length;
-  const t0 = n > 0 ? p.timeS[0] : 0;
-  const span = n > 0 ? p.timeS[n - 1] - t0 : 0;
-  const centers = new Float64Array(buckets);
-  for (let b = 0; b < buckets; b++) centers[b] = t0 + ((b + 0.5) * span) / buckets;
-  const series = p.axes.map((axis, k) => {
-    const sums = new Float64Array(buckets);
-    const counts = new Float64Array(buckets);
-    for (let i = 0; i < n; i++) {
-      const actual = p.actual[k][i];
-      const r = p.residual[k][i];
-      if (actual === 0 || !Number.isFinite(actual) || !Number.isFinite(r)) continue;
-      const b = span > 0 ? Math.min(buckets - 1, Math.floor(((p.timeS[i] - t0) / span) * buckets)) : 0;
-      sums[b] += r;
-      counts[b]++;
-    }
-    return { name: axis, values: sums.map((s, b) => (counts[b] > 0 ? s / counts[b] : NaN)) };
-  });
-  return lineChart(centers, series, {
+  const { centers, means } = residualBucketMeans(predictionOf(predicted, axes), buckets);
+  return lineChart(centers, axes.map((name, k) => ({ name, values: means[k] })), {
     title: `Mean residual of the fitted rows over time (${buckets} slices)`,
     yTitle: "mean residual",
     mode: "lines",
   });
 }
 
-/**
- * Trend fitted on the whole window and on each half of it, per axis: similar
- * slopes mean the trend is stable; very different ones that it drifts or
- * bends. Slopes are given per hour.
- */
-export function halfWindowFits(
-  frame: dfd.DataFrame,
-  axes: readonly string[],
-): { axis: string; drift_per_hour: number; first_half: number; second_half: number; samples_first: number; samples_second: number }[] {
-  const timeS = numericColumn(frame, "time_s", "halfWindowFits");
-  const half = Math.floor(timeS.length / 2);
-  return axes.map((axis) => {
-    const y = numericColumn(frame, axis, "halfWindowFits");
-    const fit = (from: number, to: number): LinearModel | undefined => {
-      try {
-        return fitLinear(axis, timeS.subarray(from, to), y.subarray(from, to));
-      } catch {
-        return undefined; // no usable samples in this half
-      }
-    };
-    const all = fit(0, timeS.length);
-    const first = fit(0, half);
-    const second = fit(half, timeS.length);
-    return {
-      axis,
-      drift_per_hour: (all?.coef ?? NaN) * 3600,
-      first_half: (first?.coef ?? NaN) * 3600,
-      second_half: (second?.coef ?? NaN) * 3600,
-      samples_first: first?.samples_used ?? 0,
-      samples_second: second?.samples_used ?? 0,
-    };
-  });
+/** {@link halfWindowFitColumns} of a prepared DataFrame (`time_s` plus axes). */
+export function halfWindowFits(frame: dfd.DataFrame, axes: readonly string[]): HalfWindowFit[] {
+  const column = (name: string): Float64Array => numericColumn(frame, name, "halfWindowFits");
+  return halfWindowFitColumns(column("time_s"), axes, axes.map(column));
 }
 
-/**
- * R², MAE and RMSE per axis over the working rows only (actual not exactly
- * 0), next to the registered metrics that count every row: idle zeros are
- * easy to predict badly or well, so this shows how the line does while the
- * machine works.
- */
+/** R², MAE and RMSE per axis of a `predict` DataFrame over the working rows only (`evaluateColumns` with `workingRowsOnly`). */
 export function workingRowMetrics(predicted: dfd.DataFrame, axes: readonly string[]): AxisMetrics[] {
-  const p = predictionOf(predicted, axes);
-  return p.axes.map((axis, k) => {
-    const keep: number[] = [];
-    for (let i = 0; i < p.timeS.length; i++) if (p.actual[k][i] !== 0) keep.push(i);
-    const pick = (values: Float64Array): Float64Array => Float64Array.from(keep, (i) => values[i]);
-    return keep.length === 0 ? { axis, r2: NaN, mae: NaN, rmse: NaN } : regressionMetrics(axis, pick(p.actual[k]), pick(p.predicted[k]));
-  });
+  return evaluateColumns(predictionOf(predicted, axes), { workingRowsOnly: true });
 }
 
 /**
- * For every axis: residuals over time with MinC/MaxC, the residual
- * distribution with MinC/MaxC, and the alert/error run-length histograms
- * (see {@link thresholdViews}), as one flat list.
+ * For every axis: the {@link residualCharts} with MinC/MaxC, then the
+ * histograms of the run lengths of residual ≥ MinC (alert, `T_long_steps`
+ * marked) and ≥ MaxC (error, `T_short_steps` marked), as one flat list.
  */
 export function thresholdCharts(
   predicted: dfd.DataFrame,
   axes: readonly string[],
   thresholds: Readonly<Record<string, AxisThresholds>>,
 ): PlotlyFigure[] {
-  return thresholdViews(predictionOf(predicted, axes), thresholds).flatMap((v) => [v.residual, v.distribution, v.alertRuns, v.errorRuns]);
+  const residuals = residualCharts(predicted, axes, thresholds);
+  const p = predictionOf(predicted, axes);
+  return p.axes.flatMap((axis, i) => {
+    const t = thresholds[axis];
+    const runs = (level: "MinC" | "MaxC", kind: string, sustain: "T_long_steps" | "T_short_steps"): PlotlyFigure =>
+      runLengthChart(t ? runLengths(p.residual[i], t[level]) : new Int32Array(0), {
+        title: `${axis}: runs with residual ≥ ${level} (${kind})`,
+        sustainSteps: t?.[sustain],
+        sustainName: sustain,
+      });
+    return [residuals[2 * i], residuals[2 * i + 1], runs("MinC", "alert", "T_long_steps"), runs("MaxC", "error", "T_short_steps")];
+  });
 }

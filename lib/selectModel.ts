@@ -1,4 +1,7 @@
 import { InputError } from "./errors";
+import { isIdleSample } from "./idleSample";
+import { fitLinear } from "./train";
+import type { LinearModel, Prediction } from "./types";
 
 /** A model type ML Box can fit. */
 export interface ModelChoice {
@@ -25,4 +28,72 @@ export function selectModel(type: string): ModelChoice {
     throw new InputError(`model.type "${type}" does not exist; available: ${Object.keys(MODEL_TYPES).join(", ")}`);
   }
   return choice;
+}
+
+/** One row of {@link halfWindowFitColumns}: trend slopes per hour. */
+export interface HalfWindowFit {
+  readonly axis: string;
+  /** Slope of the whole window. */
+  readonly drift_per_hour: number;
+  /** Slopes of the first and second half of the rows (NaN when a half has no usable sample). */
+  readonly first_half: number;
+  readonly second_half: number;
+  readonly samples_first: number;
+  readonly samples_second: number;
+}
+
+/**
+ * Does one line describe the whole window? The trend fitted (as `train`
+ * fits it) on all rows and on each half of the rows, per axis: similar slopes
+ * mean the trend is stable, very different ones that it drifts or bends.
+ */
+export function halfWindowFitColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[]): HalfWindowFit[] {
+  const half = Math.floor(timeS.length / 2);
+  return axes.map((axis, k) => {
+    const fit = (from: number, to: number): LinearModel | undefined => {
+      try {
+        return fitLinear(axis, timeS.subarray(from, to), values[k].subarray(from, to));
+      } catch {
+        return undefined; // no usable samples in this part
+      }
+    };
+    const [all, first, second] = [fit(0, timeS.length), fit(0, half), fit(half, timeS.length)];
+    return {
+      axis,
+      drift_per_hour: (all?.coef ?? NaN) * 3600,
+      first_half: (first?.coef ?? NaN) * 3600,
+      second_half: (second?.coef ?? NaN) * 3600,
+      samples_first: first?.samples_used ?? 0,
+      samples_second: second?.samples_used ?? 0,
+    };
+  });
+}
+
+/**
+ * Mean residual of the fitted rows (actual not idle, actual and residual
+ * finite) in `buckets` equal time slices, per axis: flat around 0 when a
+ * straight line describes the axis, curved when the trend is not linear.
+ * Slices without such rows are NaN.
+ *
+ * @param buckets number of slices; defaults to 48
+ * @returns the slice centers (in `time_s`) and one array of means per axis
+ */
+export function residualBucketMeans(prediction: Prediction, buckets = 48): { readonly centers: Float64Array; readonly means: Float64Array[] } {
+  const { timeS, actual, residual } = prediction;
+  const n = timeS.length;
+  const t0 = n > 0 ? timeS[0] : 0;
+  const span = n > 0 ? timeS[n - 1] - t0 : 0;
+  const centers = new Float64Array(buckets).map((_, b) => t0 + ((b + 0.5) * span) / buckets);
+  const means = prediction.axes.map((_, k) => {
+    const sums = new Float64Array(buckets);
+    const counts = new Float64Array(buckets);
+    for (let i = 0; i < n; i++) {
+      if (isIdleSample(actual[k][i]) || !Number.isFinite(actual[k][i]) || !Number.isFinite(residual[k][i])) continue;
+      const b = span > 0 ? Math.min(buckets - 1, Math.floor(((timeS[i] - t0) / span) * buckets)) : 0;
+      sums[b] += residual[k][i];
+      counts[b]++;
+    }
+    return sums.map((sum, b) => (counts[b] > 0 ? sum / counts[b] : NaN));
+  });
+  return { centers, means };
 }

@@ -124,3 +124,45 @@ export function calibrateThresholds(
 ): Readonly<Record<string, AxisThresholds>> {
   return calibrateColumns(predictionFromDataFrame(prediction, axes, "calibrateThresholds"), dtSeconds, policy);
 }
+
+/**
+ * Run-length summary per axis: how many runs of residual ≥ MinC (alert) and
+ * ≥ MaxC (error) the window has, the longest of each, the calibrated sustain
+ * steps, and how many runs last at least that long (`alerts`, `errors`: what
+ * the model would have raised on its own training window).
+ */
+export function runLengthSummary(
+  prediction: Prediction,
+  thresholds: Readonly<Record<string, AxisThresholds>>,
+): {
+  axis: string;
+  alert_runs: number;
+  longest_alert: number;
+  T_long_steps: number;
+  alerts: number;
+  error_runs: number;
+  longest_error: number;
+  T_short_steps: number;
+  errors: number;
+}[] {
+  return prediction.axes.flatMap((axis, i) => {
+    const t = thresholds[axis];
+    if (!t) return [];
+    const alert = runLengths(prediction.residual[i], t.MinC);
+    const error = runLengths(prediction.residual[i], t.MaxC);
+    const longest = (runs: Int32Array): number => runs.reduce((m, r) => Math.max(m, r), 0);
+    return [
+      {
+        axis,
+        alert_runs: alert.length,
+        longest_alert: longest(alert),
+        T_long_steps: t.T_long_steps,
+        alerts: alert.filter((r) => r >= t.T_long_steps).length,
+        error_runs: error.length,
+        longest_error: longest(error),
+        T_short_steps: t.T_short_steps,
+        errors: error.filter((r) => r >= t.T_short_steps).length,
+      },
+    ];
+  });
+}

@@ -1,12 +1,13 @@
 import * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { numericColumn } from "./frame";
+import { isIdleSample } from "./idleSample";
 import { pairwiseSum } from "./stats";
 import type { LinearModel, ModelSet } from "./types";
 
 /**
  * Ordinary least squares `y = coef * t + intercept` over the rows where `y`
- * is finite and not exactly 0 (idle samples) and `t` is finite, computed as
+ * is finite and not idle (exactly 0, see `isIdleSample`) and `t` is finite, computed as
  * scikit-learn's `LinearRegression` does (centre on the means, then
  * `coef = Σxy / Σxx`, `intercept = ȳ − coef·x̄`). A single usable row, or
  * rows all at one time, give `coef = 0` and `intercept = ȳ`.
@@ -20,7 +21,7 @@ export function fitLinear(axis: string, timeS: Float64Array, y: Float64Array): L
   let used = 0;
   for (let i = 0; i < n; i++) {
     const value = y[i];
-    if (value !== 0 && Number.isFinite(value) && Number.isFinite(timeS[i])) {
+    if (!isIdleSample(value) && Number.isFinite(value) && Number.isFinite(timeS[i])) {
       xs[used] = timeS[i];
       ys[used] = value;
       used++;

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import * as dfd from "danfojs-node";
 import { barChart } from "../lib/charts";
 import { cellText, keyValueHtml, showChart, showTable, tableHtml, useDisplay, reloadPlotly } from "../lib/display";
-import { projectRoot, resolveConfigPath, samplingGaps, timeSteps } from "../lib/notebook";
+import { samplingGaps, timeSteps } from "../lib/analyze";
+import { projectRoot, resolveConfigPath } from "../lib/notebook";
 
 test("tableHtml escapes every value and header and notes the rows not shown", () => {
   const rows = Array.from({ length: 30 }, (_, i) => ({ "<axis>": `a&${i}`, value: i / 3 }));

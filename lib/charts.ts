@@ -327,6 +327,22 @@ export function histogram(values: ArrayLike<number>, bins: number): Histogram {
   return { centers, counts, binWidth: width };
 }
 
+/** A bar trace and a dashed vertical line per marker, from `yFrom` up to the tallest bar (at least 1). */
+function barsWithMarkers(name: string, x: number[], y: number[], markers: readonly HistogramMarker[], yFrom: number): PlotlyTrace[] {
+  const top = y.reduce((max, count) => Math.max(max, count), 1);
+  return [
+    { type: "bar", name, x, y, marker: { color: CHART_COLORS.bars } },
+    ...markers.map((m): PlotlyTrace => ({
+      type: "scatter",
+      mode: "lines",
+      name: `${m.name} = ${formatNumber(m.value)}`,
+      x: [m.value, m.value],
+      y: [yFrom, top],
+      line: { color: m.color ?? CHART_COLORS.maxc, width: 2, dash: "dash" },
+    })),
+  ];
+}
+
 /**
  * A histogram (precomputed bars, so the figure stays small whatever the
  * number of values) with optional vertical marker lines.
@@ -337,21 +353,7 @@ export function histogram(values: ArrayLike<number>, bins: number): Histogram {
 export function histogramChart(values: ArrayLike<number>, options: HistogramOptions): PlotlyFigure {
   const { title, xTitle, bins = 60, markers = [], logY = false, height = 340 } = options;
   const h = histogram(values, bins);
-  let top = 1;
-  for (let i = 0; i < h.counts.length; i++) top = Math.max(top, h.counts[i]);
-  const data: PlotlyTrace[] = [
-    { type: "bar", name: "count", x: Array.from(h.centers), y: Array.from(h.counts), marker: { color: CHART_COLORS.bars } },
-  ];
-  for (const m of markers) {
-    data.push({
-      type: "scatter",
-      mode: "lines",
-      name: `${m.name} = ${formatNumber(m.value)}`,
-      x: [m.value, m.value],
-      y: [logY ? 0.5 : 0, top],
-      line: { color: m.color ?? CHART_COLORS.maxc, width: 2, dash: "dash" },
-    });
-  }
+  const data = barsWithMarkers("count", Array.from(h.centers), Array.from(h.counts), markers, logY ? 0.5 : 0);
   const layout = baseLayout(title, xTitle, "count", height);
   return { data, layout: { ...layout, yaxis: { ...layout.yaxis, type: logY ? "log" : "linear" }, bargap: 0.02 } };
 }
@@ -392,21 +394,8 @@ export function runLengthChart(
   const counts = new Map<number, number>();
   for (let i = 0; i < lengths.length; i++) counts.set(lengths[i], (counts.get(lengths[i]) ?? 0) + 1);
   const keys = Array.from(counts.keys()).sort((a, b) => a - b);
-  let top = 1;
-  for (const k of keys) top = Math.max(top, counts.get(k) ?? 0);
-  const data: PlotlyTrace[] = [
-    { type: "bar", name: "runs", x: keys, y: keys.map((k) => counts.get(k) ?? 0), marker: { color: CHART_COLORS.bars } },
-  ];
-  if (sustainSteps !== undefined) {
-    data.push({
-      type: "scatter",
-      mode: "lines",
-      name: `${sustainName} = ${formatNumber(sustainSteps)}`,
-      x: [sustainSteps, sustainSteps],
-      y: [0.5, top],
-      line: { color: CHART_COLORS.maxc, width: 2, dash: "dash" },
-    });
-  }
+  const markers = sustainSteps === undefined ? [] : [{ name: sustainName, value: sustainSteps }];
+  const data = barsWithMarkers("runs", keys, keys.map((k) => counts.get(k) ?? 0), markers, 0.5);
   const layout = baseLayout(`${title} (${lengths.length} runs)`, "run length (samples)", "runs (log scale)", 320);
   return { data, layout: { ...layout, yaxis: { ...layout.yaxis, type: "log" }, bargap: 0.05 } };
 }

@@ -5,7 +5,10 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as dfd from "danfojs-node";
-import { barChart } from "../lib/charts";
+import { barChart, residualChart } from "../lib/charts";
+import { formatSummary } from "../cli/summary";
+import { formatNumber } from "../lib/formatNumber";
+import type { PipelineResult } from "../lib/pipeline";
 import { cellText, keyValueHtml, showChart, showTable, tableHtml, useDisplay, reloadPlotly } from "../lib/display";
 import { samplingGaps, timeSteps } from "../lib/analyze";
 import { projectRoot, resolveConfigPath } from "../lib/notebook";
@@ -89,4 +92,21 @@ test("timeSteps and samplingGaps find the longest interruptions", () => {
     ],
   );
   assert.deepEqual(samplingGaps(time, 0), []);
+});
+
+test("one number formatter for the CLI summary, table cells and chart labels", () => {
+  const values = [1 / 3, 1.5, 1234567.891, 1234567, 6.666666666666665e-8, NaN, -Infinity];
+  assert.deepEqual(values.map((v) => formatNumber(v)), ["0.333333", "1.5", "1.23457e+6", "1234567", "6.66667e-8", "NaN", "-Infinity"]);
+  assert.equal(formatNumber(1 / 3, 12), "0.333333333333");
+  assert.deepEqual(values.map((v) => cellText(v)), values.map((v) => formatNumber(v)));
+  const thresholds = { MinC: 1234567.891, MaxC: 1e21, T_long_steps: 3, T_short_steps: 2, dt_seconds: 1 / 3, policy: {}, meta: { method: "m" } };
+  const chart = residualChart(Float64Array.of(0, 1), Float64Array.of(1, 2), { axis: "a", thresholds } as unknown as Parameters<typeof residualChart>[2]);
+  assert.ok(chart.data.some((trace) => trace.name === "MinC (alert) = 1.23457e+6"));
+  // The summary used to print 1234570 here (Number(toPrecision(6))); it now writes numbers as tables do.
+  const summary = formatSummary({
+    version: "v1", versionDir: "d", database: "db", rawShape: [2, 2], trainShape: [2, 2], chartFiles: [],
+    metrics: [{ axis: "a", r2: 1 / 3, mae: 1234567, rmse: NaN }], thresholds: { a: thresholds },
+  } as unknown as PipelineResult);
+  assert.match(summary, /R2=0\.333333 {2}MAE=1234567 {2}RMSE=NaN/);
+  assert.match(summary, /MinC=1\.23457e\+6 {2}MaxC=1e\+21 .* dt=0\.333333 s/);
 });

@@ -4,12 +4,14 @@ import assert from "node:assert/strict";
 import * as dfd from "danfojs-node";
 import { analyze } from "../lib/analyze";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
-import { evaluate, regressionMetrics } from "../lib/evaluate";
+import { evaluate, evaluateColumns, regressionMetrics } from "../lib/evaluate";
+import { isIdleSample } from "../lib/idleSample";
 import { predict } from "../lib/predict";
 import { prepare } from "../lib/prepare";
-import { selectModel } from "../lib/selectModel";
-import { calibrateAxis, calibrateThresholds, runLengths, secondsToSteps } from "../lib/thresholds";
+import { halfWindowFitColumns, residualBucketMeans, selectModel } from "../lib/selectModel";
+import { calibrateAxis, calibrateThresholds, runLengthSummary, runLengths, secondsToSteps } from "../lib/thresholds";
 import { fitLinear, train } from "../lib/train";
+import type { Prediction } from "../lib/types";
 import { InputError } from "../lib/errors";
 
 const timeS = Float64Array.from([0, 1.5, 3, 4.5, 6, 7.5, 9]);
@@ -104,4 +106,44 @@ test("timestamps in a DataFrame are read back as exact epoch seconds", () => {
 test("selectModel names what exists", () => {
   assert.equal(selectModel("linear").type, "linear");
   assert.throws(() => selectModel("xgboost"), /model.type "xgboost" does not exist; available: linear/);
+});
+
+/** The prediction of the line fitted to `y` (as `predict` computes it). */
+function fittedPrediction(): Prediction {
+  const { coef, intercept } = fitLinear("a", timeS, y);
+  const predicted = timeS.map((t) => t * coef + intercept);
+  return { timeS, axes: ["a"], actual: [y], predicted: [predicted], residual: [y.map((v, i) => v - predicted[i])] };
+}
+
+test("isIdleSample is the one idle rule: working-row metrics and residual slice means skip exact zeros", () => {
+  assert.deepEqual([0, -0, 1e-300, NaN].map(isIdleSample), [true, true, false, false]);
+  const prediction = fittedPrediction();
+  const [predicted, residual] = [prediction.predicted[0], prediction.residual[0]];
+  const working = (values: Float64Array): Float64Array => Float64Array.from([2, 3, 5, 6], (i) => values[i]);
+  assert.deepEqual(evaluateColumns(prediction, { workingRowsOnly: true }), [regressionMetrics("a", working(y), working(predicted))]);
+  assert.deepEqual(evaluateColumns(prediction), [regressionMetrics("a", y, predicted)]);
+  // Three slices of 3 s: the first holds only idle rows, the others two working rows each.
+  const { centers, means } = residualBucketMeans(prediction, 3);
+  assert.deepEqual(Array.from(centers), [1.5, 4.5, 7.5]);
+  assert.deepEqual(Array.from(means[0]), [NaN, (residual[2] + residual[3]) / 2, (residual[5] + residual[6]) / 2]);
+});
+
+test("halfWindowFitColumns fits the whole window and each half of the rows as train does (NaN for a half with no usable sample)", () => {
+  const late = Float64Array.from([0, 0, 0, 1, 2, 3, 4]);
+  const [a, b] = halfWindowFitColumns(timeS, ["a", "b"], [y, late]);
+  assert.equal(a.drift_per_hour, fitLinear("a", timeS, y).coef * 3600);
+  assert.deepEqual([a.first_half, a.samples_first], [0, 1]); // one usable sample: a flat line
+  assert.equal(a.second_half, fitLinear("a", timeS.subarray(3), y.subarray(3)).coef * 3600);
+  assert.equal(a.samples_second, 3);
+  assert.deepEqual([b.first_half, b.samples_first, b.samples_second], [NaN, 0, 4]);
+});
+
+test("runLengthSummary counts alert and error runs and those that last the sustain steps", () => {
+  const residual = Float64Array.of(1, 2, 0, 3, 3, 3, -1);
+  const base = calibrateAxis(residual, 1, DEFAULT_THRESHOLD_POLICY);
+  const t = { ...base, MinC: 1, MaxC: 3, T_long_steps: 3, T_short_steps: 3 };
+  const prediction: Prediction = { timeS, axes: ["a", "b"], actual: [y, y], predicted: [y, y], residual: [residual, residual] };
+  assert.deepEqual(runLengthSummary(prediction, { a: t }), [
+    { axis: "a", alert_runs: 2, longest_alert: 3, T_long_steps: 3, alerts: 1, error_runs: 1, longest_error: 3, T_short_steps: 3, errors: 1 },
+  ]);
 });

@@ -1,8 +1,10 @@
 /**
- * Notebook support: where the config is (notebooks take no parameters, so
- * they read `MLBOX_CONFIG`), and the exploratory views the stage notebooks
- * show (sampling intervals, zero fractions, raw series). What a notebook
- * cell computes lives here or in the stage files, never in the notebook.
+ * Notebook glue: where the config is (notebooks take no parameters, so they
+ * read `MLBOX_CONFIG`), DataFrame-in wrappers of the stage files' typed
+ * analyses, the tables and charts the stage notebooks show, and registering
+ * a notebook run. What a view computes lives in the stage files (sampling
+ * gaps in analyze, half-window fits in selectModel, working-row metrics in
+ * evaluate, run lengths in thresholds), never here or in the notebook.
  */
 import { existsSync, readFileSync } from "fs";
 import * as path from "path";
@@ -282,10 +284,13 @@ export function residualCharts(
   thresholds?: Readonly<Record<string, AxisThresholds>>,
 ): PlotlyFigure[] {
   const p = predictionOf(predicted, axes);
-  return p.axes.flatMap((axis, i) => [
-    residualChart(p.timeS, p.residual[i], { axis, thresholds: thresholds?.[axis] }),
-    residualHistogram(p.residual[i], { axis, thresholds: thresholds?.[axis] }),
-  ]);
+  return p.axes.flatMap((axis, i) => residualPair(p, i, thresholds?.[axis]));
+}
+
+/** The residual chart and residual distribution of axis `i` of a prediction. */
+function residualPair(p: Prediction, i: number, thresholds: AxisThresholds | undefined): PlotlyFigure[] {
+  const axis = p.axes[i];
+  return [residualChart(p.timeS, p.residual[i], { axis, thresholds }), residualHistogram(p.residual[i], { axis, thresholds })];
 }
 
 /** One row of {@link versionRows}: everything registered for one axis. */
@@ -512,7 +517,6 @@ export function thresholdCharts(
   axes: readonly string[],
   thresholds: Readonly<Record<string, AxisThresholds>>,
 ): PlotlyFigure[] {
-  const residuals = residualCharts(predicted, axes, thresholds);
   const p = predictionOf(predicted, axes);
   return p.axes.flatMap((axis, i) => {
     const t = thresholds[axis];
@@ -522,6 +526,6 @@ export function thresholdCharts(
         sustainSteps: t?.[sustain],
         sustainName: sustain,
       });
-    return [residuals[2 * i], residuals[2 * i + 1], runs("MinC", "alert", "T_long_steps"), runs("MaxC", "error", "T_short_steps")];
+    return [...residualPair(p, i, t), runs("MinC", "alert", "T_long_steps"), runs("MaxC", "error", "T_short_steps")];
   });
 }

@@ -109,7 +109,7 @@ const prepSection = section({
     .number()
     .finite()
     .refine((seconds) => Math.round(seconds * 1e6) >= 1, (seconds) => ({ message: `must be a positive number of seconds (at least 0.000001), got ${seconds}` }))
-    // Optional in the type (absent = null) while older registry artifacts lack the key.
+    // Optional (absent = null): records written before the key existed (meta.yaml prep) still type as PrepConfig.
     .nullish(),
 });
 
@@ -150,7 +150,12 @@ export type DatabaseConfig = Readonly<z.output<typeof databaseSection>>;
 export type DataConfig = Readonly<z.output<typeof dataSection>>;
 /** `prep:` — `interpolate` (defaults to false), `resample_seconds` (absent or null keeps the raw cadence). */
 export type PrepConfig = Readonly<z.output<typeof prepSection>>;
-/** `thresholds:` — how residual thresholds and sustain times are calibrated. */
+/**
+ * `thresholds:` — how residual thresholds and sustain times are calibrated:
+ * `minc_percentile`/`maxc_percentile` (0–100 of trimmed positive residuals; 75, 95),
+ * `trim_top_ratio` ([0, 1); 0.02), `min_pos_for_trim` (20) and `use_mad_fallback` (true),
+ * `alert_seconds_default`/`error_seconds_default` (5.0, 3.0 s), `alert_quantile`/`error_quantile` (0.80, 0.50).
+ */
 export type ThresholdPolicy = Readonly<z.output<typeof thresholdsSection>>;
 /** A validated configuration, as returned by {@link loadConfig}: every section, frozen. */
 export type Config = { readonly [Name in keyof typeof SECTIONS]: Readonly<z.output<(typeof SECTIONS)[Name]>> } & {

@@ -1,242 +1,209 @@
+/**
+ * config.yaml: one zod schema per section (defaults included), checked by
+ * `parseWithSchema`, so a mistake reads as one line naming the key and the
+ * value; the `Config` types are derived from these schemas.
+ */
 import { createHash } from "crypto";
 import { existsSync, readFileSync } from "fs";
-import { dirname, isAbsolute, resolve, basename } from "path";
+import { basename, dirname, isAbsolute, resolve } from "path";
 import * as dotenv from "dotenv";
 import * as yaml from "js-yaml";
-import { closest, distance } from "fastest-levenshtein";
 import { InputError } from "./errors";
+import { describeValue, parseWithSchema, z } from "./schema";
 import { isoToEpochSeconds } from "./time";
-import type { Config, ThresholdPolicy } from "./types";
 
-/** Threshold policy defaults (the Python pipeline's): 75, 95, 0.02, 20, true, 5.0, 3.0, 0.80, 0.50. */
-export const DEFAULT_THRESHOLD_POLICY: ThresholdPolicy = Object.freeze({
-  minc_percentile: 75,
-  maxc_percentile: 95,
-  trim_top_ratio: 0.02,
-  min_pos_for_trim: 20,
-  use_mad_fallback: true,
-  alert_seconds_default: 5.0,
-  error_seconds_default: 3.0,
-  alert_quantile: 0.8,
-  error_quantile: 0.5,
-});
-
-type Check = (value: unknown, key: string) => unknown;
-interface Field {
-  readonly check: Check;
-  /** Absent → this default; `undefined` here means the key is required unless `optional`. */
-  readonly default?: unknown;
-  readonly optional?: boolean;
+/** A value `accept`s, else "must be <what>, got <value>" ("is required" when missing). */
+function must<T>(what: string, accept: (value: unknown) => boolean): z.ZodType<T> {
+  return z.custom<T>(accept, (value: unknown) => ({
+    message: value === undefined ? "is required" : `must be ${what}, got ${describeValue(value)}`,
+  }));
 }
-type Section = Readonly<Record<string, Field>>;
 
-const fail = (key: string, what: string): never => {
-  throw new InputError(`${key} ${what}`);
-};
-const describe = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : yaml.dump(value, { flowLevel: 0 }).trim());
+const text = must<string>("a non-empty string", (value) => typeof value === "string" && value.trim() !== "");
+const flag = must<boolean>("true or false", (value) => typeof value === "boolean");
+/** A plain variable name: `database.url_env` must not pick an arbitrary secret by expression or path. */
+const variableName = must<string>("a plain environment variable name (letters, digits, _)", (value) => typeof value === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value));
+const windowBound = must<number | string>(
+  "a number of seconds or an ISO-8601 timestamp string",
+  (value) => (typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && value.trim() !== ""),
+);
 
-const text: Check = (value, key) =>
-  typeof value === "string" && value.trim() !== "" ? value : fail(key, `must be a non-empty string, got ${describe(value)}`);
-const flag: Check = (value, key) => (typeof value === "boolean" ? value : fail(key, `must be true or false, got ${describe(value)}`));
-const numberIn =
-  (low: number, high: number, { highOpen = false, integer = false } = {}): Check =>
-  (value, key) => {
-    if (typeof value !== "number" || !Number.isFinite(value)) return fail(key, `must be a number, got ${describe(value)}`);
-    if (integer && !Number.isInteger(value)) return fail(key, `must be a whole number, got ${value}`);
-    const above = highOpen ? value >= high : value > high;
-    if (value < low || above) {
-      const range = `${low} to ${high}${highOpen ? " (exclusive)" : ""}`;
-      return fail(key, `must be within ${range}, got ${value}`);
+/** A finite number from `low` to `high`, `high` itself excluded when `exclusive`. */
+function numberIn(low: number, high: number, exclusive = false) {
+  return z
+    .number()
+    .finite()
+    .refine(
+      (value) => value >= low && (exclusive ? value < high : value <= high),
+      (value) => ({ message: `must be within ${low} to ${high}${exclusive ? " (exclusive)" : ""}, got ${value}` }),
+    );
+}
+
+/** Column names (WIDE) or whole-number axis ids (LONG): not mixed, none twice. */
+const axisList = must<unknown[]>("a non-empty list of column names (WIDE) or axis ids (LONG)", (value) => Array.isArray(value) && value.length > 0)
+  .pipe(z.array(must<string | number>("a column name or a whole-number axis id", (v) => (typeof v === "string" && v.trim() !== "") || Number.isInteger(v))).readonly())
+  .superRefine((axes, context) => {
+    if (new Set(axes.map((axis) => typeof axis)).size > 1) {
+      context.addIssue({ code: "custom", message: "mixes column names and axis ids: use all names (WIDE layout) or all ids (LONG layout)" });
     }
-    return value;
-  };
-const windowBound: Check = (value, key) =>
-  (typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && value.trim() !== "")
-    ? value
-    : fail(key, `must be a number of seconds or an ISO-8601 timestamp string, got ${describe(value)}`);
-const axisList: Check = (value, key) => {
-  if (!Array.isArray(value) || value.length === 0) return fail(key, "must be a non-empty list of column names (WIDE) or axis ids (LONG)");
-  const kinds = new Set(value.map((axis) => typeof axis));
-  for (const axis of value) {
-    const ok = (typeof axis === "string" && axis.trim() !== "") || (typeof axis === "number" && Number.isInteger(axis));
-    if (!ok) fail(key, `entries must be column names or whole-number axis ids, got ${describe(axis)}`);
-  }
-  if (kinds.size > 1) fail(key, "mixes column names and axis ids: use all names (WIDE layout) or all ids (LONG layout)");
-  const seen = new Set<string>();
-  for (const axis of value) {
-    if (seen.has(String(axis))) fail(key, `lists ${describe(axis)} twice`);
-    seen.add(String(axis));
-  }
-  return Object.freeze([...value]);
-};
+    const twice = axes.find((axis, i) => axes.indexOf(axis) < i);
+    if (twice !== undefined) context.addIssue({ code: "custom", message: `lists ${describeValue(twice)} twice` });
+  });
 
-const SECTIONS: Readonly<Record<string, Section>> = {
-  database: {
-    url_env: { check: text, default: "DB_URL" },
-    embedded_dir: { check: text, default: ".mlbox/pglite" },
-  },
-  data: {
-    table: { check: text },
-    schema: { check: text, optional: true },
-    time_col: { check: text, default: "ts" },
-    axes: { check: axisList },
-    train_start: { check: windowBound },
-    train_end: { check: windowBound },
-    axis_id_col: { check: text, optional: true },
-    value_col: { check: text, optional: true },
-  },
-  prep: {
-    interpolate: { check: flag, default: false },
-  },
-  model: {
-    type: { check: text, default: "linear" },
-  },
-  thresholds: {
-    minc_percentile: { check: numberIn(0, 100), default: DEFAULT_THRESHOLD_POLICY.minc_percentile },
-    maxc_percentile: { check: numberIn(0, 100), default: DEFAULT_THRESHOLD_POLICY.maxc_percentile },
-    trim_top_ratio: { check: numberIn(0, 1, { highOpen: true }), default: DEFAULT_THRESHOLD_POLICY.trim_top_ratio },
-    min_pos_for_trim: { check: numberIn(0, Number.MAX_SAFE_INTEGER, { integer: true }), default: DEFAULT_THRESHOLD_POLICY.min_pos_for_trim },
-    use_mad_fallback: { check: flag, default: DEFAULT_THRESHOLD_POLICY.use_mad_fallback },
-    alert_seconds_default: { check: numberIn(0, Number.MAX_VALUE), default: DEFAULT_THRESHOLD_POLICY.alert_seconds_default },
-    error_seconds_default: { check: numberIn(0, Number.MAX_VALUE), default: DEFAULT_THRESHOLD_POLICY.error_seconds_default },
-    alert_quantile: { check: numberIn(0, 1), default: DEFAULT_THRESHOLD_POLICY.alert_quantile },
-    error_quantile: { check: numberIn(0, 1), default: DEFAULT_THRESHOLD_POLICY.error_quantile },
-  },
-  registry: {
-    root_dir: { check: text, default: "ModelRegistry/artifacts" },
-    version_tag: { check: text, default: "auto" },
-  },
-  plots: {
-    enabled: { check: flag, default: true },
-    dir: { check: text, default: "out" },
-  },
-};
-const REQUIRED_SECTIONS = new Set(["data"]);
-
-/** "did you mean" for an unknown key, when one of the known keys is close enough. */
-function suggestion(key: string, known: readonly string[]): string {
-  if (known.length === 0) return "";
-  const best = closest(key, [...known]);
-  return distance(key, best) <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean "${best}"?)` : "";
+/** A section: a mapping without unknown keys; an empty key (`key:`) or section takes the defaults, like a missing one. */
+function section<Shape extends z.ZodRawShape>(shape: Shape) {
+  const withoutNulls = (value: unknown): unknown =>
+    value === null || value === undefined
+      ? {}
+      : typeof value === "object" && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null))
+        : value;
+  return z.preprocess(withoutNulls, z.object(shape).strict());
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-
-function validateSection(name: string, raw: unknown, spec: Section): Record<string, unknown> {
-  if (raw === undefined || raw === null) raw = {};
-  if (!isPlainObject(raw)) fail(name, `must be a mapping of keys (${Object.keys(spec).join(", ")})`);
-  const given = raw as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!(key in spec)) {
-      throw new InputError(`unknown key "${name}.${key}"${suggestion(key, Object.keys(spec))}`);
-    }
-  }
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(spec)) {
-    const value = given[key];
-    if (value === undefined || value === null) {
-      if (field.default !== undefined) out[key] = field.default;
-      else if (!field.optional) fail(`${name}.${key}`, "is required");
-      continue;
-    }
-    out[key] = field.check(value, `${name}.${key}`);
-  }
-  return out;
-}
-
-/** Parses a window bound for ordering checks: seconds, or epoch seconds of an ISO-8601 string. */
-function comparableBound(value: number | string, key: string): number {
+/** Epoch seconds of a window bound, or an issue at `data.<key>`. */
+function boundSeconds(value: number | string, key: string, context: z.RefinementCtx): number {
   if (typeof value === "number") return value;
   try {
     return isoToEpochSeconds(value);
   } catch (error) {
-    if (error instanceof InputError) fail(key, `is not a valid ISO-8601 timestamp: ${error.message}`);
-    throw error;
+    if (!(error instanceof InputError)) throw error;
+    context.addIssue({ code: "custom", path: [key], message: `is not a valid ISO-8601 timestamp: ${error.message}` });
+    return NaN;
   }
 }
 
-function validateConfig(document: unknown): Omit<Config, "source_path" | "source_sha256"> {
-  if (!isPlainObject(document)) throw new InputError(`the config must be a YAML mapping with a "data" section`);
-  for (const key of Object.keys(document)) {
-    if (!(key in SECTIONS)) throw new InputError(`unknown key "${key}"${suggestion(key, Object.keys(SECTIONS))}`);
-  }
-  const sections: Record<string, Record<string, unknown>> = {};
-  for (const [name, spec] of Object.entries(SECTIONS)) {
-    if (REQUIRED_SECTIONS.has(name) && (document[name] === undefined || document[name] === null)) fail(name, "section is required");
-    sections[name] = validateSection(name, document[name], spec);
-  }
-  const data = sections.data;
-  const start = data.train_start as number | string;
-  const end = data.train_end as number | string;
+const databaseSection = section({
+  url_env: variableName.default("DB_URL"),
+  embedded_dir: text.default(".mlbox/pglite"),
+});
+
+const dataSection = section({
+  table: text,
+  schema: text.optional(),
+  time_col: text.default("ts"),
+  axes: axisList,
+  train_start: windowBound,
+  train_end: windowBound,
+  axis_id_col: text.optional(),
+  value_col: text.optional(),
+}).superRefine((data, context) => {
+  const { train_start: start, train_end: end } = data;
   if (typeof start !== typeof end) {
-    fail("data.train_start", "and data.train_end must both be numbers (float-seconds time column) or both ISO-8601 strings (timestamp column)");
+    const message = "and data.train_end must both be numbers (float-seconds time column) or both ISO-8601 strings (timestamp column)";
+    context.addIssue({ code: "custom", path: ["train_start"], message });
+    return;
   }
-  if (comparableBound(start, "data.train_start") >= comparableBound(end, "data.train_end")) {
-    fail("data.train_start", `(${String(start)}) must be before data.train_end (${String(end)})`);
+  const from = boundSeconds(start, "train_start", context);
+  const to = boundSeconds(end, "train_end", context);
+  if (from >= to) context.addIssue({ code: "custom", path: ["train_start"], message: `(${String(start)}) must be before data.train_end (${String(end)})` });
+  if (typeof data.axes[0] !== "number") return;
+  for (const key of ["axis_id_col", "value_col"] as const) {
+    if (data[key] === undefined) context.addIssue({ code: "custom", path: [key], message: "is required when data.axes are axis ids (LONG layout: ts, axis_id, value)" });
   }
-  const long = typeof (data.axes as readonly unknown[])[0] === "number";
-  if (long) {
-    for (const key of ["axis_id_col", "value_col"]) {
-      if (data[key] === undefined) fail(`data.${key}`, "is required when data.axes are axis ids (LONG layout: ts, axis_id, value)");
-    }
-  }
-  return sections as unknown as Omit<Config, "source_path" | "source_sha256">;
-}
+});
 
-/** Makes a config path absolute against the config file's folder. */
-function resolveFrom(folder: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(folder, path);
-}
+const prepSection = section({
+  interpolate: flag.default(false),
+  resample_seconds: z
+    .number()
+    .finite()
+    .refine((seconds) => Math.round(seconds * 1e6) >= 1, (seconds) => ({ message: `must be a positive number of seconds (at least 0.000001), got ${seconds}` }))
+    // Optional (absent = null): records written before the key existed (meta.yaml prep) still type as PrepConfig.
+    .nullish(),
+});
+
+const thresholdsSection = section({
+  minc_percentile: numberIn(0, 100).default(75),
+  maxc_percentile: numberIn(0, 100).default(95),
+  trim_top_ratio: numberIn(0, 1, true).default(0.02),
+  min_pos_for_trim: z.number().int().min(0).default(20),
+  use_mad_fallback: flag.default(true),
+  alert_seconds_default: z.number().finite().min(0).default(5.0),
+  error_seconds_default: z.number().finite().min(0).default(3.0),
+  alert_quantile: numberIn(0, 1).default(0.8),
+  error_quantile: numberIn(0, 1).default(0.5),
+});
+
+/** Every section of config.yaml: adding one is one line here. */
+const SECTIONS = {
+  database: databaseSection,
+  data: dataSection,
+  prep: prepSection,
+  model: section({ type: text.default("linear") }),
+  thresholds: thresholdsSection,
+  registry: section({ root_dir: text.default("ModelRegistry/artifacts"), version_tag: text.default("auto") }),
+  plots: section({ enabled: flag.default(true), dir: text.default("out") }),
+};
+const configSchema = z.object(SECTIONS).strict();
+
+/** Keys holding paths, made absolute against the config file's folder. */
+const PATH_KEYS: ReadonlyArray<readonly [keyof typeof SECTIONS, string]> = [
+  ["database", "embedded_dir"],
+  ["registry", "root_dir"],
+  ["plots", "dir"],
+];
+
+/** `database:` — `url_env` (plain variable name holding the database URL; defaults to `DB_URL`), `embedded_dir` (absolute after loadConfig). */
+export type DatabaseConfig = Readonly<z.output<typeof databaseSection>>;
+/** `data:` — table, time column, axes (names: WIDE; ids: LONG), window `train_start <= t < train_end` (seconds or ISO strings). */
+export type DataConfig = Readonly<z.output<typeof dataSection>>;
+/** `prep:` — `interpolate` (defaults to false), `resample_seconds` (absent or null keeps the raw cadence). */
+export type PrepConfig = Readonly<z.output<typeof prepSection>>;
+/**
+ * `thresholds:` — how residual thresholds and sustain times are calibrated:
+ * `minc_percentile`/`maxc_percentile` (0–100 of trimmed positive residuals; 75, 95),
+ * `trim_top_ratio` ([0, 1); 0.02), `min_pos_for_trim` (20) and `use_mad_fallback` (true),
+ * `alert_seconds_default`/`error_seconds_default` (5.0, 3.0 s), `alert_quantile`/`error_quantile` (0.80, 0.50).
+ */
+export type ThresholdPolicy = Readonly<z.output<typeof thresholdsSection>>;
+/** A validated configuration, as returned by {@link loadConfig}: every section, frozen. */
+export type Config = { readonly [Name in keyof typeof SECTIONS]: Readonly<z.output<(typeof SECTIONS)[Name]>> } & {
+  /** Absolute path of the config file it was read from. */
+  readonly source_path: string;
+  /** SHA-256 (hex) of the config file's bytes, for lineage. */
+  readonly source_sha256: string;
+};
+
+/** Threshold policy defaults (the Python pipeline's): 75, 95, 0.02, 20, true, 5.0, 3.0, 0.80, 0.50. */
+export const DEFAULT_THRESHOLD_POLICY: ThresholdPolicy = Object.freeze(thresholdsSection.parse({}));
 
 /**
  * Reads and validates a YAML config file (UTF-8, a byte-order mark is
- * tolerated) into a typed {@link Config}; loads `.env` from the config's
- * folder (existing environment variables win); resolves relative paths
- * (`database.embedded_dir`, `registry.root_dir`, `plots.dir`) against the
- * config file's folder. Missing optional keys take their documented defaults.
+ * tolerated) into a typed, frozen {@link Config}; loads `.env` from the
+ * config's folder (existing environment variables win); resolves relative
+ * paths (`database.embedded_dir`, `registry.root_dir`, `plots.dir`) against
+ * the config file's folder. Missing optional keys take their documented defaults.
  *
- * @throws InputError naming the file, key or value to fix: missing file,
- *   YAML syntax error (with line), unknown key (with a suggestion), wrong
- *   type or range, inconsistent training window.
+ * @throws InputError of one line, starting with the file name, naming the
+ *   key or value to fix: missing file, YAML syntax error (with line), unknown
+ *   key (with a suggestion), wrong type or range, inconsistent training window.
  */
 export function loadConfig(path: string): Config {
   const sourcePath = resolve(path);
   if (!existsSync(sourcePath)) throw new InputError(`config file not found: ${sourcePath}`);
+  const name = basename(sourcePath);
   const bytes = readFileSync(sourcePath);
-  const source = bytes.toString("utf8").replace(/^\uFEFF/, "");
   let document: unknown;
   try {
     // CORE_SCHEMA: unquoted timestamps stay text (YAML's timestamp type would cut them to milliseconds).
-    document = yaml.load(source, { filename: basename(sourcePath), schema: yaml.CORE_SCHEMA });
+    document = yaml.load(bytes.toString("utf8").replace(/^\uFEFF/, ""), { filename: name, schema: yaml.CORE_SCHEMA });
   } catch (error) {
-    if (error instanceof yaml.YAMLException) {
-      const where = error.mark ? ` at line ${error.mark.line + 1}, column ${error.mark.column + 1}` : "";
-      throw new InputError(`${basename(sourcePath)}: YAML syntax error${where}: ${error.reason}`);
-    }
-    throw error;
+    if (!(error instanceof yaml.YAMLException)) throw error;
+    const where = error.mark ? ` at line ${error.mark.line + 1}, column ${error.mark.column + 1}` : "";
+    throw new InputError(`${name}: YAML syntax error${where}: ${error.reason}`);
   }
-  let validated: Omit<Config, "source_path" | "source_sha256">;
-  try {
-    validated = validateConfig(document);
-  } catch (error) {
-    if (error instanceof InputError) throw new InputError(`${basename(sourcePath)}: ${error.message}`);
-    throw error;
+  if (document === null || typeof document !== "object" || Array.isArray(document)) {
+    throw new InputError(`${name}: the config must be a YAML mapping with a "data" section`);
   }
+  const sections: Record<string, Record<string, unknown>> = parseWithSchema(configSchema, document, name);
   const folder = dirname(sourcePath);
+  for (const [key, field] of PATH_KEYS) {
+    const value = sections[key][field] as string;
+    sections[key][field] = isAbsolute(value) ? value : resolve(folder, value);
+  }
   const envFile = resolve(folder, ".env");
   if (existsSync(envFile)) dotenv.config({ path: envFile, quiet: true });
-  return Object.freeze({
-    ...validated,
-    database: Object.freeze({ ...validated.database, embedded_dir: resolveFrom(folder, validated.database.embedded_dir) }),
-    data: Object.freeze(validated.data),
-    prep: Object.freeze(validated.prep),
-    model: Object.freeze(validated.model),
-    thresholds: Object.freeze(validated.thresholds),
-    registry: Object.freeze({ ...validated.registry, root_dir: resolveFrom(folder, validated.registry.root_dir) }),
-    plots: Object.freeze({ ...validated.plots, dir: resolveFrom(folder, validated.plots.dir) }),
-    source_path: sourcePath,
-    source_sha256: createHash("sha256").update(bytes).digest("hex"),
-  });
+  for (const key of Object.keys(sections)) Object.freeze(sections[key]);
+  return Object.freeze({ ...sections, source_path: sourcePath, source_sha256: createHash("sha256").update(bytes).digest("hex") }) as unknown as Config;
 }

@@ -20,6 +20,7 @@ export * from "./demoData";
 export * from "./config";
 export * from "./analyze";
 export * from "./prepare";
+export * from "./resample";
 export * from "./selectModel";
 export * from "./train";
 export * from "./predict";

@@ -5,6 +5,7 @@ import { evaluateColumns } from "./evaluate";
 import { extractColumns } from "./extract";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
+import { resampleColumns } from "./resample";
 import { assertVersionFree, registerModel } from "./registry";
 import { selectModel } from "./selectModel";
 import { calibrateColumns } from "./thresholds";
@@ -38,7 +39,7 @@ export interface PipelineResult {
   readonly chartFiles: readonly string[];
   /** Where the data came from, without any password. */
   readonly database: string;
-  /** Wall-clock seconds per stage (extract, analyze, prepare, train, predict, evaluate, thresholds, charts, register). */
+  /** Wall-clock seconds per stage (extract, resample, analyze, prepare, train, predict, evaluate, thresholds, charts, register). */
   readonly stageSeconds: Readonly<Record<string, number>>;
 }
 
@@ -50,8 +51,8 @@ function countNonFinite(values: Float64Array): number {
 }
 
 /**
- * Runs the whole pipeline from a validated config: extract → analyze →
- * prepare → train → predict → evaluate → calibrate thresholds → register
+ * Runs the whole pipeline from a validated config: extract → resample (when
+ * `prep.resample_seconds` is set) → analyze → prepare → train → predict → evaluate → calibrate thresholds → register
  * (charts are written just before registering). Bad input fails before anything is written (a fixed version
  * tag that exists is checked first); the registry version appears whole or
  * not at all.
@@ -81,8 +82,11 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   } finally {
     await db.destroy();
   }
-  const { time, axes, values } = extraction;
-  log(`             ${time.length} rows × ${axes.length} axes (${extraction.layout}, time ${extraction.timeType}) in ${mark("extract")}`);
+  const { axes } = extraction;
+  log(`             ${extraction.time.length} rows × ${axes.length} axes (${extraction.layout}, time ${extraction.timeType}) in ${mark("extract")}`);
+  const resampleSeconds = config.prep.resample_seconds ?? null;
+  const { time, values } = resampleSeconds === null ? extraction : resampleColumns(extraction.time, extraction.values, resampleSeconds);
+  if (resampleSeconds !== null) log(`             resampled to ${resampleSeconds} s: ${time.length} rows (${mark("resample")})`);
 
   const profile = profileColumns(time, axes, values);
   log(`[2/7] analyze    dt = ${profile.dt_seconds} s (${mark("analyze")})`);
@@ -96,6 +100,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     timeCol: extraction.timeCol,
     timeType: extraction.timeType,
     dtSeconds: profile.dt_seconds,
+    resampleSeconds,
   });
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
@@ -125,8 +130,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
       timeType: extraction.timeType,
       layout: extraction.layout,
       axes,
-      time,
-      values,
+      time: extraction.time,
+      values: extraction.values,
       trainRows: columns.timeS.length,
     }),
   });
@@ -136,7 +141,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   return {
     version: registered.version,
     versionDir: registered.dir,
-    rawShape: [time.length, axes.length + 1],
+    rawShape: [extraction.time.length, axes.length + 1],
     trainShape: [columns.timeS.length, axes.length + 1],
     layout: extraction.layout,
     timeType: extraction.timeType,

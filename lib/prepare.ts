@@ -11,6 +11,8 @@ export interface PrepareOptions {
   readonly interpolate?: boolean;
   /** Name of the time column; defaults to the frame's first column. */
   readonly timeCol?: string;
+  /** The cadence `resample` brought the frame to, recorded in the stats; defaults to null (raw cadence). */
+  readonly resampleSeconds?: number | null;
 }
 
 /** A prepared window and what preparation recorded. */
@@ -23,20 +25,20 @@ export interface Prepared {
 /**
  * Typed core of {@link prepare}: shifts time to `time_s` and optionally fills
  * gaps. `dtSeconds` passes an already computed `analyze` interval (defaults
- * to computing it here).
+ * to computing it here); `resampleSeconds` (defaults to null) is only recorded.
  */
 export function prepareColumns(
   time: Float64Array,
   axes: readonly string[],
   values: readonly Float64Array[],
-  { interpolate = false, timeCol = "ts", timeType = "float" as TimeType, dtSeconds = NaN } = {},
+  { interpolate = false, timeCol = "ts", timeType = "float" as TimeType, dtSeconds = NaN, resampleSeconds = null as number | null } = {},
 ): { readonly columns: PreparedColumns; readonly stats: PrepStats } {
   const time0 = time.length > 0 ? time[0] : 0;
   const timeS = new Float64Array(time.length);
   for (let i = 0; i < time.length; i++) timeS[i] = time[i] - time0;
   return {
     columns: { timeS, axes, values: interpolate ? values.map(interpolateGaps) : values },
-    stats: { time0, time_col: timeCol, time_type: timeType, dt_seconds: Number.isNaN(dtSeconds) ? medianTimeStep(time) : dtSeconds, interpolate },
+    stats: { time0, time_col: timeCol, time_type: timeType, dt_seconds: Number.isNaN(dtSeconds) ? medianTimeStep(time) : dtSeconds, interpolate, resample_seconds: resampleSeconds },
   };
 }
 
@@ -47,13 +49,13 @@ export function prepareColumns(
  * time) and at the edges with the nearest value, as pandas'
  * `interpolate(limit_direction="both")`.
  *
- * @param frame The DataFrame from `extract`: `[time_col, ...axes]`.
- * @param options `interpolate` defaults to false; `timeCol` to the first column.
+ * @param frame The DataFrame from `extract` (or `resample`): `[time_col, ...axes]`.
+ * @param options `interpolate` defaults to false; `timeCol` to the first column; `resampleSeconds` to null.
  */
 export function prepare(frame: dfd.DataFrame, options: PrepareOptions = {}): Prepared {
-  const { interpolate = false, timeCol = frame.columns[0] } = options;
+  const { interpolate = false, timeCol = frame.columns[0], resampleSeconds = null } = options;
   const { time, timeType, axes, values } = frameColumns(frame, timeCol, "prepare");
-  const { columns, stats } = prepareColumns(time, axes, values, { interpolate, timeCol, timeType });
+  const { columns, stats } = prepareColumns(time, axes, values, { interpolate, timeCol, timeType, resampleSeconds });
   return { frame: preparedToDataFrame(columns), stats };
 }
 

@@ -51,7 +51,7 @@ function pad(value: number, width: number): string {
  * The integer and fractional parts are scaled separately, so the result is
  * exact for every double that is within half a microsecond of a whole one.
  */
-function secondsToMicros(seconds: number): number {
+export function secondsToMicros(seconds: number): number {
   const whole = Math.floor(seconds);
   return whole * US_PER_SECOND + Math.round((seconds - whole) * US_PER_SECOND);
 }

@@ -13,98 +13,20 @@ export type TimeType = "float" | "timestamp" | "timestamptz";
 /** WIDE: `ts, axis1..N` columns. LONG: `ts, axis_id, value` rows. */
 export type Layout = "wide" | "long";
 
-/** The `data:` block of the config: which rows of which table to train on. */
-export interface DataConfig {
-  /** Table name (quoted as an identifier, never spliced into SQL). */
-  readonly table: string;
-  /** Optional schema of the table; defaults to the connection's search_path. */
-  readonly schema?: string;
-  /** Time column: float seconds, `timestamp` or `timestamptz`. */
-  readonly time_col: string;
-  /** Axis column names (WIDE) or axis ids (LONG), in output order. */
-  readonly axes: readonly (string | number)[];
-  /** Inclusive window start: seconds for a float time column, ISO-8601 string for timestamps. */
-  readonly train_start: number | string;
-  /** Exclusive window end, same type as `train_start`. */
-  readonly train_end: number | string;
-  /** LONG only: the column holding the axis id. */
-  readonly axis_id_col?: string;
-  /** LONG only: the column holding the value. */
-  readonly value_col?: string;
-}
+/**
+ * The config sections, derived from the zod schemas in `config.ts` (one
+ * source): `database`, `data`, `prep`, `model`, `thresholds`, `registry`,
+ * `plots`, and `Config` as `loadConfig` returns it.
+ */
+export type { Config, DataConfig, DatabaseConfig, PrepConfig, ThresholdPolicy } from "./config";
+import type { Config, ThresholdPolicy } from "./config";
 
-/** The `prep:` block. */
-export interface PrepConfig {
-  /** pandas `interpolate(limit_direction="both")` over row positions; defaults to false. */
-  readonly interpolate: boolean;
-}
-
-/** The `thresholds:` block: how residual thresholds and sustain times are calibrated. */
-export interface ThresholdPolicy {
-  /** Percentile (0–100) of trimmed positive residuals for MinC; defaults to 75. */
-  readonly minc_percentile: number;
-  /** Percentile (0–100) of trimmed positive residuals for MaxC; defaults to 95. */
-  readonly maxc_percentile: number;
-  /** Fraction [0, 1) of the largest positive residuals dropped before percentiles; defaults to 0.02. */
-  readonly trim_top_ratio: number;
-  /** Fewer positive residuals than this use the median+MAD fallback; defaults to 20. */
-  readonly min_pos_for_trim: number;
-  /** Whether the median+MAD fallback is used; defaults to true. */
-  readonly use_mad_fallback: boolean;
-  /** Minimum alert sustain time in seconds; defaults to 5.0. */
-  readonly alert_seconds_default: number;
-  /** Minimum error sustain time in seconds; defaults to 3.0. */
-  readonly error_seconds_default: number;
-  /** Quantile (0–1) of alert run lengths for T_long; defaults to 0.80. */
-  readonly alert_quantile: number;
-  /** Quantile (0–1) of error run lengths for T_short; defaults to 0.50. */
-  readonly error_quantile: number;
-}
-
-/** The `database:` block. */
-export interface DatabaseConfig {
-  /** Name of the environment variable holding the database URL; defaults to `DB_URL`. */
-  readonly url_env: string;
-  /** Folder of the embedded PGlite database used when the URL is unset (absolute after loadConfig). */
-  readonly embedded_dir: string;
-}
-
-/** The `model:` block. */
-export interface ModelConfig {
-  /** Model type; only `linear` exists. */
-  readonly type: string;
-}
-
-/** The `registry:` block. */
-export interface RegistryConfig {
-  /** Registry root (absolute after loadConfig); defaults to `ModelRegistry/artifacts`. */
-  readonly root_dir: string;
-  /** `auto` picks the next `vN`; any other tag must not exist yet. */
-  readonly version_tag: string;
-}
-
-/** The `plots:` block. */
-export interface PlotsConfig {
-  /** Whether the CLI writes fit/residual HTML charts; defaults to true. */
-  readonly enabled: boolean;
-  /** Output folder (absolute after loadConfig); defaults to `out`. */
-  readonly dir: string;
-}
-
-/** A validated configuration, as returned by `loadConfig`. */
-export interface Config {
-  readonly database: DatabaseConfig;
-  readonly data: DataConfig;
-  readonly prep: PrepConfig;
-  readonly model: ModelConfig;
-  readonly thresholds: ThresholdPolicy;
-  readonly registry: RegistryConfig;
-  readonly plots: PlotsConfig;
-  /** Absolute path of the config file it was read from. */
-  readonly source_path: string;
-  /** SHA-256 (hex) of the config file's bytes, for lineage. */
-  readonly source_sha256: string;
-}
+/** The `model:` block: `type` (only `linear` exists). */
+export type ModelConfig = Config["model"];
+/** The `registry:` block: `root_dir` (absolute after loadConfig), `version_tag` (`auto` → next `vN`). */
+export type RegistryConfig = Config["registry"];
+/** The `plots:` block: `enabled` (defaults to true), `dir` (absolute after loadConfig). */
+export type PlotsConfig = Config["plots"];
 
 /**
  * The typed core of an extracted training window: one Float64Array per column.
@@ -161,6 +83,8 @@ export interface PrepStats {
   /** Median sampling interval in seconds (0 for fewer than 2 rows). */
   readonly dt_seconds: number;
   readonly interpolate: boolean;
+  /** The cadence the window was resampled to (`prep.resample_seconds`), or null for the raw cadence. */
+  readonly resample_seconds?: number | null;
 }
 
 /** The fitted models of every axis. */

@@ -67,3 +67,61 @@ test("timestamp windows are ISO strings and must be ordered", () => {
   bad(MINIMAL.replace("axes: [a, b]", "axes: []"), /data\.axes must be a non-empty list/);
   bad("- just\n- a list\n", /must be a YAML mapping/);
 });
+
+test("database.url_env must be a plain variable name, and no message shows a variable's value", () => {
+  process.env.MLBOX_TEST_SECRET_TOKEN = "ghp_not-for-your-eyes";
+  try {
+    for (const name of ["${MLBOX_TEST_SECRET_TOKEN}", "$MLBOX_TEST_SECRET_TOKEN", "MLBOX TEST", "1ST_URL", "DB-URL", "env:MLBOX_TEST_SECRET_TOKEN", ""]) {
+      assert.throws(
+        () => loadConfig(write(`${MINIMAL}database:\n  url_env: ${JSON.stringify(name)}\n`)),
+        (e: unknown) =>
+          e instanceof InputError &&
+          /^config\.yaml: database\.url_env must be a plain environment variable name/.test(e.message) &&
+          !e.message.includes("ghp_") &&
+          !e.message.includes("\n"),
+        name,
+      );
+    }
+    for (const name of ["DB_URL", "_x", "Pipeline_DB_2"]) assert.equal(loadConfig(write(`${MINIMAL}database:\n  url_env: ${name}\n`)).database.url_env, name);
+  } finally {
+    delete process.env.MLBOX_TEST_SECRET_TOKEN;
+  }
+});
+
+test("prep.resample_seconds: absent or null keeps the raw cadence, a positive number of seconds resamples", () => {
+  assert.equal(loadConfig(write(MINIMAL)).prep.resample_seconds ?? null, null);
+  assert.equal(loadConfig(write(`${MINIMAL}prep:\n  resample_seconds: null  # keep raw cadence\n`)).prep.resample_seconds ?? null, null);
+  assert.equal(loadConfig(write(`${MINIMAL}prep:\n  resample_seconds: 10\n`)).prep.resample_seconds, 10);
+  assert.equal(loadConfig(write(`${MINIMAL}prep:\n  resample_seconds: 0.5\n`)).prep.resample_seconds, 0.5);
+  const bad = (value: string, message: RegExp) =>
+    assert.throws(() => loadConfig(write(`${MINIMAL}prep:\n  resample_seconds: ${value}\n`)), (e: unknown) => e instanceof InputError && message.test(e.message));
+  bad("0", /prep\.resample_seconds must be a positive number of seconds .*got 0$/);
+  bad("-5", /prep\.resample_seconds must be a positive number of seconds .*got -5$/);
+  bad("10s", /prep\.resample_seconds must be a number, got "10s"$/);
+  bad(".inf", /prep\.resample_seconds must be a finite number/);
+});
+
+test("the Python pipeline's own config.yaml (comments included) loads as is", () => {
+  const config = loadConfig(join(__dirname, "fixtures", "python-config", "config.yaml"));
+  assert.equal(config.prep.resample_seconds ?? null, null);
+  assert.equal(config.prep.interpolate, false);
+  assert.equal(config.data.train_end, "2025-09-01T01:03:02.420Z");
+  assert.deepEqual(config.data.axes, ["motor_a", "motor_b", "spindle", "z_axis"]);
+  assert.deepEqual(config.thresholds, DEFAULT_THRESHOLD_POLICY);
+});
+
+test("an empty key or section takes the defaults; every section is frozen; LONG needs its columns", () => {
+  const config = loadConfig(write(`${MINIMAL}plots:\nregistry:\n  version_tag:\n`));
+  assert.equal(config.registry.version_tag, "auto");
+  assert.equal(config.plots.enabled, true);
+  for (const section of [config.database, config.data, config.prep, config.model, config.registry, config.plots]) assert.ok(Object.isFrozen(section));
+  const long = loadConfig(write(MINIMAL.replace("axes: [a, b]", "axes: [1, 2]\n  axis_id_col: axis_id\n  value_col: value")));
+  assert.deepEqual(long.data.axes, [1, 2]);
+  const bad = (text: string, message: RegExp) =>
+    assert.throws(() => loadConfig(write(text)), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n"));
+  bad(MINIMAL.replace("axes: [a, b]", "axes: [1, 2]\n  axis_id_col: axis_id"), /config\.yaml: data\.value_col is required when data\.axes are axis ids/);
+  bad(MINIMAL.replace("axes: [a, b]", "axes: [1.5]"), /data\.axes\[0\] must be a column name or a whole-number axis id, got 1\.5/);
+  bad(MINIMAL.replace("axes: [a, b]", "axes: [1, 1]\n  axis_id_col: i\n  value_col: v"), /data\.axes lists 1 twice/);
+  bad(`${MINIMAL}plots: [1]\n`, /plots must be a mapping of keys, got \[1\]/);
+  bad(`${MINIMAL}model:\n  tpye: linear\n`, /unknown key "model\.tpye" \(did you mean "type"\?\)/);
+});

@@ -7,62 +7,22 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as yaml from "js-yaml";
 import { connect } from "../lib/connect";
 import { loadConfig } from "../lib/config";
-import { goldenCases, goldenConfigYaml, loadGoldenCase, type GoldenCase } from "./support/golden";
+import { assertGoldenVersion, goldenCases, goldenConfigYaml, loadGoldenCase, type GoldenCase } from "./support/golden";
 import { runCli } from "./support/cli";
 import { sharedPostgres } from "./support/postgres";
 
 const CASES = goldenCases();
 
-function assertClose(actual: number, expected: number, what: string): void {
-  const scale = Math.max(Math.abs(expected), Number.MIN_VALUE);
-  const relative = actual === expected ? 0 : Math.abs(actual - expected) / scale;
-  assert.ok(relative <= 1e-9, `${what}: got ${actual}, expected ${expected} (relative error ${relative})`);
-}
-
 /** Runs the CLI and checks the version it registered against the case's expected.json. */
 function runAndCompare(golden: GoldenCase, configPath: string, env: NodeJS.ProcessEnv): void {
   const run = runCli(["--config", configPath], { env });
   assert.equal(run.status, 0, `CLI failed for ${golden.name}:\n${run.stdout}\n${run.stderr}`);
-  const root = loadConfig(configPath).registry.root_dir;
-  const dir = join(root, "latest");
-  const expected = golden.expected;
-
-  const thresholds = JSON.parse(readFileSync(join(dir, "thresholds.json"), "utf8"));
-  assert.deepEqual(Object.keys(thresholds), Object.keys(expected.thresholds));
-  for (const [axis, want] of Object.entries(expected.thresholds)) {
-    const got = thresholds[axis];
-    assertClose(got.MinC, want.MinC, `${golden.name} ${axis} MinC`);
-    assertClose(got.MaxC, want.MaxC, `${golden.name} ${axis} MaxC`);
-    assertClose(got.dt_seconds, want.dt_seconds, `${golden.name} ${axis} dt_seconds`);
-    assert.equal(got.T_long_steps, want.T_long_steps, `${golden.name} ${axis} T_long_steps`);
-    assert.equal(got.T_short_steps, want.T_short_steps, `${golden.name} ${axis} T_short_steps`);
-    assert.equal(got.meta.method, want.method, `${golden.name} ${axis} method`);
-  }
-
-  const [header, ...rows] = readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n");
-  assert.deepEqual(header.split(",").slice(0, 4), ["axis", "r2", "mae", "rmse"]);
-  assert.equal(rows.length, expected.metrics.length);
-  expected.metrics.forEach((want, i) => {
-    const [axis, r2, mae, rmse] = rows[i].split(",");
-    assert.equal(axis, want.axis);
-    assertClose(Number(r2), want.r2, `${golden.name} ${axis} r2`);
-    assertClose(Number(mae), want.mae, `${golden.name} ${axis} mae`);
-    assertClose(Number(rmse), want.rmse, `${golden.name} ${axis} rmse`);
-  });
-
-  const prep = JSON.parse(readFileSync(join(dir, "prep_stats.json"), "utf8"));
-  assertClose(prep.time0, expected.time0, `${golden.name} time0`);
-  const meta = yaml.load(readFileSync(join(dir, "meta.yaml"), "utf8")) as { rows: { raw: number; train: number } };
-  const columns = expected.raw_shape[1];
-  assert.deepEqual([meta.rows.raw, columns], expected.raw_shape, `${golden.name} raw_shape`);
-  assert.deepEqual([meta.rows.train, columns], expected.train_shape, `${golden.name} train_shape`);
-  assert.match(run.stdout, new RegExp(`Raw shape: \\(${expected.raw_shape.join(", ")}\\)`));
+  assertGoldenVersion(golden, join(loadConfig(configPath).registry.root_dir, "latest"), run.stdout);
 }
 
 for (const backend of ["postgres", "embedded"] as const) {

@@ -156,6 +156,17 @@ describe("the embedded database lock across processes", () => {
     }
   });
 
+  test("a stale lock is removed only by whoever holds <lock>.break, so two openers cannot both remove it", async () => {
+    fs.mkdirSync(lock);
+    backdate(lock, 60);
+    fs.mkdirSync(`${lock}.break`); // another process is deciding about the stale lock right now
+    await refusedInProcess();
+    assert.ok(fs.existsSync(lock), "left to the process deciding");
+    backdate(`${lock}.break`, 60); // that process died while deciding
+    await opensInProcess();
+    assert.deepEqual(fs.readdirSync(root).sort(), ["pglite"]);
+  });
+
   test("a holder killed with SIGKILL: its lock holds until stale, then is taken over", async () => {
     const holder = startChild();
     await holder.waitFor(/^ready$/);

@@ -202,16 +202,14 @@ describe("secrets are never printed", () => {
       ["Hunter2-kv", "password="],
     ));
 
-  // More shapes (#, /, a port-like start) in test/connect.test.ts and test/redact.test.ts.
-  for (const password of ["pa?ss-Wd9", "12?ss-Wd9"]) {
-    test(`an unencoded ? in a password (${password.slice(0, 5)}…) is never echoed`, () =>
-      expectBadInput(
-        ["--config", writeConfig("unencoded", config())],
-        /CLI_DB_URL is not a valid database URL \(an unparsable URL of \d+ characters\)/,
-        { CLI_DB_URL: `postgresql://mlbox:${password}@127.0.0.1:${server.port}/postgres` },
-        [password, password.slice(3)],
-      ));
-  }
+  // More shapes (#, /, a port-like start such as 12?ss) in test/connect.test.ts and test/redact.test.ts.
+  test("an unencoded ? in a password is never echoed", () =>
+    expectBadInput(
+      ["--config", writeConfig("unencoded", config())],
+      /CLI_DB_URL is not a valid database URL \(an unparsable URL of \d+ characters\)/,
+      { CLI_DB_URL: `postgresql://mlbox:pa?ss-Wd9@127.0.0.1:${server.port}/postgres` },
+      ["pa?ss-Wd9", "ss-Wd9"],
+    ));
 
   test("database.url_env naming a variable with a token: the variable is named, its value never shown", () => {
     const token = "ghp_Xy9w8V7u6T5s4R3q2P1o0N9m8L7k6J5i4H3g";

@@ -1,8 +1,9 @@
 import { parseArgs } from "util";
 import { resolve } from "path";
 import { loadConfig } from "../lib/config";
-import { isInputError, InputError } from "../lib/errors";
+import { isInputError, InputError, toInputError } from "../lib/errors";
 import { runPipeline } from "../lib/pipeline";
+import { scrubSecrets } from "../lib/redact";
 import { formatVersion, formatVersionList, listVersions, loadVersion } from "../lib/registry";
 import { formatSummary } from "./summary";
 
@@ -47,9 +48,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  let secret: string | undefined;
   try {
     const [command = "run", ...rest] = positionals;
-    const config = loadConfig(resolve(values.config ?? "config.yaml"));
+    const configPath = resolve(values.config ?? "config.yaml");
+    let config;
+    try {
+      config = loadConfig(configPath);
+    } catch (error) {
+      throw toInputError(error, { key: "--config", path: configPath });
+    }
+    secret = process.env[config.database.url_env];
     if (command === "run" && rest.length === 0) {
       const log = values.quiet ? undefined : (line: string) => console.log(line);
       const result = await runPipeline(config, { log });
@@ -66,18 +75,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw new InputError(`unknown command "${positionals.join(" ")}": use run, "registry list" or "registry show <tag>" (see --help)`);
   } catch (error) {
-    return fail(error);
+    return fail(error, secret);
   }
 }
 
-function fail(error: unknown): number {
-  if (isInputError(error)) {
-    console.error(`error: ${error.message}`);
-    return 2;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(`error: ${message.split("\n")[0]}`);
-  if (process.env.MLBOX_DEBUG && error instanceof Error) console.error(error.stack);
+/**
+ * Prints `error` as one line (and its stack with MLBOX_DEBUG), without any
+ * trace of the connection string `secret`; returns the exit code: 2 for bad
+ * input (including database and file errors that {@link toInputError} maps), else 1.
+ */
+function fail(error: unknown, secret?: string): number {
+  const mapped = toInputError(error);
+  const message = mapped instanceof Error ? mapped.message : String(mapped);
+  console.error(`error: ${scrubSecrets(message.split("\n")[0], secret)}`);
+  if (isInputError(mapped)) return 2;
+  if (process.env.MLBOX_DEBUG && mapped instanceof Error) console.error(scrubSecrets(String(mapped.stack), secret));
   return 1;
 }
 

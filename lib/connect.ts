@@ -9,7 +9,8 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import { Pool } from "pg";
 import { generateDemoData, seedDemoTables } from "./demoData";
 import { ensureEmbeddedDatabase, openEmbeddedDatabase, setSessionUtc } from "./embedded";
-import { InputError } from "./errors";
+import { InputError, isInputError, toInputError } from "./errors";
+import { EMBEDDED_PREFIX, parseDatabaseUrl, redactDatabaseUrl, scrubSecrets, urlScheme } from "./redact";
 import type { Config } from "./types";
 
 /** Milliseconds to wait for a server to accept a connection. */
@@ -23,24 +24,11 @@ interface UrlParts {
   readonly where: string;
   readonly user: string;
   readonly database: string;
-  /** Password as written and decoded, to scrub from messages. */
-  readonly secrets: readonly string[];
 }
 
-const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+const EXPECTED = "use postgresql://user:password@host:5432/database, with @ : / ? # in the password percent-encoded (%40 for @)";
 
-/**
- * Index of the `@` ending the user-info part of `rest` (the URL after `://`),
- * or -1. It is the last `@` before the query/fragment, as the WHATWG URL parser
- * (used by `pg`) reads it.
- */
-function userInfoEnd(rest: string): number {
-  const stop = rest.search(/[?#]/);
-  const authorityAndPath = stop === -1 ? rest : rest.slice(0, stop);
-  return authorityAndPath.lastIndexOf("@");
-}
-
-function safeDecode(text: string): string {
+function decodeOr(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
@@ -49,75 +37,36 @@ function safeDecode(text: string): string {
 }
 
 /**
- * A database URL without its password: `postgresql://user:secret@host/db` →
- * `postgresql://user@host/db`; a `password=` query parameter is dropped too.
- * Text that is not a URL is returned with anything that looks like
- * `user:password@` reduced to `user@`.
- * @param url the URL
- * @returns the URL without password
+ * Parses a PostgreSQL URL; InputError for unsupported schemes and anything
+ * that is not a URL (libpq `key=value` strings included), never echoing it.
  */
-export function redactUrl(url: string): string {
-  const match = SCHEME.exec(url);
-  let result = url;
-  if (match) {
-    const head = match[0];
-    const rest = url.slice(head.length);
-    const at = userInfoEnd(rest);
-    if (at !== -1) {
-      const userInfo = rest.slice(0, at);
-      const colon = userInfo.indexOf(":");
-      result = head + (colon === -1 ? userInfo : userInfo.slice(0, colon)) + rest.slice(at);
-    }
-  } else {
-    result = url.replace(/([^\s:/@]+):[^\s@/]*@/g, "$1@");
-  }
-  return result.replace(/([?&])password=[^&#]*(&?)/gi, (_all, sep: string, amp: string) => (amp ? sep : "")).replace(/[?&]$/, "");
-}
-
-/** Parses a PostgreSQL URL; InputError for unsupported schemes or malformed URLs. */
 function parseUrl(raw: string, envName: string): UrlParts {
-  const match = SCHEME.exec(raw);
-  if (!match) {
-    throw new InputError(`${envName} is not a database URL (${redactUrl(raw)}): expected postgresql://user:password@host:port/database`);
+  const scheme = urlScheme(raw);
+  if (scheme !== undefined && !/^postgres(ql)?(\+|$)/i.test(scheme)) {
+    throw new InputError(`unsupported database URL scheme "${scheme}" in ${envName}: ${EXPECTED}`);
   }
-  const scheme = match[1];
-  const base = scheme.split("+")[0].toLowerCase();
-  if (base !== "postgresql" && base !== "postgres") {
-    throw new InputError(`unsupported database URL scheme "${scheme}" in ${envName}: use postgresql://user:password@host:port/database`);
+  const parsed = parseDatabaseUrl(raw);
+  if (!parsed) {
+    throw new InputError(
+      `the value of ${envName} is not a valid database URL (${redactDatabaseUrl(raw)}): ${EXPECTED}; key=value connection strings are not supported`,
+    );
   }
-  const connectionString = `postgresql://${raw.slice(match[0].length)}`;
-  let url: URL;
-  try {
-    url = new URL(connectionString);
-  } catch {
-    throw new InputError(`${envName} is not a valid database URL (${redactUrl(raw)}): expected postgresql://user:password@host:port/database`);
-  }
-  const secrets = new Set<string>();
-  if (url.password) {
-    secrets.add(url.password);
-    secrets.add(safeDecode(url.password));
-  }
-  const queryPassword = url.searchParams.get("password");
-  if (queryPassword) secrets.add(queryPassword);
+  const { url } = parsed;
   const socketHost = url.searchParams.get("host");
-  const host = url.hostname || socketHost || "localhost";
+  const host = decodeOr(url.hostname) || socketHost || "localhost";
   const where = host.startsWith("/") ? `socket ${host}` : `${host}:${url.port || "5432"}`;
-  const user = safeDecode(url.username) || url.searchParams.get("user") || process.env.PGUSER || process.env.USER || "";
-  const database = safeDecode(url.pathname.replace(/^\//, "")) || user;
-  return { connectionString, where, user, database, secrets: [...secrets].filter((s) => s.length > 0) };
-}
-
-function scrub(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) result = result.split(secret).join("***");
-  return result;
+  const user = decodeOr(url.username) || url.searchParams.get("user") || process.env.PGUSER || process.env.USER || "";
+  const database = decodeOr(url.pathname.replace(/^\//, "")) || user;
+  return { connectionString: url.href, where, user, database };
 }
 
 /** Turns a connection failure into a one-line InputError without the password. */
-function connectionError(error: unknown, parts: UrlParts, envName: string): InputError {
+function connectionError(error: unknown, parts: UrlParts, envName: string, raw: string): InputError {
+  const mapped = toInputError(error);
+  if (isInputError(mapped)) return mapped;
   const err = error as { code?: string; message?: string };
   const code = err.code ?? "";
-  const message = scrub(String(err.message ?? error), parts.secrets).split("\n")[0];
+  const message = scrubSecrets(String(err.message ?? error), raw).split("\n")[0];
   const unreachable = (why: string): InputError =>
     new InputError(`cannot reach the database at ${parts.where} (${why}): check ${envName}`);
   switch (code) {
@@ -156,7 +105,7 @@ function connectionError(error: unknown, parts: UrlParts, envName: string): Inpu
  */
 export function describeDatabase(config: Config): string {
   const raw = (process.env[config.database.url_env] ?? "").trim();
-  return raw ? redactUrl(raw) : `embedded PGlite at ${config.database.embedded_dir}`;
+  return raw ? redactDatabaseUrl(raw) : `${EMBEDDED_PREFIX}${config.database.embedded_dir}`;
 }
 
 /**
@@ -187,20 +136,22 @@ export async function connect(config: Config): Promise<Kysely<any>> {
     await sql`select 1`.execute(db);
   } catch (error) {
     await db.destroy().catch(() => undefined);
-    throw connectionError(error, parts, envName);
+    throw connectionError(error, parts, envName, raw);
   }
   return db;
 }
 
 /** Opens (creating and seeding on first use) the embedded PGlite database. */
 async function connectEmbedded(dir: string, envName: string): Promise<Kysely<any>> {
-  await ensureEmbeddedDatabase(dir, (db) => seedDemoTables(db, generateDemoData()));
-  const db = await openEmbeddedDatabase(dir, envName);
+  let db: Kysely<any> | undefined;
   try {
+    await ensureEmbeddedDatabase(dir, (seeded) => seedDemoTables(seeded, generateDemoData()));
+    db = await openEmbeddedDatabase(dir, envName);
     await sql`select 1`.execute(db);
+    return db;
   } catch (error) {
-    await db.destroy().catch(() => undefined);
-    throw error;
+    await db?.destroy().catch(() => undefined);
+    // An unreadable or unwritable folder (or one below a file) is the config's to fix.
+    throw toInputError(error, { key: "database.embedded_dir" });
   }
-  return db;
 }

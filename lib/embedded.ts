@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import type { DatabaseConnection, PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
+import * as lockfile from "proper-lockfile";
 import { InputError } from "./errors";
 
 /** Result of `PGlite.query` (only the fields ML Box reads). */
@@ -110,14 +111,14 @@ export class PGlitePool implements PostgresPool {
   #tail: Promise<void> = Promise.resolve();
   #ended = false;
 
-  readonly #onEnd: (() => void) | undefined;
+  readonly #onEnd: (() => void | Promise<void>) | undefined;
 
   /**
    * @param pglite the instance to serve
    * @param options `closeOnEnd` (default true): close the instance in `end()`;
-   *   `onEnd` (default none): called once after `end()` closed it
+   *   `onEnd` (default none): called once after `end()` closed it, and awaited
    */
-  constructor(pglite: PGliteLike, options: { readonly closeOnEnd?: boolean; readonly onEnd?: () => void } = {}) {
+  constructor(pglite: PGliteLike, options: { readonly closeOnEnd?: boolean; readonly onEnd?: () => void | Promise<void> } = {}) {
     const { closeOnEnd = true, onEnd } = options;
     this.#pglite = pglite;
     this.#client = new PGliteClient(pglite);
@@ -145,7 +146,7 @@ export class PGlitePool implements PostgresPool {
     try {
       if (this.#closeOnEnd && !this.#pglite.closed) await this.#pglite.close();
     } finally {
-      this.#onEnd?.();
+      await this.#onEnd?.();
     }
   }
 }
@@ -173,52 +174,87 @@ export function kyselyForPGlite(pglite: PGliteLike, options: { readonly closeOnD
   });
 }
 
-function processAlive(pid: number): boolean {
+/**
+ * A lock not refreshed for this long was left by a process that died
+ * (proper-lockfile refreshes its holder's lock every half of it).
+ */
+const LOCK_STALE_MS = 10_000;
+
+function isStale(file: string): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return fs.statSync(file).mtimeMs < Date.now() - LOCK_STALE_MS;
+  } catch {
+    return false;
   }
 }
 
 /**
- * Takes the lock file `<dir>.lock` (holding our pid) so that two processes
- * never open one PGlite folder at once (PGlite itself does not lock it, and
- * two writers would corrupt it). A lock left by a dead process is taken over.
+ * Removes the lock at `lockPath` if it is stale, deciding under a second
+ * lock, `<lock>.break` (an atomic mkdir held for microseconds). Without it,
+ * two processes that both saw the same stale lock would remove it one after
+ * the other, the second removing the fresh lock the first had just taken.
+ * A leftover file (an older ML Box's pid file, garbage) goes the same way.
+ */
+function removeStaleLock(lockPath: string): void {
+  const breaker = `${lockPath}.break`;
+  try {
+    fs.mkdirSync(breaker);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // Another process is deciding right now; a stale breaker's process died while deciding.
+    if (!isStale(breaker)) return;
+    fs.rmSync(breaker, { recursive: true, force: true });
+    return removeStaleLock(lockPath);
+  }
+  try {
+    if (isStale(lockPath)) fs.rmSync(lockPath, { recursive: true, force: true });
+  } finally {
+    fs.rmdirSync(breaker);
+  }
+}
+
+/**
+ * Locks `dir` with proper-lockfile (the folder `<dir>.lock`, kept fresh while
+ * held, stale {@link LOCK_STALE_MS} after its process died, whatever that
+ * process's pid) so that two processes never open one PGlite folder at once:
+ * PGlite does not lock it, and two writers would corrupt it.
  * @param dir the database folder
  * @param envName named in the message as the alternative
- * @returns a function releasing the lock
- * @throws InputError naming the folder and the process holding it
+ * @param onLost called if another process takes the lock over (this process was stalled past the stale time)
+ * @returns releases the lock
+ * @throws InputError naming the folder when another process holds it
  */
-function lockDataDir(dir: string, envName: string): () => void {
-  const lockFile = `${dir}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        try {
-          if (fs.readFileSync(lockFile, "utf8") === String(process.pid)) fs.rmSync(lockFile, { force: true });
-        } catch {
-          // already gone
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = Number.parseInt(fs.readFileSync(lockFile, "utf8"), 10);
-      // This process shares one instance per folder, so a lock naming our own pid is stale too.
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
-        throw new InputError(
-          `the embedded database at ${dir} is in use by process ${holder}: PGlite allows one process at a time; stop it or set ${envName} to a PostgreSQL server`,
-        );
+async function lockDataDir(dir: string, envName: string, onLost: (error: Error) => void): Promise<() => Promise<void>> {
+  const lockPath = `${dir}.lock`;
+  let ours = false;
+  // proper-lockfile removes a stale lock with a plain rmdir; route that through removeStaleLock.
+  const lockFs = {
+    ...fs,
+    mkdir(target: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
+      fs.mkdir(target, (error) => {
+        if (!error && target === lockPath) ours = true;
+        callback(error);
+      });
+    },
+    rmdir(target: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
+      if (target !== lockPath || ours) return fs.rmdir(target, callback);
+      let failure: NodeJS.ErrnoException | null = null;
+      try {
+        removeStaleLock(lockPath);
+      } catch (error) {
+        failure = error as NodeJS.ErrnoException;
       }
-      fs.rmSync(lockFile, { force: true }); // stale: its process is gone
-    }
+      process.nextTick(callback, failure);
+    },
+  };
+  try {
+    return await lockfile.lock(dir, { lockfilePath: lockPath, realpath: false, stale: LOCK_STALE_MS, fs: lockFs, onCompromised: onLost });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+    throw new InputError(
+      `the embedded database at ${dir} is in use by another ML Box process (PGlite allows one process at a time): stop it or set ${envName} to a PostgreSQL server; a lock left by a killed process expires ${LOCK_STALE_MS / 1000} s after it died`,
+    );
   }
-  throw new InputError(`cannot lock the embedded database at ${dir} (${lockFile})`);
 }
 
 /** One open embedded folder, shared by every connection of this process. */
@@ -227,21 +263,33 @@ interface SharedDir {
   refs: number;
   /** Set when the last connection ended; resolves once PGlite is closed and the lock released. */
   closed: Promise<void> | undefined;
+  /** Set when another process took the lock over: no more queries. */
+  lost: InputError | undefined;
 }
 
 /** Embedded folders open in this process, by absolute path. */
 const openDirs = new Map<string, Promise<SharedDir>>();
 
 async function openShared(dir: string, envName: string): Promise<SharedDir> {
-  const release = lockDataDir(dir, envName);
+  let shared: SharedDir | undefined;
+  let lostEarly: InputError | undefined;
+  const onLost = (): void => {
+    const lost = new InputError(`lost the lock of the embedded database at ${dir} to another process (this one was stalled for over ${LOCK_STALE_MS / 1000} s): run again`);
+    if (shared) shared.lost = lost;
+    else lostEarly = lost;
+  };
+  const lock = await lockDataDir(dir, envName, onLost);
+  // After a takeover the lock is no longer ours to remove.
+  const release = (): Promise<void> => lock().catch(() => undefined);
   let pglite: PGliteLike;
   try {
     pglite = await openPGlite(dir);
   } catch (error) {
-    release();
+    await release();
     throw new InputError(`cannot open the embedded database at ${dir} (${(error as Error).message}): delete the folder to recreate it, or set database.embedded_dir`);
   }
-  return { pool: new PGlitePool(pglite, { onEnd: release }), refs: 0, closed: undefined };
+  shared = { pool: new PGlitePool(pglite, { onEnd: release }), refs: 0, closed: undefined, lost: lostEarly };
+  return shared;
 }
 
 /**
@@ -278,7 +326,7 @@ export async function openEmbeddedDatabase(dir: string, envName = "DB_URL"): Pro
   shared.refs++;
   let ended = false;
   const handle: PostgresPool = {
-    connect: () => shared.pool.connect(),
+    connect: () => (shared.lost ? Promise.reject(shared.lost) : shared.pool.connect()),
     end: async () => {
       if (ended) return;
       ended = true;
@@ -328,9 +376,16 @@ function removeStaleSeedings(dir: string): void {
  * @param dir the database folder (`config.database.embedded_dir`)
  * @param seed fills a fresh database (called with a Kysely over it)
  * @returns true when this call created the database
- * @throws InputError when `dir` exists, is not empty and is not a PGlite database
+ * @throws InputError when `dir` exists, is not empty and is not a PGlite database;
+ *   the file-system error (EACCES, ENOTDIR) when `dir` cannot be read, written or created
  */
 export async function ensureEmbeddedDatabase(dir: string, seed: (db: Kysely<any>) => Promise<void>): Promise<boolean> {
+  // existsSync would hide EACCES/ENOTDIR, which then fail deep inside PGlite: raise them here, naming the folder.
+  try {
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
   if (isPGliteDataDir(dir)) return false;
   if (fs.existsSync(dir)) {
     const entries = fs.statSync(dir).isDirectory() ? fs.readdirSync(dir) : ["(a file)"];

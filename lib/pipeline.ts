@@ -1,6 +1,7 @@
 import { profileColumns, type Profile } from "./analyze";
 import { writeChartFiles } from "./charts";
 import { connect, describeDatabase } from "./connect";
+import { toInputError } from "./errors";
 import { evaluateColumns } from "./evaluate";
 import { extractColumns } from "./extract";
 import { predictColumns } from "./predict";
@@ -79,6 +80,11 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   let extraction;
   try {
     extraction = await extractColumns(db, config.data);
+  } catch (error) {
+    // Permission denied, statement timeout, overflow: the table or the database user is the user's to fix.
+    const { schema, table, time_col: timeCol, axes, value_col: valueCol } = config.data;
+    const columns = [timeCol, ...(valueCol ? [valueCol] : axes.map(String))];
+    throw toInputError(error, { table: schema ? `${schema}.${table}` : table, columns });
   } finally {
     await db.destroy();
   }

@@ -19,6 +19,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { InputError } from "./errors";
+import { redactDatabase } from "./redact";
 import type {
   AxisMetrics,
   AxisThresholds,
@@ -212,46 +213,6 @@ export interface VersionSummary {
 // ---------------------------------------------------------------------------
 // Small exported helpers
 // ---------------------------------------------------------------------------
-
-/**
- * Removes any password from a database description: the password of a URL's
- * user info (`postgres://user:secret@host/db` → `postgres://user@host/db`),
- * a `password=` query parameter, and a `password=` item of a libpq key/value
- * string. Anything else is returned unchanged. When a URL is malformed
- * (unencoded `@` or `/` in the password) more than the password may be cut,
- * never less.
- */
-export function stripPassword(value: string): string {
-  const url = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([\s\S]*)$/.exec(value);
-  if (url === null) {
-    return value
-      .replace(/(^|\s)password\s*=\s*('(?:[^'\\]|\\[\s\S])*'?|\S*)/gi, "$1")
-      .replace(/\s{2,}/g, " ")
-      .trim();
-  }
-  const scheme = url[1];
-  let rest = url[2];
-  const headEnd = rest.search(/[/?#]/);
-  const head = headEnd < 0 ? rest : rest.slice(0, headEnd);
-  const hostList = /^(\[[^\]]*\]|[^:,@[\]]*)(:\d*)?(,(\[[^\]]*\]|[^:,@[\]]*)(:\d*)?)*$/;
-  const at = rest.lastIndexOf("@");
-  if (at >= 0 && (head.includes("@") || !hostList.test(head))) {
-    const userInfo = rest.slice(0, at);
-    const colon = userInfo.indexOf(":");
-    if (colon >= 0) rest = userInfo.slice(0, colon) + rest.slice(at);
-  }
-  const query = rest.indexOf("?");
-  if (query >= 0) {
-    const hash = rest.indexOf("#", query);
-    const end = hash < 0 ? rest.length : hash;
-    const kept = rest
-      .slice(query + 1, end)
-      .split("&")
-      .filter((item) => !/^password(=|$)/i.test(item));
-    rest = rest.slice(0, query) + (kept.length > 0 ? `?${kept.join("&")}` : "") + rest.slice(end);
-  }
-  return scheme + rest;
-}
 
 const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
@@ -454,7 +415,7 @@ function buildMeta(modelType: string, input: VersionMetaInput, savedAt: Date): V
   if (model.type !== modelType) {
     throw new Error(`registerModel: meta.model.type "${model.type}" differs from the models' type "${modelType}"`);
   }
-  const database = stripPassword(lineage.database);
+  const database = redactDatabase(lineage.database);
   return {
     model: { type: modelType },
     data: withoutUndefined({
@@ -796,7 +757,7 @@ export function formatVersion(loaded: LoadedVersion): string {
     `  prep:         interpolate ${String(prepStats.interpolate)}, time0 ${String(prepStats.time0)}, dt ${short(prepStats.dt_seconds)} s`,
     `  config:       ${lineage.config_path} (sha256 ${lineage.config_sha256})`,
     `  data sha256:  ${lineage.data_fingerprint}`,
-    `  database:     ${stripPassword(lineage.database)}`,
+    `  database:     ${redactDatabase(lineage.database)}`,
     `  code:         mlbox ${lineage.package_version}, git ${lineage.git_commit ?? "unavailable"}`,
     "",
   ];

@@ -5,13 +5,15 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import * as yaml from "js-yaml";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import { Pool } from "pg";
-import { runCli } from "./support/cli";
+import { ROOT, runCli, type CliRun } from "./support/cli";
 import { sharedPostgres, type TestPostgres } from "./support/postgres";
 
 const work = mkdtempSync(join(tmpdir(), "mlbox-cli-"));
@@ -44,18 +46,27 @@ function registryListing(): string[] {
   return existsSync(registryRoot) ? readdirSync(registryRoot).sort() : [];
 }
 
-/** Runs the CLI on `configPath`, expecting exit 2 with one stderr line matching `message` and an untouched registry. */
-function expectBadInput(args: readonly string[], message: RegExp, env: Record<string, string | undefined> = {}): void {
+/**
+ * Runs the CLI on `configPath`, expecting exit 2 with one stderr line matching `message`, an untouched
+ * registry, and neither the server's password nor any of `secrets` printed.
+ */
+function expectBadInput(
+  args: readonly string[],
+  message: RegExp,
+  env: Record<string, string | undefined> = {},
+  secrets: readonly string[] = [],
+  runner: () => CliRun = () => cli(args, env),
+): void {
   const before = registryListing();
-  const run = cli(args, env);
+  const run = runner();
   assert.equal(run.status, 2, `expected exit 2, got ${run.status}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
   const lines = run.stderr.trim().split("\n");
   assert.equal(lines.length, 1, `expected one line on stderr, got:\n${run.stderr}`);
   assert.match(lines[0], message);
   assert.deepEqual(registryListing(), before, "the registry must be untouched");
-  const passwords = [new URL(server.url).password, env.CLI_DB_URL ? new URL(env.CLI_DB_URL).password : ""].filter(Boolean);
-  for (const password of passwords) {
-    assert.ok(!run.stdout.includes(password) && !run.stderr.includes(password), "the password must never be printed");
+  const passwords = [new URL(server.url).password, URL.canParse(env.CLI_DB_URL ?? "") ? new URL(env.CLI_DB_URL ?? "").password : "", ...secrets];
+  for (const password of passwords.filter(Boolean)) {
+    assert.ok(!run.stdout.includes(password) && !run.stderr.includes(password), `the secret "${password}" must never be printed`);
   }
 }
 
@@ -77,6 +88,16 @@ before(async () => {
     await sql`update cli_nan set axis2 = '-Infinity' where ts = 30`.execute(db);
     await sql`create table cli_long (ts double precision, axis_id integer, value double precision)`.execute(db);
     await sql`insert into cli_long select ts, 1, axis1 from cli_wide union all select ts, 2, axis2 from cli_wide union all select 4, 2, 1.5`.execute(db);
+    // Bad input that only the database can see: a number beyond float8, a user without SELECT, a statement timeout.
+    await sql`create table cli_overflow (ts double precision, axis1 numeric, axis2 double precision)`.execute(db);
+    await sql`insert into cli_overflow select ts, axis1, axis2 from cli_wide`.execute(db);
+    await sql`update cli_overflow set axis1 = 1e400 where ts = 10`.execute(db);
+    await sql`create role cli_no_select login password 'NoSelect-pw-31'`.execute(db);
+    await sql`grant insert on cli_wide to cli_no_select`.execute(db);
+    await sql`create table cli_slow as select g * 0.5 as ts, g * 1.0 as axis1, g * 2.0 as axis2 from generate_series(1, 200000) g`.execute(db);
+    await sql`create role cli_hasty login password 'Hasty-pw-47'`.execute(db);
+    await sql`grant select on cli_slow to cli_hasty`.execute(db);
+    await sql`alter role cli_hasty set statement_timeout = '1ms'`.execute(db);
   } finally {
     await db.destroy();
   }
@@ -94,7 +115,8 @@ describe("the CLI", () => {
     const path = writeConfig("ok", config({ plots: { enabled: true, dir: join(work, "out") } }));
     const first = cli(["--config", path]);
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /\[1\/7\] extract/);
+    assert.match(first.stdout, /\[1\/7\] extract {4}cli_wide from postgresql:\/\/mlbox@127\.0\.0\.1:\d+\/postgres\n/);
+    assert.ok(!first.stdout.includes(new URL(server.url).password), "the password must never be printed");
     assert.match(first.stdout, /Artifacts: .*registry\/v1/);
     assert.match(first.stdout, /Raw shape: \(200, 3\)  Train shape: \(200, 3\)/);
     assert.match(first.stdout, /^ {2}axis1 +R2=.* MAE=.* RMSE=/m);
@@ -169,6 +191,83 @@ describe("bad input: one line naming what to fix, exit 2, registry untouched", (
   test("unknown model type", () =>
     expectBadInput(["--config", writeConfig("model", config({ model: { type: "forest" } }))], /model\.type "forest" does not exist; available: linear/));
   test("unknown command", () => expectBadInput(["frobnicate", "--config", writeConfig("cmd", config())], /unknown command "frobnicate"/));
+});
+
+describe("secrets are never printed", () => {
+  test("a libpq key=value string is rejected in one line, never echoed", () =>
+    expectBadInput(
+      ["--config", writeConfig("keyvalue", config())],
+      /the value of CLI_DB_URL is not a valid database URL \(an unparsable URL of \d+ characters\): use postgresql:\/\/.*key=value connection strings are not supported/,
+      { CLI_DB_URL: `host=127.0.0.1 port=${server.port} user=mlbox password=Hunter2-kv` },
+      ["Hunter2-kv", "password="],
+    ));
+
+  // More shapes (#, /, a port-like start such as 12?ss) in test/connect.test.ts and test/redact.test.ts.
+  test("an unencoded ? in a password is never echoed", () =>
+    expectBadInput(
+      ["--config", writeConfig("unencoded", config())],
+      /CLI_DB_URL is not a valid database URL \(an unparsable URL of \d+ characters\)/,
+      { CLI_DB_URL: `postgresql://mlbox:pa?ss-Wd9@127.0.0.1:${server.port}/postgres` },
+      ["pa?ss-Wd9", "ss-Wd9"],
+    ));
+
+  test("database.url_env naming a variable with a token: the variable is named, its value never shown", () => {
+    const token = "ghp_Xy9w8V7u6T5s4R3q2P1o0N9m8L7k6J5i4H3g";
+    expectBadInput(
+      ["--config", writeConfig("token", config({ database: { url_env: "CLI_TOKEN", embedded_dir: join(work, "pglite") } }))],
+      /the value of CLI_TOKEN is not a valid database URL \(an unparsable URL of 40 characters\)/,
+      { CLI_TOKEN: token },
+      [token, token.slice(4, 16)],
+    );
+  });
+});
+
+describe("database and file errors that mean bad input exit 2, naming what to fix", () => {
+  const as = (user: string, password: string): string => `postgresql://${user}:${password}@127.0.0.1:${server.port}/postgres`;
+
+  test("permission denied on the table (SQLSTATE 42501)", () =>
+    expectBadInput(
+      ["--config", writeConfig("denied", config())],
+      /permission denied reading table "cli_wide" \(SQLSTATE 42501\): grant SELECT on it to the database user/,
+      { CLI_DB_URL: as("cli_no_select", "NoSelect-pw-31") },
+      ["NoSelect-pw-31"],
+    ));
+
+  test("statement timeout (SQLSTATE 57014)", () =>
+    expectBadInput(
+      ["--config", writeConfig("timeout", config({ data: { ...WIDE, table: "cli_slow", train_end: 1e9 } }))],
+      /cancelled by the server's statement_timeout \(SQLSTATE 57014\): raise statement_timeout for the database user/,
+      { CLI_DB_URL: as("cli_hasty", "Hasty-pw-47") },
+      ["Hasty-pw-47"],
+    ));
+
+  test("a numeric value beyond float8 (SQLSTATE 22003)", () =>
+    expectBadInput(
+      ["--config", writeConfig("overflow", config({ data: { ...WIDE, table: "cli_overflow" } }))],
+      /table "cli_overflow" holds a number out of range for double precision in one of "ts", "axis1", "axis2" \(SQLSTATE 22003\)/,
+    ));
+
+  test("--config naming a folder (EISDIR)", () => expectBadInput(["--config", work], /^error: ".*mlbox-cli-[^"]*" is a folder, not a file: check --config$/));
+
+  test("an unreadable embedded database folder (EACCES, as an unprivileged user)", () => {
+    // Root reads everything, so the CLI runs as nobody (setpriv); the folder is root's, mode 0700.
+    const home = join(work, "home");
+    mkdirSync(join(home, ".mlbox", "pglite"), { recursive: true });
+    writeFileSync(join(home, ".mlbox", "pglite", "PG_VERSION"), "15\n");
+    chmodSync(join(home, ".mlbox"), 0o700);
+    chmodSync(work, 0o755);
+    const path = writeConfig("unreadable", config({ database: { url_env: "CLI_DB_URL", embedded_dir: join(home, ".mlbox", "pglite") } }));
+    const tsx = pathToFileURL(require.resolve("tsx")).href;
+    const asNobody = (): CliRun => {
+      const run = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "--import", tsx, join(ROOT, "cli", "main.ts"), "--config", path], {
+        cwd: work,
+        env: { ...process.env, CLI_DB_URL: "", HOME: "/tmp" },
+        encoding: "utf8",
+      });
+      return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+    };
+    expectBadInput([], /permission denied on ".*home\/\.mlbox\/pglite": check database\.embedded_dir/, {}, [], asNobody);
+  });
 });
 
 mkdirSync(work, { recursive: true });

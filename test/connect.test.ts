@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
-import { connect, describeDatabase, redactUrl } from "../lib/connect";
+import { connect, describeDatabase } from "../lib/connect";
 import { ensureEmbeddedDatabase } from "../lib/embedded";
 import { InputError } from "../lib/errors";
 import { testConfig } from "./support/databases";
@@ -45,23 +45,11 @@ function closedPort(): Promise<number> {
   });
 }
 
-describe("redactUrl", () => {
-  test("drops the password, keeps everything else", () => {
-    assert.equal(redactUrl("postgresql://mlbox:s3cret@db:5432/plant"), "postgresql://mlbox@db:5432/plant");
-    assert.equal(redactUrl("postgresql+psycopg2://u:p%40ss@h/db?sslmode=require"), "postgresql+psycopg2://u@h/db?sslmode=require");
-    assert.equal(redactUrl("postgresql://u:p@ss@h/db"), "postgresql://u@h/db");
-    assert.equal(redactUrl("postgres://u@h/db"), "postgres://u@h/db");
-    assert.equal(redactUrl("postgres://h/db"), "postgres://h/db");
-    assert.equal(redactUrl("postgres://h/db?sslmode=require&password=x1"), "postgres://h/db?sslmode=require");
-    assert.equal(redactUrl("postgres://h/db?password=x1&sslmode=require"), "postgres://h/db?sslmode=require");
-    assert.equal(redactUrl("postgres://h/db?password=x1"), "postgres://h/db");
-    assert.equal(redactUrl("not a url u:pw1@host"), "not a url u@host");
-  });
-});
-
 describe("describeDatabase", () => {
   test("the URL without password, or the embedded folder", () => {
     assert.equal(describeDatabase(withUrl("postgresql://ml:hunter2@db.local/plant")), "postgresql://ml@db.local/plant");
+    assert.equal(describeDatabase(withUrl("host=db user=u password=hunter2")), "an unparsable URL of 31 characters");
+    assert.equal(describeDatabase(withUrl("postgresql://u:pa?ss@h/db")), "an unparsable URL of 25 characters");
     assert.equal(describeDatabase({ ...withUrl(undefined), database: { url_env: ENV, embedded_dir: "/data/pg" } }), "embedded PGlite at /data/pg");
     assert.equal(describeDatabase({ ...withUrl("  "), database: { url_env: ENV, embedded_dir: "/data/pg" } }), "embedded PGlite at /data/pg");
   });
@@ -140,7 +128,20 @@ describe("connect to PostgreSQL", () => {
     await rejectsInput(connect(withUrl("mysql://root:hunter2@localhost/db")), ['unsupported database URL scheme "mysql"', ENV], ["hunter2"]);
     await rejectsInput(connect(withUrl("sqlite:///tmp/x.db")), ['scheme "sqlite"'], []);
     await rejectsInput(connect(withUrl("postgresql://u:hunter2@[::1/db")), [ENV, "not a valid database URL"], ["hunter2"]);
-    await rejectsInput(connect(withUrl("localhost:5432")), [ENV, "not a database URL"], []);
+    await rejectsInput(connect(withUrl("localhost:5432")), [ENV, "not a valid database URL", "an unparsable URL of 14 characters"], ["localhost"]);
+  });
+
+  test("key=value strings and passwords holding ? # / are rejected without echoing them", async () => {
+    const cases: readonly [string, string][] = [
+      [`host=${url.hostname} port=${url.port} user=mlbox password=hunter2`, "hunter2"],
+      [`postgresql://mlbox:pa?ss@${url.host}/postgres`, "pa?ss"],
+      [`postgresql://mlbox:pa#ss@${url.host}/postgres`, "pa#ss"],
+      [`postgresql://mlbox:12?ss@${url.host}/postgres`, "12"],
+      [`postgresql://mlbox:12/ss@${url.host}/postgres`, "12"],
+    ];
+    for (const [value, secret] of cases) {
+      await rejectsInput(connect(withUrl(value)), [`the value of ${ENV} is not a valid database URL (an unparsable URL of ${value.length} characters)`, "postgresql://"], [secret, password]);
+    }
   });
 });
 
@@ -192,16 +193,17 @@ describe("connect to the embedded database", () => {
     await sql`insert into t values (1)`.execute(first);
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from t`.execute(second);
     assert.equal(rows[0].n, 1, "the same database");
-    assert.equal(fs.readFileSync(`${dir}.lock`, "utf8"), String(process.pid));
+    assert.ok(fs.statSync(`${dir}.lock`).isDirectory(), "proper-lockfile's lock folder");
     await first.destroy();
     const { rows: still } = await sql<{ n: number }>`select count(*)::int as n from t`.execute(second);
     assert.equal(still[0].n, 1, "the other connection keeps working");
     await second.destroy();
     assert.equal(fs.existsSync(`${dir}.lock`), false, "lock released with the last connection");
 
-    fs.writeFileSync(`${dir}.lock`, "1"); // pid 1 is always alive: another process holds it
-    await rejectsInput(connect(config), [`the embedded database at ${dir} is in use by process 1`, ENV], []);
-    fs.writeFileSync(`${dir}.lock`, "999999999"); // no such process: a stale lock is taken over
+    fs.mkdirSync(`${dir}.lock`); // a fresh lock: another process holds it
+    await rejectsInput(connect(config), [`the embedded database at ${dir} is in use by another ML Box process`, ENV], []);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(`${dir}.lock`, old, old); // not refreshed for a minute: its process died
     const third = await connect(config);
     await third.destroy();
     assert.equal(fs.existsSync(`${dir}.lock`), false);

@@ -18,7 +18,6 @@ import {
   loadVersion,
   packageVersion,
   registerModel,
-  stripPassword,
   validateVersionTag,
   type RegisterOptions,
 } from "../lib/registry";
@@ -561,24 +560,6 @@ describe("listVersions, loadVersion errors and formatting", () => {
 });
 
 describe("helpers", () => {
-  test("stripPassword removes passwords from URLs and key/value strings", () => {
-    const cases: readonly [string, string][] = [
-      ["postgres://user:secret@host:5432/db", "postgres://user@host:5432/db"],
-      ["postgresql://user@host/db", "postgresql://user@host/db"],
-      ["postgres://host:5432/db?sslmode=require", "postgres://host:5432/db?sslmode=require"],
-      ["postgres://u:p%40ss@h/db?password=q&sslmode=require", "postgres://u@h/db?sslmode=require"],
-      ["postgres://u:pa@ss@h/db", "postgres://u@h/db"],
-      ["postgres://u:pa/ss@h/db", "postgres://u@h/db"],
-      ["postgres://h/db?password=only", "postgres://h/db"],
-      ["postgres://[::1]:5432/db?application_name=a@b", "postgres://[::1]:5432/db?application_name=a@b"],
-      ["postgres://h1:5432,h2:5433/db", "postgres://h1:5432,h2:5433/db"],
-      ["host=db user=ml password=secret dbname=x", "host=db user=ml dbname=x"],
-      ["host=db password='se cret' dbname=x", "host=db dbname=x"],
-      ["embedded PGlite at /home/me/.mlbox/pglite", "embedded PGlite at /home/me/.mlbox/pglite"],
-    ];
-    for (const [input, expected] of cases) assert.equal(stripPassword(input), expected, input);
-  });
-
   test("fingerprintColumns hashes the column bytes in order", () => {
     const a = new Float64Array([1, 2.5, NaN]);
     const b = new Float64Array([-0, 1e-300]);

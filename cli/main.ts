@@ -3,7 +3,8 @@ import { resolve } from "path";
 import { loadConfig } from "../lib/config";
 import { isInputError, InputError } from "../lib/errors";
 import { runPipeline } from "../lib/pipeline";
-import { formatVersion, formatVersionList, listVersions, loadVersion } from "../lib/registry";
+import { listVersions, loadVersion } from "../lib/registryRead";
+import { formatVersion, formatVersionList } from "./registryFormat";
 import { formatSummary } from "./summary";
 
 const HELP = `ML Box: train a versioned linear-trend anomaly model from sensor streams in SQL.

@@ -5,7 +5,7 @@ import { evaluateColumns } from "./evaluate";
 import { extractColumns } from "./extract";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
-import { assertVersionFree, registerModel } from "./registry";
+import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
 import { selectModel } from "./selectModel";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
@@ -71,6 +71,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   };
   const model = selectModel(config.model.type);
   if (config.registry.version_tag !== "auto") await assertVersionFree(config.registry.root_dir, config.registry.version_tag);
+  // An unwritable registry is bad input found now, not after the whole run.
+  await assertRegistryWritable(config.registry.root_dir);
 
   const database = describeDatabase(config);
   log(`[1/7] extract    ${config.data.table} from ${database}`);

@@ -11,8 +11,6 @@ import { InputError } from "../lib/errors";
 import {
   assertVersionFree,
   fingerprintColumns,
-  formatVersion,
-  formatVersionList,
   gitCommit,
   listVersions,
   loadVersion,
@@ -22,6 +20,7 @@ import {
   validateVersionTag,
   type RegisterOptions,
 } from "../lib/registry";
+import { formatVersion, formatVersionList } from "../cli/registryFormat";
 import type { AxisMetrics, AxisThresholds, ThresholdPolicy } from "../lib/types";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
 
@@ -553,7 +552,7 @@ describe("listVersions, loadVersion errors and formatting", () => {
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('"MinC": "NaN"', '"MinC": "lots"'));
     await assert.rejects(loadVersion(root, "v1"), {
       name: "InputError",
-      message: `registry file ${file}: axis2.MinC must be a number`,
+      message: `registry file ${file}: axis2.MinC must be a number, got "lots"`,
     });
     fs.writeFileSync(path.join(dir, "metrics.csv"), "axis,r2,mae,rmse\naxis1,1,2\n");
     await assert.rejects(loadVersion(root, "v1"), /metrics\.csv: row 2 must have 4 fields/);

@@ -431,7 +431,7 @@ const DIR_SYNC_UNSUPPORTED = new Set(["EISDIR", "EINVAL", "EPERM"]);
  * fsyncs a folder so renames inside it are durable. Only the errors of a
  * platform that cannot fsync folders are ignored; EIO and the rest are thrown.
  */
-export async function fsyncDir(dir: string, fileSystem: StoreFileSystem = NODE_FILE_SYSTEM): Promise<void> {
+async function fsyncDir(dir: string, fileSystem: StoreFileSystem = NODE_FILE_SYSTEM): Promise<void> {
   let handle: fs.promises.FileHandle;
   try {
     handle = await fsp.open(dir, "r");

@@ -263,6 +263,29 @@ describe("registerModel + loadVersion", () => {
     });
   });
 
+  test("prep.resample_seconds (meta.yaml) and resample_seconds (prep_stats.json): a number > 0 or null, absent in older versions", async () => {
+    const root = tempDir();
+    const base = sampleOptions(root);
+    for (const resample_seconds of [30, null]) {
+      const registered = await registerModel({
+        ...base,
+        prepStats: { ...base.prepStats, resample_seconds },
+        meta: { ...base.meta, prep: { interpolate: false, resample_seconds } },
+      });
+      const loaded = await loadVersion(root, registered.version);
+      assert.deepStrictEqual(loaded.meta.prep, { interpolate: false, resample_seconds });
+      assert.equal(loaded.prepStats.resample_seconds, resample_seconds);
+    }
+    const old = await registerModel(base); // as versions written before the key existed
+    assert.equal("resample_seconds" in (await loadVersion(root, old.version)).meta.prep, false);
+    const metaFile = path.join(old.dir, "meta.yaml");
+    fs.writeFileSync(metaFile, fs.readFileSync(metaFile, "utf8").replace("interpolate: false", "interpolate: false\n  resample_seconds: -1"));
+    await assert.rejects(loadVersion(root, old.version), {
+      name: "InputError",
+      message: `registry file ${metaFile}: prep.resample_seconds must be greater than 0, got -1`,
+    });
+  });
+
   test("rejects models, thresholds and metrics that disagree on the axes before touching the disk", async () => {
     const root = path.join(tempDir(), "never-created");
     const base = sampleOptions(root);
@@ -559,6 +582,27 @@ describe("listVersions, loadVersion errors and formatting", () => {
     });
     fs.writeFileSync(path.join(dir, "metrics.csv"), "axis,r2,mae,rmse\naxis1,1,2\n");
     await assert.rejects(loadVersion(root, "v1"), /metrics\.csv: row 2 must have 4 fields/);
+  });
+});
+
+describe("corrupt artifacts: one line naming the file, the key path and the value", () => {
+  test("models.json, prep_stats.json, metrics.csv and meta.yaml", async () => {
+    const root = tempDir();
+    const { dir } = await registerModel(sampleOptions(root));
+    const cases: readonly [string, (text: string) => string, string][] = [
+      ["models.json", (t) => t.replace('"samples_used": 1000', '"samples_used": true'), "axes.axis1.samples_used must be a number, got true"],
+      ["prep_stats.json", (t) => t.replace('"time_type": "timestamptz"', '"time_type": "date"'), 'time_type must be one of "float", "timestamp", "timestamptz", got "date"'],
+      ["metrics.csv", (t) => t.replace("axis1,0.9999999999999999", "axis1,high"), 'row 2: r2 must be a number, got "high"'],
+      ["meta.yaml", (t) => t.replace("raw: 36000", "raw: many"), 'rows.raw must be a number, got "many"'],
+    ];
+    for (const [name, corrupt, message] of cases) {
+      const file = path.join(dir, name);
+      const good = fs.readFileSync(file, "utf8");
+      fs.writeFileSync(file, corrupt(good));
+      await assert.rejects(loadVersion(root, "v1"), { name: "InputError", message: `registry file ${file}: ${message}` });
+      fs.writeFileSync(file, good);
+    }
+    await loadVersion(root, "v1");
   });
 });
 

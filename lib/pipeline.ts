@@ -53,8 +53,8 @@ function countNonFinite(values: Float64Array): number {
  * Runs the whole pipeline from a validated config: extract → analyze →
  * prepare → train → predict → evaluate → calibrate thresholds → register
  * (charts are written just before registering). Bad input fails before anything is written (a fixed version
- * tag that exists is checked first); the registry version appears whole or
- * not at all.
+ * tag that exists and an unwritable registry are found before extracting); the registry version appears
+ * whole or not at all.
  *
  * @throws InputError for anything the user should fix (config, data, database).
  */

@@ -36,7 +36,7 @@ const LOCK_NAME = ".lock";
 /** A lock not refreshed for this long belongs to a dead run and is taken over (proper-lockfile refreshes it every 5 s). */
 const LOCK_STALE_MS = 10_000;
 /** Waiting for the lock: about a minute in all, well past {@link LOCK_STALE_MS}. */
-const LOCK_RETRIES = { retries: 150, factor: 1.2, minTimeout: 10, maxTimeout: 400, randomize: true };
+const LOCK_RETRIES = { retries: 100, factor: 1.2, minTimeout: 10, maxTimeout: 400, randomize: true };
 /** Temporary entries older than this, found by the lock holder, are leftovers of killed runs. */
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;
 const LEFTOVER_PATTERN = /^\.(tmp|old-latest|probe)-/;

@@ -4,7 +4,8 @@ import { loadConfig } from "../lib/config";
 import { isInputError, InputError, toInputError } from "../lib/errors";
 import { runPipeline } from "../lib/pipeline";
 import { scrubSecrets } from "../lib/redact";
-import { formatVersion, formatVersionList, listVersions, loadVersion } from "../lib/registry";
+import { listVersions, loadVersion } from "../lib/registryRead";
+import { formatVersion, formatVersionList } from "./registryFormat";
 import { formatSummary } from "./summary";
 
 const HELP = `ML Box: train a versioned linear-trend anomaly model from sensor streams in SQL.

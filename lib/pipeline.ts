@@ -7,7 +7,7 @@ import { extractColumns } from "./extract";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
-import { assertVersionFree, registerModel } from "./registry";
+import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
 import { selectModel } from "./selectModel";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
@@ -55,8 +55,8 @@ function countNonFinite(values: Float64Array): number {
  * Runs the whole pipeline from a validated config: extract → resample (when
  * `prep.resample_seconds` is set) → analyze → prepare → train → predict → evaluate → calibrate thresholds → register
  * (charts are written just before registering). Bad input fails before anything is written (a fixed version
- * tag that exists is checked first); the registry version appears whole or
- * not at all.
+ * tag that exists and an unwritable registry are found before extracting); the registry version appears
+ * whole or not at all.
  *
  * @throws InputError for anything the user should fix (config, data, database).
  */
@@ -73,6 +73,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   };
   const model = selectModel(config.model.type);
   if (config.registry.version_tag !== "auto") await assertVersionFree(config.registry.root_dir, config.registry.version_tag);
+  // An unwritable registry is bad input found now, not after the whole run.
+  await assertRegistryWritable(config.registry.root_dir);
 
   const database = describeDatabase(config);
   log(`[1/7] extract    ${config.data.table} from ${database}`);

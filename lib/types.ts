@@ -46,52 +46,22 @@ export interface Extraction {
   readonly values: readonly Float64Array[];
 }
 
-/** Per-axis line `y = coef * time_s + intercept`. */
-export interface LinearModel {
-  readonly axis: string;
-  readonly coef: number;
-  readonly intercept: number;
-  /** Rows used to fit: finite and not exactly zero. */
-  readonly samples_used: number;
-}
+// The registry artifacts' types derive from their zod schemas in artifacts.ts.
+
+/** Per-axis line `y = coef * time_s + intercept`; `samples_used` counts the finite, non-zero rows fitted. */
+export type LinearModel = import("./artifacts").LinearModel;
 
 /** Thresholds of one axis, as written to `thresholds.json`. */
-export interface AxisThresholds {
-  readonly MinC: number;
-  readonly MaxC: number;
-  readonly T_long_steps: number;
-  readonly T_short_steps: number;
-  readonly dt_seconds: number;
-  readonly policy: ThresholdPolicy;
-  readonly meta: { readonly method: string };
-}
+export type AxisThresholds = import("./artifacts").AxisThresholds;
 
 /** Evaluation metrics of one axis, as scikit-learn computes them. */
-export interface AxisMetrics {
-  readonly axis: string;
-  readonly r2: number;
-  readonly mae: number;
-  readonly rmse: number;
-}
+export type AxisMetrics = import("./artifacts").AxisMetrics;
 
-/** What preparation recorded, written to `prep_stats.json`. */
-export interface PrepStats {
-  /** Time of the first row in seconds (epoch seconds for timestamps); `time_s = time - time0`. */
-  readonly time0: number;
-  readonly time_col: string;
-  readonly time_type: TimeType;
-  /** Median sampling interval in seconds (0 for fewer than 2 rows). */
-  readonly dt_seconds: number;
-  readonly interpolate: boolean;
-  /** The cadence the window was resampled to (`prep.resample_seconds`), or null for the raw cadence. */
-  readonly resample_seconds?: number | null;
-}
+/** What preparation recorded, written to `prep_stats.json`: `time0` (so `time_s = time - time0`), the time column and type, the median `dt_seconds`, `interpolate`. */
+export type PrepStats = import("./artifacts").PrepStats;
 
 /** The fitted models of every axis. */
-export interface ModelSet {
-  readonly type: "linear";
-  readonly models: readonly LinearModel[];
-}
+export type ModelSet = import("./artifacts").ModelSet;
 
 /** Typed core of a prepared window: `time_s` plus one column per axis. */
 export interface PreparedColumns {

@@ -270,4 +270,42 @@ describe("database and file errors that mean bad input exit 2, naming what to fi
   });
 });
 
+describe("an unwritable registry is bad input found before extracting (issue 6, defect 7)", () => {
+  // A database that cannot be reached: had extraction started, the error would be about it.
+  const unreachable = { CLI_DB_URL: "postgresql://mlbox:s3cret-pw@127.0.0.1:9/postgres" };
+
+  /** Exit 2, one stderr line naming the folder and the reason, and no extract stage started. */
+  function expectNotWritable(run: { status: number | null; stdout: string; stderr: string }, root: string, reason: string): void {
+    assert.equal(run.status, 2, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
+    const lines = run.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, run.stderr);
+    assert.ok(lines[0].startsWith(`error: registry.root_dir ${root} is not writable: ${reason}`), lines[0]);
+    assert.doesNotMatch(run.stdout, /extract/);
+  }
+
+  test("root_dir below a regular file (ENOTDIR)", () => {
+    const file = join(work, "plain-file");
+    writeFileSync(file, "x");
+    const root = join(file, "registry");
+    const run = cli(["--config", writeConfig("notdir", config({ registry: { root_dir: root, version_tag: "auto" } }))], unreachable);
+    expectNotWritable(run, root, "ENOTDIR");
+  });
+
+  test("a registry folder the user may not write (EACCES, the CLI run as uid 65534)", () => {
+    chmodSync(work, 0o755); // let the unprivileged user read the config
+    const root = join(work, "root-owned-registry");
+    mkdirSync(root, { mode: 0o755 });
+    const path = writeConfig("eacces", config({ registry: { root_dir: root, version_tag: "auto" } }));
+    const tsx = pathToFileURL(require.resolve("tsx")).href;
+    const user = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    const run = spawnSync("setpriv", [...user, process.execPath, "--import", tsx, join(ROOT, "cli", "main.ts"), "--config", path], {
+      cwd: work,
+      env: { ...process.env, ...unreachable },
+      encoding: "utf8",
+    });
+    expectNotWritable(run, root, "EACCES");
+    assert.deepEqual(readdirSync(root), [], "no version folder, no probe left");
+  });
+});
+
 mkdirSync(work, { recursive: true });

@@ -1,18 +1,18 @@
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as readline from "node:readline";
 import { after, describe, test } from "node:test";
 import { promisify } from "node:util";
 import * as yaml from "js-yaml";
 import { InputError } from "../lib/errors";
 import {
+  assertRegistryWritable,
   assertVersionFree,
   fingerprintColumns,
-  formatVersion,
-  formatVersionList,
   gitCommit,
   listVersions,
   loadVersion,
@@ -20,7 +20,9 @@ import {
   registerModel,
   validateVersionTag,
   type RegisterOptions,
+  type StoreFileSystem,
 } from "../lib/registry";
+import { formatVersion, formatVersionList } from "../cli/registryFormat";
 import type { AxisMetrics, AxisThresholds, ThresholdPolicy } from "../lib/types";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
 
@@ -257,6 +259,29 @@ describe("registerModel + loadVersion", () => {
       train_end: 1e21,
       axis_id_col: "axis_id",
       value_col: "value",
+    });
+  });
+
+  test("prep.resample_seconds (meta.yaml) and resample_seconds (prep_stats.json): a number > 0 or null, absent in older versions", async () => {
+    const root = tempDir();
+    const base = sampleOptions(root);
+    for (const resample_seconds of [30, null]) {
+      const registered = await registerModel({
+        ...base,
+        prepStats: { ...base.prepStats, resample_seconds },
+        meta: { ...base.meta, prep: { interpolate: false, resample_seconds } },
+      });
+      const loaded = await loadVersion(root, registered.version);
+      assert.deepStrictEqual(loaded.meta.prep, { interpolate: false, resample_seconds });
+      assert.equal(loaded.prepStats.resample_seconds, resample_seconds);
+    }
+    const old = await registerModel(base); // as versions written before the key existed
+    assert.equal("resample_seconds" in (await loadVersion(root, old.version)).meta.prep, false);
+    const metaFile = path.join(old.dir, "meta.yaml");
+    fs.writeFileSync(metaFile, fs.readFileSync(metaFile, "utf8").replace("interpolate: false", "interpolate: false\n  resample_seconds: -1"));
+    await assert.rejects(loadVersion(root, old.version), {
+      name: "InputError",
+      message: `registry file ${metaFile}: prep.resample_seconds must be greater than 0, got -1`,
     });
   });
 
@@ -552,10 +577,31 @@ describe("listVersions, loadVersion errors and formatting", () => {
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('"MinC": "NaN"', '"MinC": "lots"'));
     await assert.rejects(loadVersion(root, "v1"), {
       name: "InputError",
-      message: `registry file ${file}: axis2.MinC must be a number`,
+      message: `registry file ${file}: axis2.MinC must be a number, got "lots"`,
     });
     fs.writeFileSync(path.join(dir, "metrics.csv"), "axis,r2,mae,rmse\naxis1,1,2\n");
     await assert.rejects(loadVersion(root, "v1"), /metrics\.csv: row 2 must have 4 fields/);
+  });
+});
+
+describe("corrupt artifacts: one line naming the file, the key path and the value", () => {
+  test("models.json, prep_stats.json, metrics.csv and meta.yaml", async () => {
+    const root = tempDir();
+    const { dir } = await registerModel(sampleOptions(root));
+    const cases: readonly [string, (text: string) => string, string][] = [
+      ["models.json", (t) => t.replace('"samples_used": 1000', '"samples_used": true'), "axes.axis1.samples_used must be a number, got true"],
+      ["prep_stats.json", (t) => t.replace('"time_type": "timestamptz"', '"time_type": "date"'), 'time_type must be one of "float", "timestamp", "timestamptz", got "date"'],
+      ["metrics.csv", (t) => t.replace("axis1,0.9999999999999999", "axis1,high"), 'row 2: r2 must be a number, got "high"'],
+      ["meta.yaml", (t) => t.replace("raw: 36000", "raw: many"), 'rows.raw must be a number, got "many"'],
+    ];
+    for (const [name, corrupt, message] of cases) {
+      const file = path.join(dir, name);
+      const good = fs.readFileSync(file, "utf8");
+      fs.writeFileSync(file, corrupt(good));
+      await assert.rejects(loadVersion(root, "v1"), { name: "InputError", message: `registry file ${file}: ${message}` });
+      fs.writeFileSync(file, good);
+    }
+    await loadVersion(root, "v1");
   });
 });
 
@@ -604,5 +650,226 @@ describe("helpers", () => {
 
   test("packageVersion is ML Box's package.json version", () => {
     assert.equal(packageVersion(), JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).version);
+  });
+});
+
+/** The version `latest` names on disk (symlink target or copied folder's marker), or null when there is no `latest`. */
+function latestOnDisk(root: string): string | null {
+  const entry = path.join(root, "latest");
+  if (!fs.existsSync(entry)) return null;
+  return fs.lstatSync(entry).isSymbolicLink() ? fs.readlinkSync(entry) : fs.readFileSync(path.join(entry, "LATEST_VERSION"), "utf8").trim();
+}
+
+/** Options that survive JSON (finite numbers only), for child processes. */
+function finiteOptions(root: string): RegisterOptions {
+  return sampleOptions(root, {
+    thresholds: Object.fromEntries(AXES.map((axis) => [axis, thresholdsFor(axis, 0)])),
+    metrics: AXES.map((axis) => ({ axis, r2: 0.5, mae: 0.25, rmse: 0.125 })),
+    models: { type: "linear", models: AXES.map((axis) => ({ axis, coef: 0.1, intercept: 0.2, samples_used: 10 })) },
+    savedAt: undefined,
+  });
+}
+
+describe("latest never moves backwards and is never lost (issue 6, defect 5)", () => {
+  test("4 processes registering at once, 12 rounds, symlink and copy: latest is the highest vN after every round", async () => {
+    const root = tempDir();
+    const script = path.join(tempDir(), "round-child.ts");
+    fs.writeFileSync(
+      script,
+      [
+        'import * as readline from "node:readline";',
+        `import { registerModel } from ${JSON.stringify(path.join(repoRoot, "lib", "registry"))};`,
+        "const options = JSON.parse(process.env.REGISTER_OPTIONS ?? '{}');",
+        "readline.createInterface({ input: process.stdin }).on('line', async (line) => {",
+        "  const [slot, latestMode] = line.split(' ');",
+        "  // Every child starts its registration in the same millisecond.",
+        "  const at = Number(slot);",
+        "  if (at - Date.now() > 5) await new Promise((r) => setTimeout(r, at - Date.now() - 5));",
+        "  while (Date.now() < at) await new Promise((r) => setImmediate(r));",
+        "  const reply = await registerModel({ ...options, latestMode }).then((r) => ({ version: r.version }), (e) => ({ error: String(e) }));",
+        "  process.stdout.write(JSON.stringify(reply) + '\\n');",
+        "});",
+        "process.stdout.write(JSON.stringify({ ready: true }) + '\\n');",
+      ].join("\n"),
+    );
+    const env = { ...process.env, REGISTER_OPTIONS: JSON.stringify(finiteOptions(root)) };
+    const children = Array.from({ length: 4 }, () => {
+      const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: repoRoot, env, stdio: ["pipe", "pipe", "inherit"] });
+      const replies: Record<string, string>[] = [];
+      const waiting: ((reply: Record<string, string>) => void)[] = [];
+      readline.createInterface({ input: child.stdout }).on("line", (line) => {
+        const reply = JSON.parse(line) as Record<string, string>;
+        const next = waiting.shift();
+        if (next) next(reply);
+        else replies.push(reply);
+      });
+      const nextReply = (): Promise<Record<string, string>> =>
+        replies.length > 0 ? Promise.resolve(replies.shift() as Record<string, string>) : new Promise((resolve) => waiting.push(resolve));
+      return { child, nextReply };
+    });
+    try {
+      await Promise.all(children.map((c) => c.nextReply()));
+      const made: string[] = [];
+      for (let round = 0; round < 12; round++) {
+        const slot = Date.now() + 300;
+        for (const { child } of children) child.stdin.write(`${slot} ${round % 2 === 0 ? "auto" : "copy"}\n`);
+        const replies = await Promise.all(children.map((c) => c.nextReply()));
+        for (const reply of replies) assert.equal(reply.error, undefined, reply.error);
+        made.push(...replies.map((r) => r.version));
+        const highest = `v${Math.max(...made.map((v) => Number(v.slice(1))))}`;
+        assert.equal(latestOnDisk(root), highest, `round ${round}: latest must be the version published last`);
+        assert.equal((await loadVersion(root, "latest")).version, highest);
+      }
+      assert.equal(new Set(made).size, made.length);
+      assert.deepEqual(hiddenEntries(root), []);
+    } finally {
+      for (const { child } of children) child.stdin.end();
+      await Promise.all(children.map(({ child }) => (child.exitCode !== null ? undefined : new Promise((r) => child.once("exit", r)))));
+    }
+  });
+
+  test("killed between moving the copied latest aside and installing the new one: readers and the next run recover", async () => {
+    const root = tempDir();
+    await registerModel({ ...finiteOptions(root), latestMode: "copy" });
+    const script = path.join(tempDir(), "kill-child.ts");
+    fs.writeFileSync(
+      script,
+      [
+        'import * as fs from "node:fs";',
+        'import * as path from "node:path";',
+        `import { registerModel } from ${JSON.stringify(path.join(repoRoot, "lib", "registry"))};`,
+        "const options = JSON.parse(process.env.REGISTER_OPTIONS ?? '{}');",
+        "const fileSystem = {",
+        "  rename: async (from: string, to: string) => {",
+        "    await fs.promises.rename(from, to);",
+        "    if (path.basename(to).startsWith('.old-latest-')) process.kill(process.pid, 'SIGKILL');",
+        "  },",
+        "  sync: (handle: fs.promises.FileHandle) => handle.sync(),",
+        "};",
+        "registerModel({ ...options, latestMode: 'copy', fileSystem }).then(() => console.log('finished, not killed'));",
+      ].join("\n"),
+    );
+    const env = { ...process.env, REGISTER_OPTIONS: JSON.stringify(finiteOptions(root)) };
+    const run = await execFileAsync(process.execPath, ["--import", "tsx", script], { cwd: repoRoot, env }).then(
+      () => null,
+      (error: { signal?: string }) => error.signal,
+    );
+    assert.equal(run, "SIGKILL", "the child must die between the two renames");
+    assert.equal(fs.existsSync(path.join(root, "latest")), false, "the kill left no latest on disk");
+    assert.ok(fs.existsSync(path.join(root, "v2")), "v2 was published before the kill");
+
+    // Readers see the latest that was.
+    assert.equal((await loadVersion(root, "latest")).version, "v1");
+    assert.deepEqual(
+      (await listVersions(root)).map((v) => [v.version, v.isLatest]),
+      [
+        ["v1", true],
+        ["v2", false],
+      ],
+    );
+    // The next run takes over the dead run's lock (stale after 10 s), puts latest back, then moves it forward.
+    const next = await registerModel(finiteOptions(root));
+    assert.equal(next.version, "v3");
+    assert.equal(latestOnDisk(root), "v3");
+    assert.deepEqual(
+      hiddenEntries(root).filter((name) => !name.startsWith(".tmp-latest-")),
+      [],
+      "no lock and no .old-latest-* left (the killed run's fresh .tmp-latest-* waits for the hourly sweep)",
+    );
+  });
+
+  test("a latest left aside by a killed copy swap is used by readers and put back by the next run", async () => {
+    const root = tempDir();
+    await registerModel(sampleOptions(root, { latestMode: "copy" }));
+    fs.renameSync(path.join(root, "latest"), path.join(root, `.old-latest-${Date.now()}-4242-abcdefabcdef`));
+    assert.equal((await loadVersion(root, "latest")).version, "v1");
+    assert.equal((await listVersions(root))[0].isLatest, true);
+    await registerModel(sampleOptions(root, { latestMode: "copy" }));
+    assert.equal(latestOnDisk(root), "v2");
+    assert.deepEqual(hiddenEntries(root), []);
+  });
+});
+
+describe("leftovers of killed runs (issue 6, defect 6)", () => {
+  test("the next registration sweeps temporary entries older than an hour and keeps fresh ones; list never shows them", async () => {
+    const root = tempDir();
+    await registerModel(sampleOptions(root));
+    const stale = [".tmp-4242-aaaaaaaaaaaa", ".tmp-latest-4242-bbbbbbbbbbbb", ".old-latest-4242-cccccccccccc", ".probe-4242-dddddddddddd"];
+    fs.cpSync(path.join(root, "v1"), path.join(root, stale[0]), { recursive: true }); // a complete version never published
+    fs.symlinkSync("v1", path.join(root, stale[1]));
+    fs.cpSync(path.join(root, "v1"), path.join(root, stale[2]), { recursive: true });
+    fs.writeFileSync(path.join(root, stale[2], "LATEST_VERSION"), "v1\n");
+    fs.writeFileSync(path.join(root, stale[3]), "probe\n");
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    for (const name of stale) fs.lutimesSync(path.join(root, name), twoHoursAgo, twoHoursAgo);
+    const fresh = ".tmp-4243-eeeeeeeeeeee";
+    fs.cpSync(path.join(root, "v1"), path.join(root, fresh), { recursive: true });
+
+    assert.deepEqual((await listVersions(root)).map((v) => v.version), ["v1"]);
+    assert.doesNotMatch(formatVersionList(await listVersions(root)), /\.tmp|\.old|\.probe/);
+    assert.equal((await registerModel(sampleOptions(root))).version, "v2");
+    assert.deepEqual(hiddenEntries(root), [fresh]);
+    assert.deepEqual((await listVersions(root)).map((v) => v.version), ["v1", "v2"]);
+    assert.equal(latestOnDisk(root), "v2");
+  });
+});
+
+describe("writability and durability (issue 6, defects 7 and 10)", () => {
+  test("assertRegistryWritable creates the root, leaves nothing in it, and names a folder it cannot write", async () => {
+    const dir = tempDir();
+    const root = path.join(dir, "a", "b");
+    await assertRegistryWritable(root);
+    assert.deepEqual(fs.readdirSync(root), []);
+    const file = path.join(dir, "plain-file");
+    fs.writeFileSync(file, "x");
+    const below = path.join(file, "artifacts");
+    await assert.rejects(assertRegistryWritable(below), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.ok(error.message.startsWith(`registry.root_dir ${below} is not writable: `), error.message);
+      assert.match(error.message, /ENOTDIR/);
+      assert.doesNotMatch(error.message, /\n/);
+      return true;
+    });
+  });
+
+  test("the copied latest files, and the root after installing latest, are fsynced", async () => {
+    const root = tempDir();
+    await registerModel(sampleOptions(root));
+    const events: string[] = [];
+    const fileSystem: StoreFileSystem = {
+      rename: async (from, to) => {
+        await fs.promises.rename(from, to);
+        events.push(`rename ${path.relative(root, to)}`);
+      },
+      sync: async (handle, file) => {
+        await handle.sync();
+        events.push(`sync ${path.relative(root, file)}`);
+      },
+    };
+    await registerModel({ ...sampleOptions(root, { latestMode: "copy" }), fileSystem });
+    const install = events.lastIndexOf("rename latest");
+    assert.ok(install > 0, events.join("\n"));
+    for (const name of [...ARTIFACTS, "LATEST_VERSION"]) {
+      assert.ok(
+        events.slice(0, install).some((event) => event.startsWith("sync .tmp-latest-") && event.endsWith(`/${name}`)),
+        `${name} of the copied latest is fsynced before it is installed`,
+      );
+    }
+    assert.ok(events.slice(install + 1).includes("sync "), "the root is fsynced after latest is installed");
+  });
+
+  test("an EIO from fsync fails the registration; only 'cannot fsync a folder' errors are ignored", async () => {
+    const root = tempDir();
+    const failingFolderSync = (code: string): StoreFileSystem => ({
+      rename: (from, to) => fs.promises.rename(from, to),
+      sync: async (handle) => {
+        if ((await handle.stat()).isDirectory()) throw Object.assign(new Error(`${code}: injected fsync failure`), { code });
+        await handle.sync();
+      },
+    });
+    assert.equal((await registerModel({ ...sampleOptions(root), fileSystem: failingFolderSync("EINVAL") })).version, "v1");
+    await assert.rejects(registerModel({ ...sampleOptions(root), fileSystem: failingFolderSync("EIO") }), /EIO: injected fsync failure/);
+    assert.deepEqual(fs.readdirSync(root).sort(), ["latest", "v1"], "nothing published after the failed fsync");
+    assert.equal(latestOnDisk(root), "v1");
   });
 });

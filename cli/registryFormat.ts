@@ -1,0 +1,93 @@
+/** Terminal output of `registry list` and `registry show`. */
+import { redactDatabase } from "../lib/redact";
+import type { LoadedVersion, VersionSummary } from "../lib/registry";
+
+/** A number for people: at most 8 significant digits, `NaN`/`Infinity` as such. */
+function short(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(8))) : String(value);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+/**
+ * The output of `registry list`: one line per version (version, saved at,
+ * model type, axis count and names, training and raw rows), `*` marking
+ * `latest`. An empty list gives a one-line note.
+ */
+export function formatVersionList(list: readonly VersionSummary[]): string {
+  if (list.length === 0) return "No model versions registered.";
+  const rows = list.map((v) => {
+    const names = v.axes.join(",");
+    return [
+      v.isLatest ? "*" : "",
+      v.version,
+      v.saved_at,
+      v.model_type,
+      String(v.axes.length),
+      names.length > 40 ? `${names.slice(0, 39)}…` : names,
+      String(v.rows.train),
+      String(v.rows.raw),
+    ];
+  });
+  const lines = table(["", "VERSION", "SAVED_AT", "MODEL", "N", "AXES", "TRAIN_ROWS", "RAW_ROWS"], rows, new Set([4, 6, 7]));
+  if (list.some((v) => v.isLatest)) lines.push("(* = latest)");
+  return lines.join("\n");
+}
+
+/**
+ * The output of `registry show <tag>`: where and when the version was saved,
+ * what data it was trained on, its lineage, and per axis the model, metrics
+ * and thresholds (numbers to 8 significant digits; the files hold them exactly).
+ */
+export function formatVersion(loaded: LoadedVersion): string {
+  const { meta, prepStats } = loaded;
+  const { data, lineage } = meta;
+  const source = data.schema === undefined ? data.table : `${data.schema}.${data.table}`;
+  const longCols =
+    data.layout === "long" ? ` (axis id ${data.axis_id_col ?? "?"}, value ${data.value_col ?? "?"})` : "";
+  const lines = [
+    `Version ${loaded.version}${loaded.isLatest ? " (latest)" : ""}`,
+    `  folder:       ${loaded.dir}`,
+    `  saved at:     ${meta.saved_at}`,
+    `  model:        ${meta.model.type}`,
+    `  data:         ${source}, ${data.layout}${longCols}, time ${data.time_col} (${data.time_type})`,
+    `  window:       [${String(data.train_start)}, ${String(data.train_end)})`,
+    `  rows:         ${meta.rows.train} trained of ${meta.rows.raw} extracted`,
+    `  prep:         interpolate ${String(prepStats.interpolate)}, time0 ${String(prepStats.time0)}, dt ${short(prepStats.dt_seconds)} s`,
+    `  config:       ${lineage.config_path} (sha256 ${lineage.config_sha256})`,
+    `  data sha256:  ${lineage.data_fingerprint}`,
+    `  database:     ${redactDatabase(lineage.database)}`,
+    `  code:         mlbox ${lineage.package_version}, git ${lineage.git_commit ?? "unavailable"}`,
+    "",
+  ];
+  const metricsByAxis = new Map(loaded.metrics.map((m) => [m.axis, m] as const));
+  const rows = loaded.models.models.map((m) => {
+    const metric = metricsByAxis.get(m.axis);
+    const t = loaded.thresholds[m.axis];
+    return [
+      m.axis,
+      short(m.coef),
+      short(m.intercept),
+      String(m.samples_used),
+      metric === undefined ? "" : short(metric.r2),
+      metric === undefined ? "" : short(metric.mae),
+      metric === undefined ? "" : short(metric.rmse),
+      t === undefined ? "" : short(t.MinC),
+      t === undefined ? "" : short(t.MaxC),
+      t === undefined ? "" : String(t.T_long_steps),
+      t === undefined ? "" : String(t.T_short_steps),
+      t === undefined ? "" : t.meta.method,
+    ];
+  });
+  const header = ["AXIS", "COEF", "INTERCEPT", "SAMPLES", "R2", "MAE", "RMSE", "MinC", "MaxC", "T_LONG", "T_SHORT", "METHOD"];
+  lines.push(...table(header, rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])));
+  return lines.join("\n");
+}

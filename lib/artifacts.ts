@@ -1,0 +1,316 @@
+/**
+ * The files of one registry version, described once as zod schemas: the
+ * TypeScript types derive from them, reading checks against them, and
+ * writing serializes what they let through.
+ *
+ * Numbers are written so that they read back bit-exact (shortest round-trip
+ * text, `-0` kept); JSON has no NaN/Infinity, so those are written as the
+ * strings `"NaN"`, `"Infinity"`, `"-Infinity"` and read back as numbers.
+ */
+import { parse as parseCsv } from "csv-parse/sync";
+import { stringify as stringifyCsv } from "csv-stringify/sync";
+import * as yaml from "js-yaml";
+import { InputError } from "./errors";
+import { describeValue, parseWithSchema, schemaErrorText, z } from "./schema";
+
+/** File names of one version folder. */
+export const ARTIFACT_FILES = Object.freeze({
+  models: "models.json",
+  prepStats: "prep_stats.json",
+  thresholds: "thresholds.json",
+  metrics: "metrics.csv",
+  meta: "meta.yaml",
+} as const);
+
+const NON_FINITE: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+/** Any number, NaN and ±Infinity included; the strings `"NaN"`, `"Infinity"`, `"-Infinity"` read as those. */
+const number = z.unknown().transform((value, context): number => {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && Object.prototype.hasOwnProperty.call(NON_FINITE, value)) return NON_FINITE[value];
+  context.addIssue({ code: "custom", message: `must be a number, got ${describeValue(value)}` });
+  return z.NEVER;
+});
+
+/** A metrics.csv field: a number as text, `NaN` or empty for NaN. */
+const csvNumber = z.string().transform((text, context): number => {
+  if (text === "NaN" || text.trim() === "") return NaN;
+  const value = Number(text);
+  if (Number.isNaN(value)) context.addIssue({ code: "custom", message: `must be a number, got ${describeValue(text)}` });
+  return value;
+});
+
+/** `resample_seconds`: a cadence in seconds, or null for the raw cadence; absent in registries written before it existed. */
+const resampleSeconds = z.number().positive().nullable().optional();
+
+const timeType = z.enum(["float", "timestamp", "timestamptz"]);
+
+const linearModelBody = z.object({ coef: number, intercept: number, samples_used: number });
+const linearModel = z.object({ axis: z.string() }).merge(linearModelBody).readonly();
+/** Per-axis line `y = coef * time_s + intercept`. */
+export type LinearModel = z.infer<typeof linearModel>;
+
+const modelSet = z.object({ type: z.literal("linear"), models: z.array(linearModel).readonly() }).readonly();
+/** The fitted models of every axis. */
+export type ModelSet = z.infer<typeof modelSet>;
+
+const prepStats = z
+  .object({ time0: number, time_col: z.string(), time_type: timeType, dt_seconds: number, interpolate: z.boolean(), resample_seconds: resampleSeconds })
+  .readonly();
+/** What preparation recorded, written to `prep_stats.json`. */
+export type PrepStats = z.infer<typeof prepStats>;
+
+/** The threshold policy as thresholds.json records it (the config's `thresholds:` block, same key order). */
+const policy = z
+  .object({
+    minc_percentile: number,
+    maxc_percentile: number,
+    trim_top_ratio: number,
+    min_pos_for_trim: number,
+    use_mad_fallback: z.boolean(),
+    alert_seconds_default: number,
+    error_seconds_default: number,
+    alert_quantile: number,
+    error_quantile: number,
+  })
+  .readonly();
+
+const axisThresholds = z
+  .object({
+    MinC: number,
+    MaxC: number,
+    T_long_steps: number,
+    T_short_steps: number,
+    dt_seconds: number,
+    policy,
+    meta: z.object({ method: z.string() }).readonly(),
+  })
+  .readonly();
+/** Thresholds of one axis, as written to `thresholds.json`. */
+export type AxisThresholds = z.infer<typeof axisThresholds>;
+
+const metricsBody = z.object({ r2: number, mae: number, rmse: number });
+const axisMetrics = z.object({ axis: z.string() }).merge(metricsBody).readonly();
+/** Evaluation metrics of one axis, as scikit-learn computes them. */
+export type AxisMetrics = z.infer<typeof axisMetrics>;
+
+/** A YAML value that js-yaml may have read as a Date (an unquoted timestamp) kept as ISO-8601 text. */
+function yamlText<T extends z.ZodTypeAny>(schema: T): z.ZodEffects<T> {
+  return z.preprocess((value) => (value instanceof Date ? value.toISOString() : value), schema);
+}
+
+const optionalName = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? undefined);
+
+const versionMeta = z
+  .object({
+    model: z.object({ type: z.string() }).readonly(),
+    data: z
+      .object({
+        table: z.string(),
+        schema: optionalName,
+        time_col: z.string(),
+        time_type: timeType,
+        layout: z.enum(["wide", "long"]),
+        axes: z.array(z.union([z.string(), z.number()], { errorMap: () => ({ message: "must be a column name or an axis id" }) })).readonly(),
+        train_start: yamlText(z.union([z.number(), z.string()])),
+        train_end: yamlText(z.union([z.number(), z.string()])),
+        axis_id_col: optionalName,
+        value_col: optionalName,
+      })
+      // Optional keys are absent rather than undefined (js-yaml cannot write undefined).
+      .transform((data) => Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)) as typeof data)
+      .readonly(),
+    prep: z.object({ interpolate: z.boolean(), resample_seconds: resampleSeconds }).readonly(),
+    rows: z.object({ raw: z.number(), train: z.number() }).readonly(),
+    saved_at: yamlText(z.string()),
+    lineage: z
+      .object({
+        config_path: z.string(),
+        config_sha256: z.string(),
+        data_fingerprint: z.string(),
+        package_version: z.string(),
+        git_commit: z.string().nullable(),
+        database: z.string(),
+      })
+      .readonly(),
+  })
+  .readonly();
+/** The content of `meta.yaml`; `saved_at` is ISO-8601 UTC, `lineage.database` never holds a password. */
+export type VersionMeta = z.infer<typeof versionMeta>;
+/** The `data:` block of `meta.yaml`: the config's data block plus what extraction found. */
+export type VersionDataMeta = VersionMeta["data"];
+/** Row counts of the training window (`rows:` in `meta.yaml`). */
+export type VersionRows = VersionMeta["rows"];
+/** The `lineage:` block of `meta.yaml`. */
+export type Lineage = VersionMeta["lineage"];
+
+/** What one version holds, in memory. */
+export interface Artifacts {
+  readonly models: ModelSet;
+  readonly prepStats: PrepStats;
+  readonly thresholds: Readonly<Record<string, AxisThresholds>>;
+  /** Metrics per axis, in model order. */
+  readonly metrics: readonly AxisMetrics[];
+  readonly meta: VersionMeta;
+}
+
+const artifacts = z.object({
+  models: z.record(linearModelBody),
+  prepStats,
+  thresholds: z.record(axisThresholds),
+  metrics: z.record(metricsBody),
+  meta: versionMeta,
+});
+
+/**
+ * The text of every file of a version, in model axis order. What a caller
+ * passes is checked against the schemas first: a wrong type is a bug in the
+ * caller, so it is a TypeError naming the field (`metrics.axis1.rmse`).
+ * Models, thresholds and metrics must cover the same axes (checked by the store).
+ */
+export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof ARTIFACT_FILES, string>> {
+  const axes = value.models.models.map((m) => m.axis);
+  const input = {
+    models: Object.fromEntries(value.models.models.map((m) => [m.axis, m])),
+    prepStats: value.prepStats,
+    thresholds: value.thresholds,
+    metrics: Object.fromEntries(value.metrics.map((m) => [m.axis, m])),
+    meta: value.meta,
+  };
+  const checked = artifacts.safeParse(input);
+  if (!checked.success) throw new TypeError(`registerModel: ${schemaErrorText(checked.error, artifacts, input)}`);
+  const { models, thresholds, metrics, meta } = checked.data;
+  return {
+    models: jsonText({ model_type: value.models.type, axes: Object.fromEntries(axes.map((axis) => [axis, models[axis]])) }),
+    prepStats: jsonText(checked.data.prepStats),
+    thresholds: jsonText(Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]]))),
+    metrics: stringifyCsv(
+      axes.map((axis) => [axis, ...[metrics[axis].r2, metrics[axis].mae, metrics[axis].rmse].map(csvNumberText)]),
+      // Quote names with edge spaces too, so they read back unchanged.
+      { header: true, columns: ["axis", "r2", "mae", "rmse"], quoted_match: /^\s|\s$/ },
+    ),
+    meta: yaml.dump(meta, { lineWidth: -1, noRefs: true, sortKeys: false }),
+  };
+}
+
+/**
+ * Reads the files of a version back (`texts` keyed like {@link ARTIFACT_FILES},
+ * `files` their paths for messages). A malformed file is an InputError of one
+ * line naming the file, the key path and the value; model and threshold axes
+ * must be those of metrics.csv, whose order they take.
+ */
+export function decodeArtifacts(
+  texts: Readonly<Record<keyof typeof ARTIFACT_FILES, string>>,
+  files: Readonly<Record<keyof typeof ARTIFACT_FILES, string>>,
+): Artifacts {
+  const metrics = decodeMetrics(texts.metrics, files.metrics);
+  const axes = metrics.map((m) => m.axis);
+  const modelsFile = parseWithSchema(z.object({ model_type: z.literal("linear"), axes: z.record(linearModelBody) }), parseJson(texts.models, files.models), where(files.models));
+  checkSameAxes(Object.keys(modelsFile.axes), axes, files.models);
+  const thresholds = parseWithSchema(z.record(axisThresholds), parseJson(texts.thresholds, files.thresholds), where(files.thresholds));
+  checkSameAxes(Object.keys(thresholds), axes, files.thresholds);
+  return {
+    models: { type: "linear", models: axes.map((axis) => ({ axis, ...modelsFile.axes[axis] })) },
+    prepStats: parseWithSchema(prepStats, parseJson(texts.prepStats, files.prepStats), where(files.prepStats)),
+    thresholds: Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]])),
+    metrics,
+    meta: decodeMeta(texts.meta, files.meta),
+  };
+}
+
+/** metrics.csv rows (`axis,r2,mae,rmse`); an InputError naming the file, row and field when malformed. */
+export function decodeMetrics(text: string, file: string): AxisMetrics[] {
+  let records: string[][];
+  try {
+    records = parseCsv(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+  } catch (error) {
+    throw corrupt(file, `invalid CSV (${errorText(error)})`);
+  }
+  const [header = [], ...rows] = records;
+  if (header.join(",") !== "axis,r2,mae,rmse") throw corrupt(file, `header must be axis,r2,mae,rmse, got ${describeValue(header.join(","))}`);
+  const seen = new Set<string>();
+  return rows.map((row, i) => {
+    if (row.length !== 4) throw corrupt(file, `row ${i + 2} must have 4 fields, got ${row.length}`);
+    const [axis, r2, mae, rmse] = row;
+    if (seen.has(axis)) throw corrupt(file, `axis ${JSON.stringify(axis)} appears twice`);
+    seen.add(axis);
+    return { axis, ...parseWithSchema(z.object({ r2: csvNumber, mae: csvNumber, rmse: csvNumber }), { r2, mae, rmse }, `${where(file)}: row ${i + 2}`) };
+  });
+}
+
+/** meta.yaml; an InputError naming the file and key path when malformed. */
+export function decodeMeta(text: string, file: string): VersionMeta {
+  let loaded: unknown;
+  try {
+    loaded = yaml.load(text);
+  } catch (error) {
+    throw corrupt(file, `invalid YAML (${errorText(error)})`);
+  }
+  return parseWithSchema(versionMeta, loaded, where(file));
+}
+
+function where(file: string): string {
+  return `registry file ${file}`;
+}
+
+function corrupt(file: string, message: string): InputError {
+  return new InputError(`${where(file)}: ${message}`);
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw corrupt(file, `invalid JSON (${errorText(error)})`);
+  }
+}
+
+function checkSameAxes(keys: readonly string[], axes: readonly string[], file: string): void {
+  const set = new Set(axes);
+  if (keys.length !== axes.length || !keys.every((k) => set.has(k))) {
+    throw corrupt(file, `axes [${keys.join(", ")}] differ from metrics.csv axes [${axes.join(", ")}]`);
+  }
+}
+
+function csvNumberText(value: number): string {
+  return Object.is(value, -0) ? "-0" : String(value);
+}
+
+type JsonValue = null | undefined | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** JSON text of a number; non-finite numbers become strings, `-0` stays `-0`. */
+function jsonNumber(value: number): string {
+  if (Number.isFinite(value)) return Object.is(value, -0) ? "-0" : String(value);
+  return JSON.stringify(String(value));
+}
+
+/** Like `JSON.stringify(value, null, 2)` plus a final newline, but with {@link jsonNumber} numbers. */
+function jsonText(value: JsonValue): string {
+  return `${jsonAt(value, "")}\n`;
+}
+
+function jsonAt(value: JsonValue, indent: string): string {
+  if (value === null) return "null";
+  if (typeof value === "number") return jsonNumber(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (value === undefined) throw new TypeError("jsonText: undefined has no JSON text");
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    const items = (value as readonly JsonValue[]).map((item) => inner + jsonAt(item, inner));
+    return items.length === 0 ? "[]" : `[\n${items.join(",\n")}\n${indent}]`;
+  }
+  const record = value as { readonly [key: string]: JsonValue };
+  // Absent optional keys (undefined) are left out, as JSON.stringify does.
+  const items = Object.keys(record)
+    .filter((key) => record[key] !== undefined)
+    .map((key) => `${inner}${JSON.stringify(key)}: ${jsonAt(record[key], inner)}`);
+  return items.length === 0 ? "{}" : `{\n${items.join(",\n")}\n${indent}}`;
+}

@@ -1,0 +1,76 @@
+/**
+ * Lineage of a registered version: what trained it (a fingerprint of the
+ * data, the ML Box version and commit) and where the data came from, without
+ * any password.
+ */
+import { execFileSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+const GIT_TIMEOUT_MS = 2000;
+
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/**
+ * Fingerprint of training data: SHA-256 (hex) over the IEEE-754 bytes
+ * (little-endian) of the columns, concatenated in order. Equal columns give
+ * equal fingerprints on every platform; any changed bit changes it.
+ */
+export function fingerprintColumns(columns: readonly Float64Array[]): string {
+  const hash = createHash("sha256");
+  for (const column of columns) {
+    if (LITTLE_ENDIAN) {
+      hash.update(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
+    } else {
+      const bytes = new DataView(new ArrayBuffer(column.byteLength));
+      for (let i = 0; i < column.length; i++) bytes.setFloat64(i * 8, column[i], true);
+      hash.update(new Uint8Array(bytes.buffer));
+    }
+  }
+  return hash.digest("hex");
+}
+
+/** The folder of this library (lib/), for package.json and the ML Box checkout. */
+export const moduleDir: string = typeof __dirname === "string" ? __dirname : process.cwd();
+
+/**
+ * The commit checked out in the git work tree containing `dir` (40 or 64 hex
+ * digits), from `git rev-parse HEAD` with a 2 s timeout; null when `dir` is
+ * not inside a checkout, HEAD has no commit or git is not installed.
+ */
+export function gitCommit(dir: string): string | null {
+  try {
+    const out = execFileSync("git", ["rev-parse", "--verify", "--quiet", "HEAD"], {
+      cwd: path.resolve(dir),
+      timeout: GIT_TIMEOUT_MS,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      windowsHide: true,
+    }).trim();
+    return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(out) ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+let cachedPackageVersion: string | undefined;
+
+/** The `version` of ML Box's package.json, or `"unknown"` when it cannot be read. */
+export function packageVersion(): string {
+  if (cachedPackageVersion !== undefined) return cachedPackageVersion;
+  let found = "unknown";
+  for (const file of [path.join(moduleDir, "..", "package.json"), path.join(moduleDir, "package.json")]) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: unknown; version?: unknown } | null;
+      if (pkg?.name === "mlbox" && typeof pkg.version === "string") {
+        found = pkg.version;
+        break;
+      }
+    } catch {
+      // try the next candidate
+    }
+  }
+  cachedPackageVersion = found;
+  return found;
+}

@@ -1,4 +1,4 @@
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { toDataFrame } from "./frame";
 import { predictionFromDataFrame } from "./predict";
 import { pairwiseSum } from "./stats";

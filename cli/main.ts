@@ -1,10 +1,9 @@
+// Only what every command needs is imported here; each command imports its
+// modules when it runs (so --help loads no database driver, registry code or
+// chart code), and nothing in the CLI's import graph loads danfo.
 import { parseArgs } from "util";
 import { resolve } from "path";
-import { loadConfig } from "../lib/config";
 import { isInputError, InputError } from "../lib/errors";
-import { runPipeline } from "../lib/pipeline";
-import { formatVersion, formatVersionList, listVersions, loadVersion } from "../lib/registry";
-import { formatSummary } from "./summary";
 
 const HELP = `ML Box: train a versioned linear-trend anomaly model from sensor streams in SQL.
 
@@ -49,18 +48,22 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     const [command = "run", ...rest] = positionals;
+    const { loadConfig } = await import("../lib/config");
     const config = loadConfig(resolve(values.config ?? "config.yaml"));
     if (command === "run" && rest.length === 0) {
+      const [{ runPipeline }, { formatSummary }] = await Promise.all([import("../lib/pipeline"), import("./summary")]);
       const log = values.quiet ? undefined : (line: string) => console.log(line);
       const result = await runPipeline(config, { log });
       console.log(formatSummary(result));
       return 0;
     }
     if (command === "registry" && rest[0] === "list" && rest.length === 1) {
+      const { formatVersionList, listVersions } = await import("../lib/registry");
       console.log(formatVersionList(await listVersions(config.registry.root_dir)));
       return 0;
     }
     if (command === "registry" && rest[0] === "show" && rest.length === 2) {
+      const { formatVersion, loadVersion } = await import("../lib/registry");
       console.log(formatVersion(await loadVersion(config.registry.root_dir, rest[1])));
       return 0;
     }
@@ -81,7 +84,8 @@ function fail(error: unknown): number {
   return 1;
 }
 
-if (require.main === module) {
+/** Runs the CLI on this process's arguments and sets its exit code (cli/start.js calls it on the bundle). */
+export function start(): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -92,3 +96,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) start();

@@ -52,6 +52,16 @@ function build() {
   fs.renameSync(temporary, BUNDLE);
 }
 
-module.exports = { BUNDLE, isStale, build };
+/** {@link build}, or exit 1 with one line after esbuild's own report of what is wrong. */
+function buildOrExit() {
+  try {
+    build();
+  } catch {
+    console.error("error: the CLI bundle could not be built from cli/ and lib/ (see above)");
+    process.exit(1);
+  }
+}
 
-if (require.main === module) build();
+module.exports = { BUNDLE, isStale, buildOrExit };
+
+if (require.main === module) buildOrExit();

@@ -6,5 +6,5 @@
 "use strict";
 const bundle = require("./bundle");
 
-if (bundle.isStale()) bundle.build();
+if (bundle.isStale()) bundle.buildOrExit();
 require(bundle.BUNDLE).start();

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -92,3 +92,21 @@ for (const [entry, cli] of Object.entries(ENTRIES)) {
     });
   });
 }
+
+test("npm start rebuilds the bundle when a source is newer, so edits never run stale code", () => {
+  const clone = join(work, "clone");
+  mkdirSync(clone);
+  for (const entry of ["cli", "lib", "tsconfig.json"]) cpSync(join(ROOT, entry), join(clone, entry), { recursive: true });
+  symlinkSync(join(ROOT, "node_modules"), join(clone, "node_modules"));
+  const start = (): string => {
+    const run = spawnSync(process.execPath, [join(clone, "cli", "start.js"), "--help"], { cwd: work, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout;
+  };
+  assert.match(start(), /^ML Box: train/);
+  const main = join(clone, "cli", "main.ts");
+  writeFileSync(main, readFileSync(main, "utf8").replace("ML Box: train", "ML Box (edited): train"));
+  const later = new Date(Date.now() + 5000);
+  utimesSync(main, later, later); // newer than the bundle even on coarse file-system clocks
+  assert.match(start(), /^ML Box \(edited\): train/);
+});

@@ -29,92 +29,22 @@ export { frameColumns, type FrameColumns } from "./timeColumn";
 export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline";
 
 // Registry: register a model, read versions back.
-export {
-  LATEST_TAG,
-  listVersions,
-  loadVersion,
-  registerModel,
-  type LatestMode,
-  type Lineage,
-  type LineageInput,
-  type LoadedVersion,
-  type RegisterOptions,
-  type RegisteredVersion,
-  type VersionDataMeta,
-  type VersionMeta,
-  type VersionMetaInput,
-  type VersionRows,
-  type VersionSummary,
-} from "./registry";
+export { LATEST_TAG, listVersions, loadVersion, registerModel } from "./registry";
+export type { LatestMode, Lineage, LineageInput, LoadedVersion, RegisterOptions, RegisteredVersion } from "./registry";
+export type { VersionDataMeta, VersionMeta, VersionMetaInput, VersionRows, VersionSummary } from "./registry";
 export { versionMeta, type TrainedOn } from "./versionMeta";
 
 // Notebook cells: display helpers, chart builders and the views per stage.
-export {
-  reloadPlotly,
-  showChart,
-  showCharts,
-  showHtml,
-  showProfile,
-  showRecord,
-  showTable,
-  showText,
-  useDisplay,
-  type DataFrameLike,
-  type HtmlSink,
-  type TableOptions,
-  type TableSource,
-} from "./display";
-export {
-  barChart,
-  fitChart,
-  histogramChart,
-  lineChart,
-  predictionCharts,
-  residualChart,
-  residualHistogram,
-  runLengthChart,
-  type AxisCharts,
-  type FitChartOptions,
-  type HistogramMarker,
-  type HistogramOptions,
-  type NamedSeries,
-  type PlotlyFigure,
-  type PlotlyLayout,
-  type PlotlyTrace,
-  type ResidualChartOptions,
-} from "./charts";
-export {
-  axisCharts,
-  ensureRegistered,
-  extractWindow,
-  fitCharts,
-  halfWindowFits,
-  latestChanges,
-  loadRecentVersions,
-  metricsCharts,
-  missingComparison,
-  modelRows,
-  predictionOf,
-  registerRun,
-  residualCharts,
-  residualTrendChart,
-  resolveConfigPath,
-  runLengthSummary,
-  samplesUsedChart,
-  samplingGaps,
-  samplingIntervalChart,
-  seriesChart,
-  thresholdCharts,
-  thresholdRows,
-  valueHistograms,
-  versionComparisonCharts,
-  versionRows,
-  versionSummary,
-  workingRowMetrics,
-  zeroFractionChart,
-  type ModelRow,
-  type NotebookRun,
-  type SamplingGap,
-  type ThresholdRow,
-  type VersionAxisRow,
-} from "./notebook";
+export { reloadPlotly, showChart, showCharts, showHtml, showProfile, showRecord, showTable, showText, useDisplay } from "./display";
+export type { DataFrameLike, HtmlSink, TableOptions, TableSource } from "./display";
+export { barChart, fitChart, histogramChart, lineChart, predictionCharts, residualChart, residualHistogram, runLengthChart } from "./charts";
+export type { AxisCharts, FitChartOptions, HistogramMarker, HistogramOptions, NamedSeries } from "./charts";
+export type { PlotlyFigure, PlotlyLayout, PlotlyTrace, ResidualChartOptions } from "./charts";
+export { axisCharts, extractWindow, resolveConfigPath, seriesChart, valueHistograms, zeroFractionChart } from "./notebook";
+export { missingComparison, samplingGaps, samplingIntervalChart } from "./notebook";
+export { fitCharts, halfWindowFits, metricsCharts, modelRows, residualCharts, residualTrendChart } from "./notebook";
+export { samplesUsedChart, workingRowMetrics } from "./notebook";
+export { predictionOf, runLengthSummary, thresholdCharts, thresholdRows } from "./notebook";
+export { ensureRegistered, latestChanges, loadRecentVersions, registerRun, versionComparisonCharts } from "./notebook";
+export { versionRows, versionSummary } from "./notebook";
+export type { ModelRow, NotebookRun, SamplingGap, ThresholdRow, VersionAxisRow } from "./notebook";

@@ -1,12 +1,10 @@
+// Only what every command needs is imported here; each command imports its
+// modules when it runs (so --help loads no database driver, registry code or
+// chart code), and nothing in the CLI's import graph loads danfo.
 import { parseArgs } from "util";
 import { resolve } from "path";
-import { loadConfig } from "../lib/config";
 import { isInputError, InputError, toInputError } from "../lib/errors";
-import { runPipeline } from "../lib/pipeline";
 import { scrubSecrets } from "../lib/redact";
-import { listVersions, loadVersion } from "../lib/registryRead";
-import { formatVersion, formatVersionList } from "./registryFormat";
-import { formatSummary } from "./summary";
 
 const HELP = `ML Box: train a versioned linear-trend anomaly model from sensor streams in SQL.
 
@@ -52,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let secret: string | undefined;
   try {
     const [command = "run", ...rest] = positionals;
+    const { loadConfig } = await import("../lib/config");
     const configPath = resolve(values.config ?? "config.yaml");
     let config;
     try {
@@ -61,16 +60,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     secret = process.env[config.database.url_env];
     if (command === "run" && rest.length === 0) {
+      const [{ runPipeline }, { formatSummary }] = await Promise.all([import("../lib/pipeline"), import("./summary")]);
       const log = values.quiet ? undefined : (line: string) => console.log(line);
       const result = await runPipeline(config, { log });
       console.log(formatSummary(result));
       return 0;
     }
     if (command === "registry" && rest[0] === "list" && rest.length === 1) {
+      const [{ listVersions }, { formatVersionList }] = await Promise.all([import("../lib/registryRead"), import("./registryFormat")]);
       console.log(formatVersionList(await listVersions(config.registry.root_dir)));
       return 0;
     }
     if (command === "registry" && rest[0] === "show" && rest.length === 2) {
+      const [{ loadVersion }, { formatVersion }] = await Promise.all([import("../lib/registryRead"), import("./registryFormat")]);
       console.log(formatVersion(await loadVersion(config.registry.root_dir, rest[1])));
       return 0;
     }
@@ -94,7 +96,8 @@ function fail(error: unknown, secret?: string): number {
   return 1;
 }
 
-if (require.main === module) {
+/** Runs the CLI on this process's arguments and sets its exit code (cli/start.js calls it on the bundle). */
+export function start(): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -105,3 +108,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) start();

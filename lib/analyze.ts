@@ -1,4 +1,4 @@
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { isIdleSample } from "./idleSample";
 import { medianSorted } from "./stats";
 import { frameColumns } from "./timeColumn";

@@ -1,4 +1,4 @@
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { toDataFrame } from "./frame";
 import { isIdleSample } from "./idleSample";
 import { predictionFromDataFrame } from "./predict";

@@ -15,11 +15,12 @@
  * converted like pandas' `datetime64[ns]` → float seconds; a `timestamp`
  * without time zone is read as UTC wall time whatever the session or OS zone.
  */
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { closest, distance } from "fastest-levenshtein";
 import { sql } from "kysely";
 import type { Kysely, RawBuilder } from "kysely";
 import { InputError } from "./errors";
+import { toDataFrame } from "./frame";
 import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "./time";
 import type { DataConfig, Extraction, Layout, TimeType } from "./types";
 
@@ -446,11 +447,6 @@ async function emptyWindowError(
   );
 }
 
-/** True for names a JS object would reorder (array-index keys like "1"). */
-function isIndexLike(name: string): boolean {
-  return /^(0|[1-9]\d*)$/.test(name) && Number(name) < 4_294_967_295;
-}
-
 /**
  * Reads the training window as a danfo DataFrame `[time_col, ...axes]`
  * (see {@link extractColumns}). For `timestamp`/`timestamptz` columns the time
@@ -465,19 +461,6 @@ function isIndexLike(name: string): boolean {
 export async function extract(db: Kysely<any>, data: DataConfig): Promise<dfd.DataFrame> {
   const extraction = await extractColumns(db, data);
   const { timeCol, timeType, axes, time, values } = extraction;
-  const timeColumn: (string | number)[] =
-    timeType === "float" ? Array.from(time) : Array.from(time, (seconds) => epochSecondsToIso(seconds, timeType));
-  const columns = [timeCol, ...axes];
-  const dtypes = [timeType === "float" ? "float32" : "string", ...axes.map(() => "float32")];
-  const valueColumns = values.map((column) => Array.from(column));
-  if (!columns.some(isIndexLike)) {
-    const object: Record<string, (string | number)[]> = { [timeCol]: timeColumn };
-    axes.forEach((name, k) => {
-      object[name] = valueColumns[k];
-    });
-    return new dfd.DataFrame(object, { columns, dtypes });
-  }
-  // Row form keeps the column order when a name looks like an array index.
-  const rows = timeColumn.map((t, i) => [t, ...valueColumns.map((column) => column[i])]);
-  return new dfd.DataFrame(rows, { columns, dtypes });
+  const timeColumn = timeType === "float" ? time : Array.from(time, (seconds) => epochSecondsToIso(seconds, timeType));
+  return toDataFrame([[timeCol, timeColumn], ...axes.map((axis, k) => [axis, values[k]] as const)]);
 }

@@ -1,17 +1,42 @@
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { InputError } from "./errors";
+
+let danfo: typeof dfd | undefined;
+
+/**
+ * The danfojs-node module, loaded on first use. Loading it takes about a
+ * second (it brings TensorFlow.js), so only the DataFrame wrappers ask for it
+ * and the CLI, which runs the typed cores, never does. Every other file
+ * imports danfo types only (`import type`).
+ */
+export function danfoModule(): typeof dfd {
+  danfo ??= require("danfojs-node") as typeof dfd;
+  return danfo;
+}
 
 /** A column for {@link toDataFrame}: numbers (typed or not) or strings. */
 export type FrameColumn = Float64Array | readonly number[] | readonly string[];
 
 /**
- * Builds a danfo DataFrame from named columns in the given order. Columns
- * must have equal lengths. (danfo cannot hold zero rows, so neither can this.)
+ * Builds a danfo DataFrame from named columns in the given order; every
+ * DataFrame ML Box returns is built here. Columns must have equal lengths.
+ * Number columns get danfo's dtype `float32` (danfo's name for JS numbers,
+ * no precision is lost) and string columns `string`. (danfo cannot hold zero
+ * rows, so neither can this.)
  */
 export function toDataFrame(columns: ReadonlyArray<readonly [string, FrameColumn]>): dfd.DataFrame {
-  const data: Record<string, unknown[]> = {};
-  for (const [name, values] of columns) data[name] = Array.from(values as ArrayLike<unknown>);
-  return new dfd.DataFrame(data, { columns: columns.map(([name]) => name) });
+  const rows = columns.length === 0 ? 0 : columns[0][1].length;
+  for (const [name, values] of columns) {
+    if (values.length !== rows) throw new Error(`toDataFrame: column "${name}" has ${values.length} rows, expected ${rows}`);
+  }
+  // Rows, not an object {name: values}: an object lists integer-like keys
+  // ("0", "2", "10") first, and danfo would then label its values in that
+  // order with the names given, swapping the columns.
+  const data = Array.from({ length: rows }, (_, i) => columns.map(([, values]) => values[i]));
+  return new (danfoModule().DataFrame)(data, {
+    columns: columns.map(([name]) => name),
+    dtypes: columns.map(([, values]) => (typeof values[0] === "string" ? "string" : "float32")),
+  });
 }
 
 /** Throws an InputError naming `column`, the stage and the columns that exist, when `frame` lacks it. */

@@ -4,29 +4,50 @@
  * One stage per file. Public stages take and return danfo DataFrames; each
  * wraps a typed core (`...Columns`) that computes on Float64Arrays, which the
  * CLI pipeline calls directly.
+ *
+ * This is the public API, listed on purpose. Helpers that stages, charts and
+ * the registry use internally are not exported here; tests and scripts that
+ * need one import it from its own file.
  */
-export * from "./types";
-export * from "./errors";
-export * from "./registry";
-export * from "./charts";
-export * from "./display";
-export * from "./formatNumber";
-export * from "./idleSample";
-export * from "./notebook";
-export * from "./connect";
-export * from "./extract";
-export * from "./time";
-export * from "./demoData";
-export * from "./config";
-export * from "./analyze";
-export * from "./prepare";
-export * from "./resample";
-export * from "./selectModel";
-export * from "./train";
-export * from "./predict";
-export * from "./evaluate";
-export * from "./thresholds";
-export * from "./pipeline";
-export * from "./versionMeta";
-export * from "./frame";
-export * from "./timeColumn";
+export type * from "./types";
+export { InputError, isInputError } from "./errors";
+export { formatNumber } from "./formatNumber";
+export { isIdleSample } from "./idleSample";
+
+// Configuration and data access.
+export { DEFAULT_THRESHOLD_POLICY, loadConfig } from "./config";
+export { connect, describeDatabase } from "./connect";
+export { extract, extractColumns, type ExtractOptions } from "./extract";
+
+// Stages over DataFrames, each with its typed core.
+export { analyze, profileColumns, samplingGaps, timeSteps, type AxisProfile, type Profile, type SamplingGap } from "./analyze";
+export { resample, resampleColumns } from "./resample";
+export { prepare, prepareColumns, type PrepareOptions, type Prepared } from "./prepare";
+export { MODEL_TYPES, selectModel, type ModelChoice } from "./selectModel";
+export { train, trainColumns } from "./train";
+export { predict, predictColumns } from "./predict";
+export { evaluate, evaluateColumns } from "./evaluate";
+export { calibrateColumns, calibrateThresholds, runLengthSummary } from "./thresholds";
+export { frameColumns, type FrameColumns } from "./timeColumn";
+export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline";
+
+// Registry: register a model, read versions back.
+export { LATEST_TAG, listVersions, loadVersion, registerModel } from "./registry";
+export type { LatestMode, Lineage, LineageInput, LoadedVersion, RegisterOptions, RegisteredVersion } from "./registry";
+export type { VersionDataMeta, VersionMeta, VersionMetaInput, VersionRows, VersionSummary } from "./registry";
+export { versionMeta, type TrainedOn } from "./versionMeta";
+
+// Notebook cells: display helpers, chart builders and the views per stage.
+export { reloadPlotly, showChart, showCharts, showHtml, showProfile, showRecord, showTable, showText, useDisplay } from "./display";
+export type { DataFrameLike, HtmlSink, TableOptions, TableSource } from "./display";
+export { barChart, fitChart, histogramChart, lineChart, predictionCharts, residualChart, residualHistogram, runLengthChart } from "./charts";
+export type { AxisCharts, FitChartOptions, HistogramMarker, HistogramOptions, NamedSeries } from "./charts";
+export type { PlotlyFigure, PlotlyLayout, PlotlyTrace, ResidualChartOptions } from "./charts";
+export { axisCharts, extractWindow, resolveConfigPath, seriesChart, valueHistograms, zeroFractionChart } from "./notebook";
+export { missingComparison, samplingIntervalChart } from "./notebook";
+export { fitCharts, halfWindowFits, metricsCharts, modelRows, residualCharts, residualTrendChart } from "./notebook";
+export { samplesUsedChart, workingRowMetrics } from "./notebook";
+export { predictionOf, thresholdCharts, thresholdRows } from "./notebook";
+export { ensureRegistered, latestChanges, loadRecentVersions, registerRun, versionComparisonCharts } from "./notebook";
+export { versionRows, versionSummary } from "./notebook";
+export type { ModelRow, NotebookRun, ThresholdRow, VersionAxisRow } from "./notebook";

@@ -1,4 +1,4 @@
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { numericColumn, toDataFrame, type FrameColumn } from "./frame";
 import type { ModelSet, Prediction } from "./types";

@@ -1,4 +1,4 @@
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { medianTimeStep } from "./analyze";
 import { toDataFrame } from "./frame";
 import { interpolateGaps } from "./stats";

@@ -1,4 +1,4 @@
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { predictionFromDataFrame } from "./predict";
 import { pythonFloatRepr } from "./pythonFloat";

@@ -110,6 +110,10 @@ const SECTIONS: Readonly<Record<string, Section>> = {
     enabled: { check: flag, default: true },
     dir: { check: text, default: "out" },
   },
+  compute: {
+    mode: { check: (v, key) => (v === "auto" || v === "memory" || v === "database" ? v : fail(key, `must be auto, memory or database, got ${describe(v)}`)), default: "auto" },
+    memory_budget_mb: { check: numberIn(1, Number.MAX_SAFE_INTEGER), default: 1024 },
+  },
 };
 const REQUIRED_SECTIONS = new Set(["data"]);
 
@@ -236,6 +240,7 @@ export function loadConfig(path: string): Config {
     thresholds: Object.freeze(validated.thresholds),
     registry: Object.freeze({ ...validated.registry, root_dir: resolveFrom(folder, validated.registry.root_dir) }),
     plots: Object.freeze({ ...validated.plots, dir: resolveFrom(folder, validated.plots.dir) }),
+    compute: Object.freeze(validated.compute),
     source_path: sourcePath,
     source_sha256: createHash("sha256").update(bytes).digest("hex"),
   });

@@ -91,6 +91,14 @@ export interface PlotsConfig {
   readonly dir: string;
 }
 
+/** The `compute:` block: where the stages run. */
+export interface ComputeConfig {
+  /** `auto` (default) picks `database` when the window's estimated size exceeds `memory_budget_mb`. */
+  readonly mode: "auto" | "memory" | "database";
+  /** Megabytes the in-memory path may use for the window; defaults to 1024. */
+  readonly memory_budget_mb: number;
+}
+
 /** A validated configuration, as returned by `loadConfig`. */
 export interface Config {
   readonly database: DatabaseConfig;
@@ -100,6 +108,8 @@ export interface Config {
   readonly thresholds: ThresholdPolicy;
   readonly registry: RegistryConfig;
   readonly plots: PlotsConfig;
+  /** Absent (configs built in code) means `{ mode: auto, memory_budget_mb: 1024 }`. */
+  readonly compute?: ComputeConfig;
   /** Absolute path of the config file it was read from. */
   readonly source_path: string;
   /** SHA-256 (hex) of the config file's bytes, for lineage. */

@@ -1,0 +1,341 @@
+/**
+ * The pipeline's stages as SQL over a {@link SqlWindow}: one function per
+ * stage, each sending one or two queries and receiving only small results
+ * (per-axis aggregates, a few order statistics, decimated chart points).
+ *
+ * Parity with the in-memory path: the same float8 expressions (`time_s = t −
+ * time0`, `predicted = time_s·coef + intercept`, `residual = y − predicted`)
+ * and the same row filters (exact zeros and non-finite values left out of the
+ * fit; PostgreSQL sorts NaN above +Infinity, so NaN is excluded explicitly
+ * wherever JavaScript's comparisons would be false). Order statistics
+ * (median, numpy-linear percentiles and quantiles) are computed in JS by the
+ * same functions as in memory, from only the sorted values they need, fetched
+ * by rank (`row_number()`), so they are bit-exact; sums are PostgreSQL's
+ * (naive float8 / Youngs–Cramer instead of numpy's pairwise), which agree to
+ * rounding.
+ */
+import { createHash } from "crypto";
+import { sql, type Kysely, type RawBuilder } from "kysely";
+import * as ss from "simple-statistics";
+import type { AxisProfile } from "../analyze";
+import { InputError } from "../errors";
+import { pythonFloatRepr } from "../pythonFloat";
+import { medianSorted, quantileSorted } from "../stats";
+import { secondsToSteps } from "../thresholds";
+import type { AxisMetrics, AxisThresholds, LinearModel, ModelSet, Prediction, ThresholdPolicy } from "../types";
+import type { SqlWindow } from "./window";
+
+const FINITE = (y: RawBuilder<unknown>): RawBuilder<unknown> => sql`(${y} > '-Infinity'::float8 and ${y} < 'Infinity'::float8)`;
+const NOT_NAN = (y: RawBuilder<unknown>): RawBuilder<unknown> => sql`(${y} <> 'NaN'::float8)`;
+const num = (value: unknown): number => (value === null || value === undefined ? NaN : Number(value));
+
+/** `case k when <key> then <value> … end` over the window's axes. */
+function perAxis(window: SqlWindow, value: (index: number) => RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(case k ${sql.join(window.keys.map((key, i) => sql`when ${sql.lit(key)} then ${value(i)}`), sql` `)} end)`;
+}
+
+/** `predicted` of each row: `(t − time0)·coef + intercept`, in the in-memory operation order. */
+function predictedSql(window: SqlWindow, time0: number, models: ModelSet): RawBuilder<unknown> {
+  return perAxis(window, (i) => sql`((t - ${time0}::float8) * ${models.models[i].coef}::float8) + ${models.models[i].intercept}::float8`);
+}
+
+/** Axis index of each group key. */
+function indexOfKey(window: SqlWindow): Map<number, number> {
+  return new Map(window.keys.map((key, i) => [key, i]));
+}
+
+/**
+ * Values at the given 0-based ranks of each axis's ascending `(k, v)` relation.
+ * @returns per axis index, rank → value
+ */
+async function valuesAtRanks(db: Kysely<any>, window: SqlWindow, relation: RawBuilder<unknown>, wanted: ReadonlyMap<number, readonly number[]>): Promise<Map<number, Map<number, number>>> {
+  const out = new Map<number, Map<number, number>>();
+  const ks: number[] = [];
+  const ranks: number[] = [];
+  for (const [index, list] of wanted) {
+    out.set(index, new Map());
+    for (const rank of new Set(list)) {
+      ks.push(window.keys[index]);
+      ranks.push(rank);
+    }
+  }
+  if (ks.length === 0) return out;
+  const { rows } = await sql<{ k: unknown; rn: unknown; v: unknown }>`
+    select s.k, s.rn, s.v from (
+      select k, v, row_number() over (partition by k order by v) - 1 as rn
+      from (${relation}) as r where k in (${sql.join([...new Set(ks)].map((k) => sql.lit(k)))})
+    ) as s join unnest(${ks}::int8[], ${ranks}::int8[]) as w(k, rn) on s.k = w.k and s.rn = w.rn`.execute(db);
+  const index = indexOfKey(window);
+  for (const row of rows) out.get(index.get(num(row.k)) as number)?.set(num(row.rn), num(row.v));
+  return out;
+}
+
+/** An ArrayLike of length `n` holding only the fetched ranks (enough for medianSorted/quantileSorted). */
+function sparseSorted(n: number, values: ReadonlyMap<number, number> | undefined): ArrayLike<number> {
+  const array: Record<number, number> & { length: number } = { length: n };
+  for (const [rank, value] of values ?? []) array[rank] = value;
+  return array;
+}
+
+/** The ranks `quantileSorted(sorted of length n, q)` reads. */
+function quantileRanks(n: number, qs: readonly number[]): number[] {
+  if (n === 0) return [];
+  const ranks = [0, n - 1];
+  for (const q of qs) {
+    const below = Math.floor((n - 1) * q);
+    if (below >= 0 && below < n) ranks.push(below);
+    if (below + 1 < n && below + 1 >= 0) ranks.push(below + 1);
+  }
+  return ranks;
+}
+
+/** Rows of the in-memory frame and its first and last time (seconds). */
+export interface WindowSummary {
+  readonly rows: number;
+  readonly firstTime: number;
+  readonly lastTime: number;
+}
+
+/** Counts the window's rows (LONG: distinct times) and finds `time0` (its first time). */
+export async function databaseWindowSummary(db: Kysely<any>, window: SqlWindow): Promise<WindowSummary> {
+  const { rows } = await sql<{ n: unknown; lo: unknown; hi: unknown }>`
+    select count(*) as n, min(t) as lo, max(t) as hi from (${window.times}) as w`.execute(db);
+  return { rows: num(rows[0]?.n ?? 0), firstTime: num(rows[0]?.lo), lastTime: num(rows[0]?.hi) };
+}
+
+/**
+ * Median time step as `medianTimeStep` (lib/analyze.ts): numpy's median of the
+ * consecutive differences of the ascending times; 0 for fewer than 2 rows.
+ */
+export async function databaseTimeStep(db: Kysely<any>, window: SqlWindow, rows: number): Promise<number> {
+  const steps = rows - 1;
+  if (steps < 1) return 0;
+  const middle = steps >> 1;
+  const wanted = new Map([[0, steps % 2 === 1 ? [middle] : [middle - 1, middle]]]);
+  const relation = sql`select ${sql.lit(window.keys[0])} as k, d as v from (select t - lag(t) over (order by t) as d from (${window.times}) as w) as s where d is not null`;
+  const values = await valuesAtRanks(db, window, relation, wanted);
+  return medianSorted(sparseSorted(steps, values.get(0)));
+}
+
+/** What the per-axis aggregate pass returns. */
+export interface DatabaseTraining {
+  readonly profiles: readonly AxisProfile[];
+  readonly models: ModelSet;
+  /** Content fingerprint of the window computed in SQL (see README): differs from the in-memory one. */
+  readonly fingerprint: string;
+}
+
+/**
+ * One aggregate per axis (GROUP BY the axis key, so a LONG table partitioned
+ * by axis id aggregates on each partition, or shard): the profile of
+ * lib/analyze.ts and the least-squares line of lib/train.ts on `time_s = t −
+ * time0` over the finite, non-zero values (`coef = Sxy / Sxx`, 0 when
+ * `Sxx = 0`; `intercept = ȳ − x̄·coef`), plus a content hash sum.
+ *
+ * @throws InputError when an axis has no usable samples.
+ */
+export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary: WindowSummary): Promise<DatabaseTraining> {
+  const usable = sql`${FINITE(sql`y`)} and y <> 0`;
+  const present = NOT_NAN(sql`y`);
+  const { rows } = await sql<Record<string, unknown>>`
+    select k,
+      count(*) filter (where ${present}) as count, count(*) filter (where y = 0) as zeros,
+      min(y) filter (where ${present}) as min, max(y) filter (where ${present}) as max, avg(y) filter (where ${present}) as mean,
+      regr_count(y, x) filter (where ${usable}) as used, regr_sxy(y, x) filter (where ${usable}) as sxy,
+      regr_sxx(y, x) filter (where ${usable}) as sxx, regr_avgx(y, x) filter (where ${usable}) as avgx,
+      regr_avgy(y, x) filter (where ${usable}) as avgy,
+      sum(hashfloat8extended(y, hashfloat8extended(t, 0))) as hash
+    from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r) as s
+    group by k`.execute(db);
+  const byKey = new Map(rows.map((row) => [num(row.k), row]));
+  const profiles: AxisProfile[] = [];
+  const models: LinearModel[] = [];
+  window.axes.forEach((axis, i) => {
+    const row = byKey.get(window.keys[i]) ?? {};
+    const count = num(row.count ?? 0);
+    profiles.push({
+      axis,
+      count,
+      nan_count: summary.rows - count,
+      zero_fraction: summary.rows === 0 ? 0 : num(row.zeros ?? 0) / summary.rows,
+      min: count === 0 ? NaN : num(row.min),
+      max: count === 0 ? NaN : num(row.max),
+      mean: count === 0 ? NaN : num(row.mean),
+    });
+    const used = num(row.used ?? 0);
+    if (!(used > 0)) throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
+    const sxx = num(row.sxx);
+    const coef = sxx === 0 ? 0 : num(row.sxy) / sxx;
+    models.push({ axis, coef, intercept: num(row.avgy) - num(row.avgx) * coef, samples_used: used });
+  });
+  const hashes = window.keys.map((key) => String(byKey.get(key)?.hash ?? "0"));
+  const fingerprint = createHash("sha256").update(JSON.stringify({ rows: summary.rows, axes: window.axes, hashes })).digest("hex");
+  return { profiles, models: { type: "linear", models }, fingerprint };
+}
+
+/** Metrics of every axis and the number of positive residuals (for the thresholds). */
+export interface DatabaseEvaluation {
+  readonly metrics: readonly AxisMetrics[];
+  readonly positives: readonly number[];
+}
+
+/**
+ * R², MAE and RMSE over all rows where the value is finite, as
+ * `regressionMetrics` (lib/evaluate.ts): R² = 1 − SSE/SST with scikit-learn's
+ * constant-target and fewer-than-2-rows rules. Also counts the positive
+ * residuals of each axis.
+ */
+export async function databaseEvaluate(db: Kysely<any>, window: SqlWindow, time0: number, models: ModelSet): Promise<DatabaseEvaluation> {
+  const finite = FINITE(sql`y`);
+  const { rows } = await sql<Record<string, unknown>>`
+    select k, count(*) filter (where ${finite}) as n,
+      sum(abs(p - y)) filter (where ${finite}) as abs, sum((y - p) * (y - p)) filter (where ${finite}) as sq,
+      regr_syy(y, t) filter (where ${finite}) as syy,
+      count(*) filter (where y - p > 0 and ${NOT_NAN(sql`y - p`)}) as positives
+    from (select k, t, y, ${predictedSql(window, time0, models)} as p from (${window.rows}) as r) as s
+    group by k`.execute(db);
+  const byKey = new Map(rows.map((row) => [num(row.k), row]));
+  const metrics = window.axes.map((axis, i): AxisMetrics => {
+    const row = byKey.get(window.keys[i]) ?? {};
+    const n = num(row.n ?? 0);
+    if (n === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
+    const sse = num(row.sq);
+    const sst = num(row.syy);
+    let r2 = NaN;
+    if (n >= 2) r2 = sst === 0 ? (sse === 0 ? 1.0 : 0.0) : sse === 0 ? 1.0 : 1 - sse / sst;
+    return { axis, r2, mae: num(row.abs) / n, rmse: Math.sqrt(sse / n) };
+  });
+  return { metrics, positives: window.keys.map((key) => num(byKey.get(key)?.positives ?? 0)) };
+}
+
+/**
+ * MinC/MaxC and sustain steps of every axis exactly as `calibrateAxis`
+ * (lib/thresholds.ts): the positive residuals' numpy-linear percentiles after
+ * trimming the largest `trim_top_ratio` (or median + 2·/3·MAD when there are
+ * few), and `max(steps(default seconds), ceil(quantile(run lengths)))` with
+ * the run lengths of residual ≥ MinC / ≥ MaxC found by gaps and islands
+ * (`row position − row_number()` is constant along a run).
+ */
+export async function databaseThresholds(
+  db: Kysely<any>,
+  window: SqlWindow,
+  time0: number,
+  models: ModelSet,
+  positives: readonly number[],
+  dtSeconds: number,
+  policy: ThresholdPolicy,
+): Promise<Record<string, AxisThresholds>> {
+  const predicted = predictedSql(window, time0, models);
+  const positiveRelation = sql`select k, v from (select k, y - ${predicted} as v from (${window.rows}) as r) as s where v > 0 and ${NOT_NAN(sql`v`)}`;
+  const qs = [policy.minc_percentile / 100, policy.maxc_percentile / 100];
+  const wanted = new Map<number, number[]>();
+  const kept = positives.map((n, i) => {
+    if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
+      wanted.set(i, Array.from({ length: n }, (_, rank) => rank)); // few: fetch them all
+      return n;
+    }
+    const keep = n >= policy.min_pos_for_trim && policy.trim_top_ratio > 0 ? Math.max(1, Math.floor(n * (1 - policy.trim_top_ratio))) : n;
+    wanted.set(i, quantileRanks(keep, qs));
+    return keep;
+  });
+  const ranked = await valuesAtRanks(db, window, positiveRelation, wanted);
+  const levels = positives.map((n, i) => {
+    if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
+      const values = Array.from({ length: n }, (_, rank) => ranked.get(i)?.get(rank) as number);
+      const center = ss.median(values);
+      const mad = ss.medianAbsoluteDeviation(values);
+      return { MinC: center + 2 * mad, MaxC: center + 3 * mad, method: "median+MAD" };
+    }
+    const sorted = sparseSorted(kept[i], ranked.get(i));
+    const level = (q: number): number => (kept[i] === 0 ? 0 : quantileSorted(sorted, q));
+    return { MinC: level(qs[0]), MaxC: level(qs[1]), method: `trim_top=${pythonFloatRepr(policy.trim_top_ratio)}` };
+  });
+
+  const quantiles = [policy.alert_quantile, policy.error_quantile];
+  const threshold = sql`(case l.lvl when 0 then ${perAxis(window, (i) => sql`${levels[i].MinC}::float8`)} else ${perAxis(window, (i) => sql`${levels[i].MaxC}::float8`)} end)`;
+  const q = sql`(case lvl when 0 then ${quantiles[0]}::float8 else ${quantiles[1]}::float8 end)`;
+  const { rows } = await sql<{ k: unknown; lvl: unknown; rn: unknown; m: unknown; len: unknown }>`
+    select k, lvl, rn, m, len from (
+      select k, lvl, len, row_number() over (partition by k, lvl order by len) - 1 as rn, count(*) over (partition by k, lvl) as m
+      from (
+        select k, lvl, count(*) as len from (
+          select r.k, l.lvl, r.idx - row_number() over (partition by r.k, l.lvl order by r.idx) as island
+          from (select k, idx, y - ${predicted} as res from (${window.indexedRows}) as x) as r
+          cross join (values (0), (1)) as l(lvl)
+          where r.res >= ${threshold} and ${NOT_NAN(sql`r.res`)}
+        ) as marked group by k, lvl, island
+      ) as runs
+    ) as ranked
+    where rn = 0 or rn = m - 1 or rn = floor((m - 1) * ${q}) or rn = floor((m - 1) * ${q}) + 1`.execute(db);
+  const index = indexOfKey(window);
+  const runStats = window.axes.map(() => [new Map<number, number>(), new Map<number, number>()]);
+  const runCounts = window.axes.map(() => [0, 0]);
+  for (const row of rows) {
+    const i = index.get(num(row.k)) as number;
+    const lvl = num(row.lvl);
+    runStats[i][lvl].set(num(row.rn), num(row.len));
+    runCounts[i][lvl] = num(row.m);
+  }
+  const defaults = [secondsToSteps(policy.alert_seconds_default, dtSeconds), secondsToSteps(policy.error_seconds_default, dtSeconds)];
+  const sustain = (i: number, lvl: number): number => {
+    const m = runCounts[i][lvl];
+    return m === 0 ? defaults[lvl] : Math.max(defaults[lvl], Math.ceil(quantileSorted(sparseSorted(m, runStats[i][lvl]), quantiles[lvl])));
+  };
+  const out: Record<string, AxisThresholds> = {};
+  window.axes.forEach((axis, i) => {
+    out[axis] = {
+      MinC: levels[i].MinC,
+      MaxC: levels[i].MaxC,
+      T_long_steps: sustain(i, 0),
+      T_short_steps: sustain(i, 1),
+      dt_seconds: dtSeconds,
+      policy,
+      meta: { method: levels[i].method },
+    };
+  });
+  return out;
+}
+
+/** Time buckets per axis for the chart series (each keeps up to 5 real rows). */
+export const CHART_BUCKETS = 300;
+
+/**
+ * Chart series decimated in SQL: the window's time span is cut into
+ * `buckets` equal slices and per axis and slice only real rows survive — the
+ * lowest and highest finite non-zero value, the lowest and highest residual
+ * and the first exact zero — so spikes stay visible (like `decimateMinMax` in
+ * lib/charts.ts, by time instead of row position). The result is a
+ * {@link Prediction} over the union of those times, NaN where an axis has no
+ * point, ready for `writeChartFiles`.
+ */
+export async function databaseChartSeries(
+  db: Kysely<any>,
+  window: SqlWindow,
+  summary: WindowSummary,
+  models: ModelSet,
+  buckets = CHART_BUCKETS,
+): Promise<Prediction> {
+  const span = summary.lastTime - summary.firstTime;
+  const bucket = span > 0 ? sql`least(${buckets - 1}::int, floor((t - ${summary.firstTime}::float8) * ${buckets}::float8 / ${span}::float8)::int)` : sql`0`;
+  const finite = FINITE(sql`y`);
+  const { rows } = await sql<Record<string, unknown>>`
+    select k, min(array[y, t]) filter (where ${finite} and y <> 0) as lo, max(array[y, t]) filter (where ${finite} and y <> 0) as hi,
+      min(array[p, t, y]) filter (where ${finite}) as rlo, max(array[p, t, y]) filter (where ${finite}) as rhi,
+      min(t) filter (where y = 0) as zero
+    from (select k, t, y, y - ${predictedSql(window, summary.firstTime, models)} as p, ${bucket} as b from (${window.rows}) as r) as s
+    group by k, b`.execute(db);
+  const index = indexOfKey(window);
+  const points = window.axes.map(() => new Map<number, number>());
+  for (const row of rows) {
+    const i = index.get(num(row.k)) as number;
+    for (const pair of [row.lo, row.hi] as (number[] | null)[]) if (pair) points[i].set(num(pair[1]), num(pair[0]));
+    for (const triple of [row.rlo, row.rhi] as (number[] | null)[]) if (triple) points[i].set(num(triple[1]), num(triple[2]));
+    if (row.zero !== null && row.zero !== undefined) points[i].set(num(row.zero), 0);
+  }
+  const times = Float64Array.from(new Set(points.flatMap((map) => [...map.keys()]))).sort();
+  const timeS = times.map((t) => t - summary.firstTime);
+  const actual = points.map((map) => times.map((t) => map.get(t) ?? NaN));
+  const predicted = models.models.map(({ coef, intercept }) => timeS.map((x) => x * coef + intercept));
+  const residual = actual.map((y, i) => y.map((value, j) => value - predicted[i][j]));
+  return { timeS, axes: window.axes, actual, predicted, residual };
+}

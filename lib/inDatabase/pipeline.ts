@@ -33,11 +33,18 @@ export interface ComputeChoice {
 export async function chooseComputeMode(db: Kysely<any>, config: Config): Promise<ComputeChoice> {
   const { mode, memory_budget_mb: budget } = config.compute ?? DEFAULT_COMPUTE;
   if (mode !== "auto") return { mode, reason: `compute.mode: ${mode}` };
-  const window = await sqlWindow(db, config.data);
-  const { rows } = await sql<{ "QUERY PLAN": unknown }>`explain (format json) ${window.raw}`.execute(db);
-  const plan = rows[0]?.["QUERY PLAN"];
-  const parsed = (typeof plan === "string" ? JSON.parse(plan) : plan) as Array<{ Plan: { "Plan Rows": number } }>;
-  const estimatedRows = Number(parsed[0]?.Plan?.["Plan Rows"] ?? 0);
+  let window: SqlWindow;
+  let estimatedRows: number;
+  try {
+    window = await sqlWindow(db, config.data);
+    const { rows } = await sql<{ "QUERY PLAN": unknown }>`explain (format json) ${window.raw}`.execute(db);
+    const plan = rows[0]?.["QUERY PLAN"];
+    const parsed = (typeof plan === "string" ? JSON.parse(plan) : plan) as Array<{ Plan: { "Plan Rows": number } }>;
+    estimatedRows = Number(parsed[0]?.Plan?.["Plan Rows"] ?? 0);
+  } catch {
+    // A config problem: extraction reports it with its own, more detailed message.
+    return { mode: "memory", reason: "auto: no size estimate" };
+  }
   const megabytes = (estimatedRows * (window.layout === "wide" ? window.axes.length + 1 : 3) * 8) / 2 ** 20;
   const picked = megabytes > budget ? "database" : "memory";
   return { mode: picked, reason: `auto: window ≈ ${Math.round(megabytes)} MB (${estimatedRows} rows estimated) ${picked === "database" ? ">" : "≤"} compute.memory_budget_mb ${budget}` };
@@ -87,12 +94,15 @@ export async function trainInDatabase(
   log(`[3/7] prepare    time0 = ${time0} (${mark("prepare")})`);
   const { profiles, models, fingerprint } = await databaseTrain(db, window, summary);
   log(`[4/7] train      linear: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
+  profiles.forEach(({ axis, nonFinite }) => {
+    if (nonFinite > 0) log(`             ${axis}: ${nonFinite} NaN/±Infinity values are left out of fitting and scoring`);
+  });
   const { metrics, positives } = await databaseEvaluate(db, window, time0, models);
   log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
   const thresholds = await databaseThresholds(db, window, time0, models, positives, dtSeconds, config.thresholds);
   log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);
   const chartSeries = config.plots.enabled ? await databaseChartSeries(db, window, summary, models) : { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
-  const profile: Profile = { rows: summary.rows, dt_seconds: dtSeconds, first_time: summary.firstTime, last_time: summary.lastTime, axes: profiles };
+  const profile: Profile = { rows: summary.rows, dt_seconds: dtSeconds, first_time: summary.firstTime, last_time: summary.lastTime, axes: profiles.map(({ nonFinite: _, ...axis }) => axis) };
   return { window, profile, prepStats, models, metrics, thresholds, chartSeries, fingerprint };
 }
 

@@ -119,7 +119,8 @@ export async function databaseTimeStep(db: Kysely<any>, window: SqlWindow, rows:
 
 /** What the per-axis aggregate pass returns. */
 export interface DatabaseTraining {
-  readonly profiles: readonly AxisProfile[];
+  /** Profiles, with the count of NaN/±Infinity/missing values the fit leaves out. */
+  readonly profiles: readonly (AxisProfile & { readonly nonFinite: number })[];
   readonly models: ModelSet;
   /** Content fingerprint of the window computed in SQL (see README): differs from the in-memory one. */
   readonly fingerprint: string;
@@ -139,7 +140,7 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   const present = NOT_NAN(sql`y`);
   const { rows } = await sql<Record<string, unknown>>`
     select k,
-      count(*) filter (where ${present}) as count, count(*) filter (where y = 0) as zeros,
+      count(*) filter (where ${present}) as count, count(*) filter (where ${FINITE(sql`y`)}) as finite, count(*) filter (where y = 0) as zeros,
       min(y) filter (where ${present}) as min, max(y) filter (where ${present}) as max, avg(y) filter (where ${present}) as mean,
       regr_count(y, x) filter (where ${usable}) as used, regr_sxy(y, x) filter (where ${usable}) as sxy,
       regr_sxx(y, x) filter (where ${usable}) as sxx, regr_avgx(y, x) filter (where ${usable}) as avgx,
@@ -148,7 +149,7 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
     from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r) as s
     group by k`.execute(db);
   const byKey = new Map(rows.map((row) => [num(row.k), row]));
-  const profiles: AxisProfile[] = [];
+  const profiles: (AxisProfile & { nonFinite: number })[] = [];
   const models: LinearModel[] = [];
   window.axes.forEach((axis, i) => {
     const row = byKey.get(window.keys[i]) ?? {};
@@ -161,6 +162,7 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
       min: count === 0 ? NaN : num(row.min),
       max: count === 0 ? NaN : num(row.max),
       mean: count === 0 ? NaN : num(row.mean),
+      nonFinite: summary.rows - num(row.finite ?? 0),
     });
     const used = num(row.used ?? 0);
     if (!(used > 0)) throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);

@@ -3,6 +3,7 @@ import { writeChartFiles } from "./charts";
 import { connect, describeDatabase } from "./connect";
 import { evaluateColumns } from "./evaluate";
 import { extractColumns } from "./extract";
+import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { assertVersionFree, registerModel } from "./registry";
@@ -77,6 +78,9 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   const db = await connect(config);
   let extraction;
   try {
+    const compute = await chooseComputeMode(db, config);
+    log(`             compute in ${compute.mode} (${compute.reason})`);
+    if (compute.mode === "database") return await runPipelineInDatabase(db, config, log);
     extraction = await extractColumns(db, config.data);
   } finally {
     await db.destroy();

@@ -92,12 +92,12 @@ export async function trainInDatabase(
   const time0 = summary.firstTime;
   const prepStats: PrepStats = { time0, time_col: window.timeCol, time_type: window.timeType, dt_seconds: dtSeconds, interpolate: false };
   log(`[3/7] prepare    time0 = ${time0} (${mark("prepare")})`);
-  const { profiles, models, fingerprint } = await databaseTrain(db, window, summary);
+  const { profiles, models, finiteMeans, fingerprint } = await databaseTrain(db, window, summary);
   log(`[4/7] train      linear: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
   profiles.forEach(({ axis, nonFinite }) => {
     if (nonFinite > 0) log(`             ${axis}: ${nonFinite} NaN/±Infinity values are left out of fitting and scoring`);
   });
-  const { metrics, positives } = await databaseEvaluate(db, window, time0, models);
+  const { metrics, positives } = await databaseEvaluate(db, window, time0, models, finiteMeans);
   log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
   const thresholds = await databaseThresholds(db, window, time0, models, positives, dtSeconds, config.thresholds);
   log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);

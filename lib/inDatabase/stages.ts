@@ -122,6 +122,8 @@ export interface DatabaseTraining {
   /** Profiles, with the count of NaN/±Infinity/missing values the fit leaves out. */
   readonly profiles: readonly (AxisProfile & { readonly nonFinite: number })[];
   readonly models: ModelSet;
+  /** Mean of each axis's finite values (for R²'s two-pass total sum of squares). */
+  readonly finiteMeans: readonly number[];
   /** Content fingerprint of the window computed in SQL (see README): differs from the in-memory one. */
   readonly fingerprint: string;
 }
@@ -140,7 +142,7 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   const present = NOT_NAN(sql`y`);
   const { rows } = await sql<Record<string, unknown>>`
     select k,
-      count(*) filter (where ${present}) as count, count(*) filter (where ${FINITE(sql`y`)}) as finite, count(*) filter (where y = 0) as zeros,
+      count(*) filter (where ${present}) as count, count(*) filter (where ${FINITE(sql`y`)}) as finite, avg(y) filter (where ${FINITE(sql`y`)}) as fmean, count(*) filter (where y = 0) as zeros,
       min(y) filter (where ${present}) as min, max(y) filter (where ${present}) as max, avg(y) filter (where ${present}) as mean,
       regr_count(y, x) filter (where ${usable}) as used, regr_sxy(y, x) filter (where ${usable}) as sxy,
       regr_sxx(y, x) filter (where ${usable}) as sxx, regr_avgx(y, x) filter (where ${usable}) as avgx,
@@ -172,7 +174,8 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   });
   const hashes = window.keys.map((key) => String(byKey.get(key)?.hash ?? "0"));
   const fingerprint = createHash("sha256").update(JSON.stringify({ rows: summary.rows, axes: window.axes, hashes })).digest("hex");
-  return { profiles, models: { type: "linear", models }, fingerprint };
+  const finiteMeans = window.keys.map((key) => num(byKey.get(key)?.fmean));
+  return { profiles, models: { type: "linear", models }, finiteMeans, fingerprint };
 }
 
 /** Metrics of every axis and the number of positive residuals (for the thresholds). */
@@ -184,17 +187,27 @@ export interface DatabaseEvaluation {
 /**
  * R², MAE and RMSE over all rows where the value is finite, as
  * `regressionMetrics` (lib/evaluate.ts): R² = 1 − SSE/SST with scikit-learn's
- * constant-target and fewer-than-2-rows rules. Also counts the positive
- * residuals of each axis.
+ * constant-target and fewer-than-2-rows rules. Sums of squares are taken
+ * around `finiteMeans` (from {@link databaseTrain}), and `1 − SSE/SST` as
+ * `Σ(SST − SSE per row)/SST`: PostgreSQL sums naively (numpy pairwise), and
+ * an R² near 0 would magnify that rounding difference. Also counts the
+ * positive residuals of each axis.
  */
-export async function databaseEvaluate(db: Kysely<any>, window: SqlWindow, time0: number, models: ModelSet): Promise<DatabaseEvaluation> {
+export async function databaseEvaluate(
+  db: Kysely<any>,
+  window: SqlWindow,
+  time0: number,
+  models: ModelSet,
+  finiteMeans: readonly number[],
+): Promise<DatabaseEvaluation> {
   const finite = FINITE(sql`y`);
   const { rows } = await sql<Record<string, unknown>>`
     select k, count(*) filter (where ${finite}) as n,
       sum(abs(p - y)) filter (where ${finite}) as abs, sum((y - p) * (y - p)) filter (where ${finite}) as sq,
-      regr_syy(y, t) filter (where ${finite}) as syy,
+      sum((y - m) * (y - m)) filter (where ${finite}) as syy,
+      sum((p - m) * ((y - p) + (y - m))) filter (where ${finite}) as explained,
       count(*) filter (where y - p > 0 and ${NOT_NAN(sql`y - p`)}) as positives
-    from (select k, t, y, ${predictedSql(window, time0, models)} as p from (${window.rows}) as r) as s
+    from (select k, t, y, ${predictedSql(window, time0, models)} as p, ${perAxis(window, (i) => sql`${finiteMeans[i]}::float8`)} as m from (${window.rows}) as r) as s
     group by k`.execute(db);
   const byKey = new Map(rows.map((row) => [num(row.k), row]));
   const metrics = window.axes.map((axis, i): AxisMetrics => {
@@ -204,7 +217,8 @@ export async function databaseEvaluate(db: Kysely<any>, window: SqlWindow, time0
     const sse = num(row.sq);
     const sst = num(row.syy);
     let r2 = NaN;
-    if (n >= 2) r2 = sst === 0 ? (sse === 0 ? 1.0 : 0.0) : sse === 0 ? 1.0 : 1 - sse / sst;
+    // SST − SSE summed per row ((y−ȳ)² − (y−p)² = (p−ȳ)(2y−p−ȳ)): no cancellation when R² is near 0.
+    if (n >= 2) r2 = sst === 0 ? (sse === 0 ? 1.0 : 0.0) : sse === 0 ? 1.0 : num(row.explained) / sst;
     return { axis, r2, mae: num(row.abs) / n, rmse: Math.sqrt(sse / n) };
   });
   return { metrics, positives: window.keys.map((key) => num(byKey.get(key)?.positives ?? 0)) };

@@ -312,16 +312,17 @@ export async function databaseThresholds(
   return out;
 }
 
-/** Time buckets per axis for the chart series (each keeps up to 5 real rows). */
+/** Time buckets per axis for the chart series. */
 export const CHART_BUCKETS = 300;
 
 /**
  * Chart series decimated in SQL: the window's time span is cut into
- * `buckets` equal slices and per axis and slice only real rows survive — the
- * lowest and highest finite non-zero value, the lowest and highest residual
- * and the first exact zero — so spikes stay visible (like `decimateMinMax` in
- * lib/charts.ts, by time instead of row position). The result is a
- * {@link Prediction} over the union of those times, NaN where an axis has no
+ * `buckets` equal slices and each axis keeps per slice the lowest and the
+ * highest finite non-zero value (drawn at the slice's first and last time),
+ * the lowest and highest residual likewise, and one exact zero if there is
+ * any, so spikes stay visible (like `decimateMinMax` in lib/charts.ts, by time
+ * instead of row position, with plain min/max aggregates). The result is a
+ * {@link Prediction} over the union of those times, NaN where a series has no
  * point, ready for `writeChartFiles`.
  */
 export async function databaseChartSeries(
@@ -335,23 +336,32 @@ export async function databaseChartSeries(
   const bucket = span > 0 ? sql`least(${buckets - 1}::int, floor((t - ${summary.firstTime}::float8) * ${buckets}::float8 / ${span}::float8)::int)` : sql`0`;
   const finite = FINITE(sql`y`);
   const { rows } = await sql<Record<string, unknown>>`
-    select k, min(array[y, t]) filter (where ${finite} and y <> 0) as lo, max(array[y, t]) filter (where ${finite} and y <> 0) as hi,
-      min(array[p, t, y]) filter (where ${finite}) as rlo, max(array[p, t, y]) filter (where ${finite}) as rhi,
-      min(t) filter (where y = 0) as zero
-    from (select k, t, y, y - ${predictedSql(window, summary.firstTime, models)} as p, ${bucket} as b from (${window.rows}) as r) as s
+    select k, min(t) as first, max(t) as last,
+      min(y) filter (where ${finite} and y <> 0) as lo, max(y) filter (where ${finite} and y <> 0) as hi,
+      min(r) filter (where ${finite}) as rlo, max(r) filter (where ${finite}) as rhi, max(t) filter (where y = 0) as zero
+    from (select k, t, y, y - ${predictedSql(window, summary.firstTime, models)} as r, ${bucket} as b from (${window.rows}) as s) as s
     group by k, b`.execute(db);
   const index = indexOfKey(window);
-  const points = window.axes.map(() => new Map<number, number>());
+  const actualAt = window.axes.map(() => new Map<number, number>());
+  const residualAt = window.axes.map(() => new Map<number, number>());
+  const put = (map: Map<number, number>, t: unknown, value: unknown): void => {
+    if (t !== null && value !== null && value !== undefined && !map.has(num(t))) map.set(num(t), num(value));
+  };
   for (const row of rows) {
     const i = index.get(num(row.k)) as number;
-    for (const pair of [row.lo, row.hi] as (number[] | null)[]) if (pair) points[i].set(num(pair[1]), num(pair[0]));
-    for (const triple of [row.rlo, row.rhi] as (number[] | null)[]) if (triple) points[i].set(num(triple[1]), num(triple[2]));
-    if (row.zero !== null && row.zero !== undefined) points[i].set(num(row.zero), 0);
+    put(actualAt[i], row.first, row.lo);
+    put(actualAt[i], row.last, row.hi);
+    put(actualAt[i], row.zero, row.zero === null ? null : 0);
+    put(residualAt[i], row.first, row.rlo);
+    put(residualAt[i], row.last, row.rhi);
   }
-  const times = Float64Array.from(new Set(points.flatMap((map) => [...map.keys()]))).sort();
+  const times = Float64Array.from(new Set([...actualAt, ...residualAt].flatMap((map) => [...map.keys()]))).sort();
   const timeS = times.map((t) => t - summary.firstTime);
-  const actual = points.map((map) => times.map((t) => map.get(t) ?? NaN));
-  const predicted = models.models.map(({ coef, intercept }) => timeS.map((x) => x * coef + intercept));
-  const residual = actual.map((y, i) => y.map((value, j) => value - predicted[i][j]));
-  return { timeS, axes: window.axes, actual, predicted, residual };
+  return {
+    timeS,
+    axes: window.axes,
+    actual: actualAt.map((map) => times.map((t) => map.get(t) ?? NaN)),
+    predicted: models.models.map(({ coef, intercept }) => timeS.map((x) => x * coef + intercept)),
+    residual: residualAt.map((map) => times.map((t) => map.get(t) ?? NaN)),
+  };
 }

@@ -114,6 +114,9 @@ async function loadEdgeCases(db: Kysely<any>): Promise<Array<{ label: string; da
   await sql`create table edge_long_tz as
     select ts, 1 as axis_id, motor_a as value from edge_ts union all select ts, 2, motor_b from edge_ts where extract(second from ts) > 7`.execute(db);
   await sql`alter table edge_long_tz alter column ts type timestamptz using (ts at time zone 'UTC')`.execute(db);
+  // Beyond 2038 the epoch is converted through numeric instead of float8.
+  await sql`drop table if exists edge_far`.execute(db);
+  await sql`create table edge_far as select ts + interval '200 years 3 days 0.000001 seconds' as ts, motor_b, z_axis from edge_ts`.execute(db);
   // NaN, ±Infinity, NULL, exact zeros, a real column; LONG rows missing at some times (runs must break there).
   await sql`drop table if exists edge_wide`.execute(db);
   await sql`create table edge_wide as
@@ -129,6 +132,7 @@ async function loadEdgeCases(db: Kysely<any>): Promise<Array<{ label: string; da
   return [
     { label: "timestamp", data: { table: "edge_ts", time_col: "ts", axes: ["motor_a", "spindle"], train_start: "2025-09-01T00:00:00", train_end: "2025-09-01T01:00:00" } },
     { label: "long timestamptz", data: { table: "edge_long_tz", time_col: "ts", axes: [2, 1], axis_id_col: "axis_id", value_col: "value", train_start: "2025-09-01T00:00:00Z", train_end: "2025-09-02T00:00:00Z" } },
+    { label: "timestamp in 2225", data: { table: "edge_far", time_col: "ts", axes: ["z_axis", "motor_b"], train_start: "2225-09-01T00:00:00", train_end: "2225-09-10T00:00:00" } },
     { label: "wide NaN/Inf/NULL/real", data: { table: "edge_wide", time_col: "t", axes: ["a", "b"], train_start: 0, train_end: 1e6 } },
     { label: "long with gaps", data: { table: "edge_long", time_col: "t", axes: [1, 2, 3], axis_id_col: "id", value_col: "v", train_start: 10, train_end: 900 } },
     { label: "wide MAD fallback", data: { table: "edge_wide", time_col: "t", axes: ["a", "b"], train_start: 0, train_end: 1e6 }, thresholds: { min_pos_for_trim: 2000, alert_quantile: 0.37, error_quantile: 1 } },
@@ -161,7 +165,7 @@ for (const backend of BACKENDS) {
       });
     }
 
-    test("edge cases: timestamp, LONG timestamptz, NaN/±Infinity/NULL, real, missing LONG rows, MAD fallback", async () => {
+    test("edge cases: timestamp (float8 and numeric epoch), LONG timestamptz, NaN/±Infinity/NULL, real, missing LONG rows, MAD fallback", async () => {
       for (const edge of await loadEdgeCases(database.db)) await compareBothPaths(database, configFor(edge.data, edge.thresholds), edge.label);
     });
 

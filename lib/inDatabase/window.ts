@@ -101,15 +101,21 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
             throw new InputError(`column "${timeCol}" of table "${table}" has type ${timeDataType}: data.time_col must be float seconds, timestamp or timestamptz`);
           })();
   const timeRef = sql.id(timeCol);
-  // pandas: float64(int64 nanoseconds) / 1e9, from exact integer microseconds. The epoch comes from
-  // `ts - epoch` (immutable, unlike extract() on timestamptz), so postgres_fdw can ship it to a shard.
-  const epoch = sql.raw(timeType === "timestamptz" ? "'1970-01-01 00:00:00+00'::timestamptz" : "'1970-01-01 00:00:00'::timestamp");
-  const t = timeType === "float"
-    ? numeric(timeCol, "data.time_col")
-    : sql`((extract(epoch from (${timeRef} - ${epoch})) * 1000000)::int8 * 1000)::float8 / 1e9::float8`;
   const cast = sql.raw(timeType === "float" ? "float8" : timeType);
   const start = parseBound(data.train_start, "data.train_start", timeType, timeCol);
   const end = parseBound(data.train_end, "data.train_end", timeType, timeCol);
+  // pandas: float64(int64 nanoseconds) / 1e9, from the exact integer microseconds. Within ±2^31 s of the
+  // epoch (1901–2038) float8 suffices and is much faster than numeric extract(): date_part's seconds are
+  // within 0.12 µs, so rounding their µs recovers the integer (checked against extract() on 2·10⁶ random
+  // instants). The epoch comes from `ts - epoch` (immutable, unlike date_part/extract on timestamptz), so
+  // postgres_fdw ships it to a shard.
+  const epoch = sql.raw(timeType === "timestamptz" ? "'1970-01-01 00:00:00+00'::timestamptz" : "'1970-01-01 00:00:00'::timestamp");
+  const near = [start, end].every((bound) => typeof bound === "string" && Math.abs(isoToEpochSeconds(bound)) < 2 ** 31);
+  const t = timeType === "float"
+    ? numeric(timeCol, "data.time_col")
+    : near
+      ? sql`(round(date_part('epoch', ${timeRef} - ${epoch}) * 1000000) * 1000) / 1e9::float8`
+      : sql`((extract(epoch from (${timeRef} - ${epoch})) * 1000000)::int8 * 1000)::float8 / 1e9::float8`;
   const from = sql`${sql.id(schema, table)}`;
   let where = sql`${timeRef} >= cast(${start} as ${cast}) and ${timeRef} < cast(${end} as ${cast})`;
   const axes = data.axes;

@@ -24,6 +24,7 @@ export * from "./predict";
 export * from "./evaluate";
 export * from "./thresholds";
 export * from "./pipeline";
+export * from "./inDatabase/pipeline";
 export * from "./versionMeta";
 export * from "./frame";
 export * from "./timeColumn";

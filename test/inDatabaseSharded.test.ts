@@ -125,6 +125,14 @@ describe("in-database training on a coordinator with postgres_fdw shards", () =>
     const client = new Client({ connectionString: coordinator.url });
     await client.connect();
     try {
+      // The metrics are grouped by axis too: also aggregated on the shards.
+      for (const marker of ["sum(abs(p - y))"]) {
+        const query = queries.find((q) => q.sql.includes(marker));
+        assert.ok(query, `a query with ${marker} ran`);
+        const { rows } = await client.query(`explain (verbose, costs off) ${query.sql}`, query.parameters as unknown[]);
+        const plan = rows.map((r) => r["QUERY PLAN"] as string).join("\n");
+        assert.equal((plan.match(/Relations: Aggregate on/g) ?? []).length, 2, plan);
+      }
       const { rows } = await client.query(`explain (verbose, costs off) ${fit.sql}`, fit.parameters as unknown[]);
       const plan = rows.map((r) => r["QUERY PLAN"] as string).join("\n");
       const remote = plan.split("\n").filter((line) => line.includes("Remote SQL:"));

@@ -111,10 +111,22 @@ export async function databaseTimeStep(db: Kysely<any>, window: SqlWindow, rows:
   const steps = rows - 1;
   if (steps < 1) return 0;
   const middle = steps >> 1;
-  const wanted = new Map([[0, steps % 2 === 1 ? [middle] : [middle - 1, middle]]]);
-  const relation = sql`select ${sql.lit(window.keys[0])} as k, d as v from (select t - lag(t) over (order by t) as d from (${window.times}) as w) as s where d is not null`;
-  const values = await valuesAtRanks(db, window, relation, wanted);
-  return medianSorted(sparseSorted(steps, values.get(0)));
+  const ranks = steps % 2 === 1 ? [middle] : [middle - 1, middle];
+  // Steps take few distinct values: count each, then find the ranks in the running counts (no sort of all steps).
+  const { rows: found } = await sql<{ v: unknown; below: unknown; through: unknown }>`
+    select v, through - c as below, through from (
+      select v, c, sum(c) over (order by v) as through from (
+        select d as v, count(*) as c from (select t - lag(t) over (order by t) as d from (${window.times}) as w) as s
+        where d is not null group by d
+      ) as g
+    ) as cumulative
+    where ${sql.join(ranks.map((rank) => sql`(through - c <= ${rank} and ${rank} < through)`), sql` or `)}`.execute(db);
+  const values = new Map<number, number>();
+  for (const rank of ranks) {
+    const row = found.find((r) => num(r.below) <= rank && rank < num(r.through));
+    if (row) values.set(rank, num(row.v));
+  }
+  return medianSorted(sparseSorted(steps, values));
 }
 
 /** What the per-axis aggregate pass returns. */

@@ -10,7 +10,7 @@
  * wherever JavaScript's comparisons would be false). Order statistics
  * (median, numpy-linear percentiles and quantiles) are computed in JS by the
  * same functions as in memory, from only the sorted values they need, fetched
- * by rank (`row_number()`), so they are bit-exact; sums are PostgreSQL's
+ * by rank (`percentile_disc` at exact ranks), so they are bit-exact; sums are PostgreSQL's
  * (naive float8 / Youngs–Cramer instead of numpy's pairwise), which agree to
  * rounding.
  */
@@ -45,28 +45,39 @@ function indexOfKey(window: SqlWindow): Map<number, number> {
 }
 
 /**
- * Values at the given 0-based ranks of each axis's ascending `(k, v)` relation.
+ * Values at the given 0-based ranks of each axis's ascending `(k, v)` relation,
+ * whose axis `i` has `counts[i]` rows: `percentile_disc` at `(rank + ½) / count`
+ * is exactly the value at `rank` (one sort per axis, no window function).
  * @returns per axis index, rank → value
  */
-async function valuesAtRanks(db: Kysely<any>, window: SqlWindow, relation: RawBuilder<unknown>, wanted: ReadonlyMap<number, readonly number[]>): Promise<Map<number, Map<number, number>>> {
+async function valuesAtRanks(
+  db: Kysely<any>,
+  window: SqlWindow,
+  relation: RawBuilder<unknown>,
+  wanted: ReadonlyMap<number, readonly number[]>,
+  counts: readonly number[],
+): Promise<Map<number, Map<number, number>>> {
   const out = new Map<number, Map<number, number>>();
-  const ks: number[] = [];
-  const ranks: number[] = [];
+  const ranks = new Map<number, number[]>();
   for (const [index, list] of wanted) {
     out.set(index, new Map());
-    for (const rank of new Set(list)) {
-      ks.push(window.keys[index]);
-      ranks.push(rank);
-    }
+    const unique = [...new Set(list)].filter((rank) => rank >= 0 && rank < counts[index]);
+    if (unique.length > 0) ranks.set(index, unique);
   }
-  if (ks.length === 0) return out;
-  const { rows } = await sql<{ k: unknown; rn: unknown; v: unknown }>`
-    select s.k, s.rn, s.v from (
-      select k, v, row_number() over (partition by k order by v) - 1 as rn
-      from (${relation}) as r where k in (${sql.join([...new Set(ks)].map((k) => sql.lit(k)))})
-    ) as s join unnest(${ks}::int8[], ${ranks}::int8[]) as w(k, rn) on s.k = w.k and s.rn = w.rn`.execute(db);
+  if (ranks.size === 0) return out;
+  const fractions = sql`(case k ${sql.join(
+    [...ranks].map(([index, list]) => sql`when ${sql.lit(window.keys[index])} then ${list.map((rank) => (rank + 0.5) / counts[index])}::float8[]`),
+    sql` `,
+  )} end)`;
+  const { rows } = await sql<{ k: unknown; v: unknown[] }>`
+    select k, percentile_disc(${fractions}) within group (order by v) as v
+    from (${relation}) as r where k in (${sql.join([...ranks.keys()].map((index) => sql.lit(window.keys[index])))})
+    group by k`.execute(db);
   const index = indexOfKey(window);
-  for (const row of rows) out.get(index.get(num(row.k)) as number)?.set(num(row.rn), num(row.v));
+  for (const row of rows) {
+    const i = index.get(num(row.k)) as number;
+    (ranks.get(i) ?? []).forEach((rank, j) => out.get(i)?.set(rank, num(row.v[j])));
+  }
   return out;
 }
 
@@ -266,7 +277,7 @@ export async function databaseThresholds(
     wanted.set(i, quantileRanks(keep, qs));
     return keep;
   });
-  const ranked = await valuesAtRanks(db, window, positiveRelation, wanted);
+  const ranked = await valuesAtRanks(db, window, positiveRelation, wanted, positives);
   const levels = positives.map((n, i) => {
     if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
       const values = Array.from({ length: n }, (_, rank) => ranked.get(i)?.get(rank) as number);

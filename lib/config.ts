@@ -134,6 +134,10 @@ const SECTIONS = {
   thresholds: thresholdsSection,
   registry: section({ root_dir: text.default("ModelRegistry/artifacts"), version_tag: text.default("auto") }),
   plots: section({ enabled: flag.default(true), dir: text.default("out") }),
+  compute: section({
+    mode: z.enum(["auto", "memory", "database"]).default("auto"),
+    memory_budget_mb: numberIn(1, Number.MAX_SAFE_INTEGER).default(1024),
+  }),
 };
 const configSchema = z.object(SECTIONS).strict();
 

@@ -30,6 +30,7 @@ export { evaluate, evaluateColumns } from "./evaluate";
 export { calibrateColumns, calibrateThresholds, runLengthSummary } from "./thresholds";
 export { frameColumns, type FrameColumns } from "./timeColumn";
 export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline";
+export { chooseComputeMode, runPipelineInDatabase, trainInDatabase } from "./inDatabase/pipeline";
 
 // Registry: register a model, read versions back.
 export { LATEST_TAG, listVersions, loadVersion, registerModel } from "./registry";

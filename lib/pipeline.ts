@@ -4,6 +4,7 @@ import { connect, describeDatabase } from "./connect";
 import { toInputError } from "./errors";
 import { evaluateColumns } from "./evaluate";
 import { extractColumns } from "./extract";
+import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
@@ -81,6 +82,9 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   const db = await connect(config);
   let extraction;
   try {
+    const compute = await chooseComputeMode(db, config);
+    log(`             compute in ${compute.mode} (${compute.reason})`);
+    if (compute.mode === "database") return await runPipelineInDatabase(db, config, log);
     extraction = await extractColumns(db, config.data);
   } catch (error) {
     // Permission denied, statement timeout, overflow: the table or the database user is the user's to fix.

@@ -27,6 +27,8 @@ export type ModelConfig = Config["model"];
 export type RegistryConfig = Config["registry"];
 /** The `plots:` block: `enabled` (defaults to true), `dir` (absolute after loadConfig). */
 export type PlotsConfig = Config["plots"];
+/** The `compute:` block: `mode` (`auto`, the default, picks `database` when the window's estimated size exceeds `memory_budget_mb`, default 1024). */
+export type ComputeConfig = Config["compute"];
 
 /**
  * The typed core of an extracted training window: one Float64Array per column.

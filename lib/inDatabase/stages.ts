@@ -1,0 +1,390 @@
+/**
+ * The pipeline's stages as SQL over a {@link SqlWindow}: one function per
+ * stage, each sending one or two queries and receiving only small results
+ * (per-axis aggregates, a few order statistics, decimated chart points).
+ *
+ * Parity with the in-memory path: the same float8 expressions (`time_s = t −
+ * time0`, `predicted = time_s·coef + intercept`, `residual = y − predicted`)
+ * and the same row filters (exact zeros and non-finite values left out of the
+ * fit; PostgreSQL sorts NaN above +Infinity, so NaN is excluded explicitly
+ * wherever JavaScript's comparisons would be false). Order statistics
+ * (median, numpy-linear percentiles and quantiles) are computed in JS by the
+ * same functions as in memory, from only the sorted values they need, fetched
+ * by rank (`percentile_disc` at exact ranks), so they are bit-exact; sums are PostgreSQL's
+ * (naive float8 / Youngs–Cramer instead of numpy's pairwise), which agree to
+ * rounding.
+ */
+import { createHash } from "crypto";
+import { sql, type Kysely, type RawBuilder } from "kysely";
+import * as ss from "simple-statistics";
+import type { AxisProfile } from "../analyze";
+import { InputError } from "../errors";
+import { pythonFloatRepr } from "../pythonFloat";
+import { medianSorted, quantileSorted } from "../stats";
+import { secondsToSteps } from "../thresholds";
+import type { AxisMetrics, AxisThresholds, LinearModel, ModelSet, Prediction, ThresholdPolicy } from "../types";
+import type { SqlWindow } from "./window";
+
+const FINITE = (y: RawBuilder<unknown>): RawBuilder<unknown> => sql`(${y} > '-Infinity'::float8 and ${y} < 'Infinity'::float8)`;
+const NOT_NAN = (y: RawBuilder<unknown>): RawBuilder<unknown> => sql`(${y} <> 'NaN'::float8)`;
+const num = (value: unknown): number => (value === null || value === undefined ? NaN : Number(value));
+
+/** `case k when <key> then <value> … end` over the window's axes. */
+function perAxis(window: SqlWindow, value: (index: number) => RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(case k ${sql.join(window.keys.map((key, i) => sql`when ${sql.lit(key)} then ${value(i)}`), sql` `)} end)`;
+}
+
+/** `predicted` of each row: `(t − time0)·coef + intercept`, in the in-memory operation order. */
+function predictedSql(window: SqlWindow, time0: number, models: ModelSet): RawBuilder<unknown> {
+  return perAxis(window, (i) => sql`((t - ${time0}::float8) * ${models.models[i].coef}::float8) + ${models.models[i].intercept}::float8`);
+}
+
+/** Axis index of each group key. */
+function indexOfKey(window: SqlWindow): Map<number, number> {
+  return new Map(window.keys.map((key, i) => [key, i]));
+}
+
+/**
+ * Values at the given 0-based ranks of each axis's ascending `(k, v)` relation,
+ * whose axis `i` has `counts[i]` rows: `percentile_disc` at `(rank + ½) / count`
+ * is exactly the value at `rank` (one sort per axis, no window function).
+ * @returns per axis index, rank → value
+ */
+async function valuesAtRanks(
+  db: Kysely<any>,
+  window: SqlWindow,
+  relation: RawBuilder<unknown>,
+  wanted: ReadonlyMap<number, readonly number[]>,
+  counts: readonly number[],
+): Promise<Map<number, Map<number, number>>> {
+  const out = new Map<number, Map<number, number>>();
+  const ranks = new Map<number, number[]>();
+  for (const [index, list] of wanted) {
+    out.set(index, new Map());
+    const unique = [...new Set(list)].filter((rank) => rank >= 0 && rank < counts[index]);
+    if (unique.length > 0) ranks.set(index, unique);
+  }
+  if (ranks.size === 0) return out;
+  const fractions = sql`(case k ${sql.join(
+    [...ranks].map(([index, list]) => sql`when ${sql.lit(window.keys[index])} then ${list.map((rank) => (rank + 0.5) / counts[index])}::float8[]`),
+    sql` `,
+  )} end)`;
+  const { rows } = await sql<{ k: unknown; v: unknown[] }>`
+    select k, percentile_disc(${fractions}) within group (order by v) as v
+    from (${relation}) as r where k in (${sql.join([...ranks.keys()].map((index) => sql.lit(window.keys[index])))})
+    group by k`.execute(db);
+  const index = indexOfKey(window);
+  for (const row of rows) {
+    const i = index.get(num(row.k)) as number;
+    (ranks.get(i) ?? []).forEach((rank, j) => out.get(i)?.set(rank, num(row.v[j])));
+  }
+  return out;
+}
+
+/** An ArrayLike of length `n` holding only the fetched ranks (enough for medianSorted/quantileSorted). */
+function sparseSorted(n: number, values: ReadonlyMap<number, number> | undefined): ArrayLike<number> {
+  const array: Record<number, number> & { length: number } = { length: n };
+  for (const [rank, value] of values ?? []) array[rank] = value;
+  return array;
+}
+
+/** The ranks `quantileSorted(sorted of length n, q)` reads. */
+function quantileRanks(n: number, qs: readonly number[]): number[] {
+  if (n === 0) return [];
+  const ranks = [0, n - 1];
+  for (const q of qs) {
+    const below = Math.floor((n - 1) * q);
+    if (below >= 0 && below < n) ranks.push(below);
+    if (below + 1 < n && below + 1 >= 0) ranks.push(below + 1);
+  }
+  return ranks;
+}
+
+/** Rows of the in-memory frame and its first and last time (seconds). */
+export interface WindowSummary {
+  readonly rows: number;
+  readonly firstTime: number;
+  readonly lastTime: number;
+}
+
+/** Counts the window's rows (LONG: distinct times) and finds `time0` (its first time). */
+export async function databaseWindowSummary(db: Kysely<any>, window: SqlWindow): Promise<WindowSummary> {
+  const { rows } = await sql<{ n: unknown; lo: unknown; hi: unknown }>`
+    select count(*) as n, min(t) as lo, max(t) as hi from (${window.times}) as w`.execute(db);
+  return { rows: num(rows[0]?.n ?? 0), firstTime: num(rows[0]?.lo), lastTime: num(rows[0]?.hi) };
+}
+
+/**
+ * Median time step as `medianTimeStep` (lib/analyze.ts): numpy's median of the
+ * consecutive differences of the ascending times; 0 for fewer than 2 rows.
+ */
+export async function databaseTimeStep(db: Kysely<any>, window: SqlWindow, rows: number): Promise<number> {
+  const steps = rows - 1;
+  if (steps < 1) return 0;
+  const middle = steps >> 1;
+  const ranks = steps % 2 === 1 ? [middle] : [middle - 1, middle];
+  // Steps take few distinct values: count each, then find the ranks in the running counts (no sort of all steps).
+  const { rows: found } = await sql<{ v: unknown; below: unknown; through: unknown }>`
+    select v, through - c as below, through from (
+      select v, c, sum(c) over (order by v) as through from (
+        select d as v, count(*) as c from (select t - lag(t) over (order by t) as d from (${window.times}) as w) as s
+        where d is not null group by d
+      ) as g
+    ) as cumulative
+    where ${sql.join(ranks.map((rank) => sql`(through - c <= ${rank} and ${rank} < through)`), sql` or `)}`.execute(db);
+  const values = new Map<number, number>();
+  for (const rank of ranks) {
+    const row = found.find((r) => num(r.below) <= rank && rank < num(r.through));
+    if (row) values.set(rank, num(row.v));
+  }
+  return medianSorted(sparseSorted(steps, values));
+}
+
+/** What the per-axis aggregate pass returns. */
+export interface DatabaseTraining {
+  /** Profiles, with the count of NaN/±Infinity/missing values the fit leaves out. */
+  readonly profiles: readonly (AxisProfile & { readonly nonFinite: number })[];
+  readonly models: ModelSet;
+  /** Mean of each axis's finite values (for R²'s two-pass total sum of squares). */
+  readonly finiteMeans: readonly number[];
+  /** Content fingerprint of the window computed in SQL (see README): differs from the in-memory one. */
+  readonly fingerprint: string;
+}
+
+/**
+ * One aggregate per axis (GROUP BY the axis key, so a LONG table partitioned
+ * by axis id aggregates on each partition, or shard): the profile of
+ * lib/analyze.ts and the least-squares line of lib/train.ts on `time_s = t −
+ * time0` over the finite, non-zero values (`coef = Sxy / Sxx`, 0 when
+ * `Sxx = 0`; `intercept = ȳ − x̄·coef`), plus a content hash sum.
+ *
+ * @throws InputError when an axis has no usable samples.
+ */
+export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary: WindowSummary): Promise<DatabaseTraining> {
+  const usable = sql`${FINITE(sql`y`)} and y <> 0`;
+  const present = NOT_NAN(sql`y`);
+  const { rows } = await sql<Record<string, unknown>>`
+    select k,
+      count(*) filter (where ${present}) as count, count(*) filter (where ${FINITE(sql`y`)}) as finite, avg(y) filter (where ${FINITE(sql`y`)}) as fmean, count(*) filter (where y = 0) as zeros,
+      min(y) filter (where ${present}) as min, max(y) filter (where ${present}) as max, avg(y) filter (where ${present}) as mean,
+      regr_count(y, x) filter (where ${usable}) as used, regr_sxy(y, x) filter (where ${usable}) as sxy,
+      regr_sxx(y, x) filter (where ${usable}) as sxx, regr_avgx(y, x) filter (where ${usable}) as avgx,
+      regr_avgy(y, x) filter (where ${usable}) as avgy,
+      sum(hashfloat8extended(y, hashfloat8extended(t, 0))) as hash
+    from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r) as s
+    group by k`.execute(db);
+  const byKey = new Map(rows.map((row) => [num(row.k), row]));
+  const profiles: (AxisProfile & { nonFinite: number })[] = [];
+  const models: LinearModel[] = [];
+  window.axes.forEach((axis, i) => {
+    const row = byKey.get(window.keys[i]) ?? {};
+    const count = num(row.count ?? 0);
+    profiles.push({
+      axis,
+      count,
+      nan_count: summary.rows - count,
+      zero_fraction: summary.rows === 0 ? 0 : num(row.zeros ?? 0) / summary.rows,
+      min: count === 0 ? NaN : num(row.min),
+      max: count === 0 ? NaN : num(row.max),
+      mean: count === 0 ? NaN : num(row.mean),
+      nonFinite: summary.rows - num(row.finite ?? 0),
+    });
+    const used = num(row.used ?? 0);
+    if (!(used > 0)) throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
+    const sxx = num(row.sxx);
+    const coef = sxx === 0 ? 0 : num(row.sxy) / sxx;
+    models.push({ axis, coef, intercept: num(row.avgy) - num(row.avgx) * coef, samples_used: used });
+  });
+  const hashes = window.keys.map((key) => String(byKey.get(key)?.hash ?? "0"));
+  const fingerprint = createHash("sha256").update(JSON.stringify({ rows: summary.rows, axes: window.axes, hashes })).digest("hex");
+  const finiteMeans = window.keys.map((key) => num(byKey.get(key)?.fmean));
+  return { profiles, models: { type: "linear", models }, finiteMeans, fingerprint };
+}
+
+/** Metrics of every axis and the number of positive residuals (for the thresholds). */
+export interface DatabaseEvaluation {
+  readonly metrics: readonly AxisMetrics[];
+  readonly positives: readonly number[];
+}
+
+/**
+ * R², MAE and RMSE over all rows where the value is finite, as
+ * `regressionMetrics` (lib/evaluate.ts): R² = 1 − SSE/SST with scikit-learn's
+ * constant-target and fewer-than-2-rows rules. Sums of squares are taken
+ * around `finiteMeans` (from {@link databaseTrain}), and `1 − SSE/SST` as
+ * `Σ(SST − SSE per row)/SST`: PostgreSQL sums naively (numpy pairwise), and
+ * an R² near 0 would magnify that rounding difference. Also counts the
+ * positive residuals of each axis.
+ */
+export async function databaseEvaluate(
+  db: Kysely<any>,
+  window: SqlWindow,
+  time0: number,
+  models: ModelSet,
+  finiteMeans: readonly number[],
+): Promise<DatabaseEvaluation> {
+  const finite = FINITE(sql`y`);
+  const { rows } = await sql<Record<string, unknown>>`
+    select k, count(*) filter (where ${finite}) as n,
+      sum(abs(p - y)) filter (where ${finite}) as abs, sum((y - p) * (y - p)) filter (where ${finite}) as sq,
+      sum((y - m) * (y - m)) filter (where ${finite}) as syy,
+      sum((p - m) * ((y - p) + (y - m))) filter (where ${finite}) as explained,
+      count(*) filter (where y - p > 0 and ${NOT_NAN(sql`y - p`)}) as positives
+    from (select k, t, y, ${predictedSql(window, time0, models)} as p, ${perAxis(window, (i) => sql`${finiteMeans[i]}::float8`)} as m from (${window.rows}) as r) as s
+    group by k`.execute(db);
+  const byKey = new Map(rows.map((row) => [num(row.k), row]));
+  const metrics = window.axes.map((axis, i): AxisMetrics => {
+    const row = byKey.get(window.keys[i]) ?? {};
+    const n = num(row.n ?? 0);
+    if (n === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
+    const sse = num(row.sq);
+    const sst = num(row.syy);
+    let r2 = NaN;
+    // SST − SSE summed per row ((y−ȳ)² − (y−p)² = (p−ȳ)(2y−p−ȳ)): no cancellation when R² is near 0.
+    if (n >= 2) r2 = sst === 0 ? (sse === 0 ? 1.0 : 0.0) : sse === 0 ? 1.0 : num(row.explained) / sst;
+    return { axis, r2, mae: num(row.abs) / n, rmse: Math.sqrt(sse / n) };
+  });
+  return { metrics, positives: window.keys.map((key) => num(byKey.get(key)?.positives ?? 0)) };
+}
+
+/**
+ * MinC/MaxC and sustain steps of every axis exactly as `calibrateAxis`
+ * (lib/thresholds.ts): the positive residuals' numpy-linear percentiles after
+ * trimming the largest `trim_top_ratio` (or median + 2·/3·MAD when there are
+ * few), and `max(steps(default seconds), ceil(quantile(run lengths)))` with
+ * the run lengths of residual ≥ MinC / ≥ MaxC found by gaps and islands
+ * (`row position − row_number()` is constant along a run).
+ */
+export async function databaseThresholds(
+  db: Kysely<any>,
+  window: SqlWindow,
+  time0: number,
+  models: ModelSet,
+  positives: readonly number[],
+  dtSeconds: number,
+  policy: ThresholdPolicy,
+): Promise<Record<string, AxisThresholds>> {
+  const predicted = predictedSql(window, time0, models);
+  const positiveRelation = sql`select k, v from (select k, y - ${predicted} as v from (${window.rows}) as r) as s where v > 0 and ${NOT_NAN(sql`v`)}`;
+  const qs = [policy.minc_percentile / 100, policy.maxc_percentile / 100];
+  const wanted = new Map<number, number[]>();
+  const kept = positives.map((n, i) => {
+    if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
+      wanted.set(i, Array.from({ length: n }, (_, rank) => rank)); // few: fetch them all
+      return n;
+    }
+    const keep = n >= policy.min_pos_for_trim && policy.trim_top_ratio > 0 ? Math.max(1, Math.floor(n * (1 - policy.trim_top_ratio))) : n;
+    wanted.set(i, quantileRanks(keep, qs));
+    return keep;
+  });
+  const ranked = await valuesAtRanks(db, window, positiveRelation, wanted, positives);
+  const levels = positives.map((n, i) => {
+    if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
+      const values = Array.from({ length: n }, (_, rank) => ranked.get(i)?.get(rank) as number);
+      const center = ss.median(values);
+      const mad = ss.medianAbsoluteDeviation(values);
+      return { MinC: center + 2 * mad, MaxC: center + 3 * mad, method: "median+MAD" };
+    }
+    const sorted = sparseSorted(kept[i], ranked.get(i));
+    const level = (q: number): number => (kept[i] === 0 ? 0 : quantileSorted(sorted, q));
+    return { MinC: level(qs[0]), MaxC: level(qs[1]), method: `trim_top=${pythonFloatRepr(policy.trim_top_ratio)}` };
+  });
+
+  const quantiles = [policy.alert_quantile, policy.error_quantile];
+  const threshold = sql`(case l.lvl when 0 then ${perAxis(window, (i) => sql`${levels[i].MinC}::float8`)} else ${perAxis(window, (i) => sql`${levels[i].MaxC}::float8`)} end)`;
+  const q = sql`(case lvl when 0 then ${quantiles[0]}::float8 else ${quantiles[1]}::float8 end)`;
+  const { rows } = await sql<{ k: unknown; lvl: unknown; rn: unknown; m: unknown; len: unknown }>`
+    select k, lvl, rn, m, len from (
+      select k, lvl, len, row_number() over (partition by k, lvl order by len) - 1 as rn, count(*) over (partition by k, lvl) as m
+      from (
+        select k, lvl, count(*) as len from (
+          select r.k, l.lvl, r.idx - row_number() over (partition by r.k, l.lvl order by r.idx) as island
+          from (select k, idx, y - ${predicted} as res from (${window.indexedRows}) as x) as r
+          cross join (values (0), (1)) as l(lvl)
+          where r.res >= ${threshold} and ${NOT_NAN(sql`r.res`)}
+        ) as marked group by k, lvl, island
+      ) as runs
+    ) as ranked
+    where rn = 0 or rn = m - 1 or rn = floor((m - 1) * ${q}) or rn = floor((m - 1) * ${q}) + 1`.execute(db);
+  const index = indexOfKey(window);
+  const runStats = window.axes.map(() => [new Map<number, number>(), new Map<number, number>()]);
+  const runCounts = window.axes.map(() => [0, 0]);
+  for (const row of rows) {
+    const i = index.get(num(row.k)) as number;
+    const lvl = num(row.lvl);
+    runStats[i][lvl].set(num(row.rn), num(row.len));
+    runCounts[i][lvl] = num(row.m);
+  }
+  const defaults = [secondsToSteps(policy.alert_seconds_default, dtSeconds), secondsToSteps(policy.error_seconds_default, dtSeconds)];
+  const sustain = (i: number, lvl: number): number => {
+    const m = runCounts[i][lvl];
+    return m === 0 ? defaults[lvl] : Math.max(defaults[lvl], Math.ceil(quantileSorted(sparseSorted(m, runStats[i][lvl]), quantiles[lvl])));
+  };
+  const out: Record<string, AxisThresholds> = {};
+  window.axes.forEach((axis, i) => {
+    out[axis] = {
+      MinC: levels[i].MinC,
+      MaxC: levels[i].MaxC,
+      T_long_steps: sustain(i, 0),
+      T_short_steps: sustain(i, 1),
+      dt_seconds: dtSeconds,
+      policy,
+      meta: { method: levels[i].method },
+    };
+  });
+  return out;
+}
+
+/** Time buckets per axis for the chart series. */
+export const CHART_BUCKETS = 300;
+
+/**
+ * Chart series decimated in SQL: the window's time span is cut into
+ * `buckets` equal slices and each axis keeps per slice the lowest and the
+ * highest finite non-zero value (drawn at the slice's first and last time),
+ * the lowest and highest residual likewise, and one exact zero if there is
+ * any, so spikes stay visible (like `decimateMinMax` in lib/charts.ts, by time
+ * instead of row position, with plain min/max aggregates). The result is a
+ * {@link Prediction} over the union of those times, NaN where a series has no
+ * point, ready for `writeChartFiles`.
+ */
+export async function databaseChartSeries(
+  db: Kysely<any>,
+  window: SqlWindow,
+  summary: WindowSummary,
+  models: ModelSet,
+  buckets = CHART_BUCKETS,
+): Promise<Prediction> {
+  const span = summary.lastTime - summary.firstTime;
+  const bucket = span > 0 ? sql`least(${buckets - 1}::int, floor((t - ${summary.firstTime}::float8) * ${buckets}::float8 / ${span}::float8)::int)` : sql`0`;
+  const finite = FINITE(sql`y`);
+  const { rows } = await sql<Record<string, unknown>>`
+    select k, min(t) as first, max(t) as last,
+      min(y) filter (where ${finite} and y <> 0) as lo, max(y) filter (where ${finite} and y <> 0) as hi,
+      min(r) filter (where ${finite}) as rlo, max(r) filter (where ${finite}) as rhi, max(t) filter (where y = 0) as zero
+    from (select k, t, y, y - ${predictedSql(window, summary.firstTime, models)} as r, ${bucket} as b from (${window.rows}) as s) as s
+    group by k, b`.execute(db);
+  const index = indexOfKey(window);
+  const actualAt = window.axes.map(() => new Map<number, number>());
+  const residualAt = window.axes.map(() => new Map<number, number>());
+  const put = (map: Map<number, number>, t: unknown, value: unknown): void => {
+    if (t !== null && value !== null && value !== undefined && !map.has(num(t))) map.set(num(t), num(value));
+  };
+  for (const row of rows) {
+    const i = index.get(num(row.k)) as number;
+    put(actualAt[i], row.first, row.lo);
+    put(actualAt[i], row.last, row.hi);
+    put(actualAt[i], row.zero, row.zero === null ? null : 0);
+    put(residualAt[i], row.first, row.rlo);
+    put(residualAt[i], row.last, row.rhi);
+  }
+  const times = Float64Array.from(new Set([...actualAt, ...residualAt].flatMap((map) => [...map.keys()]))).sort();
+  const timeS = times.map((t) => t - summary.firstTime);
+  return {
+    timeS,
+    axes: window.axes,
+    actual: actualAt.map((map) => times.map((t) => map.get(t) ?? NaN)),
+    predicted: models.models.map(({ coef, intercept }) => timeS.map((x) => x * coef + intercept)),
+    residual: residualAt.map((map) => times.map((t) => map.get(t) ?? NaN)),
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The training window as SQL relations, for training inside the database
+ * (`compute.mode: database`): nothing here reads rows into the client.
+ *
+ * Every relation yields float8 seconds `t` computed exactly as the in-memory
+ * path does (float columns as float8, `real` through its shortest text like
+ * psycopg2; timestamps as pandas' `float64(int64 ns) / 1e9`), so the numbers
+ * downstream match. LONG tables keep their own axis-id column as the group
+ * key `k`, so per-axis aggregates line up with a table partitioned by axis id
+ * (partitionwise aggregation, pushed to `postgres_fdw` shards).
+ */
+import { sql, type Kysely, type RawBuilder } from "kysely";
+import { InputError } from "../errors";
+import { didYouMean } from "../schema";
+import { epochSecondsToIso, isoToEpochSeconds } from "../time";
+import type { DataConfig, Layout, TimeType } from "../types";
+
+/** information_schema `data_type`s read as numbers. */
+const NUMERIC_TYPES = new Set(["smallint", "integer", "bigint", "real", "double precision", "numeric"]);
+
+/** The window of one config, resolved against the database. */
+export interface SqlWindow {
+  readonly layout: Layout;
+  readonly timeType: TimeType;
+  readonly timeCol: string;
+  readonly table: string;
+  /** Output axis names (WIDE column names, LONG `axis<id>`), in config order. */
+  readonly axes: readonly string[];
+  /** Group key of each axis in {@link rows}: WIDE its index, LONG its axis id. */
+  readonly keys: readonly number[];
+  /** `(k, t, y)`: one row per sample and axis (WIDE unpivoted). */
+  readonly rows: RawBuilder<unknown>;
+  /** `(t)`: one row per row of the in-memory frame, i.e. distinct times for LONG. */
+  readonly times: RawBuilder<unknown>;
+  /** `(k, idx, t, y)`: as {@link rows} plus the 1-based row position of `t` in the in-memory frame. */
+  readonly indexedRows: RawBuilder<unknown>;
+  /** `select * from <table> where <window>` (for size estimates). */
+  readonly raw: RawBuilder<unknown>;
+}
+
+function nonEmpty(value: unknown, key: string): string {
+  if (typeof value !== "string" || value.trim() === "") throw new InputError(`${key} must be a non-empty column/table name, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** A window bound as a SQL parameter of the time column's type. */
+function parseBound(value: unknown, key: string, timeType: TimeType, timeCol: string): number | string {
+  if (timeType === "float") {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new InputError(`${key} must be a finite number of seconds because column "${timeCol}" holds float seconds, got ${JSON.stringify(value)}`);
+    }
+    return value;
+  }
+  if (typeof value !== "string") {
+    throw new InputError(`${key} must be an ISO-8601 timestamp string because column "${timeCol}" is ${timeType}, got ${JSON.stringify(value)}`);
+  }
+  // Normalised UTC text: a zone offset is applied here, since PostgreSQL would ignore it for `timestamp`.
+  return epochSecondsToIso(isoToEpochSeconds(value), timeType);
+}
+
+/** The column types of `table` (first schema of `data.schema` / search_path holding it). */
+async function columnTypes(db: Kysely<any>, table: string, schema: string | undefined): Promise<{ schema: string; types: Map<string, string> }> {
+  const { rows } = await sql<{ table_schema: string; column_name: string; data_type: string; n: number }>`
+    select c.table_schema, c.column_name, c.data_type, s.n
+    from information_schema.columns c
+    join unnest(${schema ? sql`array[${schema}]::text[]` : sql`current_schemas(false)::text[]`}) with ordinality as s(name, n) on s.name = c.table_schema
+    where c.table_name = ${table} order by s.n, c.ordinal_position`.execute(db);
+  if (rows.length === 0) throw new InputError(`table "${table}" not found${schema ? ` in schema "${schema}"` : ""}: check data.table${schema ? " and data.schema" : ""}`);
+  const first = rows[0].table_schema;
+  return { schema: first, types: new Map(rows.filter((r) => r.table_schema === first).map((r) => [r.column_name, r.data_type])) };
+}
+
+/**
+ * Resolves `data` against the database into the SQL relations of the window
+ * (see {@link SqlWindow}); reads only information_schema.
+ *
+ * @throws InputError naming the table, column or key to fix.
+ */
+export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlWindow> {
+  const table = nonEmpty(data.table, "data.table");
+  const timeCol = nonEmpty(data.time_col, "data.time_col");
+  const { schema, types } = await columnTypes(db, table, data.schema);
+  const typeOf = (column: string, key: string): string => {
+    const type = types.get(column);
+    if (type === undefined) throw new InputError(`column "${column}" not found in table "${table}": check ${key}${didYouMean(column, [...types.keys()])}`);
+    return type;
+  };
+  const numeric = (column: string, key: string): RawBuilder<unknown> => {
+    const type = typeOf(column, key);
+    if (!NUMERIC_TYPES.has(type)) throw new InputError(`column "${column}" of table "${table}" has type ${type}, not a number: check ${key}`);
+    return type === "real" ? sql`${sql.id(column)}::text::float8` : sql`${sql.id(column)}::float8`;
+  };
+  const timeDataType = typeOf(timeCol, "data.time_col");
+  const timeType: TimeType = NUMERIC_TYPES.has(timeDataType)
+    ? "float"
+    : timeDataType === "timestamp without time zone"
+      ? "timestamp"
+      : timeDataType === "timestamp with time zone"
+        ? "timestamptz"
+        : (() => {
+            throw new InputError(`column "${timeCol}" of table "${table}" has type ${timeDataType}: data.time_col must be float seconds, timestamp or timestamptz`);
+          })();
+  const timeRef = sql.id(timeCol);
+  const cast = sql.raw(timeType === "float" ? "float8" : timeType);
+  const start = parseBound(data.train_start, "data.train_start", timeType, timeCol);
+  const end = parseBound(data.train_end, "data.train_end", timeType, timeCol);
+  // pandas: float64(int64 nanoseconds) / 1e9, from the exact integer microseconds. Within ±2^31 s of the
+  // epoch (1901–2038) float8 suffices and is much faster than numeric extract(): date_part's seconds are
+  // within 0.12 µs, so rounding their µs recovers the integer (checked against extract() on 2·10⁶ random
+  // instants). The epoch comes from `ts - epoch` (immutable, unlike date_part/extract on timestamptz), so
+  // postgres_fdw ships it to a shard.
+  const epoch = sql.raw(timeType === "timestamptz" ? "'1970-01-01 00:00:00+00'::timestamptz" : "'1970-01-01 00:00:00'::timestamp");
+  const near = [start, end].every((bound) => typeof bound === "string" && Math.abs(isoToEpochSeconds(bound)) < 2 ** 31);
+  const t = timeType === "float"
+    ? numeric(timeCol, "data.time_col")
+    : near
+      ? sql`(round(date_part('epoch', ${timeRef} - ${epoch}) * 1000000) * 1000) / 1e9::float8`
+      : sql`((extract(epoch from (${timeRef} - ${epoch})) * 1000000)::int8 * 1000)::float8 / 1e9::float8`;
+  const from = sql`${sql.id(schema, table)}`;
+  let where = sql`${timeRef} >= cast(${start} as ${cast}) and ${timeRef} < cast(${end} as ${cast})`;
+  const axes = data.axes;
+  if (axes.length === 0) throw new InputError("data.axes must list at least one axis");
+
+  if (typeof axes[0] === "string") {
+    const columns = axes.map((axis, i) => numeric(nonEmpty(axis, `data.axes[${i}]`), `data.axes[${i}]`));
+    const keys = axes.map((_, i) => i);
+    const wide = sql`select ${t} as t, ${sql.join(columns.map((c, i) => sql`${c} as ${sql.id(`c${i}`)}`))} from ${from} where ${where}`;
+    const unpivot = sql`cross join lateral (values ${sql.join(keys.map((i) => sql`(${sql.lit(i)}, w.${sql.id(`c${i}`)})`))}) as v(k, y)`;
+    return {
+      layout: "wide",
+      timeType,
+      timeCol,
+      table,
+      axes: axes as readonly string[],
+      keys,
+      rows: sql`select v.k, w.t, v.y from (${wide}) as w ${unpivot}`,
+      times: sql`select t from (${wide}) as w`,
+      indexedRows: sql`select v.k, w.idx, w.t, v.y from (select row_number() over (order by x.t) as idx, x.* from (${wide}) as x) as w ${unpivot}`,
+      raw: sql`select * from ${from} where ${where}`,
+    };
+  }
+  const ids = axes.map((id, i) => {
+    if (typeof id !== "number" || !Number.isSafeInteger(id)) throw new InputError(`data.axes[${i}] must be an integer axis id, got ${JSON.stringify(id)}`);
+    return id;
+  });
+  const idCol = nonEmpty(data.axis_id_col, "data.axis_id_col");
+  const value = numeric(nonEmpty(data.value_col, "data.value_col"), "data.value_col");
+  numeric(idCol, "data.axis_id_col");
+  where = sql`${where} and ${sql.id(idCol)} in (${sql.join(ids.map((id) => sql.lit(id)))})`;
+  // The id column itself is the key (not an expression of it), so GROUP BY k matches an axis-id partition key.
+  const rows = sql`select ${sql.id(idCol)} as k, ${t} as t, ${value} as y from ${from} where ${where}`;
+  return {
+    layout: "long",
+    timeType,
+    timeCol,
+    table,
+    axes: ids.map((id) => `axis${id}`),
+    keys: ids,
+    rows,
+    times: sql`select distinct t from (${rows}) as r`,
+    indexedRows: sql`select r.k, dense_rank() over (order by r.t) as idx, r.t, r.y from (${rows}) as r`,
+    raw: sql`select * from ${from} where ${where}`,
+  };
+}

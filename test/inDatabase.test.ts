@@ -1,0 +1,246 @@
+/**
+ * `compute.mode: database`: every stage as SQL equals the in-memory path (to a
+ * relative 1e-9; integers and methods exactly) on every golden case and on
+ * edge cases (timestamp without zone, LONG timestamptz, NaN/±Infinity/NULL,
+ * missing LONG rows, real columns), through a real PostgreSQL server and the
+ * embedded PGlite database; the pipeline registers the same files either way;
+ * `auto` picks by the planner's size estimate.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql, type Kysely } from "kysely";
+import { profileColumns } from "../lib/analyze";
+import { loadConfig } from "../lib/config";
+import { InputError } from "../lib/errors";
+import { evaluateColumns } from "../lib/evaluate";
+import { extractColumns } from "../lib/extract";
+import { chooseComputeMode, trainInDatabase } from "../lib/inDatabase/pipeline";
+import { runPipeline } from "../lib/pipeline";
+import { predictColumns } from "../lib/predict";
+import { prepareColumns } from "../lib/prepare";
+import { calibrateColumns } from "../lib/thresholds";
+import { trainColumns } from "../lib/train";
+import type { Config, DataConfig } from "../lib/types";
+import { BACKENDS, testConfig, type TestDatabase } from "./support/databases";
+import { goldenCases, loadGoldenCase } from "./support/golden";
+
+const CASES = goldenCases();
+const TOLERANCE = 1e-9;
+/** Worst relative difference seen per backend, reported at the end. */
+const worst: Record<string, { relative: number; what: string }> = {};
+
+function relativeDifference(actual: number, expected: number): number {
+  if (actual === expected || (Number.isNaN(actual) && Number.isNaN(expected))) return 0;
+  return Math.abs(actual - expected) / Math.max(Math.abs(expected), Number.MIN_VALUE);
+}
+
+function close(backend: string, actual: number, expected: number, what: string): void {
+  const relative = relativeDifference(actual, expected);
+  if (!worst[backend] || relative > worst[backend].relative) worst[backend] = { relative, what };
+  assert.ok(relative <= TOLERANCE, `${what}: database ${actual}, memory ${expected} (relative ${relative})`);
+}
+
+function configFor(data: DataConfig, thresholds: Record<string, unknown> = {}): Config {
+  const base = testConfig({ data });
+  return { ...base, thresholds: { ...base.thresholds, ...thresholds }, plots: { enabled: true, dir: "/nonexistent" } };
+}
+
+/** The in-memory stages, as runPipeline calls them. */
+async function inMemory(db: Kysely<any>, config: Config) {
+  const { time, axes, values, timeType, timeCol } = await extractColumns(db, config.data);
+  const profile = profileColumns(time, axes, values);
+  const { columns, stats } = prepareColumns(time, axes, values, { timeCol, timeType, dtSeconds: profile.dt_seconds });
+  const models = trainColumns(columns.timeS, axes, columns.values);
+  const prediction = predictColumns(columns.timeS, models, columns.values);
+  return { profile, stats, models, prediction, metrics: evaluateColumns(prediction), thresholds: calibrateColumns(prediction, profile.dt_seconds, config.thresholds) };
+}
+
+/** Runs both paths on `config` and compares every number. */
+async function compareBothPaths(database: TestDatabase, config: Config, label: string): Promise<void> {
+  const memory = await inMemory(database.db, config);
+  const inDb = await trainInDatabase(database.db, config);
+  const b = database.name;
+  assert.equal(inDb.profile.rows, memory.profile.rows, `${label} rows`);
+  close(b, inDb.profile.dt_seconds, memory.profile.dt_seconds, `${label} dt_seconds`);
+  close(b, inDb.prepStats.time0, memory.stats.time0, `${label} time0`);
+  assert.equal(inDb.prepStats.time_type, memory.stats.time_type);
+  memory.profile.axes.forEach((want, i) => {
+    const got = inDb.profile.axes[i];
+    assert.equal(got.axis, want.axis);
+    assert.equal(got.count, want.count, `${label} ${want.axis} count`);
+    assert.equal(got.nan_count, want.nan_count, `${label} ${want.axis} nan_count`);
+    close(b, got.zero_fraction, want.zero_fraction, `${label} ${want.axis} zero_fraction`);
+    for (const key of ["min", "max", "mean"] as const) close(b, got[key], want[key], `${label} ${want.axis} ${key}`);
+  });
+  memory.models.models.forEach((want, i) => {
+    const got = inDb.models.models[i];
+    assert.equal(got.samples_used, want.samples_used, `${label} ${want.axis} samples_used`);
+    close(b, got.coef, want.coef, `${label} ${want.axis} coef`);
+    close(b, got.intercept, want.intercept, `${label} ${want.axis} intercept`);
+  });
+  memory.metrics.forEach((want, i) => {
+    for (const key of ["r2", "mae", "rmse"] as const) close(b, inDb.metrics[i][key], want[key], `${label} ${want.axis} ${key}`);
+  });
+  for (const [axis, want] of Object.entries(memory.thresholds)) {
+    const got = inDb.thresholds[axis];
+    close(b, got.MinC, want.MinC, `${label} ${axis} MinC`);
+    close(b, got.MaxC, want.MaxC, `${label} ${axis} MaxC`);
+    assert.equal(got.T_long_steps, want.T_long_steps, `${label} ${axis} T_long_steps`);
+    assert.equal(got.T_short_steps, want.T_short_steps, `${label} ${axis} T_short_steps`);
+    assert.equal(got.meta.method, want.meta.method, `${label} ${axis} method`);
+  }
+  // Decimated chart series keep each axis's extremes and stay small.
+  const series = inDb.chartSeries;
+  assert.ok(series.timeS.length > 0 && series.timeS.length <= 5 * 300 * series.axes.length);
+  memory.prediction.axes.forEach((axis, i) => {
+    const finite = (values: Float64Array) => Array.from(values).filter((v) => Number.isFinite(v) && v !== 0);
+    const all = finite(memory.prediction.actual[i]);
+    const shown = finite(series.actual[i]);
+    assert.equal(Math.max(...shown), Math.max(...all), `${label} ${axis}: the largest value is charted`);
+    assert.equal(Math.min(...shown), Math.min(...all), `${label} ${axis}: the smallest value is charted`);
+    const residuals = Array.from(series.residual[i]).filter(Number.isFinite);
+    close(b, Math.max(...residuals), Math.max(...Array.from(memory.prediction.residual[i]).filter(Number.isFinite)), `${label} ${axis} largest residual charted`);
+  });
+}
+
+/** Extra tables covering what the golden cases do not. */
+async function loadEdgeCases(db: Kysely<any>): Promise<Array<{ label: string; data: DataConfig; thresholds?: Record<string, unknown> }>> {
+  await loadGoldenCase(db, CASES.find((c) => c.name === "wide_timestamptz")!, "edge_ts");
+  await sql`alter table edge_ts alter column ts type timestamp using (ts at time zone 'UTC')`.execute(db);
+  await sql`drop table if exists edge_long_tz`.execute(db);
+  await sql`create table edge_long_tz as
+    select ts, 1 as axis_id, motor_a as value from edge_ts union all select ts, 2, motor_b from edge_ts where extract(second from ts) > 7`.execute(db);
+  await sql`alter table edge_long_tz alter column ts type timestamptz using (ts at time zone 'UTC')`.execute(db);
+  // Beyond 2038 the epoch is converted through numeric instead of float8.
+  await sql`drop table if exists edge_far`.execute(db);
+  await sql`create table edge_far as select ts + interval '200 years 3 days 0.000001 seconds' as ts, motor_b, z_axis from edge_ts`.execute(db);
+  // NaN, ±Infinity, NULL, exact zeros, a real column; LONG rows missing at some times (runs must break there).
+  await sql`drop table if exists edge_wide`.execute(db);
+  await sql`create table edge_wide as
+    select i * 0.37 + (i % 3) * 0.01 as t,
+      case when i % 97 = 5 then 'NaN'::float8 when i % 89 = 7 then 'Infinity'::float8 when i % 83 = 3 then null
+           when i % 13 = 0 then 0 else 5 + i * 0.01 + sin(i) * 3 end as a,
+      (4 + cos(i * 0.3) * 2)::real as b
+    from generate_series(0, 2999) as i`.execute(db);
+  await sql`drop table if exists edge_long`.execute(db);
+  await sql`create table edge_long as
+    select i * 0.5 as t, k as id, case when i % 31 = 0 then null else k + sin(i * k) * 2 + i * 0.001 end as v
+    from generate_series(0, 1999) as i, generate_series(1, 3) as k where (i + k) % 7 <> 0`.execute(db);
+  return [
+    { label: "timestamp", data: { table: "edge_ts", time_col: "ts", axes: ["motor_a", "spindle"], train_start: "2025-09-01T00:00:00", train_end: "2025-09-01T01:00:00" } },
+    { label: "long timestamptz", data: { table: "edge_long_tz", time_col: "ts", axes: [2, 1], axis_id_col: "axis_id", value_col: "value", train_start: "2025-09-01T00:00:00Z", train_end: "2025-09-02T00:00:00Z" } },
+    { label: "timestamp in 2225", data: { table: "edge_far", time_col: "ts", axes: ["z_axis", "motor_b"], train_start: "2225-09-01T00:00:00", train_end: "2225-09-10T00:00:00" } },
+    { label: "wide NaN/Inf/NULL/real", data: { table: "edge_wide", time_col: "t", axes: ["a", "b"], train_start: 0, train_end: 1e6 } },
+    { label: "long with gaps", data: { table: "edge_long", time_col: "t", axes: [1, 2, 3], axis_id_col: "id", value_col: "v", train_start: 10, train_end: 900 } },
+    { label: "wide MAD fallback", data: { table: "edge_wide", time_col: "t", axes: ["a", "b"], train_start: 0, train_end: 1e6 }, thresholds: { min_pos_for_trim: 2000, alert_quantile: 0.37, error_quantile: 1 } },
+  ];
+}
+
+for (const backend of BACKENDS) {
+  describe(`in-database training equals the in-memory path on ${backend.name}`, () => {
+    let database: TestDatabase;
+    before(async () => {
+      database = await backend.open();
+      for (const golden of CASES) await loadGoldenCase(database.db, golden, `indb_${golden.name}`);
+    });
+    after(async () => {
+      await database.db.destroy();
+      if (worst[backend.name]) console.log(`# ${backend.name}: worst relative difference ${worst[backend.name].relative.toExponential(2)} (${worst[backend.name].what})`);
+    });
+
+    for (const golden of CASES) {
+      test(`golden ${golden.name}`, async () => {
+        const config = configFor({ table: `indb_${golden.name}`, ...golden.config.data } as unknown as DataConfig, golden.config.thresholds);
+        await compareBothPaths(database, config, golden.name);
+        // And against the Python reference itself.
+        const result = await trainInDatabase(database.db, config);
+        for (const [axis, want] of Object.entries(golden.expected.thresholds)) {
+          assert.ok(relativeDifference(result.thresholds[axis].MinC, want.MinC) <= TOLERANCE, `${golden.name} ${axis} MinC vs reference`);
+          assert.equal(result.thresholds[axis].T_long_steps, want.T_long_steps);
+        }
+        golden.expected.metrics.forEach((want, i) => assert.ok(relativeDifference(result.metrics[i].rmse, want.rmse) <= TOLERANCE));
+      });
+    }
+
+    test("edge cases: timestamp (float8 and numeric epoch), LONG timestamptz, NaN/±Infinity/NULL, real, missing LONG rows, MAD fallback", async () => {
+      for (const edge of await loadEdgeCases(database.db)) await compareBothPaths(database, configFor(edge.data, edge.thresholds), edge.label);
+    });
+
+    test("bad input: an empty window and interpolation are one-line InputErrors", async () => {
+      const data = { table: "indb_wide_float_basic", time_col: "ts", axes: ["axis1"], train_start: 1e9, train_end: 2e9 };
+      await assert.rejects(trainInDatabase(database.db, configFor(data)), (e: unknown) => e instanceof InputError && /no rows in table "indb_wide_float_basic"/.test(e.message));
+      await assert.rejects(trainInDatabase(database.db, configFor({ ...data, axes: ["nope"] })), (e: unknown) => e instanceof InputError && /column "nope" not found .*data\.axes\[0\]/.test(e.message));
+      const interpolating = { ...configFor(data), prep: { interpolate: true } };
+      await assert.rejects(trainInDatabase(database.db, interpolating), (e: unknown) => e instanceof InputError && /prep\.interpolate/.test(e.message));
+    });
+
+    test("compute.mode auto picks by the planner's estimate of the window", async () => {
+      await sql`drop table if exists indb_big`.execute(database.db);
+      await sql`create table indb_big as select i::float8 as t, sin(i) as a, cos(i) as b from generate_series(1, 200000) as i`.execute(database.db);
+      await sql`analyze indb_big`.execute(database.db);
+      const data = { table: "indb_big", time_col: "t", axes: ["a", "b"], train_start: 0, train_end: 1e9 };
+      const small = await chooseComputeMode(database.db, { ...configFor(data), compute: { mode: "auto", memory_budget_mb: 1 } });
+      assert.equal(small.mode, "database", small.reason);
+      assert.match(small.reason, /≈ 5 MB .* > compute\.memory_budget_mb 1/);
+      assert.equal((await chooseComputeMode(database.db, { ...configFor(data), compute: { mode: "auto", memory_budget_mb: 1024 } })).mode, "memory");
+      assert.equal((await chooseComputeMode(database.db, { ...configFor(data), compute: { mode: "database", memory_budget_mb: 1024 } })).mode, "database");
+    });
+  });
+}
+
+describe("runPipeline with compute.mode: database (embedded database)", () => {
+  const work = mkdtempSync(join(tmpdir(), "mlbox-indb-"));
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  test("registers the same files with the same numbers as the in-memory path, and draws the charts", async () => {
+    const golden = CASES.find((c) => c.name === "long_ids")!;
+    const write = (mode: string): string => {
+      const path = join(work, `${mode}.yaml`);
+      writeFileSync(path, [
+        `database: { url_env: MLBOX_INDB_UNSET_URL, embedded_dir: ${join(work, "pglite")} }`,
+        `data: ${JSON.stringify({ table: "golden_long", ...golden.config.data })}`,
+        `registry: { root_dir: ${join(work, mode, "registry")} }`,
+        `plots: { dir: ${join(work, mode, "out")} }`,
+        `compute: { mode: ${mode} }`,
+      ].join("\n"));
+      return path;
+    };
+    delete process.env.MLBOX_INDB_UNSET_URL;
+    const memoryConfig = loadConfig(write("memory"));
+    const databaseConfig = loadConfig(write("database"));
+    const { connect } = await import("../lib/connect");
+    const db = await connect(memoryConfig);
+    await loadGoldenCase(db, golden, "golden_long");
+    await db.destroy();
+
+    const lines: string[] = [];
+    const memory = await runPipeline(memoryConfig);
+    const inDb = await runPipeline(databaseConfig, { log: (line) => lines.push(line) });
+    assert.match(lines.join("\n"), /compute in database \(compute\.mode: database\)/);
+    assert.deepEqual(readdirSync(inDb.versionDir).sort(), readdirSync(memory.versionDir).sort());
+    assert.deepEqual(inDb.rawShape, memory.rawShape);
+    const thresholds = (dir: string) => JSON.parse(readFileSync(join(dir, "thresholds.json"), "utf8"));
+    const [got, want] = [thresholds(inDb.versionDir), thresholds(memory.versionDir)];
+    for (const axis of Object.keys(want)) {
+      assert.ok(relativeDifference(got[axis].MaxC, want[axis].MaxC) <= TOLERANCE);
+      assert.equal(got[axis].T_long_steps, want[axis].T_long_steps);
+    }
+    const meta = readFileSync(join(inDb.versionDir, "meta.yaml"), "utf8");
+    assert.match(meta, /data_fingerprint: sql:[0-9a-f]{64}/);
+    assert.match(meta, new RegExp(`raw: ${golden.expected.raw_shape[0]}\\n`));
+    assert.deepEqual(inDb.chartFiles.map((f) => f.slice(f.lastIndexOf("/"))), memory.chartFiles.map((f) => f.slice(f.lastIndexOf("/"))));
+    const page = readFileSync(inDb.chartFiles[0], "utf8");
+    assert.match(page, /"name":"data"/);
+  });
+
+  test("config: compute.mode must be auto, memory or database", () => {
+    const path = join(work, "bad.yaml");
+    writeFileSync(path, "data: { table: t, axes: [a], train_start: 0, train_end: 1 }\ncompute: { mode: gpu }\n");
+    assert.throws(() => loadConfig(path), (e: unknown) => e instanceof InputError && /compute\.mode must be auto, memory or database, got "gpu"/.test(e.message));
+    writeFileSync(path, "data: { table: t, axes: [a], train_start: 0, train_end: 1 }\n");
+    assert.deepEqual(loadConfig(path).compute, { mode: "auto", memory_budget_mb: 1024 });
+  });
+});

@@ -239,7 +239,7 @@ describe("runPipeline with compute.mode: database (embedded database)", () => {
   test("config: compute.mode must be auto, memory or database", () => {
     const path = join(work, "bad.yaml");
     writeFileSync(path, "data: { table: t, axes: [a], train_start: 0, train_end: 1 }\ncompute: { mode: gpu }\n");
-    assert.throws(() => loadConfig(path), (e: unknown) => e instanceof InputError && /compute\.mode must be auto, memory or database, got "gpu"/.test(e.message));
+    assert.throws(() => loadConfig(path), (e: unknown) => e instanceof InputError && /compute\.mode must be one of "auto", "memory", "database", got "gpu"/.test(e.message));
     writeFileSync(path, "data: { table: t, axes: [a], train_start: 0, train_end: 1 }\n");
     assert.deepEqual(loadConfig(path).compute, { mode: "auto", memory_budget_mb: 1024 });
   });

@@ -272,18 +272,34 @@ class BinaryCopyReader {
 
   push(chunk: Uint8Array): void {
     let buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.#rest !== undefined) buffer = Buffer.concat([this.#rest, buffer]);
+    const rest = this.#rest;
     this.#rest = undefined;
+    if (rest !== undefined && this.#headerRead) {
+      // Finish the partial tuple from the chunk's first bytes (a tuple is at most 2 + 12·width), not by copying the whole chunk.
+      const head = Buffer.concat([rest, buffer.subarray(0, 2 + 12 * this.#width)]);
+      const used = this.#parse(head, 0);
+      if (used < rest.length) {
+        this.#rest = Buffer.concat([rest, buffer]); // still incomplete: the chunk was tiny
+        return;
+      }
+      buffer = buffer.subarray(used - rest.length);
+    } else if (rest !== undefined) buffer = Buffer.concat([rest, buffer]);
     let at = 0;
     if (!this.#headerRead) {
       if (buffer.length < 19 || buffer.length < 19 + buffer.readInt32BE(15)) {
-        this.#rest = buffer;
+        this.#rest = Buffer.from(buffer);
         return;
       }
       if (!buffer.subarray(0, 11).equals(COPY_SIGNATURE)) throw new Error("binary COPY: bad signature");
       at = 19 + buffer.readInt32BE(15);
       this.#headerRead = true;
     }
+    at = this.#parse(buffer, at);
+    if (at < buffer.length) this.#rest = Buffer.from(buffer.subarray(at)); // a partial tuple: copy it, not the chunk it sits in
+  }
+
+  /** Decodes the whole tuples (and the trailer) of `buffer` from `at`; returns where the first incomplete one starts. */
+  #parse(buffer: Buffer, at: number): number {
     const width = this.#width;
     const row = this.#row;
     const end = buffer.length;
@@ -321,7 +337,7 @@ class BinaryCopyReader {
       this.#onRow(row);
       at = p;
     }
-    if (at < end) this.#rest = Buffer.from(buffer.subarray(at)); // a partial tuple: copy it, not the chunk it sits in
+    return at;
   }
 
   /** Checks the stream ended with its trailer. */

@@ -2,6 +2,7 @@ import { parseArgs } from "util";
 import { resolve } from "path";
 import { loadConfig } from "../lib/config";
 import { isInputError, InputError } from "../lib/errors";
+import { stderrProgress } from "../lib/extract";
 import { runPipeline } from "../lib/pipeline";
 import { formatVersion, formatVersionList, listVersions, loadVersion } from "../lib/registry";
 import { formatSummary } from "./summary";
@@ -18,6 +19,7 @@ Options:
   -c, --config <file>  config file (default: ./config.yaml); relative paths in it
                        resolve against its folder, and .env is read from there
   -q, --quiet          print only the summary
+      --progress       show extraction progress on stderr even when it is not a terminal
   -h, --help           show this help
 
 Environment:
@@ -36,6 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       options: {
         config: { type: "string", short: "c", default: "config.yaml" },
         quiet: { type: "boolean", short: "q", default: false },
+        progress: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -52,7 +55,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const config = loadConfig(resolve(values.config ?? "config.yaml"));
     if (command === "run" && rest.length === 0) {
       const log = values.quiet ? undefined : (line: string) => console.log(line);
-      const result = await runPipeline(config, { log });
+      const onExtractProgress = stderrProgress({ quiet: values.quiet, force: values.progress });
+      const result = await runPipeline(config, { log, onExtractProgress });
       console.log(formatSummary(result));
       return 0;
     }

@@ -303,8 +303,9 @@ class BinaryCopyReader {
     const width = this.#width;
     const row = this.#row;
     const end = buffer.length;
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength); // faster than Buffer's readers
     while (!this.#ended && at + 2 <= end) {
-      const fields = buffer.readInt16BE(at);
+      const fields = view.getInt16(at);
       if (fields === -1) {
         this.#ended = true;
         at += 2;
@@ -318,7 +319,7 @@ class BinaryCopyReader {
           complete = false;
           break;
         }
-        const length = buffer.readInt32BE(p);
+        const length = view.getInt32(p);
         p += 4;
         if (length === -1) {
           row[f] = Number.NaN;
@@ -329,7 +330,7 @@ class BinaryCopyReader {
           complete = false;
           break;
         }
-        row[f] = f === 0 && this.#timestampFirst ? unixMicros(buffer, p) : buffer.readDoubleBE(p);
+        row[f] = f === 0 && this.#timestampFirst ? unixMicros(view, p) : view.getFloat64(p);
         p += 8;
       }
       if (!complete) break;
@@ -347,10 +348,10 @@ class BinaryCopyReader {
 }
 
 /** Unix microseconds of a binary timestamp at `at` (µs since 2000-01-01), exact, rounded once like int8 → float8. */
-function unixMicros(buffer: Buffer, at: number): number {
-  const high = buffer.readInt32BE(at);
-  if (high >= -(2 ** 20) && high < 2 ** 20) return high * 2 ** 32 + buffer.readUInt32BE(at + 4) + POSTGRES_EPOCH_MICROS; // < 2^53: exact
-  return Number(buffer.readBigInt64BE(at) + BigInt(POSTGRES_EPOCH_MICROS));
+function unixMicros(view: DataView, at: number): number {
+  const high = view.getInt32(at);
+  if (high >= -(2 ** 20) && high < 2 ** 20) return high * 2 ** 32 + view.getUint32(at + 4) + POSTGRES_EPOCH_MICROS; // < 2^53: exact
+  return Number(view.getBigInt64(at) + BigInt(POSTGRES_EPOCH_MICROS));
 }
 
 /** Float64Array columns that double their capacity as rows arrive. */

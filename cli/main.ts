@@ -18,6 +18,7 @@ Options:
   -c, --config <file>  config file (default: ./config.yaml); relative paths in it
                        resolve against its folder, and .env is read from there
   -q, --quiet          print only the summary
+      --progress       show extraction progress on stderr even when it is not a terminal
   -h, --help           show this help
 
 Environment:
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       options: {
         config: { type: "string", short: "c", default: "config.yaml" },
         quiet: { type: "boolean", short: "q", default: false },
+        progress: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -60,9 +62,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     secret = process.env[config.database.url_env];
     if (command === "run" && rest.length === 0) {
-      const [{ runPipeline }, { formatSummary }] = await Promise.all([import("../lib/pipeline"), import("./summary")]);
+      const [{ runPipeline }, { formatSummary }, { stderrProgress }] = await Promise.all([import("../lib/pipeline"), import("./summary"), import("../lib/extract")]);
       const log = values.quiet ? undefined : (line: string) => console.log(line);
-      const result = await runPipeline(config, { log });
+      const onExtractProgress = stderrProgress({ quiet: values.quiet, force: values.progress });
+      const result = await runPipeline(config, { log, onExtractProgress });
       console.log(formatSummary(result));
       return 0;
     }

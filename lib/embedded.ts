@@ -22,6 +22,18 @@ export interface PGliteResults {
   readonly command?: string;
   readonly affectedRows?: number;
   readonly rowCount?: number;
+  /** What `COPY … TO '/dev/blob'` wrote. */
+  readonly blob?: Blob;
+}
+
+/**
+ * A statement that runs on PGlite's own API rather than as SQL text with
+ * parameters (e.g. `COPY … TO '/dev/blob'`, whose output is the result's
+ * `blob`). Passed to a Kysely connection as the query, it reaches
+ * {@link PGliteClient.query} unchanged.
+ */
+export interface PGliteStatement {
+  runOnPGlite(pglite: PGliteLike): Promise<PGliteResults>;
 }
 
 /** The part of a PGlite instance's API that ML Box uses. */
@@ -80,10 +92,11 @@ class PGliteClient implements PostgresPoolClient {
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
   query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
-    if (typeof sqlOrCursor !== "string") {
-      throw new Error("the embedded database (PGlite) does not support streaming queries");
-    }
-    return this.#pglite.query(sqlOrCursor, parameters ? [...parameters] : []).then((result) => ({
+    let run: Promise<PGliteResults>;
+    if (typeof sqlOrCursor === "string") run = this.#pglite.query(sqlOrCursor, parameters ? [...parameters] : []);
+    else if (typeof (sqlOrCursor as Partial<PGliteStatement>).runOnPGlite === "function") run = (sqlOrCursor as unknown as PGliteStatement).runOnPGlite(this.#pglite);
+    else throw new Error("the embedded database (PGlite) does not support streaming queries");
+    return run.then((result) => ({
       command: (result.command ?? "SELECT") as PostgresQueryResult<R>["command"],
       rowCount: result.affectedRows ?? result.rowCount ?? result.rows.length,
       rows: result.rows as R[],

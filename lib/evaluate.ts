@@ -15,27 +15,32 @@ import type { AxisMetrics, Prediction } from "./types";
  */
 export function regressionMetrics(axis: string, actual: Float64Array, predicted: Float64Array): AxisMetrics {
   const n = actual.length;
-  const y = new Float64Array(n);
-  const p = new Float64Array(n);
   let count = 0;
-  for (let i = 0; i < n; i++) {
-    if (Number.isFinite(actual[i]) && Number.isFinite(predicted[i])) {
-      y[count] = actual[i];
-      p[count] = predicted[i];
-      count++;
+  for (let i = 0; i < n; i++) if (Number.isFinite(actual[i]) && Number.isFinite(predicted[i])) count++;
+  if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
+  // Copy only when rows must be left out: a window without NaN needs no extra columns here.
+  let y = actual;
+  let p = predicted;
+  if (count < n) {
+    y = new Float64Array(count);
+    p = new Float64Array(count);
+    for (let i = 0, at = 0; i < n; i++) {
+      if (Number.isFinite(actual[i]) && Number.isFinite(predicted[i])) {
+        y[at] = actual[i];
+        p[at] = predicted[i];
+        at++;
+      }
     }
   }
-  if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
-  const absolute = new Float64Array(count);
-  const squared = new Float64Array(count);
+  const errors = new Float64Array(count);
+  for (let i = 0; i < count; i++) errors[i] = Math.abs(p[i] - y[i]);
+  const mae = pairwiseSum(errors) / count;
   for (let i = 0; i < count; i++) {
     const error = y[i] - p[i];
-    absolute[i] = Math.abs(p[i] - y[i]);
-    squared[i] = error * error;
+    errors[i] = error * error;
   }
-  const mae = pairwiseSum(absolute) / count;
-  const rmse = Math.sqrt(pairwiseSum(squared) / count);
-  return { axis, r2: rSquared(y.subarray(0, count), squared), mae, rmse };
+  const rmse = Math.sqrt(pairwiseSum(errors) / count);
+  return { axis, r2: rSquared(y, errors), mae, rmse };
 }
 
 /** scikit-learn's `r2_score` from the target and the squared errors (`force_finite=True`). */

@@ -6,39 +6,95 @@
  * named `axis<id>`. The table and columns are checked through
  * information_schema first, so a typo gets a one-line InputError naming it.
  *
- * The hot path builds no per-row JS objects: PostgreSQL packs each row into
- * big-endian float8 bytes (`float8send`), aggregates a whole chunk of rows in
- * time order into one bytea (`string_agg(... order by ts)`) and sends it
- * base64-encoded, which is decoded straight into Float64Arrays. NULL becomes
- * NaN; float8 NaN and ±Infinity come through as such. Timestamps travel as
- * exact integer microseconds (`extract(epoch from ts) * 1e6`) and are
+ * The window is read in one pass, ordered by the time column only, as
+ * PostgreSQL's binary `COPY (SELECT …) TO STDOUT` stream (PGlite: `COPY … TO
+ * '/dev/blob'`), and decoded chunk by chunk straight into growing
+ * Float64Arrays: no per-row JS objects, no whole-window string, no paging, and
+ * the server streams rows as its plan yields them. COPY takes no parameters,
+ * so the only values in its text are already-parsed bounds and axis ids,
+ * escaped by `pg`'s `escapeLiteral` (identifiers by `escapeIdentifier`).
+ * NULL becomes NaN; float8 NaN and ±Infinity come through as such.
+ * Timestamps travel as PostgreSQL's own integer microseconds and are
  * converted like pandas' `datetime64[ns]` → float seconds; a `timestamp`
  * without time zone is read as UTC wall time whatever the session or OS zone.
  */
 import type * as dfd from "danfojs-node";
-import { closest, distance } from "fastest-levenshtein";
-import { sql } from "kysely";
-import type { Kysely, RawBuilder } from "kysely";
+import { CompiledQuery, sql } from "kysely";
+import type { Kysely } from "kysely";
+import { escapeIdentifier, escapeLiteral } from "pg";
+import { to as copyTo } from "pg-copy-streams";
+import type { PGliteLike, PGliteResults, PGliteStatement } from "./embedded";
 import { InputError } from "./errors";
 import { toDataFrame } from "./frame";
+import { didYouMean, parseWithSchema, z } from "./schema";
 import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "./time";
 import type { DataConfig, Extraction, Layout, TimeType } from "./types";
 
-/** Options of {@link extractColumns}; every field is optional. */
-export interface ExtractOptions {
-  /**
-   * Rows fetched per query; default: as many as fit in 128 MiB of packed
-   * float8 (about 1.8 million rows of a WIDE table with 8 axes). Larger windows
-   * are read in several chunks inside one repeatable-read transaction.
-   */
-  readonly chunkRows?: number;
+/** How far a running extraction got (see {@link ExtractOptions.onProgress}). */
+export interface ExtractProgress {
+  /** Database rows read so far (LONG: one per sample and axis). */
+  readonly rows: number;
+  /** Seconds since the read started. */
+  readonly seconds: number;
+  /** The planner's estimate of the window's database rows (cheap, approximate), if known. */
+  readonly estimatedRows: number | undefined;
+  /** True for the last report, once every row is in. */
+  readonly done: boolean;
 }
 
-/** Packed bytes per query chunk, before base64 (kept well below PostgreSQL's 1 GB value limit). */
-const CHUNK_BYTES = 128 * 1024 * 1024;
+/** Options of {@link extractColumns}; every field is optional. */
+export interface ExtractOptions {
+  /** Called about once a second while rows arrive and once at the end; default: none. */
+  readonly onProgress?: (progress: ExtractProgress) => void;
+}
 
 /** information_schema `data_type`s read as float seconds / numeric values. */
 const NUMERIC_TYPES = new Set(["smallint", "integer", "bigint", "real", "double precision", "numeric"]);
+
+/** PostgreSQL's timestamp epoch (2000-01-01) in Unix microseconds. */
+const POSTGRES_EPOCH_MICROS = 946_684_800_000_000;
+
+/** Binary COPY signature: `PGCOPY\n\377\r\n\0`. */
+const COPY_SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
+
+/** Milliseconds between progress reports. */
+const PROGRESS_EVERY_MS = 1000;
+
+const nameSchema = z.string().trim().min(1);
+
+/**
+ * The `data:` keys extraction reads. Config loading checks them too; this
+ * schema guards direct library calls. Table and column existence need the
+ * database and are checked in {@link describeTable}.
+ */
+const requestSchema = z.object({
+  data: z
+    .object({
+      table: nameSchema,
+      schema: nameSchema.optional(),
+      time_col: nameSchema,
+      axes: z
+        .array(z.union([nameSchema, z.number().int().safe()], { errorMap: () => ({ message: "must be a column name or a whole-number axis id" }) }))
+        .min(1),
+      axis_id_col: nameSchema.optional(),
+      value_col: nameSchema.optional(),
+    })
+    .superRefine((data, context) => {
+      const issue = (path: (string | number)[], message: string): void => context.addIssue({ code: "custom", path, message });
+      const long = typeof data.axes[0] === "number";
+      if (data.axes.some((axis) => typeof axis !== typeof data.axes[0])) {
+        return issue(["axes"], "mixes column names and axis ids: use only names (WIDE table) or only ids (LONG table)");
+      }
+      const names = data.axes.map((axis) => (long ? `axis${axis}` : String(axis)));
+      names.forEach((name, i) => {
+        if (names.indexOf(name) !== i) issue(["axes", i], `repeats axis ${JSON.stringify(data.axes[i])}`);
+        if (name === data.time_col) issue(["axes", i], `(${name}) is the time column data.time_col`);
+      });
+      if (!long) return;
+      if (data.axis_id_col === undefined) issue(["axis_id_col"], "is required when data.axes are axis ids (LONG table): name the column holding the axis id");
+      if (data.value_col === undefined) issue(["value_col"], "is required when data.axes are axis ids (LONG table): name the column holding the value");
+    }),
+});
 
 /** What the config asks for, validated without touching the database. */
 interface Request {
@@ -55,6 +111,27 @@ interface Request {
   readonly axes: readonly string[];
 }
 
+/** Checks the config's shape and decides the layout (WIDE for names, LONG for ids). */
+function parseRequest(config: DataConfig): Request {
+  const data = parseWithSchema(requestSchema, { data: config }).data;
+  const { table, time_col: timeCol } = data;
+  if (typeof data.axes[0] === "string") {
+    const wideColumns = data.axes as string[];
+    return { table, timeCol, layout: "wide", wideColumns, ids: [], idCol: "", valueCol: "", axes: wideColumns };
+  }
+  const ids = data.axes as number[];
+  return {
+    table,
+    timeCol,
+    layout: "long",
+    wideColumns: [],
+    ids,
+    idCol: data.axis_id_col ?? "",
+    valueCol: data.value_col ?? "",
+    axes: ids.map((id) => `axis${id}`),
+  };
+}
+
 /** A resolved table: its schema and its columns with information_schema types. */
 interface TableInfo {
   readonly schema: string;
@@ -62,63 +139,11 @@ interface TableInfo {
   readonly names: readonly string[];
 }
 
-/** One window bound: the SQL parameter and the comparable value in seconds. */
+/** One window bound: the parsed value as SQL literal text and in seconds. */
 interface Bound {
-  readonly param: number | string;
+  readonly literal: string;
   readonly seconds: number;
   readonly text: string;
-}
-
-function requireName(value: unknown, key: string): string {
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new InputError(`${key} must be a non-empty column/table name, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-/** Checks the config's shape and decides the layout (WIDE for names, LONG for ids). */
-function parseRequest(data: DataConfig): Request {
-  const table = requireName(data.table, "data.table");
-  const timeCol = requireName(data.time_col, "data.time_col");
-  const axes = data.axes as readonly unknown[];
-  if (!Array.isArray(axes) || axes.length === 0) {
-    throw new InputError("data.axes must list at least one axis (column names for WIDE, axis ids for LONG)");
-  }
-  const strings = axes.filter((a) => typeof a === "string").length;
-  const numbers = axes.filter((a) => typeof a === "number").length;
-  if (strings + numbers !== axes.length) {
-    const bad = axes.findIndex((a) => typeof a !== "string" && typeof a !== "number");
-    throw new InputError(`data.axes[${bad}] must be a column name or an axis id, got ${JSON.stringify(axes[bad])}`);
-  }
-  if (strings > 0 && numbers > 0) {
-    throw new InputError("data.axes mixes column names and axis ids: use only names (WIDE table) or only ids (LONG table)");
-  }
-  const seen = new Set<string>();
-  const checkUnique = (name: string, index: number): void => {
-    if (seen.has(name)) throw new InputError(`data.axes[${index}] repeats axis ${JSON.stringify(axes[index])}`);
-    if (name === timeCol) throw new InputError(`data.axes[${index}] (${name}) is the time column data.time_col`);
-    seen.add(name);
-  };
-  if (strings > 0) {
-    const wideColumns = axes.map((a, i) => requireName(a, `data.axes[${i}]`));
-    wideColumns.forEach(checkUnique);
-    return { table, timeCol, layout: "wide", wideColumns, ids: [], idCol: "", valueCol: "", axes: wideColumns };
-  }
-  const ids = axes as readonly number[];
-  ids.forEach((id, i) => {
-    if (!Number.isSafeInteger(id)) throw new InputError(`data.axes[${i}] must be an integer axis id, got ${id}`);
-  });
-  if (data.axis_id_col === undefined || data.axis_id_col === "") {
-    throw new InputError("data.axis_id_col is required when data.axes are axis ids (LONG table): name the column holding the axis id");
-  }
-  if (data.value_col === undefined || data.value_col === "") {
-    throw new InputError("data.value_col is required when data.axes are axis ids (LONG table): name the column holding the value");
-  }
-  const idCol = requireName(data.axis_id_col, "data.axis_id_col");
-  const valueCol = requireName(data.value_col, "data.value_col");
-  const names = ids.map((id) => `axis${id}`);
-  names.forEach(checkUnique);
-  return { table, timeCol, layout: "long", wideColumns: [], ids, idCol, valueCol, axes: names };
 }
 
 /** Schemas to look in: `data.schema`, else the connection's search_path. */
@@ -127,12 +152,6 @@ async function searchSchemas(db: Kysely<any>, schema: string | undefined): Promi
   const { rows } = await sql<{ s: string }>`
     select s::text as s from unnest(current_schemas(false)) with ordinality as u(s, n) order by n`.execute(db);
   return rows.length > 0 ? rows.map((r) => r.s) : ["public"];
-}
-
-function didYouMean(name: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return "";
-  const best = closest(name, candidates);
-  return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? `; did you mean "${best}"?` : "";
 }
 
 /** Finds the table and its columns through information_schema (InputError when missing). */
@@ -198,7 +217,8 @@ function parseBound(value: unknown, key: string, timeType: TimeType, timeCol: st
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new InputError(`${key} must be a finite number of seconds because column "${timeCol}" holds float seconds, got ${JSON.stringify(value)}`);
     }
-    return { param: value, seconds: value, text: String(value) };
+    // The shortest round-trip text: PostgreSQL's float8 input reads back the same double.
+    return { literal: `${escapeLiteral(String(value))}::float8`, seconds: value, text: String(value) };
   }
   let text: string;
   if (typeof value === "string") text = value;
@@ -214,83 +234,203 @@ function parseBound(value: unknown, key: string, timeType: TimeType, timeCol: st
   }
   // Normalised UTC text: a zone offset is applied here, since PostgreSQL would ignore it for `timestamp`.
   const iso = epochSecondsToIso(seconds, timeType);
-  return { param: iso, seconds, text: iso };
-}
-
-/** The time column as float8: seconds for float columns, exact integer epoch microseconds for timestamps. */
-function timeExpression(column: RawBuilder<unknown>, dataType: string, timeType: TimeType): RawBuilder<unknown> {
-  // Exact for every timestamp: numeric epoch × 1e6 is an integer (|µs| < 2^53 up to year ~287,000).
-  // (date_part's float seconds lose whole microseconds after 2106.)
-  if (timeType !== "float") return sql`(extract(epoch from ${column}) * 1000000)::int8::float8`;
-  return floatExpression(column, dataType);
+  return { literal: `${escapeLiteral(iso)}::${timeType}`, seconds, text: iso };
 }
 
 /**
- * A numeric column as float8. `real` goes through its shortest text form, as
- * psycopg2 reads it (1.1::real → 1.1, not 1.100000023841858).
+ * A numeric column as float8 SQL. `real` goes through its shortest text form,
+ * as psycopg2 reads it (1.1::real → 1.1, not 1.100000023841858).
  */
-function floatExpression(column: RawBuilder<unknown>, dataType: string): RawBuilder<unknown> {
-  return dataType === "real" ? sql`${column}::text::float8` : sql`${column}::float8`;
+function floatExpression(column: string, dataType: string): string {
+  if (dataType === "double precision") return column;
+  return dataType === "real" ? `${column}::text::float8` : `${column}::float8`;
 }
 
-/** 8 big-endian bytes of a float8 expression; NULL becomes NaN. */
-function packed(expression: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`coalesce(float8send(${expression}), decode('7ff8000000000000', 'hex'))`;
-}
+/**
+ * Decodes PostgreSQL's binary COPY format (signature, flags, header
+ * extension, tuples, trailer) chunk by chunk, whatever the chunk boundaries.
+ * Every field must be 8 bytes (float8 or timestamp) or NULL (→ NaN); the
+ * first field is integer microseconds when `timestampFirst`, then converted to
+ * Unix microseconds.
+ */
+class BinaryCopyReader {
+  readonly #width: number;
+  readonly #timestampFirst: boolean;
+  readonly #onRow: (row: Float64Array) => void;
+  readonly #row: Float64Array;
+  #rest: Buffer | undefined;
+  #headerRead = false;
+  #ended = false;
+  /** Tuples decoded so far. */
+  rows = 0;
 
-/** Everything needed to run the window queries. */
-interface Query {
-  readonly from: RawBuilder<unknown>;
-  readonly where: RawBuilder<unknown>;
-  /** Packed row: time, then the values (WIDE) or axis id and value (LONG). */
-  readonly row: RawBuilder<unknown>;
-  /** Float8 columns per row. */
-  readonly width: number;
-  /** Sort keys of a single read: time (LONG: then axis id). */
-  readonly keys: readonly RawBuilder<unknown>[];
-  /** Sort keys of chunked reads: all columns, a total order, so pages never overlap or skip rows. */
-  readonly totalKeys: readonly RawBuilder<unknown>[];
-}
-
-/** SQL returning one row `{ data }`: the packed rows of one chunk, in order, base64-encoded. */
-function chunkSql(query: Query, limit: number, offset: number, chunked: boolean): RawBuilder<{ data: string | null }> {
-  const { from, where, row, keys, totalKeys } = query;
-  if (!chunked) {
-    return sql<{ data: string | null }>`
-      select encode(string_agg(${row}, ''::bytea order by ${sql.join(keys)}), 'base64') as data
-      from ${from} where ${where}`;
+  constructor(width: number, timestampFirst: boolean, onRow: (row: Float64Array) => void) {
+    this.#width = width;
+    this.#timestampFirst = timestampFirst;
+    this.#onRow = onRow;
+    this.#row = new Float64Array(width);
   }
-  // The page is cut by the inner ORDER BY; the aggregate's own ORDER BY is what
-  // guarantees the order of the bytes (a subquery's order alone does not).
-  const aliases = totalKeys.map((_, k) => sql.id(`k${k}`));
-  return sql<{ data: string | null }>`
-    select encode(string_agg(s.r, ''::bytea order by ${sql.join(aliases.map((alias) => sql`s.${alias}`))}), 'base64') as data
-    from (
-      select ${row} as r, ${sql.join(totalKeys.map((key, k) => sql`${key} as ${aliases[k]}`))}
-      from ${from} where ${where}
-      order by ${sql.join(totalKeys)} limit ${limit} offset ${offset}
-    ) as s`;
-}
 
-/** Reads the packed float8 rows of the window into `width` columns of (up to) `total` rows. */
-async function fetchColumns(db: Kysely<any>, query: Query, total: number, chunkRows: number): Promise<Float64Array[]> {
-  const columns = Array.from({ length: query.width }, () => new Float64Array(total));
-  const rowBytes = 8 * query.width;
-  const chunked = total > chunkRows;
-  let filled = 0;
-  for (let offset = 0; offset < total; offset += chunkRows) {
-    const { rows } = await chunkSql(query, chunkRows, offset, chunked).execute(db);
-    const bytes = Buffer.from(rows[0]?.data ?? "", "base64");
-    const count = Math.min(Math.floor(bytes.length / rowBytes), total - filled);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0, at = 0; i < count; i++) {
-      const target = filled + i;
-      for (let c = 0; c < query.width; c++, at += 8) columns[c][target] = view.getFloat64(at);
+  push(chunk: Uint8Array): void {
+    let buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const rest = this.#rest;
+    this.#rest = undefined;
+    if (rest !== undefined && this.#headerRead) {
+      // Finish the partial tuple from the chunk's first bytes (a tuple is at most 2 + 12·width), not by copying the whole chunk.
+      const head = Buffer.concat([rest, buffer.subarray(0, 2 + 12 * this.#width)]);
+      const used = this.#parse(head, 0);
+      if (used < rest.length) {
+        this.#rest = Buffer.concat([rest, buffer]); // still incomplete: the chunk was tiny
+        return;
+      }
+      buffer = buffer.subarray(used - rest.length);
+    } else if (rest !== undefined) buffer = Buffer.concat([rest, buffer]);
+    let at = 0;
+    if (!this.#headerRead) {
+      if (buffer.length < 19 || buffer.length < 19 + buffer.readInt32BE(15)) {
+        this.#rest = Buffer.from(buffer);
+        return;
+      }
+      if (!buffer.subarray(0, 11).equals(COPY_SIGNATURE)) throw new Error("binary COPY: bad signature");
+      at = 19 + buffer.readInt32BE(15);
+      this.#headerRead = true;
     }
-    filled += count;
-    if (!chunked || count < chunkRows) break;
+    at = this.#parse(buffer, at);
+    if (at < buffer.length) this.#rest = Buffer.from(buffer.subarray(at)); // a partial tuple: copy it, not the chunk it sits in
   }
-  return filled === total ? columns : columns.map((column) => column.slice(0, filled));
+
+  /** Decodes the whole tuples (and the trailer) of `buffer` from `at`; returns where the first incomplete one starts. */
+  #parse(buffer: Buffer, at: number): number {
+    const width = this.#width;
+    const row = this.#row;
+    const end = buffer.length;
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength); // faster than Buffer's readers
+    while (!this.#ended && at + 2 <= end) {
+      const fields = view.getInt16(at);
+      if (fields === -1) {
+        this.#ended = true;
+        at += 2;
+        break;
+      }
+      if (fields !== width) throw new Error(`binary COPY: ${fields} fields in a tuple, expected ${width}`);
+      let p = at + 2;
+      let complete = true;
+      for (let f = 0; f < width; f++) {
+        if (p + 4 > end) {
+          complete = false;
+          break;
+        }
+        const length = view.getInt32(p);
+        p += 4;
+        if (length === -1) {
+          row[f] = Number.NaN;
+          continue;
+        }
+        if (length !== 8) throw new Error(`binary COPY: a field of ${length} bytes, expected 8`);
+        if (p + 8 > end) {
+          complete = false;
+          break;
+        }
+        row[f] = f === 0 && this.#timestampFirst ? unixMicros(view, p) : view.getFloat64(p);
+        p += 8;
+      }
+      if (!complete) break;
+      this.rows++;
+      this.#onRow(row);
+      at = p;
+    }
+    return at;
+  }
+
+  /** Checks the stream ended with its trailer. */
+  finish(): void {
+    if (!this.#ended || this.#rest !== undefined) throw new Error("binary COPY: the stream ended early");
+  }
+}
+
+/** Unix microseconds of a binary timestamp at `at` (µs since 2000-01-01), exact, rounded once like int8 → float8. */
+function unixMicros(view: DataView, at: number): number {
+  const high = view.getInt32(at);
+  if (high >= -(2 ** 20) && high < 2 ** 20) return high * 2 ** 32 + view.getUint32(at + 4) + POSTGRES_EPOCH_MICROS; // < 2^53: exact
+  return Number(view.getBigInt64(at) + BigInt(POSTGRES_EPOCH_MICROS));
+}
+
+/** Float64Array columns that double their capacity as rows arrive. */
+class GrowingColumns {
+  columns: Float64Array[];
+  length = 0;
+
+  constructor(width: number, capacity: number) {
+    this.columns = Array.from({ length: width }, () => new Float64Array(Math.max(1, capacity)));
+  }
+
+  /** Makes room for row index `row`. */
+  reserve(row: number): void {
+    const capacity = this.columns[0].length;
+    if (row < capacity) return;
+    const grown = Math.max(row + 1, capacity * 2);
+    for (let c = 0; c < this.columns.length; c++) {
+      const column = new Float64Array(grown);
+      column.set(this.columns[c]);
+      this.columns[c] = column;
+    }
+  }
+
+  /** The columns cut to `length` rows, one at a time so at most one extra column is alive. */
+  finish(): Float64Array[] {
+    for (let c = 0; c < this.columns.length; c++) {
+      if (this.columns[c].length !== this.length) this.columns[c] = this.columns[c].slice(0, this.length);
+    }
+    return this.columns;
+  }
+}
+
+/**
+ * Runs `COPY (select) TO STDOUT (FORMAT binary)` on one connection of `db`
+ * (its transaction, if it is one) and feeds the bytes to `reader` as they
+ * arrive. On PGlite the same COPY goes to `/dev/blob`, read back in chunks.
+ */
+async function copyOut(db: Kysely<any>, select: string, reader: BinaryCopyReader): Promise<void> {
+  const stream = copyTo(`copy (${select}) to stdout (format binary)`);
+  stream.on("error", () => undefined); // reported by the iteration below; never an unhandled 'error' event
+  let blob: Blob | undefined;
+  let embedded = false;
+  const statement: PGliteStatement = {
+    runOnPGlite: async (pglite: PGliteLike): Promise<PGliteResults> => {
+      embedded = true;
+      const result = await pglite.query(`copy (${select}) to '/dev/blob' (format binary)`);
+      blob = result.blob;
+      return { ...result, blob: undefined };
+    },
+  };
+  // pg runs a query object with `submit` as is (pg-copy-streams); the PGlite adapter runs `runOnPGlite`.
+  const query = Object.assign(stream, statement);
+  const run = async (connection: Kysely<any>): Promise<void> => {
+    await connection.executeQuery(CompiledQuery.raw(query as unknown as string));
+    const chunks: AsyncIterable<Uint8Array> = embedded ? blobChunks(blob) : stream;
+    for await (const chunk of chunks) reader.push(chunk);
+    reader.finish();
+  };
+  await (db.isTransaction ? run(db) : db.connection().execute(run));
+}
+
+async function* blobChunks(blob: Blob | undefined): AsyncIterable<Uint8Array> {
+  if (blob === undefined) throw new Error("PGlite's COPY wrote no blob");
+  const step = 1 << 20;
+  for (let at = 0; at < blob.size; at += step) yield new Uint8Array(await blob.slice(at, at + step).arrayBuffer());
+}
+
+/** The planner's row estimate for `select` (no rows are read), or undefined. */
+async function estimateRows(db: Kysely<any>, select: string): Promise<number | undefined> {
+  try {
+    const { rows } = await sql<{ "QUERY PLAN": unknown }>`${sql.raw(`explain (format json) ${select}`)}`.execute(db);
+    const raw = rows[0]?.["QUERY PLAN"];
+    const plan = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan?: { "Plan Rows"?: number } }[];
+    const estimate = plan[0]?.Plan?.["Plan Rows"];
+    return typeof estimate === "number" && Number.isFinite(estimate) ? estimate : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function formatTime(raw: number, timeType: TimeType): string {
@@ -298,59 +438,63 @@ function formatTime(raw: number, timeType: TimeType): string {
 }
 
 /**
- * Pivots LONG rows sorted by (time, axis id) into one column per id, in one
- * pass; a time missing an axis gets NaN.
+ * Where decoded rows go: WIDE rows straight into columns; LONG rows (time,
+ * id, value in time order) pivoted on the fly into one column per configured
+ * id, a time missing an axis getting NaN. Times arrive raw (float seconds or
+ * Unix microseconds) and are stored as seconds.
  */
-function pivot(
-  time: Float64Array,
-  id: Float64Array,
-  value: Float64Array,
-  request: Request,
-  timeType: TimeType,
-): { readonly time: Float64Array; readonly values: Float64Array[] } {
-  const n = time.length;
-  let rows = n > 0 ? 1 : 0;
-  for (let i = 1; i < n; i++) if (time[i] !== time[i - 1]) rows++;
-  const slot = new Map<number, number>(request.ids.map((axisId, k) => [axisId, k]));
-  const outTime = new Float64Array(rows);
-  const values = request.ids.map(() => new Float64Array(rows).fill(Number.NaN));
-  const seen = new Uint8Array(request.ids.length);
-  let row = -1;
-  for (let i = 0; i < n; i++) {
-    if (i === 0 || time[i] !== time[i - 1]) {
-      row++;
-      outTime[row] = time[i];
-    } else if (id[i] === id[i - 1]) {
+function rowSink(request: Request, timeType: TimeType, out: GrowingColumns): { readonly push: (row: Float64Array) => void; readonly missingAxis: () => number } {
+  const toSeconds = timeType === "float" ? (raw: number) => raw : microsToSeconds;
+  if (request.layout === "wide") {
+    const width = out.columns.length;
+    const push = (row: Float64Array): void => {
+      const at = out.length++;
+      out.reserve(at);
+      const columns = out.columns;
+      columns[0][at] = toSeconds(row[0]);
+      for (let c = 1; c < width; c++) columns[c][at] = row[c];
+    };
+    return { push, missingAxis: () => -1 };
+  }
+  const slot = new Map<number, number>(request.ids.map((axisId, k) => [axisId, k + 1]));
+  const filledAt = new Float64Array(request.ids.length + 1).fill(-1);
+  let lastTime = Number.NaN;
+  const push = (row: Float64Array): void => {
+    const time = row[0];
+    if (out.length === 0 || time !== lastTime) {
+      const at = out.length++;
+      out.reserve(at);
+      out.columns[0][at] = toSeconds(time);
+      for (let c = 1; c < out.columns.length; c++) out.columns[c][at] = Number.NaN;
+      lastTime = time;
+    }
+    const k = slot.get(row[1]);
+    if (k === undefined) return; // not a configured axis (the query filters these out anyway)
+    const at = out.length - 1;
+    if (filledAt[k] === at) {
       throw new InputError(
-        `duplicate (${request.timeCol}, ${request.idCol}) = (${formatTime(time[i], timeType)}, ${id[i]}) in table "${request.table}": each time may hold one value per axis id`,
+        `duplicate (${request.timeCol}, ${request.idCol}) = (${formatTime(time, timeType)}, ${row[1]}) in table "${request.table}": each time may hold one value per axis id`,
       );
     }
-    const k = slot.get(id[i]);
-    if (k === undefined) continue; // not a configured axis (the query filters these out anyway)
-    values[k][row] = value[i];
-    seen[k] = 1;
-  }
-  const missing = request.ids.findIndex((_, k) => seen[k] === 0);
-  if (missing !== -1) {
-    throw new InputError(
-      `axis id ${request.ids[missing]} (data.axes[${missing}]) has no rows in table "${request.table}" in the training window: check data.axes`,
-    );
-  }
-  return { time: outTime, values };
+    filledAt[k] = at;
+    out.columns[k][at] = row[2];
+  };
+  // An id seen at least once has filledAt ≥ 0 (even when its values are NaN).
+  return { push, missingAxis: () => request.ids.findIndex((_, k) => filledAt[k + 1] === -1) };
 }
 
 /**
  * Reads the training window `[data.train_start, data.train_end)` of
- * `data.table` as typed columns, ordered by time.
+ * `data.table` as typed columns, ordered by time, in one streamed pass.
  *
  * Axes given as strings select WIDE columns; axes given as numbers select
  * LONG rows by `data.axis_id_col` (output columns `axis<id>` in config order).
  * For float seconds the bounds are numbers; for `timestamp`/`timestamptz`
  * ISO-8601 strings (zone-less = UTC; for a `timestamp` column the instant's
- * UTC wall time is compared).
- * @param db a Kysely over PostgreSQL or PGlite (see `connect`)
+ * UTC wall time is compared). Rows with equal times keep the server's order.
+ * @param db a Kysely over PostgreSQL or PGlite (see `connect`), or a transaction or connection of one
  * @param data the `data:` block of the config
- * @param options `chunkRows` (default: as many rows as fit in 128 MiB)
+ * @param options `onProgress` (default none), see {@link stderrProgress}
  * @returns time in epoch seconds (pandas-exact for timestamps) and one Float64Array per axis, NaN where missing
  * @throws InputError naming the key, table, column or value to fix: missing
  *   table/column, mixed or duplicate axes, LONG without `data.axis_id_col` /
@@ -364,31 +508,20 @@ export async function extractColumns(db: Kysely<any>, data: DataConfig, options:
   const info = await describeTable(db, table, data.schema);
   const timeDataType = columnType(info, table, timeCol, "data.time_col");
   const timeType = timeTypeOf(timeDataType, table, timeCol);
-  const tableRef = sql.id(info.schema, table);
-  const timeRef = sql.id(timeCol);
+  const tableRef = `${escapeIdentifier(info.schema)}.${escapeIdentifier(table)}`;
+  const timeRef = escapeIdentifier(timeCol);
 
-  let row: RawBuilder<unknown>;
-  let keys: RawBuilder<unknown>[];
-  let totalKeys: RawBuilder<unknown>[];
-  let filter: RawBuilder<unknown> = sql`true`;
-  let width: number;
+  let fields: string[];
+  let filter = "";
   if (layout === "wide") {
     const types = request.wideColumns.map((column, i) => requireNumeric(info, table, column, `data.axes[${i}]`));
-    const refs = request.wideColumns.map((column) => sql.id(column));
-    row = sql.join([packed(timeExpression(timeRef, timeDataType, timeType)), ...refs.map((ref, i) => packed(floatExpression(ref, types[i])))], sql` || `);
-    keys = [timeRef];
-    totalKeys = [timeRef, ...refs];
-    width = 1 + refs.length;
+    fields = request.wideColumns.map((column, i) => floatExpression(escapeIdentifier(column), types[i]));
   } else {
     const idType = requireNumeric(info, table, request.idCol, "data.axis_id_col");
     const valueType = requireNumeric(info, table, request.valueCol, "data.value_col");
-    const idRef = sql.id(request.idCol);
-    const valueRef = sql.id(request.valueCol);
-    row = sql.join([packed(timeExpression(timeRef, timeDataType, timeType)), packed(floatExpression(idRef, idType)), packed(floatExpression(valueRef, valueType))], sql` || `);
-    keys = [timeRef, idRef];
-    totalKeys = [timeRef, idRef, valueRef];
-    filter = sql`${idRef} in (${sql.join(request.ids)})`;
-    width = 3;
+    const idRef = escapeIdentifier(request.idCol);
+    fields = [floatExpression(idRef, idType), floatExpression(escapeIdentifier(request.valueCol), valueType)];
+    filter = ` and ${idRef} in (${request.ids.map((id) => escapeLiteral(String(id))).join(", ")})`;
   }
 
   const start = parseBound(data.train_start, "data.train_start", timeType, timeCol);
@@ -396,27 +529,37 @@ export async function extractColumns(db: Kysely<any>, data: DataConfig, options:
   if (!(start.seconds < end.seconds)) {
     throw new InputError(`data.train_start (${start.text}) must be before data.train_end (${end.text})`);
   }
-  const castType = sql.raw(timeType === "float" ? "float8" : timeType);
-  const where = sql`${timeRef} >= cast(${start.param} as ${castType}) and ${timeRef} < cast(${end.param} as ${castType}) and ${filter}`;
-  const { chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / (8 * width))) } = options;
+  // Timestamps go out as they are stored (8-byte integer microseconds): exact, and no per-row conversion on the server.
+  const timeField = timeType === "float" ? floatExpression(timeRef, timeDataType) : timeRef;
+  const where = `${timeRef} >= ${start.literal} and ${timeRef} < ${end.literal}${filter}`;
+  const select = `select ${[timeField, ...fields].join(", ")} from ${tableRef} where ${where} order by ${timeRef}`;
 
-  const read = async (trx: Kysely<any>): Promise<Float64Array[]> => {
-    const { rows } = await sql<{ n: string | number }>`select count(*) as n from ${tableRef} where ${where}`.execute(trx);
-    const total = Number(rows[0]?.n ?? 0);
-    if (total === 0) throw await emptyWindowError(trx, request, tableRef, timeRef, timeDataType, timeType, start, end);
-    return fetchColumns(trx, { from: tableRef, where, row, width, keys, totalKeys }, total, chunkRows);
-  };
-  const columns = db.isTransaction ? await read(db) : await db.transaction().setIsolationLevel("repeatable read").execute(read);
-
-  let time: Float64Array;
-  let values: Float64Array[];
-  if (layout === "wide") {
-    time = columns[0];
-    values = columns.slice(1);
-  } else {
-    ({ time, values } = pivot(columns[0], columns[1], columns[2], request, timeType));
+  const estimate = await estimateRows(db, select);
+  const perRow = layout === "wide" ? 1 : request.ids.length;
+  const capacity = Math.min(2 ** 26, Math.max(1024, Math.ceil((estimate ?? 0) / perRow)));
+  const out = new GrowingColumns(1 + request.axes.length, capacity);
+  const sink = rowSink(request, timeType, out);
+  const { onProgress } = options;
+  const started = performance.now();
+  let nextReport = started + PROGRESS_EVERY_MS;
+  const reader = new BinaryCopyReader(1 + fields.length, timeType !== "float", (row) => {
+    sink.push(row);
+    // Rows arrive in chunks of hundreds: checking the clock every 4096 rows costs nothing.
+    if (onProgress !== undefined && (reader.rows & 4095) === 0 && performance.now() >= nextReport) {
+      nextReport = performance.now() + PROGRESS_EVERY_MS;
+      onProgress({ rows: reader.rows, seconds: (performance.now() - started) / 1000, estimatedRows: estimate, done: false });
+    }
+  });
+  await copyOut(db, select, reader);
+  onProgress?.({ rows: reader.rows, seconds: (performance.now() - started) / 1000, estimatedRows: estimate, done: true });
+  if (out.length === 0) throw await emptyWindowError(db, request, tableRef, timeRef, timeDataType, timeType, start, end);
+  const missing = sink.missingAxis();
+  if (missing !== -1) {
+    throw new InputError(
+      `axis id ${request.ids[missing]} (data.axes[${missing}]) has no rows in table "${request.table}" in the training window: check data.axes`,
+    );
   }
-  if (timeType !== "float") for (let i = 0; i < time.length; i++) time[i] = microsToSeconds(time[i]);
+  const [time, ...values] = out.finish();
   return { timeCol, timeType, layout, axes: request.axes, time, values };
 }
 
@@ -424,18 +567,20 @@ export async function extractColumns(db: Kysely<any>, data: DataConfig, options:
 async function emptyWindowError(
   db: Kysely<any>,
   request: Request,
-  tableRef: RawBuilder<unknown>,
-  timeRef: RawBuilder<unknown>,
+  tableRef: string,
+  timeRef: string,
   timeDataType: string,
   timeType: TimeType,
   start: Bound,
   end: Bound,
 ): Promise<InputError> {
-  const expression = timeExpression(timeRef, timeDataType, timeType);
+  // Timestamps as exact epoch microseconds (numeric epoch × 1e6 is an integer), floats as float8.
+  const expression = timeType === "float" ? floatExpression(timeRef, timeDataType) : `(extract(epoch from ${timeRef}) * 1000000)::int8::float8`;
   // NaN sorts above +Infinity in PostgreSQL, so this keeps finite values only.
-  const finite = timeType === "float" ? sql`${timeRef}::float8 > '-Infinity'::float8 and ${timeRef}::float8 < 'Infinity'::float8` : sql`isfinite(${timeRef})`;
-  const { rows } = await sql<{ lo: number | null; hi: number | null }>`
-    select min(${expression}) as lo, max(${expression}) as hi from ${tableRef} where ${finite}`.execute(db);
+  const finite = timeType === "float" ? `${timeRef}::float8 > '-Infinity'::float8 and ${timeRef}::float8 < 'Infinity'::float8` : `isfinite(${timeRef})`;
+  const { rows } = await sql<{ lo: number | null; hi: number | null }>`${sql.raw(
+    `select min(${expression}) as lo, max(${expression}) as hi from ${tableRef} where ${finite}`,
+  )}`.execute(db);
   const lo = rows[0]?.lo;
   const hi = rows[0]?.hi;
   const span = lo === null || lo === undefined || hi === null || hi === undefined
@@ -445,6 +590,39 @@ async function emptyWindowError(
   return new InputError(
     `no rows in table "${request.table}" with ${ids}${request.timeCol} in [${start.text}, ${end.text}) (${span}): check data.train_start and data.train_end`,
   );
+}
+
+/** Options of {@link stderrProgress}. */
+export interface StderrProgressOptions {
+  /** Print nothing; default false. */
+  readonly quiet?: boolean;
+  /** Print even when stderr is not a terminal (one line per report then); default false. */
+  readonly force?: boolean;
+  /** Where to write; default `process.stderr`. */
+  readonly stream?: NodeJS.WritableStream & { readonly isTTY?: boolean };
+}
+
+/**
+ * A progress reporter for {@link extractColumns} that writes
+ * `extract  1,234,567 rows  812,345 rows/s  ~45%` to stderr (the percentage
+ * from the planner's estimate, when it has one), redrawn in place on a
+ * terminal. Reads that finish within a second print nothing.
+ * @param options `quiet` (default false), `force` (default false: only when stderr is a TTY), `stream` (default stderr)
+ * @returns the `onProgress` callback, or undefined when nothing should be printed
+ */
+export function stderrProgress(options: StderrProgressOptions = {}): ((progress: ExtractProgress) => void) | undefined {
+  const { quiet = false, force = false, stream = process.stderr } = options;
+  const tty = stream.isTTY === true;
+  if (quiet || !(tty || force)) return undefined;
+  let printed = false;
+  return ({ rows, seconds, estimatedRows, done }) => {
+    if (!printed && done) return; // short read: stay silent
+    const rate = seconds > 0 ? Math.round(rows / seconds) : 0;
+    const share = estimatedRows !== undefined && estimatedRows > 0 ? `  ~${Math.min(done ? 100 : 99, Math.floor((100 * rows) / estimatedRows))}%` : "";
+    const line = `extract  ${rows.toLocaleString("en-US")} rows  ${rate.toLocaleString("en-US")} rows/s${done ? "" : share}${done ? "  done" : ""}`;
+    stream.write(tty ? `\r${line}\x1b[K${done ? "\n" : ""}` : `${line}\n`);
+    printed = true;
+  };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { profileColumns, type Profile } from "./analyze";
-import { writeChartFiles } from "./charts";
+import { safeFileStem, writeChartFiles } from "./charts";
 import { connect, describeDatabase } from "./connect";
-import { toInputError } from "./errors";
 import { evaluateColumns } from "./evaluate";
-import { extractColumns } from "./extract";
+import { InputError, toInputError } from "./errors";
+import { extractColumns, type ExtractProgress } from "./extract";
 import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
@@ -19,6 +19,8 @@ import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, PrepStats, 
 export interface PipelineOptions {
   /** Receives one line per stage as it runs; defaults to ignoring them. */
   readonly log?: (line: string) => void;
+  /** Receives extraction progress (see `stderrProgress` in extract); defaults to none. */
+  readonly onExtractProgress?: (progress: ExtractProgress) => void;
 }
 
 /** Everything one pipeline run produced. */
@@ -62,7 +64,7 @@ function countNonFinite(values: Float64Array): number {
  * @throws InputError for anything the user should fix (config, data, database).
  */
 export async function runPipeline(config: Config, options: PipelineOptions = {}): Promise<PipelineResult> {
-  const { log = () => {} } = options;
+  const { log = () => {}, onExtractProgress } = options;
   const stageSeconds: Record<string, number> = {};
   let started = performance.now();
   /** Records the time since the previous mark under `stage`. */
@@ -85,7 +87,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     const compute = await chooseComputeMode(db, config);
     log(`             compute in ${compute.mode} (${compute.reason})`);
     if (compute.mode === "database") return await runPipelineInDatabase(db, config, log);
-    extraction = await extractColumns(db, config.data);
+    extraction = await extractColumns(db, config.data, { onProgress: onExtractProgress });
   } catch (error) {
     // Permission denied, statement timeout, overflow: the table or the database user is the user's to fix.
     const { schema, table, time_col: timeCol, axes, value_col: valueCol } = config.data;
@@ -119,17 +121,41 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   const models = trainColumns(columns.timeS, axes, columns.values);
   log(`[4/7] train      ${model.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
 
-  const prediction = predictColumns(columns.timeS, models, columns.values);
-  mark("predict");
-  const metrics = evaluateColumns(prediction);
-  log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
-
-  const thresholds = calibrateColumns(prediction, profile.dt_seconds, config.thresholds);
-  log(`[6/7] thresholds MinC/MaxC and sustain steps for ${axes.length} axes (${mark("thresholds")})`);
-
-  // Charts before the registry: a failure here leaves no registered version behind.
-  const chartFiles = config.plots.enabled ? await writeChartFiles(prediction, thresholds, config.plots.dir) : [];
-  if (chartFiles.length > 0) log(`             ${chartFiles.length} charts → ${config.plots.dir} (${mark("charts")})`);
+  // One axis at a time, so only one axis's fitted and residual columns are alive at once.
+  const chartStems = new Map<string, string>();
+  for (const axis of config.plots.enabled ? axes : []) {
+    const other = chartStems.get(safeFileStem(axis));
+    if (other !== undefined) throw new InputError(`plots: axes "${other}" and "${axis}" both map to chart file name "${safeFileStem(axis)}"; rename one of them`);
+    chartStems.set(safeFileStem(axis), axis);
+  }
+  const metrics: AxisMetrics[] = [];
+  const thresholds: Record<string, AxisThresholds> = {};
+  const chartFiles: string[] = [];
+  const seconds = { predict: 0, evaluate: 0, thresholds: 0, charts: 0 };
+  const timed = <T>(stage: keyof typeof seconds, work: () => T): T => {
+    const begin = performance.now();
+    const result = work();
+    seconds[stage] += (performance.now() - begin) / 1000;
+    return result;
+  };
+  for (let i = 0; i < axes.length; i++) {
+    const axisModels: ModelSet = { ...models, models: [models.models[i]] };
+    const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]]));
+    metrics.push(...timed("evaluate", () => evaluateColumns(prediction)));
+    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, config.thresholds)));
+    // Charts before the registry: a failure here leaves no registered version behind.
+    if (config.plots.enabled) {
+      const begin = performance.now();
+      chartFiles.push(...(await writeChartFiles(prediction, thresholds, config.plots.dir)));
+      seconds.charts += (performance.now() - begin) / 1000;
+    }
+  }
+  const { charts, ...computed } = seconds;
+  Object.assign(stageSeconds, computed, config.plots.enabled ? { charts } : {});
+  started = performance.now();
+  log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${seconds.evaluate.toFixed(2)} s)`);
+  log(`[6/7] thresholds MinC/MaxC and sustain steps for ${axes.length} axes (${seconds.thresholds.toFixed(2)} s)`);
+  if (chartFiles.length > 0) log(`             ${chartFiles.length} charts → ${config.plots.dir} (${seconds.charts.toFixed(2)} s)`);
 
   const registered = await registerModel({
     rootDir: config.registry.root_dir,

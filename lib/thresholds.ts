@@ -40,10 +40,10 @@ function sustainSteps(runs: Int32Array, quantile: number, defaultSteps: number):
   return Math.max(defaultSteps, Math.ceil(quantileSorted(sorted, quantile)));
 }
 
-/** MinC/MaxC from the positive residuals, and the method's name. */
+/** MinC/MaxC from the positive residuals (sorted in place), and the method's name. */
 function residualLevels(positive: Float64Array, policy: ThresholdPolicy): { MinC: number; MaxC: number; method: string } {
   const n = positive.length;
-  const sorted = Float64Array.from(positive).sort();
+  const sorted = positive.sort(); // in place: the caller's array is a scratch copy
   if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
     // simple-statistics' median and MAD average the two middle values, as numpy's median does.
     const values = Array.from(sorted);

@@ -34,8 +34,9 @@ export function fitLinear(axis: string, timeS: Float64Array, y: Float64Array): L
   const v = ys.subarray(0, used);
   const xMean = pairwiseSum(x) / used;
   const yMean = pairwiseSum(v) / used;
-  const cross = new Float64Array(used);
-  const square = new Float64Array(used);
+  // The centred products overwrite the copies they come from (same index): no more full-length columns.
+  const cross = v;
+  const square = x;
   for (let i = 0; i < used; i++) {
     const dx = x[i] - xMean;
     cross[i] = dx * (v[i] - yMean);

@@ -6,14 +6,21 @@
 process.env.TZ = "America/New_York";
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
 import type { Kysely } from "kysely";
 import { InputError } from "../lib/errors";
-import { extract, extractColumns } from "../lib/extract";
+import { extract, extractColumns, stderrProgress } from "../lib/extract";
+import type { ExtractOptions, ExtractProgress } from "../lib/extract";
 import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "../lib/time";
-import type { DataConfig } from "../lib/types";
-import { BACKENDS } from "./support/databases";
+import type { DataConfig, Extraction } from "../lib/types";
+import { BACKENDS, openPostgres } from "./support/databases";
+import { goldenCases, loadGoldenCase } from "./support/golden";
+import { extractColumns as legacyExtractColumns } from "./support/legacyExtract";
+import { sharedPostgres } from "./support/postgres";
 import type { TestDatabase } from "./support/databases";
 
 /** Fixture tables shared by the tests (fixed SQL text, no user input). */
@@ -84,6 +91,27 @@ function same(actual: Float64Array, expected: readonly number[]): void {
 
 test("the process runs in a non-UTC zone, so zone bugs would show", () => {
   assert.equal(new Date(Date.UTC(2025, 0, 1)).getTimezoneOffset(), 300);
+});
+
+test("stderrProgress: silent under quiet and off a terminal unless forced; short reads print nothing", () => {
+  const sink = (tty: boolean): { stream: NodeJS.WritableStream & { isTTY: boolean }; text: () => string } => {
+    const parts: string[] = [];
+    const stream = Object.assign(new Writable({ write: (chunk, _encoding, done) => (parts.push(String(chunk)), done()) }), { isTTY: tty });
+    return { stream, text: () => parts.join("") };
+  };
+  assert.equal(stderrProgress({ quiet: true, force: true, stream: sink(true).stream }), undefined);
+  assert.equal(stderrProgress({ stream: sink(false).stream }), undefined);
+  const short = sink(true);
+  stderrProgress({ stream: short.stream })?.({ rows: 10, seconds: 0.1, estimatedRows: 10, done: true });
+  assert.equal(short.text(), "");
+  const terminal = sink(true);
+  const report = stderrProgress({ stream: terminal.stream });
+  report?.({ rows: 500_000, seconds: 1, estimatedRows: 1_000_000, done: false });
+  report?.({ rows: 1_000_000, seconds: 2, estimatedRows: 1_000_000, done: true });
+  assert.equal(terminal.text(), "\rextract  500,000 rows  500,000 rows/s  ~50%\x1b[K\rextract  1,000,000 rows  500,000 rows/s  done\x1b[K\n");
+  const forced = sink(false);
+  stderrProgress({ force: true, stream: forced.stream })?.({ rows: 5, seconds: 1, estimatedRows: undefined, done: false });
+  assert.equal(forced.text(), "extract  5 rows  5 rows/s\n");
 });
 
 for (const backend of BACKENDS) {
@@ -214,21 +242,39 @@ for (const backend of BACKENDS) {
       await rejectsInput(extractColumns(t.db, long("long_ids", [1, 7], 0, 4)), ["axis id 7", "data.axes[1]", '"long_ids"'], t.secret);
     });
 
-    test("chunked reads (ties in time) equal a single read", async () => {
-      const config = wide("ties", ["a", "b"], 0, 100);
-      const whole = await extractColumns(t.db, config);
-      assert.equal(whole.time.length, 21);
-      for (const chunkRows of [1, 2, 4, 7, 20, 21]) {
-        const chunked = await extractColumns(t.db, config, { chunkRows });
-        same(chunked.time, Array.from(whole.time));
-        same(chunked.values[0], Array.from(whole.values[0]));
-        same(chunked.values[1], Array.from(whole.values[1]));
-      }
-      const set = new Set(Array.from(whole.values[1]));
-      assert.equal(set.size, 21, "every row exactly once");
-      const longChunked = await extractColumns(t.db, long("long_ids", [1, 2, 5], 0, 4), { chunkRows: 2 });
-      same(longChunked.values[1], [0.2, NaN, NaN]);
-      same(longChunked.values[2], [0.5, 1.5, 2.5]);
+    test("ties in time: every row exactly once, time non-decreasing", async () => {
+      const x = await extractColumns(t.db, wide("ties", ["a", "b"], 0, 100));
+      assert.equal(x.time.length, 21);
+      for (let i = 1; i < x.time.length; i++) assert.ok(x.time[i - 1] <= x.time[i], "ordered by time");
+      assert.deepEqual(Array.from(x.values[1]).sort((p, q) => p - q), Array.from({ length: 21 }, (_, i) => i), "every row exactly once");
+      for (let i = 0; i < 21; i++) assert.equal(x.time[i], Math.floor(x.values[1][i] / 3), "each row's values stay together");
+    });
+
+    test("columns named like query aliases (r, k0, k1, ts, value, data, …) keep time order and values", async () => {
+      // The pre-streaming extraction paged with `… as r, … as k0 … order by "r"`: a time column named r
+      // sorted pages by the packed bytes (negative times last) and returned rows out of order.
+      await sql`create table aliases (r double precision, k0 double precision, k1 double precision, k2 double precision, ts double precision, value double precision, data double precision, s double precision, n double precision, lo double precision, hi double precision)`.execute(t.db);
+      await sql`insert into aliases select i, -i, 2 * i, 3 * i, 4 * i, 5 * i, 6 * i, 7 * i, 8 * i, 9 * i, 10 * i from unnest(array[2, -3, 0, 1, -1, -2, 3]::float8[]) as i`.execute(t.db);
+      const axes = ["k0", "k1", "k2", "ts", "value", "data", "s", "n", "lo", "hi"];
+      // chunkRows was the page size of the pre-streaming extraction; the streamed one has no pages and ignores it.
+      const paged: ExtractOptions & { readonly chunkRows?: number } = { chunkRows: 2 };
+      const x = await extractColumns(t.db, { ...wide("aliases", axes, -10, 10), time_col: "r" }, paged);
+      same(x.time, [-3, -2, -1, 0, 1, 2, 3]);
+      axes.forEach((axis, k) => same(x.values[k], [-3, -2, -1, 0, 1, 2, 3].map((i) => (k === 0 ? -i : (k + 1) * i))));
+      await sql`create table aliases_long (r double precision, k0 integer, k1 double precision)`.execute(t.db);
+      await sql`insert into aliases_long select i, a, i * 10 + a from unnest(array[2, -3, 0, 1, -1, -2, 3]::float8[]) as i, unnest(array[1, 2]) as a`.execute(t.db);
+      const y = await extractColumns(t.db, { table: "aliases_long", time_col: "r", axes: [2, 1], axis_id_col: "k0", value_col: "k1", train_start: -10, train_end: 10 }, paged);
+      same(y.time, [-3, -2, -1, 0, 1, 2, 3]);
+      same(y.values[0], [-28, -18, -8, 2, 12, 22, 32]);
+      same(y.values[1], [-29, -19, -9, 1, 11, 21, 31]);
+    });
+
+    test("progress: onProgress ends with one done report counting every database row", async () => {
+      const reports: ExtractProgress[] = [];
+      await extractColumns(t.db, long("long_ids", [1, 2, 5], 0, 4), { onProgress: (p) => reports.push(p) });
+      assert.equal(reports.at(-1)?.done, true);
+      assert.equal(reports.at(-1)?.rows, 8); // ids 1, 2, 5 at ts 0..2
+      assert.equal(reports.filter((p) => p.done).length, 1);
     });
 
     test("integer time column with float bounds; real and bigint values", async () => {
@@ -346,3 +392,125 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+/** Asserts two extractions are equal bit for bit (NaN equals NaN; -0 is not 0). */
+function sameExtraction(actual: Extraction, expected: Extraction, label: string): void {
+  assert.equal(actual.timeType, expected.timeType, label);
+  assert.equal(actual.layout, expected.layout, label);
+  assert.deepEqual(actual.axes, expected.axes, label);
+  assert.deepStrictEqual(Array.from(actual.time), Array.from(expected.time), `${label}: time`);
+  actual.values.forEach((column, k) => assert.deepStrictEqual(Array.from(column), Array.from(expected.values[k]), `${label}: ${actual.axes[k]}`));
+}
+
+/**
+ * A timestamptz golden table as `timestamp` (UTC wall time) too, so every
+ * case runs with float, timestamptz and timestamp time columns.
+ */
+async function naiveCopy(db: Kysely<any>, table: string): Promise<string> {
+  const naive = `${table}_naive`;
+  await sql`drop table if exists ${sql.table(naive)}`.execute(db);
+  await sql`create table ${sql.table(naive)} as select * from ${sql.table(table)}`.execute(db);
+  await sql`alter table ${sql.table(naive)} alter column ts type timestamp using ts at time zone 'UTC'`.execute(db);
+  return naive;
+}
+
+/** Config bounds for a timestamp column: the golden bounds' instants as zone-less UTC text. */
+function naiveBound(bound: unknown): string {
+  return epochSecondsToIso(isoToEpochSeconds(String(bound)), "timestamp");
+}
+
+for (const backend of BACKENDS) {
+  describe(`streamed extraction equals the pre-streaming one on ${backend.name}`, () => {
+    let t: TestDatabase;
+    before(async () => {
+      t = await backend.open();
+    });
+    after(async () => {
+      await t?.db.destroy();
+    });
+
+    for (const golden of goldenCases()) {
+      test(`golden case ${golden.name} (${golden.layout}, ${golden.timeType}${golden.timeType === "timestamptz" ? " and timestamp" : ""})`, async () => {
+        const table = `golden_${golden.name}`;
+        await loadGoldenCase(t.db, golden, table);
+        const data = { table, ...golden.config.data } as unknown as DataConfig;
+        const configs: [string, DataConfig][] = [[golden.timeType, data]];
+        if (golden.timeType === "timestamptz") {
+          const naive = await naiveCopy(t.db, table);
+          configs.push(["timestamp", { ...data, table: naive, train_start: naiveBound(data.train_start), train_end: naiveBound(data.train_end) }]);
+        }
+        for (const [label, config] of configs) {
+          const streamed = await extractColumns(t.db, config);
+          assert.ok(streamed.time.length > 0);
+          sameExtraction(streamed, await legacyExtractColumns(t.db, config), `${golden.name} ${label}`);
+          sameExtraction(streamed, await legacyExtractColumns(t.db, config, { chunkRows: 97 }), `${golden.name} ${label} paged`);
+        }
+      });
+    }
+
+    test("windows many network chunks long: WIDE and LONG × float, timestamp, timestamptz (NULL, NaN, ±Infinity, missing axes)", async () => {
+      // 60,000 samples × 8 axes: ~6 MB of COPY data in WIDE, 480,000 rows in LONG; a network chunk is 64 KiB.
+      await sql`create table big_wide as
+        select i * 0.01 as tf, timestamptz '2025-09-01 00:00:00+00' + i * interval '10 ms' + (i % 7) * interval '1 microsecond' as tz,
+          ${sql.join(
+            Array.from({ length: 8 }, (_, k) =>
+              sql.raw(`case when i % ${97 + k} = 0 then null when i % ${389 + k} = 0 then 'NaN'::float8 when i % 5003 = ${k} then 'Infinity'::float8 else sin(i * ${k + 1} * 0.001) * 100 + ${k} end as a${k + 1}`),
+            ),
+          )}
+        from generate_series(0, 59999) as i`.execute(t.db);
+      await sql`alter table big_wide add column tn timestamp`.execute(t.db);
+      await sql`update big_wide set tn = tz at time zone 'UTC'`.execute(t.db);
+      // LONG: one row per sample and axis, some (sample, axis) rows missing, rows stored in shuffled order.
+      await sql`create table big_long as
+        select w.tf, w.tz, w.tn, a.id as axis_id, (array[w.a1, w.a2, w.a3, w.a4, w.a5, w.a6, w.a7, w.a8])[a.id] as value
+        from big_wide w, generate_series(1, 8) as a(id)
+        where (w.tf * 100)::int8 % (50 + a.id) <> 3
+        order by md5(w.tf::text || a.id::text)`.execute(t.db);
+      const axes = Array.from({ length: 8 }, (_, k) => `a${k + 1}`);
+      const windows: [string, string, number | string, number | string][] = [
+        ["float", "tf", 5, 595],
+        ["timestamptz", "tz", "2025-09-01T00:00:02.5Z", "2025-09-01T00:09:57Z"],
+        ["timestamp", "tn", "2025-09-01T00:00:02.5", "2025-09-01T00:09:57"],
+      ];
+      for (const [label, timeCol, start, end] of windows) {
+        const wideConfig = { ...wide("big_wide", axes, start, end), time_col: timeCol };
+        const longConfig = { ...long("big_long", [8, 1, 2, 3, 4, 5, 6, 7], start, end), time_col: timeCol };
+        for (const [layout, config] of [["wide", wideConfig], ["long", longConfig]] as const) {
+          const streamed = await extractColumns(t.db, config);
+          assert.ok(streamed.time.length > 55_000, `${layout} ${label}: ${streamed.time.length} rows`);
+          sameExtraction(streamed, await legacyExtractColumns(t.db, config), `${layout} ${label}`);
+        }
+      }
+    });
+  });
+}
+
+describe("memory while streaming (real PostgreSQL, measured in a child process)", () => {
+  test("reading a window hundreds of chunks long stays near its raw column bytes", async () => {
+    const server = await sharedPostgres();
+    const setup = await openPostgres();
+    const rows = 2_000_000;
+    try {
+      await sql`create table memory_wide as
+        select i * 0.001 as ts, sin(i * 0.001) as a1, cos(i * 0.002) as a2, (i % 1000)::float8 as a3, sqrt(i::float8) as a4
+        from generate_series(1, ${rows}) as i`.execute(setup.db);
+      await sql`analyze memory_wide`.execute(setup.db); // as autovacuum would: the planner's estimate sizes the columns
+    } finally {
+      await setup.db.destroy();
+    }
+    const data: DataConfig = { table: "memory_wide", time_col: "ts", axes: ["a1", "a2", "a3", "a4"], train_start: 0, train_end: 1e9 };
+    const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(__dirname, "support", "extractMemory.ts")], {
+      // Not NODE_TEST_CONTEXT: the child is a plain program, not a test file reporting to this runner.
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, MLBOX_MEMORY_DB_URL: server.url, MLBOX_MEMORY_DATA: JSON.stringify(data) },
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    assert.equal(child.status, 0, child.stderr);
+    const report = JSON.parse(child.stdout) as { rows: number; extraBytes: number };
+    assert.equal(report.rows, rows);
+    const rawBytes = rows * 5 * 8; // 80 MB of Float64Array columns
+    // The columns (with doubling slack) plus chunks in flight; the pre-streaming read held the window
+    // several times over (packed, base64 text, decoded) and fails this.
+    assert.ok(report.extraBytes <= 2 * rawBytes + 64 * 2 ** 20, `grew by ${(report.extraBytes / 2 ** 20).toFixed(0)} MiB for ${(rawBytes / 2 ** 20).toFixed(0)} MiB of columns: ${child.stdout}`);
+  });
+});

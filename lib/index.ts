@@ -23,6 +23,7 @@ export * from "./train";
 export * from "./predict";
 export * from "./evaluate";
 export * from "./thresholds";
+export * from "./score";
 export * from "./pipeline";
 export * from "./versionMeta";
 export * from "./frame";

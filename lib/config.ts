@@ -110,6 +110,11 @@ const SECTIONS: Readonly<Record<string, Section>> = {
     enabled: { check: flag, default: true },
     dir: { check: text, default: "out" },
   },
+  scoring: {
+    events_table: { check: text, default: "mlbox_events" },
+    poll_seconds: { check: numberIn(0.001, 86_400), default: 5 },
+    max_gap_seconds: { check: numberIn(0.000001, Number.MAX_VALUE), optional: true },
+  },
 };
 const REQUIRED_SECTIONS = new Set(["data"]);
 
@@ -236,6 +241,7 @@ export function loadConfig(path: string): Config {
     thresholds: Object.freeze(validated.thresholds),
     registry: Object.freeze({ ...validated.registry, root_dir: resolveFrom(folder, validated.registry.root_dir) }),
     plots: Object.freeze({ ...validated.plots, dir: resolveFrom(folder, validated.plots.dir) }),
+    scoring: Object.freeze({ ...validated.scoring, max_gap_seconds: validated.scoring.max_gap_seconds ?? null }),
     source_path: sourcePath,
     source_sha256: createHash("sha256").update(bytes).digest("hex"),
   });

@@ -91,6 +91,16 @@ export interface PlotsConfig {
   readonly dir: string;
 }
 
+/** The `scoring:` block: where events go, how often follow mode polls, when a gap ends a run. */
+export interface ScoringConfig {
+  /** Table the events are written to (created when missing); defaults to `mlbox_events`. */
+  readonly events_table: string;
+  /** Seconds between polls of `score --follow`; defaults to 5. */
+  readonly poll_seconds: number;
+  /** A larger gap between consecutive samples ends every run; null (default): gaps never do. */
+  readonly max_gap_seconds: number | null;
+}
+
 /** A validated configuration, as returned by `loadConfig`. */
 export interface Config {
   readonly database: DatabaseConfig;
@@ -100,6 +110,7 @@ export interface Config {
   readonly thresholds: ThresholdPolicy;
   readonly registry: RegistryConfig;
   readonly plots: PlotsConfig;
+  readonly scoring: ScoringConfig;
   /** Absolute path of the config file it was read from. */
   readonly source_path: string;
   /** SHA-256 (hex) of the config file's bytes, for lineage. */

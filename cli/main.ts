@@ -4,6 +4,7 @@ import { loadConfig } from "../lib/config";
 import { isInputError, InputError } from "../lib/errors";
 import { runPipeline } from "../lib/pipeline";
 import { formatVersion, formatVersionList, listVersions, loadVersion } from "../lib/registry";
+import { scoreCommand } from "./score";
 import { formatSummary } from "./summary";
 
 const HELP = `ML Box: train a versioned linear-trend anomaly model from sensor streams in SQL.
@@ -13,11 +14,20 @@ Usage:
   npm start -- registry list [--config <file>]    list registered versions
   npm start -- registry show <tag> [--config <file>]
                                                   show one version ("latest" for the newest)
+  npm start -- score [--config <file>] [--version <tag|latest>] [--from X] [--to Y] [--events out.jsonl]
+                                                  score a window (default: the version's train_end
+                                                  to the last row) → per-axis summary, events table
+  npm start -- score --follow [--from X] [--events out.jsonl]
+                                                  keep scoring new rows every scoring.poll_seconds
 
 Options:
   -c, --config <file>  config file (default: ./config.yaml); relative paths in it
                        resolve against its folder, and .env is read from there
   -q, --quiet          print only the summary
+  --version <tag>      score: registry version (default: latest)
+  --from <X>, --to <Y> score: window start (inclusive) and end (exclusive), seconds or ISO-8601
+  --events <file>      score: also write the events as JSON Lines (follow: append)
+  --follow             score: keep scoring new rows until Ctrl-C / SIGTERM
   -h, --help           show this help
 
 Environment:
@@ -37,6 +47,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         config: { type: "string", short: "c", default: "config.yaml" },
         quiet: { type: "boolean", short: "q", default: false },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        events: { type: "string" },
+        follow: { type: "boolean", default: false },
       },
     });
   } catch (error) {
@@ -49,7 +64,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     const [command = "run", ...rest] = positionals;
+    const scoreFlags = ["version", "from", "to", "events", "follow"] as const;
+    const misplaced = scoreFlags.find((flag) => values[flag] !== undefined && values[flag] !== false);
+    if (command !== "score" && misplaced !== undefined) throw new InputError(`--${misplaced} belongs to the score command (see --help)`);
     const config = loadConfig(resolve(values.config ?? "config.yaml"));
+    if (command === "score" && rest.length === 0) {
+      return await scoreCommand(config, { version: values.version, from: values.from, to: values.to, events: values.events, follow: values.follow }, values.quiet ?? false);
+    }
     if (command === "run" && rest.length === 0) {
       const log = values.quiet ? undefined : (line: string) => console.log(line);
       const result = await runPipeline(config, { log });
@@ -64,7 +85,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(formatVersion(await loadVersion(config.registry.root_dir, rest[1])));
       return 0;
     }
-    throw new InputError(`unknown command "${positionals.join(" ")}": use run, "registry list" or "registry show <tag>" (see --help)`);
+    throw new InputError(`unknown command "${positionals.join(" ")}": use run, score, "registry list" or "registry show <tag>" (see --help)`);
   } catch (error) {
     return fail(error);
   }

@@ -24,6 +24,8 @@ export * from "./predict";
 export * from "./evaluate";
 export * from "./thresholds";
 export * from "./score";
+export * from "./scoreStore";
+export * from "./replay";
 export * from "./pipeline";
 export * from "./versionMeta";
 export * from "./frame";

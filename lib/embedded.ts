@@ -182,40 +182,59 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** How long a process waits for a brief holder (see {@link OpenEmbeddedOptions.brief}) to release the folder. */
+const BRIEF_WAIT_MS = 60_000;
+
 /**
  * Takes the lock file `<dir>.lock` (holding our pid) so that two processes
  * never open one PGlite folder at once (PGlite itself does not lock it, and
- * two writers would corrupt it). A lock left by a dead process is taken over.
+ * two writers would corrupt it). A lock left by a dead process is taken over;
+ * a lock marked `brief` (a short open, like one poll of `score --follow`) is
+ * waited for, up to a minute.
  * @param dir the database folder
  * @param envName named in the message as the alternative
+ * @param brief mark our own lock as brief
  * @returns a function releasing the lock
  * @throws InputError naming the folder and the process holding it
  */
-function lockDataDir(dir: string, envName: string): () => void {
+async function lockDataDir(dir: string, envName: string, brief: boolean): Promise<() => void> {
   const lockFile = `${dir}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const mine = brief ? `${process.pid} brief` : String(process.pid);
+  const deadline = Date.now() + BRIEF_WAIT_MS;
+  for (let attempt = 0; attempt < 3; ) {
     try {
-      fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+      fs.writeFileSync(lockFile, mine, { flag: "wx" });
       let released = false;
       return () => {
         if (released) return;
         released = true;
         try {
-          if (fs.readFileSync(lockFile, "utf8") === String(process.pid)) fs.rmSync(lockFile, { force: true });
+          if (fs.readFileSync(lockFile, "utf8") === mine) fs.rmSync(lockFile, { force: true });
         } catch {
           // already gone
         }
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = Number.parseInt(fs.readFileSync(lockFile, "utf8"), 10);
+      let content = "";
+      try {
+        content = fs.readFileSync(lockFile, "utf8");
+      } catch {
+        continue; // released meanwhile
+      }
+      const holder = Number.parseInt(content, 10);
       // This process shares one instance per folder, so a lock naming our own pid is stale too.
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+        if (content.endsWith(" brief") && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          continue;
+        }
         throw new InputError(
           `the embedded database at ${dir} is in use by process ${holder}: PGlite allows one process at a time; stop it or set ${envName} to a PostgreSQL server`,
         );
       }
       fs.rmSync(lockFile, { force: true }); // stale: its process is gone
+      attempt++;
     }
   }
   throw new InputError(`cannot lock the embedded database at ${dir} (${lockFile})`);
@@ -229,11 +248,20 @@ interface SharedDir {
   closed: Promise<void> | undefined;
 }
 
+/** Options of {@link openEmbeddedDatabase}. */
+export interface OpenEmbeddedOptions {
+  /**
+   * This process will hold the folder only briefly (one poll of `score --follow`): other processes wait
+   * for it (up to a minute) instead of failing with "in use". Default false.
+   */
+  readonly brief?: boolean;
+}
+
 /** Embedded folders open in this process, by absolute path. */
 const openDirs = new Map<string, Promise<SharedDir>>();
 
-async function openShared(dir: string, envName: string): Promise<SharedDir> {
-  const release = lockDataDir(dir, envName);
+async function openShared(dir: string, envName: string, brief: boolean): Promise<SharedDir> {
+  const release = await lockDataDir(dir, envName, brief);
   let pglite: PGliteLike;
   try {
     pglite = await openPGlite(dir);
@@ -253,10 +281,11 @@ async function openShared(dir: string, envName: string): Promise<SharedDir> {
  * PGlite does not guard against two processes writing one folder.
  * @param dir the database folder
  * @param envName the variable that would name a server instead (for the message); default `DB_URL`
+ * @param options `brief` (default false): see {@link OpenEmbeddedOptions}
  * @returns the Kysely instance; `destroy()` it when done
  * @throws InputError when another live process has the folder open, or when PGlite cannot open it
  */
-export async function openEmbeddedDatabase(dir: string, envName = "DB_URL"): Promise<Kysely<any>> {
+export async function openEmbeddedDatabase(dir: string, envName = "DB_URL", options: OpenEmbeddedOptions = {}): Promise<Kysely<any>> {
   const key = path.resolve(dir);
   let shared: SharedDir;
   let entry: Promise<SharedDir>;
@@ -264,7 +293,7 @@ export async function openEmbeddedDatabase(dir: string, envName = "DB_URL"): Pro
     const existing = openDirs.get(key);
     if (existing) entry = existing;
     else {
-      const opening = openShared(key, envName);
+      const opening = openShared(key, envName, options.brief ?? false);
       entry = opening;
       openDirs.set(key, opening);
       opening.catch(() => {

@@ -270,7 +270,7 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
   let failures = 0;
   while (!signal?.aborted) {
     try {
-      const db = await connect(config);
+      const db = await connect(config, { brief: true });
       try {
         if (state === null) {
           await ensureScoreTables(db, table, model.timeType);
@@ -306,7 +306,8 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
       succeeded = true;
     } catch (error) {
       if (error instanceof FatalScoreError) throw error.inner;
-      if (!succeeded) throw error;
+      // Before a first poll succeeded an error means a bad setup, except an embedded database busy for a while.
+      if (!succeeded && !/is in use by process/.test(String((error as Error).message))) throw error;
       state = null; // reload the checkpoint: the failed transaction may or may not have committed
       failures++;
       const wait = Math.min(MAX_BACKOFF_SECONDS, 2 ** (failures - 1));

@@ -184,6 +184,8 @@ export async function connect(config: Config, options: { readonly brief?: boolea
   // An idle client whose server goes away emits 'error' on the pool; without a
   // listener that would crash the process. The next query reports the problem.
   pool.on("error", () => undefined);
+  // Likewise a checked-out client whose server goes away (a restart mid-transaction): its query fails instead.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool, onCreateConnection: setSessionUtc }) });
   try {
     await sql`select 1`.execute(db);

@@ -281,6 +281,7 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
             log(`following ${stream} with model ${model.version}, ${where}, every ${config.scoring.poll_seconds} s`);
           }
         }
+        succeeded = true; // the setup works: from now on a failure is the database's, and is retried
         const rows = await readScoreRows(db, data, model.timeType, state.lastTime === null ? { from } : { after: state.lastTime });
         if (rows !== null) {
           let result: ScoreResult;
@@ -303,7 +304,6 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
       }
       if (failures > 0) log(`reconnected after ${failures} failed attempt${failures === 1 ? "" : "s"}`);
       failures = 0;
-      succeeded = true;
     } catch (error) {
       if (error instanceof FatalScoreError) throw error.inner;
       // Before a first poll succeeded an error means a bad setup, except an embedded database busy for a while.

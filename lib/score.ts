@@ -15,9 +15,12 @@
  * the open runs, so any split of the same samples into batches yields the
  * same events as one pass.
  */
+import * as dfd from "danfojs-node";
 import { InputError } from "./errors";
+import { toDataFrame, type FrameColumn } from "./frame";
 import type { LoadedVersion } from "./registry";
 import { epochSecondsToIso } from "./time";
+import { frameColumns } from "./timeColumn";
 import type { TimeType } from "./types";
 
 /** The two event levels, in the order the runs of an axis are kept. */
@@ -293,4 +296,42 @@ export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreB
     peak_residual: run.length > 0 ? run.peak : null,
   }));
   return { state: { stream: state.stream, lastTime: last, runs: nextRuns }, residuals, events };
+}
+
+/** What {@link score} returns. */
+export interface ScoredFrame {
+  /** `[time column, ...<axis>_res]`: the input's time column and one residual column per model axis. */
+  readonly residuals: dfd.DataFrame;
+  /** Every event, once: closed ones, then those still open at the last row (`ended_at` null). */
+  readonly events: readonly ScoreEvent[];
+  /** The stream's state after the last row (to continue with {@link scoreBatch}). */
+  readonly state: ScoreState;
+}
+
+/**
+ * Scores a DataFrame (as `extract` returns it: time column, then the axes; any extra columns are
+ * ignored) with a registered version in one pass; see {@link scoreBatch} for the rules.
+ *
+ * @param frame Rows in increasing time order; timestamps as ISO-8601 strings, float seconds as numbers.
+ * @param version What `loadVersion` returned.
+ * @param options `stream` defaults to `"notebook"`; `timeCol` to the frame's first column; `maxGapSeconds` to null.
+ * @throws InputError when a model axis is missing, or on out-of-order or duplicated times.
+ */
+export function score(
+  frame: dfd.DataFrame,
+  version: LoadedVersion,
+  options: { readonly stream?: string; readonly timeCol?: string; readonly maxGapSeconds?: number | null } = {},
+): ScoredFrame {
+  const { stream = "notebook", timeCol = frame.columns[0], maxGapSeconds = null } = options;
+  const model = scoringModel(version, { maxGapSeconds });
+  const columns = frameColumns(frame, timeCol, "score");
+  const values = model.axes.map((axis) => {
+    const index = columns.axes.indexOf(axis);
+    if (index < 0) throw new InputError(`score: model ${model.version} needs column "${axis}", not in the DataFrame (columns: ${frame.columns.join(", ")})`);
+    return columns.values[index];
+  });
+  const result = scoreBatch(model, initialScoreState(model, stream), { time: columns.time, values });
+  const time = frame.column(timeCol).values as FrameColumn;
+  const residuals = toDataFrame([[timeCol, time], ...model.axes.map((axis, a) => [`${axis}_res`, result.residuals[a]] as const)]);
+  return { residuals, events: result.events, state: result.state };
 }

@@ -3,7 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
 import { InputError } from "../lib/errors";
-import { initialScoreState, scoreBatch, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/score";
+import * as dfd from "danfojs-node";
+import type { LoadedVersion } from "../lib/registry";
+import { initialScoreState, score, scoreBatch, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/score";
 import { calibrateAxis, runLengths } from "../lib/thresholds";
 import { referenceEvents } from "./support/scoreReference";
 
@@ -234,4 +236,31 @@ test("replaying a calibration window: alert events are exactly the alert runs â‰
     assert.ok(counted.length > 3, `${level}: ${counted.length} runs`);
     assert.deepEqual(mine.map((e) => (e.ended_at === null ? -1 : e.samples)), counted.map((length, k) => (k === counted.length - 1 && mine.at(-1)?.ended_at === null ? -1 : length)));
   }
+});
+
+test("score(frame, version): the danfo stage gives the scorer's residuals and events, timestamps as ISO text", () => {
+  const policy = DEFAULT_THRESHOLD_POLICY;
+  const axis = (MinC: number, MaxC: number) => ({ MinC, MaxC, T_long_steps: 2, T_short_steps: 1, dt_seconds: 1, policy, meta: { method: "x" } });
+  const version = {
+    version: "v9",
+    models: { type: "linear", models: [{ axis: "m1", coef: 0, intercept: 1, samples_used: 3 }, { axis: "m2", coef: 1, intercept: 0, samples_used: 3 }] },
+    thresholds: { m1: axis(1, 2), m2: axis(10, 20) },
+    prepStats: { time0: 1666000000, time_col: "ts", time_type: "timestamptz", dt_seconds: 1, interpolate: false },
+  } as unknown as LoadedVersion;
+  const frame = new dfd.DataFrame({
+    ts: ["2022-10-17T09:46:40.000000Z", "2022-10-17T09:46:41.000000Z", "2022-10-17T09:46:42.500000Z", "2022-10-17T09:46:43.000000Z"],
+    extra: [7, 7, 7, 7],
+    m2: [0, 1, 2.5, 3],
+    m1: [2, 3.5, 1, 0],
+  });
+  const { residuals, events, state } = score(frame, version, { stream: "nb" });
+  assert.deepEqual(residuals.columns, ["ts", "m1_res", "m2_res"]);
+  assert.deepEqual(residuals.column("m1_res").values, [1, 2.5, 0, -1]);
+  assert.deepEqual(residuals.column("m2_res").values, [0, 0, 0, 0]);
+  assert.deepEqual(events.map((e) => [e.axis, e.level, e.started_at, e.ended_at, e.samples]), [
+    ["m1", "alert", "2022-10-17T09:46:40.000000Z", "2022-10-17T09:46:41.000000Z", 2],
+    ["m1", "error", "2022-10-17T09:46:41.000000Z", "2022-10-17T09:46:41.000000Z", 1],
+  ]);
+  assert.equal(state.stream, "nb");
+  assert.throws(() => score(frame.drop({ columns: ["m2"] }), version), /score: model v9 needs column "m2"/);
 });

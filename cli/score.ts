@@ -2,6 +2,7 @@ import { renameSync, writeFileSync, appendFileSync } from "fs";
 import { InputError } from "../lib/errors";
 import { followScore, replayScore, type ReplayResult } from "../lib/replay";
 import type { ScoreEvent } from "../lib/score";
+import { scoreSummaryRows } from "../lib/scoreViews";
 import type { Config } from "../lib/types";
 
 /** Flags of `score`. */
@@ -17,21 +18,14 @@ export interface ScoreFlags {
 export function formatScoreSummary(result: ReplayResult): string {
   const { model, events } = result;
   const header = ["axis", "alerts", "errors", "longest", "first", "last"];
-  const rows = model.axes.map((axis) => {
-    const mine = events.filter((e) => e.axis === axis);
-    const starts = mine.map((e) => e.started_at);
-    const longest = mine.reduce((max, e) => Math.max(max, e.samples), 0);
-    const order = (a: number | string, b: number | string): number => (typeof a === "number" ? a - (b as number) : a < b ? -1 : a > b ? 1 : 0);
-    starts.sort(order);
-    return [
-      axis,
-      String(mine.filter((e) => e.level === "alert").length),
-      String(mine.filter((e) => e.level === "error").length),
-      mine.length > 0 ? String(longest) : "-",
-      starts.length > 0 ? String(starts[0]) : "-",
-      starts.length > 0 ? String(starts[starts.length - 1]) : "-",
-    ];
-  });
+  const rows = scoreSummaryRows(model.axes, events).map((row) => [
+    row.axis,
+    String(row.alerts),
+    String(row.errors),
+    row.alerts + row.errors > 0 ? String(row.longest) : "-",
+    row.alerts + row.errors > 0 ? String(row.first) : "-",
+    row.alerts + row.errors > 0 ? String(row.last) : "-",
+  ]);
   const widths = header.map((_, c) => Math.max(header[c].length, ...rows.map((row) => row[c].length)));
   const line = (cells: string[]): string => `  ${cells.map((cell, c) => (c >= 1 && c <= 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ")}`.trimEnd();
   const open = events.filter((e) => e.ended_at === null).length;

@@ -26,6 +26,7 @@ export * from "./thresholds";
 export * from "./score";
 export * from "./scoreStore";
 export * from "./replay";
+export * from "./scoreViews";
 export * from "./pipeline";
 export * from "./versionMeta";
 export * from "./frame";

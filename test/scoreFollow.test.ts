@@ -14,6 +14,7 @@ import { pathToFileURL } from "node:url";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import { Pool } from "pg";
 import { generateDemoData, seedDemoTables } from "../lib/demoData";
+import { ensureEmbeddedDatabase, openEmbeddedDatabase } from "../lib/embedded";
 import { epochSecondsToIso, isoToEpochSeconds } from "../lib/time";
 import { ROOT, runCli } from "./support/cli";
 import { startPostgres, type TestPostgres } from "./support/postgres";
@@ -136,5 +137,87 @@ test("follow on PostgreSQL survives kill -9 and a server restart: events equal o
     assert.deepEqual(followed, replayed);
   } finally {
     await db.destroy().catch(() => undefined);
+  }
+});
+
+test("follow on the embedded database leaves it usable by other commands between polls, and resumes after a restart", async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.FOLLOW_DB_URL;
+  const dir = join(work, "pglite");
+  const data = generateDemoData();
+  const later = "2022-10-18T08:00:00Z";
+  // The embedded database holds the rows up to 08:00; the rest arrives while the follower runs.
+  await ensureEmbeddedDatabase(dir, async (db) => {
+    await seedDemoTables(db, data, { tables: "wide" });
+    await sql`delete from stream_samples_wide where ts >= ${later}::timestamptz`.execute(db);
+  });
+  const configPath = writeConfig("embedded", "scoring:\n  poll_seconds: 0.5\n");
+  assert.equal(runCli(["--config", configPath, "--quiet"], { env }).status, 0);
+  let follower = follow(configPath, env);
+  // Brief, like the follower's polls: each waits for the other instead of failing.
+  const checkpoint = async (): Promise<number | null> => {
+    await sleep(1000);
+    const db = await openEmbeddedDatabase(dir, "FOLLOW_DB_URL", { brief: true });
+    try {
+      const { rows } = await sql<{ p: number }>`select extract(epoch from position)::float8 as p from mlbox_events_checkpoints`.execute(db);
+      return rows.length === 1 ? Number(rows[0].p) : null;
+    } catch {
+      return null; // no checkpoint table yet
+    } finally {
+      await db.destroy();
+    }
+  };
+  const lastBefore = isoToEpochSeconds(epochSecondsToIso(data.time[data.time.findIndex((t) => t >= isoToEpochSeconds(later)) - 1], "timestamptz"));
+  try {
+    await waitFor("the first poll", 120, async () => Math.abs(((await checkpoint()) ?? 0) - lastBefore) < 1e-4);
+  } catch (error) {
+    follower.child.kill("SIGKILL");
+    throw new Error(`${(error as Error).message}; follower stderr: ${follower.output.stderr}`);
+  }
+
+  // Another command reading the database while the follower runs: it waits for a poll, never fails.
+  const replay = runCli(["score", "--config", writeConfig("embedded-replay", "scoring:\n  events_table: replay_events\n")], { env });
+  assert.equal(replay.status, 0, replay.stderr);
+
+  const first = data.time.findIndex((t) => t >= isoToEpochSeconds(later));
+  const half = Math.floor((first + data.time.length) / 2);
+  for (const [from, to] of [[first, half], [half, data.time.length]]) {
+    const db = await openEmbeddedDatabase(dir);
+    try {
+      const ts = Array.from(data.time.subarray(from, to), (t) => epochSecondsToIso(t, "timestamptz"));
+      const columns = data.values.map((column) => sql`${Array.from(column.subarray(from, to))}::float8[]`);
+      await sql`insert into stream_samples_wide (ts, ${sql.join(data.axes.map((a) => sql.id(a)))})
+        select * from unnest(${ts}::timestamptz[], ${sql.join(columns)})`.execute(db);
+    } finally {
+      await db.destroy();
+    }
+    if (from === first) {
+      // (kill -9 is exercised on PostgreSQL above; PGlite's own recovery from a killed writer is not ML Box's.)
+      await sleep(1500);
+      follower.child.kill("SIGTERM");
+      assert.equal(await follower.exited, 0, follower.output.stderr);
+      follower = follow(configPath, env);
+    }
+  }
+  const last = isoToEpochSeconds(epochSecondsToIso(data.time[data.time.length - 1], "timestamptz"));
+  try {
+    await waitFor("the follower to reach the last row", 180, async () => Math.abs(((await checkpoint()) ?? 0) - last) < 1e-4);
+  } catch (error) {
+    follower.child.kill("SIGKILL");
+    throw new Error(`${(error as Error).message}; follower stderr: ${follower.output.stderr}`);
+  }
+  follower.child.kill("SIGTERM");
+  assert.equal(await follower.exited, 0, follower.output.stderr);
+
+  const again = runCli(["score", "--config", writeConfig("embedded-replay", "scoring:\n  events_table: replay_events\n")], { env });
+  assert.equal(again.status, 0, again.stderr);
+  const db = await openEmbeddedDatabase(dir);
+  try {
+    const followed = (await sql`select ${EVENT_COLUMNS} from mlbox_events order by axis, level, started_at`.execute(db)).rows;
+    const replayed = (await sql`select ${EVENT_COLUMNS} from replay_events order by axis, level, started_at`.execute(db)).rows;
+    assert.equal(replayed.length, 61);
+    assert.deepEqual(followed, replayed);
+  } finally {
+    await db.destroy();
   }
 });

@@ -13,12 +13,22 @@ Usage:
   npm start -- registry list [--config <file>]    list registered versions
   npm start -- registry show <tag> [--config <file>]
                                                   show one version ("latest" for the newest)
+  npm start -- score [--config <file>] [--version <tag|latest>] [--from X] [--to Y] [--events out.jsonl]
+                                                  score a window (default: the version's train_end
+                                                  to the last row) → per-axis summary, events table
+  npm start -- score --follow [--from X] [--events out.jsonl]
+                                                  keep scoring new rows every scoring.poll_seconds
 
 Options:
   -c, --config <file>  config file (default: ./config.yaml); relative paths in it
                        resolve against its folder, and .env is read from there
   -q, --quiet          print only the summary
       --progress       show extraction progress on stderr even when it is not a terminal
+      --version <tag>  score: registry version (default: latest)
+      --from <X>       score: window start (inclusive), seconds or ISO-8601 (default: the version's train_end)
+      --to <Y>         score: window end (exclusive; default: after the last row)
+      --events <file>  score: also write the events as JSON Lines (follow: append)
+      --follow         score: keep scoring new rows until Ctrl-C / SIGTERM
   -h, --help           show this help
 
 Environment:
@@ -39,6 +49,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         quiet: { type: "boolean", short: "q", default: false },
         progress: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        events: { type: "string" },
+        follow: { type: "boolean", default: false },
       },
     });
   } catch (error) {
@@ -52,6 +67,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   let secret: string | undefined;
   try {
     const [command = "run", ...rest] = positionals;
+    const scoreFlags = ["version", "from", "to", "events", "follow"] as const;
+    const misplaced = scoreFlags.find((flag) => values[flag] !== undefined && values[flag] !== false);
+    if (command !== "score" && misplaced !== undefined) throw new InputError(`--${misplaced} belongs to the score command (see --help)`);
     const { loadConfig } = await import("../lib/config");
     const configPath = resolve(values.config ?? "config.yaml");
     let config;
@@ -61,6 +79,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       throw toInputError(error, { key: "--config", path: configPath });
     }
     secret = process.env[config.database.url_env];
+    if (command === "score" && rest.length === 0) {
+      const { scoreCommand } = await import("./score");
+      return await scoreCommand(config, { version: values.version, from: values.from, to: values.to, events: values.events, follow: values.follow }, values.quiet ?? false);
+    }
     if (command === "run" && rest.length === 0) {
       const [{ runPipeline }, { formatSummary }, { stderrProgress }] = await Promise.all([import("../lib/pipeline"), import("./summary"), import("../lib/extract")]);
       const log = values.quiet ? undefined : (line: string) => console.log(line);
@@ -79,7 +101,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(formatVersion(await loadVersion(config.registry.root_dir, rest[1])));
       return 0;
     }
-    throw new InputError(`unknown command "${positionals.join(" ")}": use run, "registry list" or "registry show <tag>" (see --help)`);
+    throw new InputError(`unknown command "${positionals.join(" ")}": use run, score, "registry list" or "registry show <tag>" (see --help)`);
   } catch (error) {
     return fail(error, secret);
   }

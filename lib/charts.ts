@@ -64,6 +64,23 @@ export interface PlotlyLayout {
   readonly hovermode?: "closest" | "x" | "x unified";
   readonly barmode?: "group" | "overlay" | "stack";
   readonly bargap?: number;
+  /** Shaded spans (e.g. scoring events) drawn below the traces. */
+  readonly shapes?: readonly PlotlyShape[];
+}
+
+/** A plotly.js layout shape: here only rectangles spanning the plot's height. */
+export interface PlotlyShape {
+  readonly type: "rect";
+  readonly xref: "x";
+  readonly yref: "paper";
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+  readonly fillcolor: string;
+  readonly opacity: number;
+  readonly line: { readonly width: number };
+  readonly layer: "below" | "above";
 }
 
 /** A plotly.js figure spec: what `Plotly.newPlot(div, data, layout)` takes. */

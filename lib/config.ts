@@ -134,6 +134,11 @@ const SECTIONS = {
   thresholds: thresholdsSection,
   registry: section({ root_dir: text.default("ModelRegistry/artifacts"), version_tag: text.default("auto") }),
   plots: section({ enabled: flag.default(true), dir: text.default("out") }),
+  scoring: section({
+    events_table: text.default("mlbox_events"),
+    poll_seconds: numberIn(0.001, 86_400).default(5),
+    max_gap_seconds: numberIn(0.000001, Number.MAX_VALUE).nullable().default(null),
+  }),
   compute: section({
     mode: z.enum(["auto", "memory", "database"]).default("auto"),
     memory_budget_mb: numberIn(1, Number.MAX_SAFE_INTEGER).default(1024),

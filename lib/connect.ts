@@ -117,20 +117,24 @@ export function describeDatabase(config: Config): string {
  * Every session's `TimeZone` is UTC. The database is probed with `select 1`,
  * so a wrong URL fails here, not in the first real query.
  * @param config a loaded config
+ * @param options `brief` (default false): an embedded database is held only briefly, so other processes
+ *   wait for it instead of failing (see `openEmbeddedDatabase`)
  * @returns a Kysely instance; call `destroy()` when done
  * @throws InputError for an unsupported scheme, a malformed URL, an unreachable
  *   server (`cannot reach the database at 127.0.0.1:5999 (connection refused): check DB_URL`),
  *   failed authentication (naming user and host) or a missing database, never showing the password
  */
-export async function connect(config: Config): Promise<Kysely<any>> {
+export async function connect(config: Config, options: { readonly brief?: boolean } = {}): Promise<Kysely<any>> {
   const envName = config.database.url_env;
   const raw = (process.env[envName] ?? "").trim();
-  if (!raw) return connectEmbedded(config.database.embedded_dir, envName);
+  if (!raw) return connectEmbedded(config.database.embedded_dir, envName, options.brief ?? false);
   const parts = parseUrl(raw, envName);
   const pool = new Pool({ connectionString: parts.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: "mlbox" });
   // An idle client whose server goes away emits 'error' on the pool; without a
   // listener that would crash the process. The next query reports the problem.
   pool.on("error", () => undefined);
+  // Likewise a checked-out client whose server goes away (a restart mid-transaction): its query fails instead.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool, onCreateConnection: setSessionUtc }) });
   try {
     await sql`select 1`.execute(db);
@@ -142,11 +146,11 @@ export async function connect(config: Config): Promise<Kysely<any>> {
 }
 
 /** Opens (creating and seeding on first use) the embedded PGlite database. */
-async function connectEmbedded(dir: string, envName: string): Promise<Kysely<any>> {
+async function connectEmbedded(dir: string, envName: string, brief: boolean): Promise<Kysely<any>> {
   let db: Kysely<any> | undefined;
   try {
     await ensureEmbeddedDatabase(dir, (seeded) => seedDemoTables(seeded, generateDemoData()));
-    db = await openEmbeddedDatabase(dir, envName);
+    db = await openEmbeddedDatabase(dir, envName, { brief });
     await sql`select 1`.execute(db);
     return db;
   } catch (error) {

@@ -201,6 +201,12 @@ function isStale(file: string): boolean {
   }
 }
 
+/** How long a process waits for a brief holder (see {@link OpenEmbeddedOptions.brief}) to release the folder. */
+const BRIEF_WAIT_MS = 60_000;
+
+/** File inside the lock folder of a brief holder. */
+const BRIEF_MARKER = "brief";
+
 /**
  * Removes the lock at `lockPath` if it is stale, deciding under a second
  * lock, `<lock>.break` (an atomic mkdir held for microseconds). Without it,
@@ -237,8 +243,9 @@ function removeStaleLock(lockPath: string): void {
  * @returns releases the lock
  * @throws InputError naming the folder when another process holds it
  */
-async function lockDataDir(dir: string, envName: string, onLost: (error: Error) => void): Promise<() => Promise<void>> {
+async function lockDataDir(dir: string, envName: string, onLost: (error: Error) => void, brief: boolean): Promise<() => Promise<void>> {
   const lockPath = `${dir}.lock`;
+  const marker = path.join(lockPath, BRIEF_MARKER);
   let ours = false;
   // proper-lockfile removes a stale lock with a plain rmdir; route that through removeStaleLock.
   const lockFs = {
@@ -260,10 +267,24 @@ async function lockDataDir(dir: string, envName: string, onLost: (error: Error) 
       process.nextTick(callback, failure);
     },
   };
-  try {
-    return await lockfile.lock(dir, { lockfilePath: lockPath, realpath: false, stale: LOCK_STALE_MS, fs: lockFs, onCompromised: onLost });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+  const deadline = Date.now() + BRIEF_WAIT_MS;
+  for (;;) {
+    try {
+      const release = await lockfile.lock(dir, { lockfilePath: lockPath, realpath: false, stale: LOCK_STALE_MS, fs: lockFs, onCompromised: onLost });
+      if (!brief) return release;
+      fs.writeFileSync(marker, String(process.pid));
+      return async () => {
+        fs.rmSync(marker, { force: true }); // the lock folder must be empty to be released
+        await release();
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+      // A brief holder (one poll of `score --follow`) is waited for instead of refused.
+      if (fs.existsSync(marker) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+    }
     throw new InputError(
       `the embedded database at ${dir} is in use by another ML Box process (PGlite allows one process at a time): stop it or set ${envName} to a PostgreSQL server; a lock left by a killed process expires ${LOCK_STALE_MS / 1000} s after it died`,
     );
@@ -280,10 +301,19 @@ interface SharedDir {
   lost: InputError | undefined;
 }
 
+/** Options of {@link openEmbeddedDatabase}. */
+export interface OpenEmbeddedOptions {
+  /**
+   * This process will hold the folder only briefly (one poll of `score --follow`): other processes wait
+   * for it (up to a minute) instead of failing with "in use". Default false.
+   */
+  readonly brief?: boolean;
+}
+
 /** Embedded folders open in this process, by absolute path. */
 const openDirs = new Map<string, Promise<SharedDir>>();
 
-async function openShared(dir: string, envName: string): Promise<SharedDir> {
+async function openShared(dir: string, envName: string, brief: boolean): Promise<SharedDir> {
   let shared: SharedDir | undefined;
   let lostEarly: InputError | undefined;
   const onLost = (): void => {
@@ -291,7 +321,7 @@ async function openShared(dir: string, envName: string): Promise<SharedDir> {
     if (shared) shared.lost = lost;
     else lostEarly = lost;
   };
-  const lock = await lockDataDir(dir, envName, onLost);
+  const lock = await lockDataDir(dir, envName, onLost, brief);
   // After a takeover the lock is no longer ours to remove.
   const release = (): Promise<void> => lock().catch(() => undefined);
   let pglite: PGliteLike;
@@ -314,10 +344,11 @@ async function openShared(dir: string, envName: string): Promise<SharedDir> {
  * PGlite does not guard against two processes writing one folder.
  * @param dir the database folder
  * @param envName the variable that would name a server instead (for the message); default `DB_URL`
+ * @param options `brief` (default false): see {@link OpenEmbeddedOptions}
  * @returns the Kysely instance; `destroy()` it when done
  * @throws InputError when another live process has the folder open, or when PGlite cannot open it
  */
-export async function openEmbeddedDatabase(dir: string, envName = "DB_URL"): Promise<Kysely<any>> {
+export async function openEmbeddedDatabase(dir: string, envName = "DB_URL", options: OpenEmbeddedOptions = {}): Promise<Kysely<any>> {
   const key = path.resolve(dir);
   let shared: SharedDir;
   let entry: Promise<SharedDir>;
@@ -325,7 +356,7 @@ export async function openEmbeddedDatabase(dir: string, envName = "DB_URL"): Pro
     const existing = openDirs.get(key);
     if (existing) entry = existing;
     else {
-      const opening = openShared(key, envName);
+      const opening = openShared(key, envName, options.brief ?? false);
       entry = opening;
       openDirs.set(key, opening);
       opening.catch(() => {

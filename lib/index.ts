@@ -32,6 +32,13 @@ export { frameColumns, type FrameColumns } from "./timeColumn";
 export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline";
 export { chooseComputeMode, runPipelineInDatabase, trainInDatabase } from "./inDatabase/pipeline";
 
+// Scoring: the incremental scorer, its DataFrame stage, replay and follow.
+export { SCORE_LEVELS, formatScoreTime, initialScoreState, score, scoreBatch, scoringModel } from "./score";
+export type { RunState, ScoreBatch, ScoreEvent, ScoreLevel, ScoreResult, ScoreState, ScoredFrame, ScoringModel } from "./score";
+export { followScore, replayScore, type FollowOptions, type ReplayOptions, type ReplayResult } from "./replay";
+export { readEvents } from "./scoreStore";
+export { extractScoringWindow, scoreCharts, scoreSummaryRows, type ScoreSummaryRow } from "./scoreViews";
+
 // Registry: register a model, read versions back.
 export { LATEST_TAG, listVersions, loadVersion, registerModel } from "./registry";
 export type { LatestMode, Lineage, LineageInput, LoadedVersion, RegisterOptions, RegisteredVersion } from "./registry";

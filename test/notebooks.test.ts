@@ -29,6 +29,7 @@ const NOTEBOOK_NAMES = [
   "05_ModelEvaluation",
   "06_Thresholding",
   "07_ModelRegistry",
+  "08_Scoring",
 ];
 
 let work: string;

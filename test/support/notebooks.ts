@@ -194,6 +194,12 @@ export function expectedOutputs(table = "stream_samples_wide"): Readonly<Record<
       headers: ["version", "saved_at", "dMinC"],
       minTables: 6,
     },
+    "08_Scoring": {
+      charts: perAxis("scored residual with alert/error events"),
+      captions: ["Scoring window", "Events per axis", "Events"],
+      headers: ["alerts", "errors", "longest", "started_at", "fired_at", "ended_at", "peak_residual", "model_version"],
+      minTables: 3,
+    },
   };
 }
 

@@ -47,6 +47,8 @@ export interface TestPostgres {
   readonly port: number;
   /** Shut the server down and delete its folder; safe to call more than once. */
   stop(): Promise<void>;
+  /** Stops the server (fast shutdown: clients are disconnected), waits `downMs`, starts it again on the same port. */
+  restart(downMs?: number): Promise<void>;
 }
 
 /** OS user that runs the server when the tests run as root. */
@@ -296,13 +298,20 @@ async function startOnce(binDir: string): Promise<TestPostgres> {
       "-c max_connections=40",
       "-c TimeZone=Europe/Berlin", // a non-UTC server default: connect() must set UTC per session
     ].join(" ");
-    runPgBinary(path.join(binDir, "pg_ctl"), ["-D", dataDir, "-l", path.join(dir, "server.log"), "-w", "-t", String(START_TIMEOUT_S), "-o", options, "start"], dir);
+    const start = (): void =>
+      runPgBinary(path.join(binDir, "pg_ctl"), ["-D", dataDir, "-l", path.join(dir, "server.log"), "-w", "-t", String(START_TIMEOUT_S), "-o", options, "start"], dir);
+    start();
     const host = "127.0.0.1";
     return {
       url: `postgresql://${DB_USER}:${password}@${host}:${port}/postgres`,
       host,
       port,
       stop: () => shutdown(server),
+      restart: async (downMs = 0) => {
+        runPgBinary(path.join(binDir, "pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "-t", String(START_TIMEOUT_S), "stop"], dir);
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        start();
+      },
     };
   } catch (error) {
     let log = "";
@@ -321,7 +330,7 @@ async function startOnce(binDir: string): Promise<TestPostgres> {
  * on a free port. The caller must `stop()` it (it is also stopped at exit).
  * @returns the connection URL (with the password), host, port and `stop`.
  */
-export async function startPostgres(): Promise<{ url: string; host: string; port: number; stop(): Promise<void> }> {
+export async function startPostgres(): Promise<TestPostgres> {
   const binDir = findBinDir();
   let lastError: unknown;
   for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
@@ -339,7 +348,7 @@ export async function startPostgres(): Promise<{ url: string; host: string; port
  * sharing it should create their own tables (unique names) or schemas.
  * @returns the same server on every call.
  */
-export function sharedPostgres(): Promise<{ url: string; host: string; port: number; stop(): Promise<void> }> {
+export function sharedPostgres(): Promise<TestPostgres> {
   if (!shared) {
     shared = startPostgres();
     shared.catch(() => {

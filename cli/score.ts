@@ -1,0 +1,83 @@
+import { renameSync, writeFileSync, appendFileSync } from "fs";
+import { InputError } from "../lib/errors";
+import { followScore, replayScore, type ReplayResult } from "../lib/replay";
+import type { ScoreEvent } from "../lib/score";
+import { scoreSummaryRows } from "../lib/scoreViews";
+import type { Config } from "../lib/types";
+
+/** Flags of `score`. */
+export interface ScoreFlags {
+  readonly version?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly events?: string;
+  readonly follow?: boolean;
+}
+
+/** Per axis: alert and error counts, longest event (samples), first and last event start. */
+export function formatScoreSummary(result: ReplayResult): string {
+  const { model, events } = result;
+  const header = ["axis", "alerts", "errors", "longest", "first", "last"];
+  const rows = scoreSummaryRows(model.axes, events).map((row) => [
+    row.axis,
+    String(row.alerts),
+    String(row.errors),
+    row.alerts + row.errors > 0 ? String(row.longest) : "-",
+    row.alerts + row.errors > 0 ? String(row.first) : "-",
+    row.alerts + row.errors > 0 ? String(row.last) : "-",
+  ]);
+  const widths = header.map((_, c) => Math.max(header[c].length, ...rows.map((row) => row[c].length)));
+  const line = (cells: string[]): string => `  ${cells.map((cell, c) => (c >= 1 && c <= 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ")}`.trimEnd();
+  const open = events.filter((e) => e.ended_at === null).length;
+  return [
+    `Model: ${model.version}  Stream: ${result.stream}`,
+    `Scored: ${result.rows} rows from ${result.firstTime} to ${result.lastTime}`,
+    "Events per axis (longest in samples; first/last by start):",
+    line(header),
+    ...rows.map(line),
+    `Events: ${events.length} (${events.filter((e) => e.level === "alert").length} alerts, ${events.filter((e) => e.level === "error").length} errors, ${open} still open) → table ${result.eventsTable}`,
+  ].join("\n");
+}
+
+/** One event as a line of the follower's output. */
+function eventLine(event: ScoreEvent): string {
+  const what = event.ended_at === null ? `fired at ${event.fired_at}` : `ended at ${event.ended_at} after ${event.samples} samples`;
+  return `${event.level.padEnd(5)} ${event.axis}: started ${event.started_at}, ${what} (peak residual ${Number(event.peak_residual.toPrecision(6))}, threshold ${Number(event.threshold.toPrecision(6))})`;
+}
+
+/** `npm start -- score …`: a replay (summary, events file, events table), or `--follow` until SIGINT/SIGTERM. */
+export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boolean): Promise<number> {
+  if (flags.follow) {
+    if (flags.to !== undefined) throw new InputError("--to cannot be combined with --follow (following has no end)");
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    try {
+      await followScore(config, {
+        version: flags.version,
+        from: flags.from,
+        signal: controller.signal,
+        log: (line) => console.error(line),
+        onEvent: (event) => {
+          console.log(eventLine(event));
+          if (flags.events !== undefined) appendFileSync(flags.events, `${JSON.stringify(event)}\n`);
+        },
+      });
+    } finally {
+      process.removeListener("SIGINT", stop);
+      process.removeListener("SIGTERM", stop);
+    }
+    return 0;
+  }
+  const result = await replayScore(config, { version: flags.version, from: flags.from, to: flags.to });
+  if (flags.events !== undefined) {
+    // Written whole, then renamed: never half a file.
+    const temp = `${flags.events}.tmp-${process.pid}`;
+    writeFileSync(temp, result.events.map((event) => `${JSON.stringify(event)}\n`).join(""));
+    renameSync(temp, flags.events);
+  }
+  console.log(formatScoreSummary(result));
+  if (flags.events !== undefined && !quiet) console.log(`Events file: ${flags.events} (JSON Lines)`);
+  return 0;
+}

@@ -1,0 +1,101 @@
+/**
+ * Notebook views of scoring: the rows after a version's training window, a
+ * per-axis event summary (also printed by `npm start -- score`) and residual
+ * charts with MinC/MaxC and the events shaded.
+ */
+import * as dfd from "danfojs-node";
+import { CHART_COLORS, residualChart, type PlotlyFigure, type PlotlyShape } from "./charts";
+import { connect } from "./connect";
+import { toDataFrame } from "./frame";
+import type { LoadedVersion } from "./registry";
+import { readScoreRows } from "./replay";
+import { epochSecondsToIso, isoToEpochSeconds } from "./time";
+import type { ScoreEvent } from "./score";
+import type { Config } from "./types";
+
+/**
+ * The rows of the configured table from `version`'s `train_end` (or `from`) to the last row, as a
+ * DataFrame `[time_col, ...model axes]` like `extract` returns; null when there are none.
+ */
+export async function extractScoringWindow(config: Config, version: LoadedVersion, options: { readonly from?: number | string } = {}): Promise<dfd.DataFrame | null> {
+  const db = await connect(config);
+  try {
+    const data = { ...config.data, axes: version.meta.data.axes };
+    const rows = await readScoreRows(db, data, version.prepStats.time_type, { from: options.from ?? version.meta.data.train_end });
+    if (rows === null) return null;
+    const timeType = rows.timeType;
+    const time = timeType === "float" ? rows.time : Array.from(rows.time, (t) => epochSecondsToIso(t, timeType));
+    return toDataFrame([[rows.timeCol, time], ...rows.axes.map((axis, a) => [axis, rows.values[a]] as const)]);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** One line of {@link scoreSummaryRows}. */
+export interface ScoreSummaryRow {
+  readonly axis: string;
+  readonly alerts: number;
+  readonly errors: number;
+  /** Longest event in samples (0: none). */
+  readonly longest: number;
+  /** Start of the first and of the last event ("" when none). */
+  readonly first: number | string;
+  readonly last: number | string;
+}
+
+/** Per axis: alert and error events, the longest (samples), the first and last start. */
+export function scoreSummaryRows(axes: readonly string[], events: readonly ScoreEvent[]): ScoreSummaryRow[] {
+  return axes.map((axis) => {
+    const mine = events.filter((e) => e.axis === axis);
+    const starts = mine.map((e) => e.started_at).sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+    return {
+      axis,
+      alerts: mine.filter((e) => e.level === "alert").length,
+      errors: mine.filter((e) => e.level === "error").length,
+      longest: mine.reduce((max, e) => Math.max(max, e.samples), 0),
+      first: starts.length > 0 ? starts[0] : "",
+      last: starts.length > 0 ? starts[starts.length - 1] : "",
+    };
+  });
+}
+
+const seconds = (value: number | string): number => (typeof value === "number" ? value : isoToEpochSeconds(value));
+
+/**
+ * Per model axis: the scored residuals over `time_s` (seconds since the version's `time0`, as in
+ * training's charts) with MinC/MaxC lines, alert events shaded orange and error events red (an open
+ * event is shaded to the last row; every shade is at least 0.2% of the time span wide, so that short
+ * events stay visible before zooming in).
+ * @param residuals `score(...).residuals`: time column then `<axis>_res`
+ * @param events `score(...).events`
+ * @param version the version that scored them
+ */
+export function scoreCharts(residuals: dfd.DataFrame, events: readonly ScoreEvent[], version: LoadedVersion): PlotlyFigure[] {
+  const timeCol = residuals.columns[0];
+  const raw = residuals.column(timeCol).values as (number | string)[];
+  const time0 = version.prepStats.time0;
+  const timeS = Float64Array.from(raw, (t) => seconds(t) - time0);
+  const lastS = timeS.length > 0 ? timeS[timeS.length - 1] : 0;
+  const minWidth = timeS.length > 0 ? 0.002 * (lastS - timeS[0]) : 0;
+  return version.models.models.map(({ axis }) => {
+    const residual = Float64Array.from(residuals.column(`${axis}_res`).values as number[]);
+    const figure = residualChart(timeS, residual, { axis, thresholds: version.thresholds[axis] });
+    const shapes: PlotlyShape[] = events
+      .filter((e) => e.axis === axis)
+      .map((e) => ({
+        type: "rect",
+        xref: "x",
+        yref: "paper",
+        x0: seconds(e.started_at) - time0,
+        x1: Math.max(e.ended_at === null ? lastS : seconds(e.ended_at) - time0, seconds(e.started_at) - time0 + minWidth),
+        y0: 0,
+        y1: 1,
+        fillcolor: e.level === "alert" ? CHART_COLORS.minc : CHART_COLORS.maxc,
+        opacity: e.level === "alert" ? 0.18 : 0.3,
+        line: { width: 0 },
+        layer: "below",
+      }));
+    const counts = `${shapes.length} event${shapes.length === 1 ? "" : "s"}`;
+    return { ...figure, layout: { ...figure.layout, title: { ...figure.layout.title, text: `${axis}: scored residual with alert/error events (${counts})` }, shapes } };
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * `npm run serve [-- --config <file> --port <P> --host <H>]`: the scoring
+ * service on the registry of a config, following its `latest`.
+ */
+import { resolve } from "path";
+import { parseArgs } from "util";
+import { loadConfig } from "../lib/config";
+import { InputError, isInputError } from "../lib/errors";
+import { createScoringService } from "./app";
+
+const HELP = `ML Box scoring service: POST /v1/score, GET /v1/model, GET /healthz, GET /metrics.
+
+Usage:
+  npm run serve [-- --config <file>] [--port <P>] [--host <H>]
+
+Options:
+  -c, --config <file>  config file (default: ./config.yaml): registry.root_dir, scoring.max_gap_seconds
+  -p, --port <P>       TCP port (default: 8080; 0 picks a free one)
+      --host <H>       address to listen on (default: 127.0.0.1; 0.0.0.0 for all)
+  -h, --help           show this help
+
+Stops gracefully on SIGTERM or SIGINT. Exit status: 0 stopped, 2 bad input, 1 other errors.`;
+
+/** Starts the service; resolves once it listens, with a function that stops it. */
+export async function serve(argv: readonly string[], log: (line: string) => void = (line) => console.log(line)): Promise<(() => Promise<void>) | null> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: "string", short: "c", default: "config.yaml" },
+        port: { type: "string", short: "p", default: "8080" },
+        host: { type: "string", default: "127.0.0.1" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    throw new InputError(`${(error as Error).message} (see --help)`);
+  }
+  if (values.help) {
+    log(HELP);
+    return null;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`--port must be a whole number from 0 to 65535, got ${JSON.stringify(values.port)}`);
+  const config = loadConfig(resolve(values.config ?? "config.yaml"));
+  const service = await createScoringService({ rootDir: config.registry.root_dir, maxGapSeconds: config.scoring.max_gap_seconds, log });
+  const address = await service.app.listen({ port, host: values.host });
+  log(`serving model ${service.currentVersion()} from ${config.registry.root_dir} on ${address}`);
+  return async () => {
+    await service.app.close();
+  };
+}
+
+if (require.main === module) {
+  serve(process.argv.slice(2))
+    .then((stop) => {
+      if (stop === null) return;
+      let stopping = false;
+      const shutdown = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`${signal}: finishing requests in flight, then stopping`);
+        stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(`error while stopping: ${(error as Error).message}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", () => shutdown("SIGTERM"));
+      process.on("SIGINT", () => shutdown("SIGINT"));
+    })
+    .catch((error: unknown) => {
+      console.error(`error: ${(error as Error).message.split("\n")[0]}`);
+      process.exit(isInputError(error) ? 2 : 1);
+    });
+}

@@ -1,0 +1,248 @@
+/**
+ * The HTTP scoring service over real HTTP on 127.0.0.1: scoring equals the
+ * library scorer, bad requests are 4xx and change nothing, metrics, following
+ * `latest`, and a graceful stop on SIGTERM.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
+import { loadVersion, registerModel, type RegisterOptions } from "../lib/registry";
+import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent } from "../lib/score";
+import { createScoringService, type ScoringService } from "../server/app";
+
+const repoRoot = path.resolve(__dirname, "..");
+const AXES = ["axis1", "axis2"];
+
+/** A version whose lines are y = 0: residual = value. Alert at ≥ 1 for 3 samples, error at ≥ 2 for 2. */
+function version(rootDir: string, minC = 1): RegisterOptions {
+  return {
+    rootDir,
+    versionTag: "auto",
+    models: { type: "linear", models: AXES.map((axis) => ({ axis, coef: 0, intercept: 0, samples_used: 10 })) },
+    prepStats: { time0: 0, time_col: "ts", time_type: "float", dt_seconds: 1, interpolate: false },
+    thresholds: Object.fromEntries(
+      AXES.map((axis) => [axis, { MinC: minC, MaxC: 2, T_long_steps: 3, T_short_steps: 2, dt_seconds: 1, policy: DEFAULT_THRESHOLD_POLICY, meta: { method: "test" } }]),
+    ),
+    metrics: AXES.map((axis) => ({ axis, r2: 1, mae: 0, rmse: 0 })),
+    meta: {
+      data: { table: "t", time_col: "ts", time_type: "float", layout: "wide", axes: AXES, train_start: 0, train_end: 10 },
+      prep: { interpolate: false },
+      rows: { raw: 10, train: 10 },
+      lineage: { config_path: "/c.yaml", config_sha256: "a".repeat(64), data_fingerprint: "b".repeat(64), database: "embedded", git_commit: null },
+    },
+  };
+}
+
+/** A deterministic signal with runs above both levels on both axes. */
+function signal(n: number): { ts: number; axis1: number; axis2: number }[] {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const axis1 = (i % 11 < 5 ? 1.5 : 0) + (i % 23 < 3 ? 1 : 0);
+    const axis2 = i % 7 < 4 ? 2.5 : (i % 3) * 0.5;
+    out.push({ ts: 100 + i * 0.5, axis1, axis2 });
+  }
+  return out;
+}
+
+const roots: string[] = [];
+after(() => roots.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+function tempRoot(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlbox-serve-"));
+  roots.push(dir);
+  return dir;
+}
+
+interface Reply {
+  status: number;
+  body: any;
+}
+
+async function post(base: string, body: unknown, raw?: string): Promise<Reply> {
+  const response = await fetch(`${base}/v1/score`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: raw ?? JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+describe("scoring service", () => {
+  let root: string;
+  let service: ScoringService;
+  let base: string;
+
+  before(async () => {
+    root = tempRoot();
+    await registerModel(version(root));
+    service = await createScoringService({ rootDir: root, watchMs: 0, bodyLimitBytes: 64 * 1024 });
+    base = await service.app.listen({ port: 0, host: "127.0.0.1" });
+  });
+  after(async () => service.app.close());
+
+  test("one sample per request, or batches, give the library's events and residuals", async () => {
+    const samples = signal(120);
+    const model = scoringModel(await loadVersion(root, "latest"));
+    const time = Float64Array.from(samples, (s) => s.ts);
+    const expected = scoreBatch(model, initialScoreState(model, "single"), {
+      time,
+      values: AXES.map((axis) => Float64Array.from(samples, (s) => s[axis as "axis1" | "axis2"])),
+    });
+    const closedExpected = expected.events.filter((e) => e.ended_at !== null);
+    assert.ok(closedExpected.length > 10, "the signal has events of both levels");
+
+    const single: ScoreEvent[] = [];
+    const residuals: number[] = [];
+    for (const sample of samples) {
+      const reply = await post(base, { stream: "single", samples: [sample] });
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body.model_version, "v1");
+      single.push(...reply.body.events);
+      residuals.push(...reply.body.residuals.axis1);
+    }
+    assert.deepEqual(residuals, Array.from(expected.residuals[0]));
+    assert.deepEqual(single.filter((e) => e.ended_at !== null), closedExpected);
+
+    const batched: ScoreEvent[] = [];
+    for (let start = 0; start < samples.length; start += 17) {
+      const reply = await post(base, { stream: "batched", samples: samples.slice(start, start + 17) });
+      assert.equal(reply.status, 200);
+      batched.push(...reply.body.events);
+    }
+    const renamed = closedExpected.map((e) => ({ ...e, stream: "batched" }));
+    assert.deepEqual(batched.filter((e) => e.ended_at !== null), renamed);
+    // An event reported open (ended_at null) is reported again when it closes, same axis, level and start.
+    for (const open of batched.filter((e) => e.ended_at === null)) {
+      assert.ok(batched.some((e) => e.ended_at !== null && e.axis === open.axis && e.level === open.level && e.started_at === open.started_at));
+    }
+  });
+
+  test("bad requests are 4xx with a one-line reason and leave the stream's state as it was", async () => {
+    const samples = signal(40);
+    const good = async (stream: string, from: number, to: number): Promise<Reply> => post(base, { stream, samples: samples.slice(from, to) });
+    assert.equal((await good("clean", 0, 20)).status, 200);
+    assert.equal((await good("probed", 0, 20)).status, 200);
+
+    const bad: [string, () => Promise<Reply>, number, RegExp][] = [
+      ["malformed JSON", () => post(base, null, '{"stream": "probed", "samples": [{"ts": 1'), 400, /not valid JSON/],
+      ["not an object", () => post(base, ["probed"]), 400, /request body/],
+      ["no samples", () => post(base, { stream: "probed", samples: [] }), 400, /samples must have at least 1 entry/],
+      ["unknown axis", () => post(base, { stream: "probed", samples: [{ ts: 200, axis1: 1, axis3: 2 }] }), 400, /unknown axis "axis3".*did you mean "axis1"/],
+      ["non-numeric value", () => post(base, { stream: "probed", samples: [{ ts: 200, axis1: "7.2" }] }), 400, /samples\[0\]\.axis1 must be a number or null, got "7.2"/],
+      ["missing time", () => post(base, { stream: "probed", samples: [{ axis1: 1 }] }), 400, /samples\[0\]\.ts must be a number/],
+      ["out of order", () => post(base, { stream: "probed", samples: [{ ts: 50, axis1: 1, axis2: 1 }] }), 400, /before the previous sample/],
+      ["duplicate time", () => post(base, { stream: "probed", samples: [samples[19]] }), 400, /duplicates the previous sample/],
+      [
+        "good samples then an out-of-order one",
+        () => post(base, { stream: "probed", samples: [...samples.slice(20, 25), samples[21]] }),
+        400,
+        /sample 5 .* before the previous sample/,
+      ],
+      ["over the size limit", () => post(base, { stream: "probed", samples: signal(3000) }), 413, /larger than the limit of 65536 bytes/],
+    ];
+    for (const [what, send, status, reason] of bad) {
+      const reply = await send();
+      assert.equal(reply.status, status, what);
+      assert.match(reply.body.error, reason, what);
+      assert.ok(!reply.body.error.includes("\n"), `${what}: one line`);
+    }
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const clean = await good("clean", 20, 40);
+    const probed = await good("probed", 20, 40);
+    assert.equal(probed.status, 200);
+    assert.deepEqual(probed.body.residuals, clean.body.residuals);
+    assert.deepEqual(
+      probed.body.events,
+      clean.body.events.map((e: ScoreEvent) => ({ ...e, stream: "probed" })),
+    );
+  });
+
+  test("GET /v1/model, /healthz and /metrics", async () => {
+    const model = (await (await fetch(`${base}/v1/model`)).json()) as any;
+    assert.equal(model.version, "v1");
+    assert.deepEqual(model.axes, AXES);
+    assert.deepEqual(model.thresholds.axis2, { MinC: 1, MaxC: 2, T_long_steps: 3, T_short_steps: 2 });
+    assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { status: "ok", version: "v1" });
+
+    const response = await fetch(`${base}/metrics`);
+    assert.match(response.headers.get("content-type") ?? "", /text\/plain/);
+    const text = await response.text();
+    const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? NaN);
+    assert.equal(value(/^mlbox_samples_scored_total (\d+)$/m), 120 + 120 + 80);
+    assert.ok(value(/^mlbox_events_total\{axis="axis2",level="error"\} (\d+)$/m) > 0);
+    assert.match(text, /^mlbox_open_events\{axis="axis1",level="alert"\} \d+$/m);
+    assert.equal(value(/^mlbox_request_duration_seconds_count\{route="\/v1\/score",status="200"\} (\d+)$/m), 120 + Math.ceil(120 / 17) + 4);
+    assert.equal(value(/^mlbox_rejected_requests_total\{reason="too_large"\} (\d+)$/m), 1);
+    assert.match(text, /^mlbox_model_info\{version="v1"\} 1$/m);
+  });
+
+  test("follows latest: a stream switches at its first request with no run in progress", async () => {
+    const first = await post(base, { stream: "follower", samples: [{ ts: 1, axis1: 5, axis2: 0 }] });
+    assert.equal(first.body.model_version, "v1");
+    await registerModel(version(root, 0.5));
+    assert.equal(await service.checkLatest(), "v2");
+    assert.equal(((await (await fetch(`${base}/v1/model`)).json()) as any).previous_version, "v1");
+    // axis1 is in an alert run: the stream stays on v1 until the run ends.
+    const during = await post(base, { stream: "follower", samples: [{ ts: 2, axis1: 0, axis2: 0 }] });
+    assert.equal(during.body.model_version, "v1");
+    const switched = await post(base, { stream: "follower", samples: [{ ts: 3, axis1: 0.7, axis2: 0 }] });
+    assert.equal(switched.body.model_version, "v2");
+    assert.equal(switched.body.switched_from, "v1");
+    const fresh = await post(base, { stream: "newcomer", samples: [{ ts: 1, axis1: 0, axis2: 0 }] });
+    assert.equal(fresh.body.model_version, "v2");
+    assert.equal(fresh.body.switched_from, undefined);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^mlbox_model_switches_total 1$/m);
+  });
+});
+
+describe("npm run serve", () => {
+  test("serves the config's registry and stops gracefully on SIGTERM", async () => {
+    const dir = tempRoot();
+    await registerModel(version(path.join(dir, "registry")));
+    fs.writeFileSync(path.join(dir, "config.yaml"), "data:\n  table: t\n  axes: [axis1, axis2]\n  train_start: 0\n  train_end: 10\nregistry:\n  root_dir: registry\n");
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "server", "main.ts"), "--config", path.join(dir, "config.yaml"), "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const address = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no address in: ${output}`)), 30_000);
+      child.stdout.on("data", () => {
+        const found = / on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found[1]);
+        }
+      });
+    });
+    assert.match(output, /serving model v1 from /);
+    const reply = await post(address, { stream: "s", samples: [{ ts: 1, axis1: 3, axis2: 0 }] });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(reply.body.residuals, { axis1: [3], axis2: [0] });
+    const code = await new Promise<number | null>((resolve) => {
+      child.on("exit", (exitCode) => resolve(exitCode));
+      child.kill("SIGTERM");
+    });
+    assert.equal(code, 0, output);
+    assert.match(output, /SIGTERM: finishing requests in flight, then stopping/);
+  });
+
+  test("a config without a registered version is exit 2 with one line", async () => {
+    const dir = tempRoot();
+    fs.writeFileSync(path.join(dir, "config.yaml"), "data:\n  table: t\n  axes: [a]\n  train_start: 0\n  train_end: 10\nregistry:\n  root_dir: empty\n");
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "server", "main.ts"), "--config", path.join(dir, "config.yaml"), "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    assert.equal(code, 2);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    assert.match(stderr, /^error: .*latest/);
+  });
+});

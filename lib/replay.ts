@@ -16,7 +16,7 @@ import { sql, type Kysely } from "kysely";
 import { connect } from "./connect";
 import { InputError } from "./errors";
 import { extractColumns } from "./extract";
-import { loadVersion } from "./registry";
+import { loadVersion, type LoadedVersion } from "./registry";
 import { formatScoreTime, initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreResult, type ScoreState, type ScoringModel } from "./score";
 import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "./scoreStore";
 import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "./time";
@@ -139,12 +139,26 @@ interface ScoringSetup {
   readonly trainEnd: number | string;
 }
 
+/**
+ * The configured data block with the axes of `version` in config form: the WIDE column names, or for a
+ * LONG table the axis ids behind the model's `axis<id>` columns.
+ */
+export function versionDataConfig(config: Config, version: LoadedVersion): DataConfig {
+  const { layout, axes } = version.meta.data;
+  if (layout !== "long") return { ...config.data, axes };
+  const ids = axes.map((axis) => {
+    const id = /^axis(-?\d+)$/.exec(String(axis));
+    if (id === null) throw new InputError(`model version ${version.version} was trained on a LONG table but its axis "${axis}" is not axis<id>`);
+    return Number(id[1]);
+  });
+  return { ...config.data, axes: ids };
+}
+
 async function setup(config: Config, version: string): Promise<ScoringSetup> {
   const loaded = await loadVersion(config.registry.root_dir, version);
   const model = scoringModel(loaded, { maxGapSeconds: config.scoring.max_gap_seconds });
-  // The model's own axes (config form: names or LONG ids), read from the configured table.
-  const data: DataConfig = { ...config.data, axes: loaded.meta.data.axes };
-  return { model, data, stream: scoreStreamName(config.data), trainEnd: loaded.meta.data.train_end };
+  // The model's own axes, read from the configured table.
+  return { model, data: versionDataConfig(config, loaded), stream: scoreStreamName(config.data), trainEnd: loaded.meta.data.train_end };
 }
 
 /** Options of {@link replayScore}. */

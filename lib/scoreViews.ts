@@ -8,7 +8,7 @@ import { CHART_COLORS, residualChart, type PlotlyFigure, type PlotlyShape } from
 import { connect } from "./connect";
 import { toDataFrame } from "./frame";
 import type { LoadedVersion } from "./registry";
-import { readScoreRows } from "./replay";
+import { readScoreRows, versionDataConfig } from "./replay";
 import { epochSecondsToIso, isoToEpochSeconds } from "./time";
 import type { ScoreEvent } from "./score";
 import type { Config } from "./types";
@@ -20,8 +20,7 @@ import type { Config } from "./types";
 export async function extractScoringWindow(config: Config, version: LoadedVersion, options: { readonly from?: number | string } = {}): Promise<dfd.DataFrame | null> {
   const db = await connect(config);
   try {
-    const data = { ...config.data, axes: version.meta.data.axes };
-    const rows = await readScoreRows(db, data, version.prepStats.time_type, { from: options.from ?? version.meta.data.train_end });
+    const rows = await readScoreRows(db, versionDataConfig(config, version), version.prepStats.time_type, { from: options.from ?? version.meta.data.train_end });
     if (rows === null) return null;
     const timeType = rows.timeType;
     const time = timeType === "float" ? rows.time : Array.from(rows.time, (t) => epochSecondsToIso(t, timeType));

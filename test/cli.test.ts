@@ -256,7 +256,14 @@ describe("database and file errors that mean bad input exit 2, naming what to fi
     writeFileSync(join(home, ".mlbox", "pglite", "PG_VERSION"), "15\n");
     chmodSync(join(home, ".mlbox"), 0o700);
     chmodSync(work, 0o755);
-    const path = writeConfig("unreadable", config({ database: { url_env: "CLI_DB_URL", embedded_dir: join(home, ".mlbox", "pglite") } }));
+    // A registry the unprivileged user may write, so that the registry probe (which runs first) passes.
+    const registry = join(work, "nobody-registry");
+    mkdirSync(registry, { recursive: true });
+    chmodSync(registry, 0o777);
+    const path = writeConfig(
+      "unreadable",
+      config({ database: { url_env: "CLI_DB_URL", embedded_dir: join(home, ".mlbox", "pglite") }, registry: { root_dir: registry, version_tag: "auto" } }),
+    );
     const tsx = pathToFileURL(require.resolve("tsx")).href;
     const asNobody = (): CliRun => {
       const run = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "--import", tsx, join(ROOT, "cli", "main.ts"), "--config", path], {

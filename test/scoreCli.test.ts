@@ -125,3 +125,26 @@ for (const backend of ["postgres", "embedded"] as const) {
     assert.match(bad.stderr, /^error: --from: invalid timestamp "yesterday"/);
   });
 }
+
+test("score on a LONG table: the model's axis<id> columns are read back by id, same events as WIDE", async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, SCORE_DB_URL: (await sharedPostgres()).url };
+  const configPath = demoConfig("long", "stream_samples");
+  writeFileSync(
+    configPath,
+    readFileSync(configPath, "utf8")
+      .replace("axes: [axis1, axis2, axis3, axis4, axis5, axis6, axis7, axis8]", "axes: [1, 2, 3, 4, 5, 6, 7, 8]")
+      .replace("# axis_id_col: axis_id", "axis_id_col: axis_id")
+      .replace("# value_col: value", "value_col: value"),
+  );
+  process.env.SCORE_DB_URL = env.SCORE_DB_URL;
+  const db = await connect(loadConfig(configPath));
+  await sql`drop table if exists mlbox_events`.execute(db);
+  await seedDemoTables(db, generateDemoData(), { tables: "long", replace: true });
+  await db.destroy();
+  const trained = runCli(["--config", configPath, "--quiet"], { env });
+  assert.equal(trained.status, 0, trained.stderr);
+  const scored = runCli(["score", "--config", configPath], { env });
+  assert.equal(scored.status, 0, scored.stderr);
+  assert.match(scored.stdout, /Events: 61 \(35 alerts, 26 errors, 0 still open\) → table mlbox_events/);
+  assert.match(scored.stdout, /^ {2}axis8 +27 +8 +9 +2022-10-18T06:00:22\.019000Z +2022-10-18T10:16:01\.919000Z$/m);
+});

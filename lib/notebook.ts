@@ -26,6 +26,7 @@ import { predictionFromDataFrame } from "./predict";
 import { connect } from "./connect";
 import { evaluateColumns } from "./evaluate";
 import { extract } from "./extract";
+import { resample } from "./resample";
 import { isIdleSample } from "./idleSample";
 import { runPipeline } from "./pipeline";
 import type { Prepared } from "./prepare";
@@ -475,12 +476,15 @@ export async function ensureRegistered(config: Config): Promise<{ readonly versi
 
 /**
  * Connects to the database of `config`, extracts the training window as a
- * DataFrame (see `extract`) and closes the connection again.
+ * DataFrame (see `extract`) and closes the connection again. With
+ * `prep.resample_seconds` set the window comes resampled (see `resample`),
+ * as the pipeline analyses and prepares it.
  */
 export async function extractWindow(config: Config): Promise<dfd.DataFrame> {
   const db = await connect(config);
   try {
-    return await extract(db, config.data);
+    const raw = await extract(db, config.data);
+    return resample(raw, { seconds: config.prep.resample_seconds ?? null, timeCol: config.data.time_col });
   } finally {
     await db.destroy();
   }

@@ -55,7 +55,7 @@ after(() => {
 
 test("npm run report writes an executed notebook and a self-contained HTML report per notebook", () => {
   const names = listNotebooks().map((f) => path.basename(f, ".ipynb"));
-  assert.equal(names.length, 8);
+  assert.equal(names.length, 9);
   for (const name of names) {
     const ipynb = path.join(reportDir, `${name}.ipynb`);
     const html = path.join(reportDir, `${name}.html`);

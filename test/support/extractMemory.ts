@@ -1,10 +1,10 @@
 /**
  * Child process of the extraction memory test: connects to
  * MLBOX_MEMORY_DB_URL, extracts MLBOX_MEMORY_DATA (a `data:` block as JSON)
- * and prints `{ rows, extraBytes }`, extraBytes being how far the peak RSS
- * rose above the RSS measured just before the extraction (after a warm-up
- * read of a few rows, so code loading does not count; a higher peak from
- * before only makes the figure larger). Run it with `--expose-gc`.
+ * and prints `{ rows, extraBytes }`, extraBytes being how far live memory
+ * (heap, external, array buffers, after a collection) rose during the read
+ * above what it was just before (after a warm-up read of a few rows, so code
+ * loading does not count). Run it with `--expose-gc`.
  */
 import { connect } from "../../lib/connect";
 import { extractColumns } from "../../lib/extract";
@@ -16,14 +16,24 @@ async function main(): Promise<void> {
   const db = await connect(testConfig({ url_env: "MLBOX_MEMORY_DB_URL" }));
   try {
     await extractColumns(db, { ...data, train_end: (data.train_start as number) + 1 });
-    (globalThis as { gc?: () => void }).gc?.();
-    const before = process.memoryUsage().rss;
-    // A collection once a second (run with --expose-gc): the figure is what the read keeps alive, not how
-    // long V8 lets the driver's spent socket chunks lie around (that varies with the machine's load).
-    const gc = (globalThis as { gc?: () => void }).gc;
-    const x = await extractColumns(db, data, { onProgress: () => gc?.() });
-    const peak = process.resourceUsage().maxRSS * 1024;
-    process.stdout.write(JSON.stringify({ rows: x.time.length, extraBytes: peak - before }));
+    // Live memory (heap, external and array buffers) right after a collection, every 20 ms while reading
+    // (run with --expose-gc): what the read keeps alive, not how long V8 lets spent socket chunks lie
+    // around or how much the allocator keeps (both vary from run to run).
+    const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+    const live = (): number => {
+      gc();
+      const usage = process.memoryUsage();
+      return usage.heapUsed + usage.external + usage.arrayBuffers;
+    };
+    const before = live();
+    let peakLive = before;
+    const sampler = setInterval(() => {
+      peakLive = Math.max(peakLive, live());
+    }, 20);
+    const x = await extractColumns(db, data).finally(() => clearInterval(sampler));
+    peakLive = Math.max(peakLive, live());
+    const extraBytes = peakLive - before;
+    process.stdout.write(JSON.stringify({ rows: x.time.length, extraBytes }));
   } finally {
     await db.destroy();
   }

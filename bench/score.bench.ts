@@ -104,24 +104,22 @@ async function load(address: string, batch: number, connections: number): Promis
   let clients = 0;
   const result = await autocannon({
     url: `${address}/v1/score`,
+    method: "POST",
     connections,
     duration: seconds,
     headers: { "content-type": "application/json" },
-    requests: [
-      {
-        method: "POST",
-        // Each connection is one stream whose time goes forward request by request.
-        setupRequest: (request: any, context: any) => {
-          if (context.stream === undefined) {
-            context.stream = `bench-${batch}-${clients++}`;
-            context.next = 2e9;
-          }
-          request.body = body(context.stream, context.next, batch);
-          context.next += batch;
-          return request;
-        },
-      },
-    ],
+    // Each connection is one stream whose time goes forward request by request: the next body is set
+    // when the previous response arrives (autocannon sends one request at a time per connection).
+    setupClient: (client) => {
+      const stream = `bench-${batch}-${clients++}`;
+      let next = 2e9;
+      const advance = (): void => {
+        client.setBody(body(stream, next, batch));
+        next += batch;
+      };
+      advance();
+      client.on("response", advance);
+    },
   });
   const ok = result["2xx"];
   const bad = result.non2xx + result.errors + result.timeouts;

@@ -1,6 +1,7 @@
 /** Terminal output of `registry list` and `registry show`. */
 import { redactDatabase } from "../lib/redact";
 import type { LoadedVersion, VersionSummary } from "../lib/registry";
+import { isLinearModel } from "../lib/trendModel";
 
 /** A number for people: at most 8 significant digits, `NaN`/`Infinity` as such. */
 function short(value: number): string {
@@ -74,8 +75,8 @@ export function formatVersion(loaded: LoadedVersion): string {
     const t = loaded.thresholds[m.axis];
     return [
       m.axis,
-      short(m.coef),
-      short(m.intercept),
+      isLinearModel(m) ? short(m.coef) : "",
+      isLinearModel(m) ? short(m.intercept) : "",
       String(m.samples_used),
       metric === undefined ? "" : short(metric.r2),
       metric === undefined ? "" : short(metric.mae),

@@ -9,7 +9,6 @@ import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
-import { selectModel } from "./selectModel";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
 import { versionMeta } from "./versionMeta";
@@ -74,7 +73,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     started = now;
     return `${stageSeconds[stage].toFixed(2)} s`;
   };
-  const model = selectModel(config.model.type);
+  const { type: modelType, ...trendOptions } = config.model;
+  if (modelType === "auto") throw new InputError("model.type auto is not available yet: set model.type to linear, poly, piecewise or per_mode");
   if (config.registry.version_tag !== "auto") await assertVersionFree(config.registry.root_dir, config.registry.version_tag);
   // An unwritable registry is bad input found now, not after the whole run.
   await assertRegistryWritable(config.registry.root_dir);
@@ -118,8 +118,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   });
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
-  const models = trainColumns(columns.timeS, axes, columns.values);
-  log(`[4/7] train      ${model.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
+  const models = trainColumns(columns.timeS, axes, columns.values, { type: modelType, ...trendOptions });
+  log(`[4/7] train      ${models.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
 
   // One axis at a time, so only one axis's fitted and residual columns are alive at once.
   const chartStems = new Map<string, string>();

@@ -1,20 +1,18 @@
 import type * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { numericColumn, toDataFrame, type FrameColumn } from "./frame";
+import { predictColumn } from "./trendModel";
 import type { ModelSet, Prediction } from "./types";
 
-/** Typed core of {@link predict}: `predicted = coef * time_s + intercept`, `residual = actual - predicted`, every row. */
+/** Typed core of {@link predict}: `predicted` by {@link predictColumn} (a line: `time_s * coef + intercept`), `residual = actual - predicted`, every row. */
 export function predictColumns(timeS: Float64Array, models: ModelSet, actual: readonly Float64Array[]): Prediction {
   const predicted: Float64Array[] = [];
   const residual: Float64Array[] = [];
-  models.models.forEach(({ coef, intercept }, index) => {
+  models.models.forEach((model, index) => {
     const y = actual[index];
-    const fit = new Float64Array(timeS.length);
+    const fit = predictColumn(model, timeS, y);
     const res = new Float64Array(timeS.length);
-    for (let i = 0; i < timeS.length; i++) {
-      fit[i] = timeS[i] * coef + intercept;
-      res[i] = y[i] - fit[i];
-    }
+    for (let i = 0; i < timeS.length; i++) res[i] = y[i] - fit[i];
     predicted.push(fit);
     residual.push(res);
   });
@@ -22,7 +20,7 @@ export function predictColumns(timeS: Float64Array, models: ModelSet, actual: re
 }
 
 /**
- * Applies the fitted lines to every row (idle zeros included): adds
+ * Applies the fitted trends to every row (idle zeros included): adds
  * `<axis>_pred` and `<axis>_res` (actual − predicted) after the frame's
  * `time_s` and axis columns.
  *

@@ -13,7 +13,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as lockfile from "proper-lockfile";
-import { ARTIFACT_FILES, encodeArtifacts, type AxisMetrics, type AxisThresholds, type Lineage, type ModelSet, type PrepStats, type VersionMeta } from "./artifacts";
+import { ARTIFACT_FILES, TREND_MODEL_TYPES, encodeArtifacts, type AxisMetrics, type AxisThresholds, type Lineage, type ModelSet, type PrepStats, type VersionMeta } from "./artifacts";
 import { InputError } from "./errors";
 import { gitCommit, moduleDir, packageVersion } from "./lineage";
 import { redactDatabase } from "./redact";
@@ -253,7 +253,9 @@ async function withLock<T>(root: string, work: (assertHeld: () => void) => Promi
 }
 
 function checkAxes(models: ModelSet, thresholds: Readonly<Record<string, AxisThresholds>>, metrics: readonly AxisMetrics[]): void {
-  if (models.type !== "linear") throw new Error(`registerModel: unsupported model type "${String(models.type)}"`);
+  if (!TREND_MODEL_TYPES.includes(models.type)) throw new Error(`registerModel: unsupported model type "${String(models.type)}"`);
+  const other = models.models.find((m) => (m.type ?? "linear") !== models.type);
+  if (other !== undefined) throw new Error(`registerModel: axis "${other.axis}" has model type "${other.type ?? "linear"}", the set "${models.type}"`);
   if (models.models.length === 0) throw new Error("registerModel: no models to register");
   const axes = models.models.map((m) => m.axis);
   const axisSet = new Set(axes);

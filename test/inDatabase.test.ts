@@ -23,6 +23,7 @@ import { predictColumns } from "../lib/predict";
 import { prepareColumns } from "../lib/prepare";
 import { calibrateColumns } from "../lib/thresholds";
 import { trainColumns } from "../lib/train";
+import { isLinearModel } from "../lib/trendModel";
 import type { Config, DataConfig } from "../lib/types";
 import { BACKENDS, testConfig, type TestDatabase } from "./support/databases";
 import { goldenCases, loadGoldenCase } from "./support/golden";
@@ -77,6 +78,7 @@ async function compareBothPaths(database: TestDatabase, config: Config, label: s
   });
   memory.models.models.forEach((want, i) => {
     const got = inDb.models.models[i];
+    assert.ok(isLinearModel(want), `${label} ${want.axis}: the in-memory fit is a line`);
     assert.equal(got.samples_used, want.samples_used, `${label} ${want.axis} samples_used`);
     close(b, got.coef, want.coef, `${label} ${want.axis} coef`);
     close(b, got.intercept, want.intercept, `${label} ${want.axis} intercept`);

@@ -9,7 +9,7 @@ import { describeDatabase } from "../connect";
 import { InputError } from "../errors";
 import type { PipelineResult } from "../pipeline";
 import { registerModel } from "../registry";
-import type { AxisMetrics, AxisThresholds, ComputeConfig, Config, ModelSet, PrepStats, Prediction } from "../types";
+import type { AxisMetrics, AxisThresholds, ComputeConfig, Config, LinearModelSet, PrepStats, Prediction } from "../types";
 import { versionMeta } from "../versionMeta";
 import { databaseChartSeries, databaseEvaluate, databaseThresholds, databaseTimeStep, databaseTrain, databaseWindowSummary } from "./stages";
 import { sqlWindow, type SqlWindow } from "./window";
@@ -55,7 +55,7 @@ export interface DatabaseTrainingResult {
   readonly window: SqlWindow;
   readonly profile: Profile;
   readonly prepStats: PrepStats;
-  readonly models: ModelSet;
+  readonly models: LinearModelSet;
   readonly metrics: readonly AxisMetrics[];
   readonly thresholds: Readonly<Record<string, AxisThresholds>>;
   /** Decimated chart series (a few thousand rows at most). */

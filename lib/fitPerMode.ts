@@ -34,10 +34,11 @@ export function perModeValue(model: PerModeModel, timeS: number, value: number):
 /**
  * One trend per operating mode. Levels: 1-D k-means (k = `modes`) on the
  * usable values (idle zeros and non-finite values left out), started at the
- * values' quantiles (j + 0.5)/k, then Lloyd's iterations (each value to the
- * nearest level, lower level on a tie; each level to the mean of its values)
- * until no value changes level (at most 100 iterations); deterministic. A
- * level left without values is dropped. Each mode then gets its own line
+ * sorted values' quantiles (j + 0.5)/k, then Lloyd's iterations (each value
+ * to the nearest level — a value at or below the midpoint of two adjacent
+ * levels to the lower one —, each level to the mean of its values, a level
+ * left without values dropped) until no value changes level (at most 100
+ * iterations); deterministic. Each mode then gets its own line
  * ({@link fitLinear}) on the samples of its level; `level` is the k-means
  * mean. Prediction assigns a sample to the mode whose line at its time is
  * nearest its value ({@link perModeValue}).
@@ -48,35 +49,52 @@ export function perModeValue(model: PerModeModel, timeS: number, value: number):
 export function fitPerMode(axis: string, timeS: Float64Array, values: Float64Array, modes: number): PerModeModel {
   const { timeS: t, values: y } = usableSamples(axis, timeS, values);
   const n = y.length;
+  // In 1-D every level owns a contiguous range of the sorted values: ranges by binary search, means by prefix sums.
   const sorted = Float64Array.from(y).sort();
-  const levels = Array.from({ length: modes }, (_, j) => sorted[Math.min(n - 1, Math.floor(((j + 0.5) * n) / modes))]);
-  const label = new Int32Array(n).fill(-1);
+  const prefix = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + sorted[i];
+  let levels = Array.from({ length: modes }, (_, j) => sorted[Math.min(n - 1, Math.floor(((j + 0.5) * n) / modes))]);
+  let cuts: number[] = [];
   for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
-    let changed = false;
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let m = 1; m < levels.length; m++) if (Math.abs(y[i] - levels[m]) < Math.abs(y[i] - levels[best])) best = m;
-      if (best !== label[i]) {
-        label[i] = best;
-        changed = true;
+    // cuts[m]: how many sorted values belong to levels 0..m.
+    const next = levels.map((level, m) => (m === levels.length - 1 ? n : countAtMost(sorted, (level + levels[m + 1]) / 2)));
+    if (next.length === cuts.length && next.every((cut, m) => cut === cuts[m])) break;
+    cuts = next;
+    const kept: number[] = [];
+    const keptCuts: number[] = [];
+    cuts.forEach((cut, m) => {
+      const from = m === 0 ? 0 : cuts[m - 1];
+      if (cut > from) {
+        kept.push((prefix[cut] - prefix[from]) / (cut - from));
+        keptCuts.push(cut);
       }
-    }
-    if (!changed) break;
-    const sums = new Float64Array(levels.length);
-    const counts = new Float64Array(levels.length);
-    for (let i = 0; i < n; i++) {
-      sums[label[i]] += y[i];
-      counts[label[i]]++;
-    }
-    for (let m = 0; m < levels.length; m++) if (counts[m] > 0) levels[m] = sums[m] / counts[m];
+    });
+    levels = kept;
+    cuts = keptCuts;
   }
-  const fitted: ModeModel[] = [];
-  levels.forEach((level, m) => {
+  const midpoints = levels.slice(1).map((level, m) => (levels[m] + level) / 2);
+  const label = y.map((value) => {
+    let m = 0;
+    while (m < midpoints.length && value > midpoints[m]) m++;
+    return m;
+  });
+  const fitted: ModeModel[] = levels.map((level, m) => {
     const members: number[] = [];
     for (let i = 0; i < n; i++) if (label[i] === m) members.push(i);
-    if (members.length === 0) return;
     const line = fitLinear(axis, Float64Array.from(members, (i) => t[i]), Float64Array.from(members, (i) => y[i]));
-    fitted.push({ level, coef: line.coef, intercept: line.intercept, samples_used: line.samples_used });
+    return { level, coef: line.coef, intercept: line.intercept, samples_used: line.samples_used };
   });
   return { axis, type: "per_mode", modes: fitted, samples_used: n };
+}
+
+/** How many of the ascending `sorted` values are ≤ `limit`. */
+function countAtMost(sorted: Float64Array, limit: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] <= limit) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

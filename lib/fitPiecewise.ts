@@ -46,7 +46,7 @@ export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64A
   const hinge = (k: number): Float64Array => x.map((value) => Math.max(0, value - x[k]));
   const minSegment = Math.max(3, Math.floor(n / 100));
 
-  const chosen: number[] = []; // sample indices of the breakpoints, ascending
+  const chosen: number[] = []; // sample indices of the breakpoints, in the order they were added
   let basis: Float64Array[] = [new Float64Array(n).fill(1), x];
   let b = leastSquares(basis, y);
   let residual = residuals(basis, b, y);
@@ -60,15 +60,12 @@ export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64A
     const trialSse = sumOfSquares(trialResidual);
     if (!(trialSse <= (1 - PIECEWISE_MIN_IMPROVEMENT) * sse)) break;
     chosen.push(k);
-    chosen.sort((p, q) => p - q);
-    basis = [basis[0], x, ...chosen.map(hinge)];
-    b = leastSquares(basis, y);
-    residual = residuals(basis, b, y);
-    sse = sumOfSquares(residual);
+    [basis, b, residual, sse] = [trial, trialB, trialResidual, trialSse];
   }
-  // Back to time_s: x = (t − center)/scale, max(0, x − x_k) = max(0, t − t_k)/scale.
-  const coefficients = [b[0] - (b[1] * center) / scale, b[1] / scale, ...chosen.map((_, j) => b[j + 2] / scale)];
-  return { axis, type: "piecewise", breakpoints: chosen.map((k) => t[k]), coefficients, samples_used: n };
+  // Breakpoints ascending, and back to time_s: x = (t − center)/scale, max(0, x − x_k) = max(0, t − t_k)/scale.
+  const hinges = chosen.map((k, j) => ({ k, slope: b[j + 2] / scale })).sort((p, q) => p.k - q.k);
+  const coefficients = [b[0] - (b[1] * center) / scale, b[1] / scale, ...hinges.map((h) => h.slope)];
+  return { axis, type: "piecewise", breakpoints: hinges.map((h) => t[h.k]), coefficients, samples_used: n };
 }
 
 function residuals(basis: readonly Float64Array[], b: Float64Array, y: Float64Array): Float64Array {

@@ -3,6 +3,8 @@ import type { PiecewiseModel } from "./types";
 
 /** A breakpoint is added only when it lowers the sum of squared residuals by at least this fraction. */
 export const PIECEWISE_MIN_IMPROVEMENT = 0.01;
+/** Passes of moving the breakpoints after each addition stop here at the latest. */
+const REFINE_PASSES = 10;
 
 /**
  * Value of a piecewise-linear trend at `timeS`:
@@ -23,9 +25,11 @@ export function piecewiseValue(model: PiecewiseModel, timeS: number): number {
  * selection: starting from one line, each round tries every usable sample
  * time as the next breakpoint τ (keeping at least max(3, 1 % of the samples)
  * between breakpoints and from the ends of the window), takes the one that
- * lowers the sum of squared residuals (SSE) most, and keeps it only when the
- * SSE drops by at least {@link PIECEWISE_MIN_IMPROVEMENT} (1 %) of its value;
- * the search stops at the first round without such a breakpoint. Each round
+ * lowers the sum of squared residuals (SSE) most, then moves every breakpoint
+ * in turn to its best sample time given the others until none moves (at most
+ * 10 passes; greedy placement alone can leave a knee a little off), and keeps
+ * the round only when the SSE drops by at least {@link PIECEWISE_MIN_IMPROVEMENT}
+ * (1 %) of its value; the search stops at the first round without such a drop. Each round
  * costs one pass over the samples (the SSE drop of a candidate follows from
  * running sums). The fit is done on time scaled to [−1, 1] by Householder QR
  * and the coefficients converted back to `time_s`. Idle zeros and non-finite
@@ -46,24 +50,41 @@ export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64A
   const hinge = (k: number): Float64Array => x.map((value) => Math.max(0, value - x[k]));
   const minSegment = Math.max(3, Math.floor(n / 100));
 
-  const chosen: number[] = []; // sample indices of the breakpoints, in the order they were added
-  let basis: Float64Array[] = [new Float64Array(n).fill(1), x];
-  let b = leastSquares(basis, y);
-  let residual = residuals(basis, b, y);
-  let sse = sumOfSquares(residual);
-  while (chosen.length < maxBreakpoints && sse > 0) {
-    const k = bestBreakpoint(x, basis, residual, chosen, minSegment);
+  /** The least-squares fit with breakpoints at the sample indices `at`. */
+  const fit = (at: readonly number[]) => {
+    const basis = [new Float64Array(n).fill(1), x, ...at.map(hinge)];
+    const b = leastSquares(basis, y);
+    const residual = residuals(basis, b, y);
+    return { at, basis, b, residual, sse: sumOfSquares(residual) };
+  };
+  let current = fit([]);
+  while (current.at.length < maxBreakpoints && current.sse > 0) {
+    const k = bestBreakpoint(x, current.basis, current.residual, current.at, minSegment);
     if (k < 0) break;
-    const trial = [...basis, hinge(k)];
-    const trialB = leastSquares(trial, y);
-    const trialResidual = residuals(trial, trialB, y);
-    const trialSse = sumOfSquares(trialResidual);
-    if (!(trialSse <= (1 - PIECEWISE_MIN_IMPROVEMENT) * sse)) break;
-    chosen.push(k);
-    [basis, b, residual, sse] = [trial, trialB, trialResidual, trialSse];
+    // Move every breakpoint in turn to its best place given the others, until none moves (each move lowers the SSE).
+    let at = [...current.at, k];
+    for (let pass = 0, moved = true; moved && pass < REFINE_PASSES; pass++) {
+      moved = false;
+      for (let j = 0; j < at.length; j++) {
+        const others = at.filter((_, i) => i !== j);
+        const without = fit(others);
+        // Between its neighbours: moving past one would only swap their roles.
+        const low = Math.max(-1, ...others.filter((k) => k < at[j]));
+        const high = Math.min(n, ...others.filter((k) => k > at[j]));
+        const better = bestBreakpoint(x, without.basis, without.residual, others, minSegment, low, high);
+        if (better >= 0 && better !== at[j]) {
+          at = [...others.slice(0, j), better, ...others.slice(j)];
+          moved = true;
+        }
+      }
+    }
+    const trial = fit(at);
+    if (!(trial.sse <= (1 - PIECEWISE_MIN_IMPROVEMENT) * current.sse)) break;
+    current = trial;
   }
+  const { b } = current;
   // Breakpoints ascending, and back to time_s: x = (t − center)/scale, max(0, x − x_k) = max(0, t − t_k)/scale.
-  const hinges = chosen.map((k, j) => ({ k, slope: b[j + 2] / scale })).sort((p, q) => p.k - q.k);
+  const hinges = current.at.map((k, j) => ({ k, slope: b[j + 2] / scale })).sort((p, q) => p.k - q.k);
   const coefficients = [b[0] - (b[1] * center) / scale, b[1] / scale, ...hinges.map((h) => h.slope)];
   return { axis, type: "piecewise", breakpoints: hinges.map((h) => t[h.k]), coefficients, samples_used: n };
 }
@@ -86,9 +107,18 @@ function sumOfSquares(values: Float64Array): number {
  * The sample index k whose hinge `max(0, x − x[k])` lowers the SSE of the
  * current fit most, or −1. The drop is `(hᵀr)² / (hᵀh − gᵀG⁻¹g)` with r the
  * current residual, G the basis' Gram matrix and g = basisᵀh; every term is
- * a running sum over the samples after k, so one backward pass scores all k.
+ * a running sum over the samples after k, so one backward pass scores all k
+ * (only those strictly between `low` and `high` are candidates).
  */
-function bestBreakpoint(x: Float64Array, basis: readonly Float64Array[], residual: Float64Array, chosen: readonly number[], minSegment: number): number {
+function bestBreakpoint(
+  x: Float64Array,
+  basis: readonly Float64Array[],
+  residual: Float64Array,
+  chosen: readonly number[],
+  minSegment: number,
+  low = -1,
+  high = x.length,
+): number {
   const n = x.length;
   const p = basis.length;
   const gram = Array.from({ length: p }, (_, i) =>
@@ -111,14 +141,15 @@ function bestBreakpoint(x: Float64Array, basis: readonly Float64Array[], residua
   let bestDrop = 0;
   const g = new Float64Array(p);
   for (let k = n - 1; k >= 0; k--) {
-    if (allowed(k, n, chosen, minSegment)) {
+    if (k > low && k < high && allowed(k, n, chosen, minSegment)) {
       const tau = x[k];
       for (let j = 0; j < p; j++) g[j] = sumXF[j] - tau * sumF[j];
       const hh = sxx - 2 * tau * sx + tau * tau * s1;
       const hr = sxr - tau * sr;
-      const w = choleskySolve(cholesky, g);
+      // gᵀG⁻¹g = ‖L⁻¹g‖² (one forward substitution).
+      const w = forwardSubstitute(cholesky, g);
       let projected = 0;
-      for (let j = 0; j < p; j++) projected += g[j] * w[j];
+      for (let j = 0; j < p; j++) projected += w[j] * w[j];
       const rest = hh - projected;
       if (rest > 1e-9 * hh) {
         const drop = (hr * hr) / rest;
@@ -174,17 +205,13 @@ function choleskyFactor(matrix: number[][]): number[][] | undefined {
   return l;
 }
 
-function choleskySolve(l: number[][], rhs: Float64Array): Float64Array {
+/** z with L z = rhs. */
+function forwardSubstitute(l: number[][], rhs: Float64Array): Float64Array {
   const p = rhs.length;
   const z = new Float64Array(p);
   for (let i = 0; i < p; i++) {
     let sum = rhs[i];
     for (let k = 0; k < i; k++) sum -= l[i][k] * z[k];
-    z[i] = sum / l[i][i];
-  }
-  for (let i = p - 1; i >= 0; i--) {
-    let sum = z[i];
-    for (let k = i + 1; k < p; k++) sum -= l[k][i] * z[k];
     z[i] = sum / l[i][i];
   }
   return z;

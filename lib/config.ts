@@ -175,8 +175,6 @@ export type PrepConfig = Readonly<z.output<typeof prepSection>>;
  * `alert_seconds_default`/`error_seconds_default` (5.0, 3.0 s), `alert_quantile`/`error_quantile` (0.80, 0.50).
  */
 export type ThresholdPolicy = Readonly<z.output<typeof thresholdsSection>>;
-/** `model:` — `type` (linear, poly, piecewise, per_mode, auto), `degree`, `breakpoints`, `modes`. */
-export type ModelConfig = Readonly<z.output<typeof modelSection>>;
 /** A validated configuration, as returned by {@link loadConfig}: every section, frozen. */
 export type Config = { readonly [Name in keyof typeof SECTIONS]: Readonly<z.output<(typeof SECTIONS)[Name]>> } & {
   /** Absolute path of the config file it was read from. */
@@ -186,7 +184,7 @@ export type Config = { readonly [Name in keyof typeof SECTIONS]: Readonly<z.outp
 };
 
 /** `model:` defaults: linear; degree 2, breakpoints 3, modes 3 (used only by poly, piecewise, per_mode). */
-export const DEFAULT_MODEL_CONFIG: ModelConfig = Object.freeze(modelSection.parse({}));
+export const DEFAULT_MODEL_CONFIG: Config["model"] = Object.freeze(modelSection.parse({}));
 
 /** Threshold policy defaults (the Python pipeline's): 75, 95, 0.02, 20, true, 5.0, 3.0, 0.80, 0.50. */
 export const DEFAULT_THRESHOLD_POLICY: ThresholdPolicy = Object.freeze(thresholdsSection.parse({}));

@@ -60,7 +60,7 @@ const perModeModelBody = z.object({ type: z.literal("per_mode"), modes: z.array(
 /** One axis's entry of models.json: dispatched on `type` (absent = linear); a linear model reads back without `type`. */
 const axisModelBody = z
   .preprocess(
-    (value) => (value !== null && typeof value === "object" && !Array.isArray(value) && !("type" in value) ? { ...value, type: "linear" } : value),
+    (value) => (value !== null && typeof value === "object" && !Array.isArray(value) && (value as { type?: unknown }).type === undefined ? { ...value, type: "linear" } : value),
     z.discriminatedUnion("type", [linearModelBody.required({ type: true }), polyModelBody, piecewiseModelBody, perModeModelBody]),
   )
   .transform((model) => {

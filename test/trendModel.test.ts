@@ -264,6 +264,9 @@ describe("CLI: train per model type on a golden case, then replay its training w
       const version = await loadVersion(config.registry.root_dir, "latest");
       assert.equal(version.models.type, type);
       assert.ok(version.models.models.every((m: AxisModel) => m.type === type));
+      const show = runCli(["registry", "show", "latest", "--config", configPath], { env });
+      assert.equal(show.status, 0, show.stderr);
+      assert.match(show.stdout, new RegExp(`^ {2}motor_a: ${type}`, "m"), show.stdout);
 
       const eventsFile = join(work, `${type}-events.jsonl`);
       const { train_start: from, train_end: to } = config.data;

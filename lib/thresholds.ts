@@ -3,7 +3,7 @@ import { InputError } from "./errors";
 import { predictionFromDataFrame } from "./predict";
 import { pythonFloatRepr } from "./pythonFloat";
 import * as ss from "simple-statistics";
-import { percentileSorted, quantileSorted, roundHalfEven } from "./stats";
+import { percentileSorted, quantileSorted, rankView, roundHalfEven } from "./stats";
 import type { AxisThresholds, Prediction, ThresholdPolicy } from "./types";
 
 /** Smallest sampling interval used to turn seconds into steps (avoids dividing by 0). */
@@ -40,22 +40,21 @@ function sustainSteps(runs: Int32Array, quantile: number, defaultSteps: number):
   return Math.max(defaultSteps, Math.ceil(quantileSorted(sorted, quantile)));
 }
 
-/** MinC/MaxC from the positive residuals (sorted in place), and the method's name. */
+/** MinC/MaxC from the positive residuals (reordered in place), and the method's name. */
 function residualLevels(positive: Float64Array, policy: ThresholdPolicy): { MinC: number; MaxC: number; method: string } {
   const n = positive.length;
-  const sorted = positive.sort(); // in place: the caller's array is a scratch copy
   if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
     // simple-statistics' median and MAD average the two middle values, as numpy's median does.
-    const values = Array.from(sorted);
+    const values = Array.from(positive.sort());
     const center = ss.median(values);
     const mad = ss.medianAbsoluteDeviation(values);
     return { MinC: center + 2 * mad, MaxC: center + 3 * mad, method: "median+MAD" };
   }
-  let kept = sorted;
-  if (n >= policy.min_pos_for_trim && policy.trim_top_ratio > 0) {
-    kept = sorted.subarray(0, Math.max(1, Math.floor(n * (1 - policy.trim_top_ratio))));
-  }
-  const level = (p: number): number => (kept.length === 0 ? 0 : percentileSorted(kept, p));
+  // The percentiles read a few ranks of the sorted values: select those ranks instead of sorting them all.
+  let kept = n;
+  if (n >= policy.min_pos_for_trim && policy.trim_top_ratio > 0) kept = Math.min(n, Math.max(1, Math.floor(n * (1 - policy.trim_top_ratio))));
+  const sorted = rankView(positive, kept); // the smallest `kept`, in order
+  const level = (p: number): number => (kept === 0 ? 0 : percentileSorted(sorted, p));
   return {
     MinC: level(policy.minc_percentile),
     MaxC: level(policy.maxc_percentile),
@@ -80,9 +79,10 @@ function residualLevels(positive: Float64Array, policy: ThresholdPolicy): { MinC
  */
 export function calibrateAxis(residual: Float64Array, dtSeconds: number, policy: ThresholdPolicy): AxisThresholds {
   let count = 0;
-  const positive = new Float64Array(residual.length);
-  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) positive[count++] = residual[i];
-  const { MinC, MaxC, method } = residualLevels(positive.subarray(0, count), policy);
+  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) count++;
+  const positive = new Float64Array(count); // counted first: a scratch column no longer than it must be
+  for (let i = 0, at = 0; at < count; i++) if (residual[i] > 0) positive[at++] = residual[i];
+  const { MinC, MaxC, method } = residualLevels(positive, policy);
   return {
     MinC,
     MaxC,

@@ -2,7 +2,7 @@ import type * as dfd from "danfojs-node";
 import { toDataFrame } from "./frame";
 import { isIdleSample } from "./idleSample";
 import { predictionFromDataFrame } from "./predict";
-import { pairwiseSum } from "./stats";
+import { pairwiseSumOf } from "./stats";
 import type { AxisMetrics, Prediction } from "./types";
 
 /**
@@ -18,43 +18,42 @@ export function regressionMetrics(axis: string, actual: Float64Array, predicted:
   let count = 0;
   for (let i = 0; i < n; i++) if (Number.isFinite(actual[i]) && Number.isFinite(predicted[i])) count++;
   if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
-  // Copy only when rows must be left out: a window without NaN needs no extra columns here.
-  let y = actual;
-  let p = predicted;
-  if (count < n) {
-    y = new Float64Array(count);
-    p = new Float64Array(count);
-    for (let i = 0, at = 0; i < n; i++) {
-      if (Number.isFinite(actual[i]) && Number.isFinite(predicted[i])) {
-        y[at] = actual[i];
-        p[at] = predicted[i];
-        at++;
-      }
+  // Each sum reads the kept rows afresh (pairwiseSumOf), so no full-length scratch column is needed;
+  // one loop per term keeps them fast (a term passed as a function would not be inlined).
+  const kept = (i: number): boolean => Number.isFinite(actual[i]) && Number.isFinite(predicted[i]);
+  let i = 0;
+  const mae =
+    pairwiseSumOf(count, (block, size) => {
+      for (let k = 0; k < size; i++) if (kept(i)) block[k++] = Math.abs(predicted[i] - actual[i]);
+    }) / count;
+  i = 0;
+  const squaredErrors = pairwiseSumOf(count, (block, size) => {
+    for (let k = 0; k < size; i++) {
+      if (!kept(i)) continue;
+      const error = actual[i] - predicted[i];
+      block[k++] = error * error;
     }
-  }
-  const errors = new Float64Array(count);
-  for (let i = 0; i < count; i++) errors[i] = Math.abs(p[i] - y[i]);
-  const mae = pairwiseSum(errors) / count;
-  for (let i = 0; i < count; i++) {
-    const error = y[i] - p[i];
-    errors[i] = error * error;
-  }
-  const rmse = Math.sqrt(pairwiseSum(errors) / count);
-  return { axis, r2: rSquared(y, errors), mae, rmse };
+  });
+  const rmse = Math.sqrt(squaredErrors / count);
+  if (count < 2) return { axis, r2: NaN, mae, rmse };
+  i = 0;
+  const yMean =
+    pairwiseSumOf(count, (block, size) => {
+      for (let k = 0; k < size; i++) if (kept(i)) block[k++] = actual[i];
+    }) / count;
+  i = 0;
+  const deviations = pairwiseSumOf(count, (block, size) => {
+    for (let k = 0; k < size; i++) {
+      if (!kept(i)) continue;
+      const d = actual[i] - yMean;
+      block[k++] = d * d;
+    }
+  });
+  return { axis, r2: rSquared(squaredErrors, deviations), mae, rmse };
 }
 
-/** scikit-learn's `r2_score` from the target and the squared errors (`force_finite=True`). */
-function rSquared(y: Float64Array, squaredErrors: Float64Array): number {
-  const n = y.length;
-  if (n < 2) return NaN;
-  const yMean = pairwiseSum(y) / n;
-  const deviations = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const d = y[i] - yMean;
-    deviations[i] = d * d;
-  }
-  const numerator = pairwiseSum(squaredErrors);
-  const denominator = pairwiseSum(deviations);
+/** scikit-learn's `r2_score` from the sums of squared errors and squared deviations from the mean (`force_finite=True`). */
+function rSquared(numerator: number, denominator: number): number {
   if (denominator === 0) return numerator === 0 ? 1.0 : 0.0;
   return numerator === 0 ? 1.0 : 1 - numerator / denominator;
 }

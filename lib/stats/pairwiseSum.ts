@@ -31,3 +31,24 @@ export function pairwiseSum(values: ArrayLike<number>, start = 0, length = value
   half -= half % 8;
   return pairwiseSum(values, start, half) + pairwiseSum(values, start + half, length - half);
 }
+
+/**
+ * {@link pairwiseSum} of `length` values that are never stored: `fill(block,
+ * count)` writes the next `count` values (at most 128, in order) into `block`.
+ * numpy adds each 128-value leaf on its own, left to right, so summing the
+ * leaves as they are filled gives the same result bit for bit, with no
+ * full-length scratch column.
+ */
+export function pairwiseSumOf(length: number, fill: (block: Float64Array, count: number) => void): number {
+  const block = new Float64Array(BLOCK_SIZE);
+  const sum = (count: number): number => {
+    if (count <= BLOCK_SIZE) {
+      fill(block, count);
+      return pairwiseSum(block, 0, count);
+    }
+    let half = Math.floor(count / 2);
+    half -= half % 8;
+    return sum(half) + sum(count - half);
+  };
+  return sum(length);
+}

@@ -2,7 +2,7 @@ import type * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { numericColumn } from "./frame";
 import { isIdleSample } from "./idleSample";
-import { pairwiseSum } from "./stats";
+import { pairwiseSumOf } from "./stats";
 import type { LinearModel, ModelSet } from "./types";
 
 /**
@@ -16,34 +16,39 @@ import type { LinearModel, ModelSet } from "./types";
  */
 export function fitLinear(axis: string, timeS: Float64Array, y: Float64Array): LinearModel {
   const n = timeS.length;
-  const xs = new Float64Array(n);
-  const ys = new Float64Array(n);
+  const usable = (i: number): boolean => !isIdleSample(y[i]) && Number.isFinite(y[i]) && Number.isFinite(timeS[i]);
   let used = 0;
-  for (let i = 0; i < n; i++) {
-    const value = y[i];
-    if (!isIdleSample(value) && Number.isFinite(value) && Number.isFinite(timeS[i])) {
-      xs[used] = timeS[i];
-      ys[used] = value;
-      used++;
-    }
-  }
+  for (let i = 0; i < n; i++) if (usable(i)) used++;
   if (used === 0) {
     throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
   }
-  const x = xs.subarray(0, used);
-  const v = ys.subarray(0, used);
-  const xMean = pairwiseSum(x) / used;
-  const yMean = pairwiseSum(v) / used;
-  // The centred products overwrite the copies they come from (same index): no more full-length columns.
-  const cross = v;
-  const square = x;
-  for (let i = 0; i < used; i++) {
-    const dx = x[i] - xMean;
-    cross[i] = dx * (v[i] - yMean);
-    square[i] = dx * dx;
-  }
-  const sxx = pairwiseSum(square);
-  const coef = sxx === 0 ? 0 : pairwiseSum(cross) / sxx;
+  // Each sum reads the usable rows afresh (pairwiseSumOf): the same sums as over compacted copies, without them.
+  let i = 0;
+  const xMean =
+    pairwiseSumOf(used, (block, size) => {
+      for (let k = 0; k < size; i++) if (usable(i)) block[k++] = timeS[i];
+    }) / used;
+  i = 0;
+  const yMean =
+    pairwiseSumOf(used, (block, size) => {
+      for (let k = 0; k < size; i++) if (usable(i)) block[k++] = y[i];
+    }) / used;
+  i = 0;
+  const sxx = pairwiseSumOf(used, (block, size) => {
+    for (let k = 0; k < size; i++) {
+      if (!usable(i)) continue;
+      const dx = timeS[i] - xMean;
+      block[k++] = dx * dx;
+    }
+  });
+  i = 0;
+  const sxy =
+    sxx === 0
+      ? 0
+      : pairwiseSumOf(used, (block, size) => {
+          for (let k = 0; k < size; i++) if (usable(i)) block[k++] = (timeS[i] - xMean) * (y[i] - yMean);
+        });
+  const coef = sxx === 0 ? 0 : sxy / sxx;
   return { axis, coef, intercept: yMean - xMean * coef, samples_used: used };
 }
 

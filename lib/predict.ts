@@ -3,14 +3,23 @@ import { InputError } from "./errors";
 import { numericColumn, toDataFrame, type FrameColumn } from "./frame";
 import type { ModelSet, Prediction } from "./types";
 
-/** Typed core of {@link predict}: `predicted = coef * time_s + intercept`, `residual = actual - predicted`, every row. */
-export function predictColumns(timeS: Float64Array, models: ModelSet, actual: readonly Float64Array[]): Prediction {
+/**
+ * Typed core of {@link predict}: `predicted = coef * time_s + intercept`, `residual = actual - predicted`, every row.
+ * `into` (default: new columns) holds columns as long as `timeS` to write them into, one per model,
+ * e.g. the same ones from axis to axis, so finished columns do not pile up waiting for the garbage collector.
+ */
+export function predictColumns(
+  timeS: Float64Array,
+  models: ModelSet,
+  actual: readonly Float64Array[],
+  into?: { readonly predicted: readonly Float64Array[]; readonly residual: readonly Float64Array[] },
+): Prediction {
   const predicted: Float64Array[] = [];
   const residual: Float64Array[] = [];
   models.models.forEach(({ coef, intercept }, index) => {
     const y = actual[index];
-    const fit = new Float64Array(timeS.length);
-    const res = new Float64Array(timeS.length);
+    const fit = into?.predicted[index] ?? new Float64Array(timeS.length);
+    const res = into?.residual[index] ?? new Float64Array(timeS.length);
     for (let i = 0; i < timeS.length; i++) {
       fit[i] = timeS[i] * coef + intercept;
       res[i] = y[i] - fit[i];

@@ -3,7 +3,7 @@ import { InputError } from "./errors";
 import { predictionFromDataFrame } from "./predict";
 import { pythonFloatRepr } from "./pythonFloat";
 import * as ss from "simple-statistics";
-import { percentileSorted, quantileSorted, rankView, roundHalfEven } from "./stats";
+import { percentileSorted, quantileSorted, rankView, roundHalfEven, sortedView } from "./stats";
 import type { AxisThresholds, Prediction, ThresholdPolicy } from "./types";
 
 /** Smallest sampling interval used to turn seconds into steps (avoids dividing by 0). */
@@ -40,20 +40,58 @@ function sustainSteps(runs: Int32Array, quantile: number, defaultSteps: number):
   return Math.max(defaultSteps, Math.ceil(quantileSorted(sorted, quantile)));
 }
 
-/** MinC/MaxC from the positive residuals (reordered in place), and the method's name. */
-function residualLevels(positive: Float64Array, policy: ThresholdPolicy): { MinC: number; MaxC: number; method: string } {
-  const n = positive.length;
+/** Where a float64's high 32-bit word sits in a Uint32Array over it (platform byte order). */
+const HIGH_WORD = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x3ff00000 ? 1 : 0;
+
+/**
+ * The positive values of `residual` (`count` of them) seen in ascending
+ * order, as an ArrayLike of the smallest `length` for `percentileSorted`,
+ * without a copy of them all: positive doubles order like their bit
+ * patterns, so one pass counts them in buckets of their top 16 bits (4
+ * mantissa bits: about 16 buckets per power of two), and reading a rank
+ * copies only its bucket, whose ranks are then selected ({@link rankView}).
+ * A percentile reads two neighbouring ranks, mostly in one bucket.
+ */
+function positiveRanks(residual: Float64Array, count: number, length: number): ArrayLike<number> {
+  const words = new Uint32Array(residual.buffer, residual.byteOffset, residual.length * 2);
+  const buckets = new Int32Array(1 << 15); // sign bit 0: 15 bits of key
+  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) buckets[words[2 * i + HIGH_WORD] >>> 16]++;
+  const opened = new Map<number, ArrayLike<number>>();
+  const rank = (r: number): number => {
+    let bucket = 0;
+    let below = 0;
+    while (below + buckets[bucket] <= r) below += buckets[bucket++];
+    let sorted = opened.get(bucket);
+    if (sorted === undefined) {
+      const values = new Float64Array(buckets[bucket]);
+      for (let i = 0, at = 0; at < values.length; i++) {
+        if (residual[i] > 0 && words[2 * i + HIGH_WORD] >>> 16 === bucket) values[at++] = residual[i];
+      }
+      sorted = rankView(values);
+      opened.set(bucket, sorted);
+    }
+    return sorted[r - below];
+  };
+  return sortedView(Math.min(length, count), rank);
+}
+
+/** MinC/MaxC from the positive residuals, and the method's name. */
+function residualLevels(residual: Float64Array, policy: ThresholdPolicy): { MinC: number; MaxC: number; method: string } {
+  let n = 0;
+  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) n++;
   if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
+    const positive = new Float64Array(n);
+    for (let i = 0, at = 0; at < n; i++) if (residual[i] > 0) positive[at++] = residual[i];
     // simple-statistics' median and MAD average the two middle values, as numpy's median does.
     const values = Array.from(positive.sort());
     const center = ss.median(values);
     const mad = ss.medianAbsoluteDeviation(values);
     return { MinC: center + 2 * mad, MaxC: center + 3 * mad, method: "median+MAD" };
   }
-  // The percentiles read a few ranks of the sorted values: select those ranks instead of sorting them all.
   let kept = n;
   if (n >= policy.min_pos_for_trim && policy.trim_top_ratio > 0) kept = Math.min(n, Math.max(1, Math.floor(n * (1 - policy.trim_top_ratio))));
-  const sorted = rankView(positive, kept); // the smallest `kept`, in order
+  // The percentiles read a few ranks of the sorted positive values (the smallest `kept`): find those, sort nothing.
+  const sorted = positiveRanks(residual, n, kept);
   const level = (p: number): number => (kept === 0 ? 0 : percentileSorted(sorted, p));
   return {
     MinC: level(policy.minc_percentile),
@@ -78,11 +116,7 @@ function residualLevels(positive: Float64Array, policy: ThresholdPolicy): { MinC
  *   `T_short_steps` likewise with residual ≥ MaxC and the error values. No runs → the default.
  */
 export function calibrateAxis(residual: Float64Array, dtSeconds: number, policy: ThresholdPolicy): AxisThresholds {
-  let count = 0;
-  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) count++;
-  const positive = new Float64Array(count); // counted first: a scratch column no longer than it must be
-  for (let i = 0, at = 0; at < count; i++) if (residual[i] > 0) positive[at++] = residual[i];
-  const { MinC, MaxC, method } = residualLevels(positive, policy);
+  const { MinC, MaxC, method } = residualLevels(residual, policy);
   return {
     MinC,
     MaxC,

@@ -60,12 +60,20 @@ export function rankView(values: Float64Array, length = values.length): ArrayLik
     placed.splice(after, 0, r);
     return value;
   };
-  const n = Math.min(length, values.length);
-  return new Proxy({ length: n } as ArrayLike<number>, {
+  return sortedView(Math.min(length, values.length), rank);
+}
+
+/**
+ * An ArrayLike of `length` sorted values that stores none: reading index `r`
+ * returns `rank(r)`. For `medianSorted`/`quantileSorted`/`percentileSorted`,
+ * which read a few indices.
+ */
+export function sortedView(length: number, rank: (r: number) => number): ArrayLike<number> {
+  return new Proxy({ length } as ArrayLike<number>, {
     get(target, key) {
       if (typeof key === "string") {
         const index = Number(key);
-        if (Number.isInteger(index) && index >= 0 && index < n && String(index) === key) return rank(index);
+        if (Number.isInteger(index) && index >= 0 && index < length && String(index) === key) return rank(index);
       }
       return Reflect.get(target, key) as unknown;
     },

@@ -2,7 +2,10 @@ import type * as dfd from "danfojs-node";
 import { toDataFrame } from "./frame";
 import { isIdleSample } from "./idleSample";
 import { predictionFromDataFrame } from "./predict";
-import { pairwiseSumOf } from "./stats";
+import { pairwiseSumsOf } from "./stats";
+
+/** Values per block of {@link pairwiseSumsOf} (numpy's leaf size). */
+const BLOCK = 128;
 import type { AxisMetrics, Prediction } from "./types";
 
 /**
@@ -18,36 +21,34 @@ export function regressionMetrics(axis: string, actual: Float64Array, predicted:
   let count = 0;
   for (let i = 0; i < n; i++) if (Number.isFinite(actual[i]) && Number.isFinite(predicted[i])) count++;
   if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
-  // Each sum reads the kept rows afresh (pairwiseSumOf), so no full-length scratch column is needed;
-  // one loop per term keeps them fast (a term passed as a function would not be inlined).
+  // The sums read the kept rows afresh (pairwiseSumsOf), so no full-length scratch column is needed.
   const kept = (i: number): boolean => Number.isFinite(actual[i]) && Number.isFinite(predicted[i]);
-  let i = 0;
-  const mae =
-    pairwiseSumOf(count, (block, size) => {
-      for (let k = 0; k < size; i++) if (kept(i)) block[k++] = Math.abs(predicted[i] - actual[i]);
-    }) / count;
-  i = 0;
-  const squaredErrors = pairwiseSumOf(count, (block, size) => {
+  const [absoluteErrors, squaredErrors, targets] = pairwiseSumsOf(count, 3, (blocks, size, from) => {
+    let i = from;
     for (let k = 0; k < size; i++) {
       if (!kept(i)) continue;
-      const error = actual[i] - predicted[i];
-      block[k++] = error * error;
+      const y = actual[i];
+      const p = predicted[i];
+      const error = y - p;
+      blocks[k] = Math.abs(p - y);
+      blocks[BLOCK + k] = error * error;
+      blocks[2 * BLOCK + k] = y;
+      k++;
     }
+    return i;
   });
+  const mae = absoluteErrors / count;
   const rmse = Math.sqrt(squaredErrors / count);
   if (count < 2) return { axis, r2: NaN, mae, rmse };
-  i = 0;
-  const yMean =
-    pairwiseSumOf(count, (block, size) => {
-      for (let k = 0; k < size; i++) if (kept(i)) block[k++] = actual[i];
-    }) / count;
-  i = 0;
-  const deviations = pairwiseSumOf(count, (block, size) => {
+  const yMean = targets / count;
+  const [deviations] = pairwiseSumsOf(count, 1, (blocks, size, from) => {
+    let i = from;
     for (let k = 0; k < size; i++) {
       if (!kept(i)) continue;
       const d = actual[i] - yMean;
-      block[k++] = d * d;
+      blocks[k++] = d * d;
     }
+    return i;
   });
   return { axis, r2: rSquared(squaredErrors, deviations), mae, rmse };
 }

@@ -2,7 +2,10 @@ import type * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { numericColumn } from "./frame";
 import { isIdleSample } from "./idleSample";
-import { pairwiseSumOf } from "./stats";
+import { pairwiseSumsOf } from "./stats";
+
+/** Values per block of {@link pairwiseSumsOf} (numpy's leaf size). */
+const BLOCK = 128;
 import type { LinearModel, ModelSet } from "./types";
 
 /**
@@ -22,32 +25,30 @@ export function fitLinear(axis: string, timeS: Float64Array, y: Float64Array): L
   if (used === 0) {
     throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
   }
-  // Each sum reads the usable rows afresh (pairwiseSumOf): the same sums as over compacted copies, without them.
-  let i = 0;
-  const xMean =
-    pairwiseSumOf(used, (block, size) => {
-      for (let k = 0; k < size; i++) if (usable(i)) block[k++] = timeS[i];
-    }) / used;
-  i = 0;
-  const yMean =
-    pairwiseSumOf(used, (block, size) => {
-      for (let k = 0; k < size; i++) if (usable(i)) block[k++] = y[i];
-    }) / used;
-  i = 0;
-  const sxx = pairwiseSumOf(used, (block, size) => {
+  // The sums read the usable rows afresh (pairwiseSumsOf): the same sums as over compacted copies, without them.
+  const [xSum, ySum] = pairwiseSumsOf(used, 2, (blocks, size, from) => {
+    let i = from;
+    for (let k = 0; k < size; i++) {
+      if (!usable(i)) continue;
+      blocks[k] = timeS[i];
+      blocks[BLOCK + k] = y[i];
+      k++;
+    }
+    return i;
+  });
+  const xMean = xSum / used;
+  const yMean = ySum / used;
+  const [sxx, sxy] = pairwiseSumsOf(used, 2, (blocks, size, from) => {
+    let i = from;
     for (let k = 0; k < size; i++) {
       if (!usable(i)) continue;
       const dx = timeS[i] - xMean;
-      block[k++] = dx * dx;
+      blocks[k] = dx * dx;
+      blocks[BLOCK + k] = dx * (y[i] - yMean);
+      k++;
     }
+    return i;
   });
-  i = 0;
-  const sxy =
-    sxx === 0
-      ? 0
-      : pairwiseSumOf(used, (block, size) => {
-          for (let k = 0; k < size; i++) if (usable(i)) block[k++] = (timeS[i] - xMean) * (y[i] - yMean);
-        });
   const coef = sxx === 0 ? 0 : sxy / sxx;
   return { axis, coef, intercept: yMean - xMean * coef, samples_used: used };
 }

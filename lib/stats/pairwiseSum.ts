@@ -33,22 +33,31 @@ export function pairwiseSum(values: ArrayLike<number>, start = 0, length = value
 }
 
 /**
- * {@link pairwiseSum} of `length` values that are never stored: `fill(block,
- * count)` writes the next `count` values (at most 128, in order) into `block`.
- * numpy adds each 128-value leaf on its own, left to right, so summing the
- * leaves as they are filled gives the same result bit for bit, with no
- * full-length scratch column.
+ * {@link pairwiseSum}s of `width` sequences of `length` values each that are
+ * never stored: `fill(blocks, count, from)` writes the next `count` values (at
+ * most 128, in order) of sequence `j` into `blocks[j * 128 + k]`, reading its
+ * source from position `from` (0 at first), and returns the position to go on
+ * from. numpy adds each 128-value leaf on its own, left to right, so summing
+ * the leaves as they are filled gives the same results bit for bit, with no
+ * full-length scratch columns, and one pass over the source serves every sum.
  */
-export function pairwiseSumOf(length: number, fill: (block: Float64Array, count: number) => void): number {
-  const block = new Float64Array(BLOCK_SIZE);
-  const sum = (count: number): number => {
+export function pairwiseSumsOf(
+  length: number,
+  width: number,
+  fill: (blocks: Float64Array, count: number, from: number) => number,
+): number[] {
+  const blocks = new Float64Array(width * BLOCK_SIZE);
+  let from = 0;
+  const sum = (count: number): number[] => {
     if (count <= BLOCK_SIZE) {
-      fill(block, count);
-      return pairwiseSum(block, 0, count);
+      from = fill(blocks, count, from);
+      return Array.from({ length: width }, (_, j) => pairwiseSum(blocks, j * BLOCK_SIZE, count));
     }
     let half = Math.floor(count / 2);
     half -= half % 8;
-    return sum(half) + sum(count - half);
+    const left = sum(half);
+    const right = sum(count - half);
+    return left.map((value, j) => value + right[j]);
   };
   return sum(length);
 }

@@ -656,6 +656,16 @@ export function safeFileStem(name: string): string {
 }
 
 /**
+ * Copies `from` to `to` unless `to` already has its size and is not older
+ * (plotly.js is 3.5 MB, and the pipeline writes charts one axis at a time).
+ */
+async function copyUnlessSame(from: string, to: string): Promise<void> {
+  const [source, target] = await Promise.all([fs.stat(from), fs.stat(to).catch(() => undefined)]);
+  if (target !== undefined && target.isFile() && target.size === source.size && target.mtimeMs >= source.mtimeMs) return;
+  await fs.copyFile(from, to);
+}
+
+/**
  * Writes `<dir>/<axis>_fit.html` and `<dir>/<axis>_residual.html` for every
  * axis of `prediction` (MinC/MaxC lines where `thresholds` has the axis) and
  * one shared `<dir>/plotly.min.js` that every page loads by relative URL, so
@@ -678,7 +688,7 @@ export async function writeChartFiles(
     stems.set(stem, axis);
   }
   await fs.mkdir(dir, { recursive: true });
-  await fs.copyFile(plotlyLibraryPath(), path.join(dir, "plotly.min.js"));
+  await copyUnlessSame(plotlyLibraryPath(), path.join(dir, "plotly.min.js"));
   const written: string[] = [];
   for (const charts of predictionCharts(prediction, thresholds)) {
     const stem = safeFileStem(charts.axis);

@@ -15,7 +15,6 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSync } from "esbuild";
 import * as yaml from "js-yaml";
 import { Client } from "pg";
 import { to as copyTo } from "pg-copy-streams";
@@ -130,6 +129,8 @@ async function main(): Promise<void> {
  */
 function childScript(work: string): string {
   const outfile = join(work, "pipeline.bench.js");
+  // Required here, not imported: the measured child is this file too, and should not load esbuild.
+  const { buildSync } = require("esbuild") as typeof import("esbuild");
   buildSync({ entryPoints: [__filename], outfile, bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", logLevel: "warning" });
   return outfile;
 }

@@ -2,7 +2,6 @@ import type * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { predictionFromDataFrame } from "./predict";
 import { pythonFloatRepr } from "./pythonFloat";
-import * as ss from "simple-statistics";
 import { percentileSorted, quantileSorted, rankView, roundHalfEven, sortedView } from "./stats";
 import type { AxisThresholds, Prediction, ThresholdPolicy } from "./types";
 
@@ -83,6 +82,8 @@ function residualLevels(residual: Float64Array, policy: ThresholdPolicy): { MinC
     const positive = new Float64Array(n);
     for (let i = 0, at = 0; at < n; i++) if (residual[i] > 0) positive[at++] = residual[i];
     // simple-statistics' median and MAD average the two middle values, as numpy's median does.
+    // Loaded here, for the few windows that need it: it weighs about 6 MiB.
+    const ss = require("simple-statistics") as typeof import("simple-statistics");
     const values = Array.from(positive.sort());
     const center = ss.median(values);
     const mad = ss.medianAbsoluteDeviation(values);

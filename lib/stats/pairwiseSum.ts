@@ -47,17 +47,23 @@ export function pairwiseSumsOf(
   fill: (blocks: Float64Array, count: number, from: number) => number,
 ): number[] {
   const blocks = new Float64Array(width * BLOCK_SIZE);
+  // Partial sums by recursion depth (no arrays allocated per leaf): depth d writes row d, its halves row d + 1.
+  const partial = new Float64Array(64 * width);
   let from = 0;
-  const sum = (count: number): number[] => {
+  const sum = (count: number, row: number): void => {
+    const at = row * width;
     if (count <= BLOCK_SIZE) {
       from = fill(blocks, count, from);
-      return Array.from({ length: width }, (_, j) => pairwiseSum(blocks, j * BLOCK_SIZE, count));
+      for (let j = 0; j < width; j++) partial[at + j] = pairwiseSum(blocks, j * BLOCK_SIZE, count);
+      return;
     }
     let half = Math.floor(count / 2);
     half -= half % 8;
-    const left = sum(half);
-    const right = sum(count - half);
-    return left.map((value, j) => value + right[j]);
+    sum(half, row + 1);
+    for (let j = 0; j < width; j++) partial[at + j] = partial[at + width + j];
+    sum(count - half, row + 1);
+    for (let j = 0; j < width; j++) partial[at + j] += partial[at + width + j];
   };
-  return sum(length);
+  sum(length, 0);
+  return Array.from(partial.subarray(0, width));
 }

@@ -1,7 +1,10 @@
 import { InputError } from "./errors";
 import { isIdleSample } from "./idleSample";
-import { pairwiseSum } from "./stats";
+import { pairwiseSumsOf } from "./stats";
 import type { LinearModel } from "./types";
+
+/** Values per block of {@link pairwiseSumsOf} (numpy's leaf size). */
+const BLOCK = 128;
 
 /**
  * Ordinary least squares `y = coef * t + intercept` over the rows where `y`
@@ -14,33 +17,36 @@ import type { LinearModel } from "./types";
  */
 export function fitLinear(axis: string, timeS: Float64Array, y: Float64Array): LinearModel {
   const n = timeS.length;
-  const xs = new Float64Array(n);
-  const ys = new Float64Array(n);
+  const usable = (i: number): boolean => !isIdleSample(y[i]) && Number.isFinite(y[i]) && Number.isFinite(timeS[i]);
   let used = 0;
-  for (let i = 0; i < n; i++) {
-    const value = y[i];
-    if (!isIdleSample(value) && Number.isFinite(value) && Number.isFinite(timeS[i])) {
-      xs[used] = timeS[i];
-      ys[used] = value;
-      used++;
-    }
-  }
+  for (let i = 0; i < n; i++) if (usable(i)) used++;
   if (used === 0) {
     throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
   }
-  const x = xs.subarray(0, used);
-  const v = ys.subarray(0, used);
-  const xMean = pairwiseSum(x) / used;
-  const yMean = pairwiseSum(v) / used;
-  // The centred products overwrite the copies they come from (same index): no more full-length columns.
-  const cross = v;
-  const square = x;
-  for (let i = 0; i < used; i++) {
-    const dx = x[i] - xMean;
-    cross[i] = dx * (v[i] - yMean);
-    square[i] = dx * dx;
-  }
-  const sxx = pairwiseSum(square);
-  const coef = sxx === 0 ? 0 : pairwiseSum(cross) / sxx;
+  // The sums read the usable rows afresh (pairwiseSumsOf): the same sums as over compacted copies, without them.
+  const [xSum, ySum] = pairwiseSumsOf(used, 2, (blocks, size, from) => {
+    let i = from;
+    for (let k = 0; k < size; i++) {
+      if (!usable(i)) continue;
+      blocks[k] = timeS[i];
+      blocks[BLOCK + k] = y[i];
+      k++;
+    }
+    return i;
+  });
+  const xMean = xSum / used;
+  const yMean = ySum / used;
+  const [sxx, sxy] = pairwiseSumsOf(used, 2, (blocks, size, from) => {
+    let i = from;
+    for (let k = 0; k < size; i++) {
+      if (!usable(i)) continue;
+      const dx = timeS[i] - xMean;
+      blocks[k] = dx * dx;
+      blocks[BLOCK + k] = dx * (y[i] - yMean);
+      k++;
+    }
+    return i;
+  });
+  const coef = sxx === 0 ? 0 : sxy / sxx;
   return { axis, coef, intercept: yMean - xMean * coef, samples_used: used };
 }

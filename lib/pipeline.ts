@@ -5,6 +5,7 @@ import { evaluateColumns } from "./evaluate";
 import { InputError, toInputError } from "./errors";
 import { extractColumns, type ExtractProgress } from "./extract";
 import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
+import { fingerprintColumns } from "./lineage";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
@@ -97,6 +98,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     await db.destroy();
   }
   const { axes } = extraction;
+  // Fingerprinted now, so that preparing can turn the extracted times into time_s in place.
+  const fingerprint = fingerprintColumns([extraction.time, ...extraction.values]);
   log(`             ${extraction.time.length} rows × ${axes.length} axes (${extraction.layout}, time ${extraction.timeType}) in ${mark("extract")}`);
   const resampleSeconds = config.prep.resample_seconds ?? null;
   const { time, values } = resampleSeconds === null ? extraction : resampleColumns(extraction.time, extraction.values, resampleSeconds);
@@ -115,6 +118,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     timeType: extraction.timeType,
     dtSeconds: profile.dt_seconds,
     resampleSeconds,
+    inPlace: true,
   });
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
@@ -138,9 +142,11 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     seconds[stage] += (performance.now() - begin) / 1000;
     return result;
   };
+  // The same fitted and residual columns for every axis: fresh ones would pile up until a collection.
+  const reused = { predicted: [new Float64Array(columns.timeS.length)], residual: [new Float64Array(columns.timeS.length)] };
   for (let i = 0; i < axes.length; i++) {
     const axisModels: ModelSet = { ...models, models: [models.models[i]] };
-    const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]]));
+    const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]], reused));
     metrics.push(...timed("evaluate", () => evaluateColumns(prediction)));
     Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, config.thresholds)));
     // Charts before the registry: a failure here leaves no registered version behind.
@@ -170,6 +176,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
       axes,
       time: extraction.time,
       values: extraction.values,
+      fingerprint,
       trainRows: columns.timeS.length,
     }),
   });

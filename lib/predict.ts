@@ -4,14 +4,23 @@ import { numericColumn, toDataFrame, type FrameColumn } from "./frame";
 import { predictColumn } from "./trendModel";
 import type { ModelSet, Prediction } from "./types";
 
-/** Typed core of {@link predict}: `predicted` by {@link predictColumn} (a line: `time_s * coef + intercept`), `residual = actual - predicted`, every row. */
-export function predictColumns(timeS: Float64Array, models: ModelSet, actual: readonly Float64Array[]): Prediction {
+/**
+ * Typed core of {@link predict}: `predicted` by {@link predictColumn} (a line: `time_s * coef + intercept`), `residual = actual - predicted`, every row.
+ * `into` (default: new columns) holds columns as long as `timeS` to write them into, one per model,
+ * e.g. the same ones from axis to axis, so finished columns do not pile up waiting for the garbage collector.
+ */
+export function predictColumns(
+  timeS: Float64Array,
+  models: ModelSet,
+  actual: readonly Float64Array[],
+  into?: { readonly predicted: readonly Float64Array[]; readonly residual: readonly Float64Array[] },
+): Prediction {
   const predicted: Float64Array[] = [];
   const residual: Float64Array[] = [];
   models.models.forEach((model, index) => {
     const y = actual[index];
-    const fit = predictColumn(model, timeS, y);
-    const res = new Float64Array(timeS.length);
+    const fit = predictColumn(model, timeS, y, into?.predicted[index]);
+    const res = into?.residual[index] ?? new Float64Array(timeS.length);
     for (let i = 0; i < timeS.length; i++) res[i] = y[i] - fit[i];
     predicted.push(fit);
     residual.push(res);

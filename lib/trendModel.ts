@@ -46,9 +46,9 @@ export function predictValue(model: AxisModel, timeS: number, value: number): nu
   }
 }
 
-/** {@link predictValue} for every row (the same numbers, bit for bit). */
-export function predictColumn(model: AxisModel, timeS: Float64Array, values: Float64Array): Float64Array {
-  const fit = new Float64Array(timeS.length);
+/** {@link predictValue} for every row (the same numbers, bit for bit), written into `into` (default: a new column). */
+export function predictColumn(model: AxisModel, timeS: Float64Array, values: Float64Array, into?: Float64Array): Float64Array {
+  const fit = into ?? new Float64Array(timeS.length);
   if (isLinearModel(model)) {
     const { coef, intercept } = model;
     for (let i = 0; i < timeS.length; i++) fit[i] = timeS[i] * coef + intercept;

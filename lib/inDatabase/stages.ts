@@ -16,7 +16,6 @@
  */
 import { createHash } from "crypto";
 import { sql, type Kysely, type RawBuilder } from "kysely";
-import * as ss from "simple-statistics";
 import type { AxisProfile } from "../analyze";
 import { InputError } from "../errors";
 import { pythonFloatRepr } from "../pythonFloat";
@@ -281,6 +280,7 @@ export async function databaseThresholds(
   const levels = positives.map((n, i) => {
     if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
       const values = Array.from({ length: n }, (_, rank) => ranked.get(i)?.get(rank) as number);
+      const ss = require("simple-statistics") as typeof import("simple-statistics"); // loaded only here (about 6 MiB)
       const center = ss.median(values);
       const mad = ss.medianAbsoluteDeviation(values);
       return { MinC: center + 2 * mad, MaxC: center + 3 * mad, method: "median+MAD" };

@@ -414,7 +414,16 @@ export async function openEmbeddedDatabase(dir: string, envName = "DB_URL", opti
       await shared.closed;
     },
   };
-  return new Kysely<any>({ dialect: new PostgresDialect({ pool: handle, onCreateConnection: setSessionUtc }) });
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: handle, onCreateConnection: setSessionUtc }) });
+  // Kysely ends its pool on destroy() only once a query ran: run one now, or destroying an unused instance
+  // would keep the folder (and its lock) open for good.
+  try {
+    await db.connection().execute(async () => undefined);
+  } catch (error) {
+    await handle.end();
+    throw error;
+  }
+  return db;
 }
 
 /** Temp folders of interrupted seedings older than this are deleted. */

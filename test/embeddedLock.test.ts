@@ -182,6 +182,13 @@ describe("the embedded database lock across processes", () => {
     assert.equal(fs.existsSync(lock), false);
   });
 
+  test("destroying an instance that ran no query releases the folder", async () => {
+    const unused = await openEmbeddedDatabase(dir);
+    assert.ok(fs.existsSync(lock));
+    await unused.destroy();
+    assert.equal(fs.existsSync(lock), false, "Kysely ends its pool only after a query: the open runs one");
+  });
+
   test("a holder killed with SIGKILL: its lock holds until stale, then is taken over", async () => {
     const holder = startChild();
     await holder.waitFor(/^ready$/);

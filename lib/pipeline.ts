@@ -4,7 +4,7 @@ import { connect, describeDatabase } from "./connect";
 import { evaluateColumns } from "./evaluate";
 import { InputError, toInputError } from "./errors";
 import { extractColumns, type ExtractProgress } from "./extract";
-import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
+import { assertInDatabaseSupported, chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
@@ -86,7 +86,10 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   try {
     const compute = await chooseComputeMode(db, config);
     log(`             compute in ${compute.mode} (${compute.reason})`);
-    if (compute.mode === "database") return await runPipelineInDatabase(db, config, log);
+    if (compute.mode === "database") {
+      assertInDatabaseSupported(config, compute.reason);
+      return await runPipelineInDatabase(db, config, log);
+    }
     extraction = await extractColumns(db, config.data, { onProgress: onExtractProgress });
   } catch (error) {
     // Permission denied, statement timeout, overflow: the table or the database user is the user's to fix.
@@ -142,11 +145,12 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     const axisModels: ModelSet = { ...models, models: [models.models[i]] };
     const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]]));
     metrics.push(...timed("evaluate", () => evaluateColumns(prediction)));
-    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, config.thresholds)));
+    // MinC/MaxC and sustain steps on the configured statistic's values (the residual by default).
+    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, config.thresholds, config.scoring)));
     // Charts before the registry: a failure here leaves no registered version behind.
     if (config.plots.enabled) {
       const begin = performance.now();
-      chartFiles.push(...(await writeChartFiles(prediction, thresholds, config.plots.dir)));
+      chartFiles.push(...(await writeChartFiles(prediction, thresholds, config.plots.dir, { maxGapSeconds: config.scoring.max_gap_seconds })));
       seconds.charts += (performance.now() - begin) / 1000;
     }
   }

@@ -50,6 +50,20 @@ export async function chooseComputeMode(db: Kysely<any>, config: Config): Promis
   return { mode: picked, reason: `auto: window ≈ ${Math.round(megabytes)} MB (${estimatedRows} rows estimated) ${picked === "database" ? ">" : "≤"} compute.memory_budget_mb ${budget}` };
 }
 
+/**
+ * The in-database path computes the linear model and the residual statistic only.
+ * @param why what chose the database (e.g. `compute.mode: database`, or `auto`'s reason).
+ * @throws InputError naming `compute.mode` and the unsupported key(s) otherwise.
+ */
+export function assertInDatabaseSupported(config: Config, why = "compute.mode: database"): void {
+  const modelType = config.model?.type ?? "linear";
+  const statistic = config.scoring?.statistic ?? "residual";
+  const got = [modelType === "linear" ? "" : `model.type ${modelType}`, statistic === "residual" ? "" : `scoring.statistic ${statistic}`].filter((text) => text !== "");
+  if (got.length > 0) {
+    throw new InputError(`compute.mode database supports model.type linear and scoring.statistic residual; got ${got.join(" and ")} (${why}): set compute.mode: memory`);
+  }
+}
+
 /** Everything the in-database stages computed (no per-row data). */
 export interface DatabaseTrainingResult {
   readonly window: SqlWindow;
@@ -80,6 +94,7 @@ export async function trainInDatabase(
   log: (line: string) => void = () => {},
   mark: (stage: string) => string = () => "",
 ): Promise<DatabaseTrainingResult> {
+  assertInDatabaseSupported(config);
   if (config.prep.interpolate) throw new InputError("prep.interpolate: true is not available with compute.mode: database; set compute.mode: memory or prep.interpolate: false");
   const window = await sqlWindow(db, config.data);
   const summary = await databaseWindowSummary(db, window);

@@ -2,7 +2,7 @@
  * Smoothed residual statistics (lib/statistic.ts): EWMA and CUSUM against a direct computation,
  * calibration on the statistic, the scorer on known shifts, batch invariance and JSON state.
  */
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
 import { InputError } from "../lib/errors";
@@ -10,6 +10,9 @@ import { initialScoreState, scoreBatch, type ScoreEvent, type ScoreState, type S
 import { cusumReference, statisticColumn, statisticSpec, statisticStep, type StatisticSpec } from "../lib/statistic";
 import { calibrateAxis, calibrateColumns, runLengthSummary } from "../lib/thresholds";
 import type { Prediction } from "../lib/types";
+import { sql } from "kysely";
+import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "../lib/scoreStore";
+import { BACKENDS } from "./support/databases";
 import { referenceEvents } from "./support/scoreReference";
 
 /** Deterministic pseudo-random numbers (mulberry32). */
@@ -263,5 +266,48 @@ for (const [name, options] of [
     const { statistics: _, ...old } = initialScoreState(m, "s");
     const batch = { time: time.subarray(0, 100), values: [values.subarray(0, 100)] };
     assert.deepEqual(scoreBatch(m, old, batch), scoreBatch(m, initialScoreState(m, "s"), batch));
+  });
+}
+
+for (const backend of BACKENDS) {
+  test(`checkpoint round trip on ${backend.name}: a follower restarted from the saved state continues EWMA and CUSUM exactly`, async () => {
+    const { db } = await backend.open();
+    after(() => db.destroy());
+    const training = trainingWindow(6000, 12);
+    const noise = gaussian(31);
+    const time = Float64Array.from({ length: 3000 }, (_, i) => 10_000 + i * 2);
+    const values = Float64Array.from({ length: 3000 }, (_, i) => noise() + (i % 400 >= 300 ? 2.5 : 0));
+    for (const options of [{ statistic: "ewma", ewma_alpha: 0.07 }, { statistic: "cusum", cusum_k: 0.5 }] as const) {
+      const table = `events_${options.statistic}`;
+      const thresholds = calibrateColumns(training, 2, { ...DEFAULT_THRESHOLD_POLICY, minc_percentile: 95 }, options).x;
+      const m = oneAxisModel(thresholds.statistic as StatisticSpec, thresholds);
+      await ensureScoreTables(db, table, "float");
+      const whole = scoreBatch(m, initialScoreState(m, "s"), { time, values: [values] });
+      // Three polls, each restarting from the checkpoint the previous one committed.
+      const events: ScoreEvent[] = [];
+      let statistic: Float64Array[] = [];
+      for (const [from, to] of [[0, 1111], [1111, 1112], [1112, 3000]]) {
+        const state = (await loadCheckpoint(db, table, m, "s")) ?? initialScoreState(m, "s");
+        const result = scoreBatch(m, state, { time: time.subarray(from, to), values: [values.subarray(from, to)] });
+        await db.transaction().execute(async (trx) => {
+          await writeEvents(trx, table, result.events);
+          await saveCheckpoint(trx, table, m, result.state, time[to - 1]);
+        });
+        events.push(...result.events);
+        statistic = [...statistic, result.statistics[0]];
+      }
+      const saved = await loadCheckpoint(db, table, m, "s");
+      assert.deepEqual(saved, whole.state);
+      assert.equal(typeof saved?.statistics?.[0], "number", "the statistic's state is checkpointed");
+      assert.deepEqual(Float64Array.from(statistic.flatMap((column) => Array.from(column))), whole.statistics[0]);
+      assert.ok(finalEvents(whole.events).length >= 4, `${options.statistic}: ${finalEvents(whole.events).length} events, ${JSON.stringify(thresholds)}`);
+      assert.deepEqual(finalEvents(events), finalEvents(whole.events));
+      // A checkpoint written before statistics existed loads with none yet.
+      const { statistics: _, ...old } = whole.state;
+      await saveCheckpoint(db, table, m, old as ScoreState, null);
+      assert.deepEqual((await loadCheckpoint(db, table, m, "s"))?.statistics, [null]);
+      const rows = (await sql<{ n: number }>`select count(*)::int as n from ${sql.id(table)}`.execute(db)).rows;
+      assert.equal(rows[0].n, finalEvents(whole.events).length);
+    }
   });
 }

@@ -13,7 +13,7 @@ import type { Prediction } from "../lib/types";
 import { sql } from "kysely";
 import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "../lib/scoreStore";
 import { BACKENDS } from "./support/databases";
-import { referenceEvents } from "./support/scoreReference";
+import { directCusum, directEwma, referenceEvents } from "./support/scoreReference";
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function random(seed: number): () => number {
@@ -31,38 +31,6 @@ function random(seed: number): () => number {
 function gaussian(seed: number): () => number {
   const next = random(seed);
   return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-}
-
-/** EWMA written out directly: NaN-skipping, first finite value starts it. */
-function directEwma(residuals: ArrayLike<number>, alpha: number): Float64Array {
-  const out = new Float64Array(residuals.length);
-  let z: number | null = null;
-  for (let i = 0; i < residuals.length; i++) {
-    const r = residuals[i];
-    if (Number.isNaN(r)) {
-      out[i] = NaN;
-      continue;
-    }
-    z = z === null ? r : alpha * r + (1 - alpha) * z;
-    out[i] = z;
-  }
-  return out;
-}
-
-/** Upper CUSUM written out directly: S starts at 0, NaN leaves it. */
-function directCusum(residuals: ArrayLike<number>, reference: number): Float64Array {
-  const out = new Float64Array(residuals.length);
-  let sum = 0;
-  for (let i = 0; i < residuals.length; i++) {
-    const r = residuals[i];
-    if (Number.isNaN(r)) {
-      out[i] = NaN;
-      continue;
-    }
-    sum = Math.max(0, sum + r - reference);
-    out[i] = sum;
-  }
-  return out;
 }
 
 /** numpy's median of plain numbers. */

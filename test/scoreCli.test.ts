@@ -5,7 +5,7 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql, type Kysely } from "kysely";
@@ -168,6 +168,12 @@ test("scoring.statistic ewma/cusum on a golden case: thresholds.json records it,
     let db = await connect(config);
     await loadGoldenCase(db, golden, table);
     await db.destroy();
+    // The in-database path computes the residual only: a one-line error, nothing registered.
+    writeFileSync(join(folder, "database.yaml"), `${readFileSync(path, "utf8")}compute:\n  mode: database\n`);
+    const refused = runCli(["--config", join(folder, "database.yaml"), "--quiet"], { env });
+    assert.equal(refused.status, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, new RegExp(`^error: compute\\.mode database supports model\\.type linear and scoring\\.statistic residual; got scoring\\.statistic ${statistic} \\(compute\\.mode: database\\): set compute\\.mode: memory\n$`));
+    assert.equal(existsSync(join(config.registry.root_dir, "latest")), false, "the refused run registered nothing");
     const trained = runCli(["--config", path, "--quiet"], { env });
     assert.equal(trained.status, 0, trained.stderr);
     const written = JSON.parse(readFileSync(join(config.registry.root_dir, "latest", "thresholds.json"), "utf8"));

@@ -150,7 +150,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     // Charts before the registry: a failure here leaves no registered version behind.
     if (config.plots.enabled) {
       const begin = performance.now();
-      chartFiles.push(...(await writeChartFiles(prediction, thresholds, config.plots.dir, { maxGapSeconds: config.scoring.max_gap_seconds })));
+      chartFiles.push(...(await writeChartFiles(prediction, thresholds, config.plots.dir, { maxGapSeconds: config.scoring?.max_gap_seconds ?? null })));
       seconds.charts += (performance.now() - begin) / 1000;
     }
   }

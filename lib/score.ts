@@ -22,7 +22,7 @@
  */
 import * as dfd from "danfojs-node";
 import { InputError } from "./errors";
-import { recordedStatistic, statisticStep, type StatisticSpec } from "./statistic";
+import { recordedStatistic, smoothedState, type StatisticSpec } from "./statistic";
 import { toDataFrame, type FrameColumn } from "./frame";
 import type { LoadedVersion } from "./registry";
 import { epochSecondsToIso } from "./time";
@@ -288,7 +288,8 @@ export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreB
       residuals[a][i] = residual;
       let value = residual;
       if (smoothed[a]) {
-        [value, statisticState[a]] = statisticStep(specs[a], statisticState[a], residual);
+        // statisticStep without its array: NaN for a missing value, the state kept.
+        value = Number.isFinite(residual) ? (statisticState[a] = smoothedState(specs[a], statisticState[a], residual)) : NaN;
         statistics[a][i] = value;
       }
       for (let level = 0; level < 2; level++) {

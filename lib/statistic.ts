@@ -58,8 +58,12 @@ export const statisticSpecSchema = z
     ]),
   );
 
-/** One axis's statistic with everything needed to compute it. */
-export type StatisticSpec = { readonly type: "residual" } | { readonly type: "ewma"; readonly alpha: number } | { readonly type: "cusum"; readonly k_sigma: number; readonly reference: number };
+/**
+ * One axis's statistic with everything needed to compute it: `{ type: "residual" }`,
+ * `{ type: "ewma"; alpha }` or `{ type: "cusum"; k_sigma; reference }` (derived from the
+ * schema, so thresholds.json's type is the same under every compiler setting).
+ */
+export type StatisticSpec = z.output<typeof statisticSpecSchema>;
 
 /** The statistic's keys of the config's `scoring:` block (pass `config.scoring`); missing keys take their defaults. */
 export interface StatisticOptions {
@@ -83,13 +87,19 @@ export interface StatisticOptions {
 export function statisticStep(spec: StatisticSpec, state: number, residual: number): [value: number, nextState: number] {
   if (spec.type === "residual") return [residual, state];
   if (!Number.isFinite(residual)) return [NaN, state];
-  const next =
-    spec.type === "ewma"
-      ? Number.isNaN(state)
-        ? residual
-        : spec.alpha * residual + (1 - spec.alpha) * state
-      : Math.max(0, (Number.isNaN(state) ? 0 : state) + residual - spec.reference);
+  const next = smoothedState(spec, state, residual);
   return [next, next];
+}
+
+/**
+ * The next state (= the value) of an EWMA or CUSUM after a finite `residual` (see
+ * {@link statisticStep}, which handles the residual and non-finite residuals; the scorer's
+ * hot loop calls this directly).
+ */
+export function smoothedState(spec: StatisticSpec, state: number, residual: number): number {
+  if (spec.type === "ewma") return Number.isNaN(state) ? residual : spec.alpha * residual + (1 - spec.alpha) * state;
+  if (spec.type === "cusum") return Math.max(0, (Number.isNaN(state) ? 0 : state) + residual - spec.reference);
+  return state;
 }
 
 /**

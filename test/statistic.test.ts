@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
 import { InputError } from "../lib/errors";
 import { initialScoreState, scoreBatch, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/score";
-import { cusumReference, statisticColumn, statisticSpec, statisticStep, type StatisticSpec } from "../lib/statistic";
+import { parseWithSchema } from "../lib/schema";
+import { cusumReference, statisticColumn, statisticSpec, statisticSpecSchema, statisticStep, type StatisticSpec } from "../lib/statistic";
 import { calibrateAxis, calibrateColumns, runLengthSummary } from "../lib/thresholds";
 import type { Prediction } from "../lib/types";
 import { sql } from "kysely";
@@ -91,6 +92,12 @@ test("statisticSpec: CUSUM reference is median + k·1.4826·MAD of the non-idle 
   assert.throws(() => statisticSpec({ statistic: "ewma", ewma_alpha: 0 }, residual, actual), oneLine(/^scoring\.ewma_alpha must be within 0 \(exclusive\) to 1, got 0$/));
   assert.throws(() => statisticSpec({ statistic: "cusum", cusum_k: -1 }, residual, actual), oneLine(/^scoring\.cusum_k must be at least 0, got -1$/));
   assert.throws(() => statisticSpec({ statistic: "auto" }, residual, actual), oneLine(/scoring\.statistic auto needs model selection/));
+  // As thresholds.json records it: a bad entry names its key.
+  const recorded = (value: unknown) => parseWithSchema(statisticSpecSchema, value, "thresholds.json x");
+  assert.deepEqual(recorded({ type: "cusum", k_sigma: 0.5, reference: -1 }), { type: "cusum", k_sigma: 0.5, reference: -1 });
+  assert.throws(() => recorded({ type: "ewma", alpha: 2 }), oneLine(/^thresholds\.json x: alpha must be within 0 \(exclusive\) to 1, got 2$/));
+  assert.throws(() => recorded({ type: "ewm" }), oneLine(/type must be one of "residual", "ewma", "cusum", got "ewm" \(did you mean "ewma"\?\)/));
+  assert.throws(() => recorded({ type: "cusum", k_sigma: 0.5 }), oneLine(/reference is required/));
 });
 
 test("calibration on the statistic equals calibrateAxis applied to the directly computed statistic; recorded in the thresholds", () => {

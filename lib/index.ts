@@ -24,14 +24,15 @@ export { analyze, profileColumns, samplingGaps, timeSteps, type AxisProfile, typ
 export { resample, resampleColumns } from "./resample";
 export { prepare, prepareColumns, type PrepareOptions, type Prepared } from "./prepare";
 export { MODEL_TYPES, selectModel, type ModelChoice } from "./selectModel";
-export { train, trainColumns } from "./train";
+export { fitLinear, train, trainColumns, type TrainOptions } from "./train";
+export { DEFAULT_TREND_OPTIONS, describeTrend, fitAxisModel, isLinearModel, predictColumn, predictValue, type TrendOptions } from "./trendModel";
 export { predict, predictColumns } from "./predict";
 export { evaluate, evaluateColumns } from "./evaluate";
 export { axisStatistic, calibrateColumns, calibrateThresholds, runLengthSummary } from "./thresholds";
 export { statisticColumn, statisticLabel, statisticSpec, statisticStep, type StatisticOptions, type StatisticSpec } from "./statistic";
 export { frameColumns, type FrameColumns } from "./timeColumn";
 export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline";
-export { chooseComputeMode, runPipelineInDatabase, trainInDatabase } from "./inDatabase/pipeline";
+export { assertInDatabaseSupported, chooseComputeMode, runPipelineInDatabase, trainInDatabase } from "./inDatabase/pipeline";
 
 // Scoring: the incremental scorer, its DataFrame stage, replay and follow.
 export { SCORE_LEVELS, formatScoreTime, initialScoreState, score, scoreBatch, scoringModel } from "./score";

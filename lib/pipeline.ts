@@ -4,12 +4,12 @@ import { connect, describeDatabase } from "./connect";
 import { evaluateColumns } from "./evaluate";
 import { InputError, toInputError } from "./errors";
 import { extractColumns, type ExtractProgress } from "./extract";
-import { assertInDatabaseSupported, chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
+import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
+import { fingerprintColumns } from "./lineage";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
-import { selectModel } from "./selectModel";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
 import { versionMeta } from "./versionMeta";
@@ -74,7 +74,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     started = now;
     return `${stageSeconds[stage].toFixed(2)} s`;
   };
-  const model = selectModel(config.model.type);
+  const { type: modelType, ...trendOptions } = config.model;
+  if (modelType === "auto") throw new InputError("model.type auto is not available yet: set model.type to linear, poly, piecewise or per_mode");
   if (config.registry.version_tag !== "auto") await assertVersionFree(config.registry.root_dir, config.registry.version_tag);
   // An unwritable registry is bad input found now, not after the whole run.
   await assertRegistryWritable(config.registry.root_dir);
@@ -86,10 +87,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   try {
     const compute = await chooseComputeMode(db, config);
     log(`             compute in ${compute.mode} (${compute.reason})`);
-    if (compute.mode === "database") {
-      assertInDatabaseSupported(config, compute.reason);
-      return await runPipelineInDatabase(db, config, log);
-    }
+    if (compute.mode === "database") return await runPipelineInDatabase(db, config, log);
     extraction = await extractColumns(db, config.data, { onProgress: onExtractProgress });
   } catch (error) {
     // Permission denied, statement timeout, overflow: the table or the database user is the user's to fix.
@@ -100,6 +98,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     await db.destroy();
   }
   const { axes } = extraction;
+  // Fingerprinted now, so that preparing can turn the extracted times into time_s in place.
+  const fingerprint = fingerprintColumns([extraction.time, ...extraction.values]);
   log(`             ${extraction.time.length} rows × ${axes.length} axes (${extraction.layout}, time ${extraction.timeType}) in ${mark("extract")}`);
   const resampleSeconds = config.prep.resample_seconds ?? null;
   const { time, values } = resampleSeconds === null ? extraction : resampleColumns(extraction.time, extraction.values, resampleSeconds);
@@ -118,11 +118,12 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     timeType: extraction.timeType,
     dtSeconds: profile.dt_seconds,
     resampleSeconds,
+    inPlace: true,
   });
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
-  const models = trainColumns(columns.timeS, axes, columns.values);
-  log(`[4/7] train      ${model.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
+  const models = trainColumns(columns.timeS, axes, columns.values, { type: modelType, ...trendOptions });
+  log(`[4/7] train      ${models.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
 
   // One axis at a time, so only one axis's fitted and residual columns are alive at once.
   const chartStems = new Map<string, string>();
@@ -141,9 +142,11 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     seconds[stage] += (performance.now() - begin) / 1000;
     return result;
   };
+  // The same fitted and residual columns for every axis: fresh ones would pile up until a collection.
+  const reused = { predicted: [new Float64Array(columns.timeS.length)], residual: [new Float64Array(columns.timeS.length)] };
   for (let i = 0; i < axes.length; i++) {
     const axisModels: ModelSet = { ...models, models: [models.models[i]] };
-    const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]]));
+    const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]], reused));
     metrics.push(...timed("evaluate", () => evaluateColumns(prediction)));
     // MinC/MaxC and sustain steps on the configured statistic's values (the residual by default).
     Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, config.thresholds, config.scoring)));
@@ -174,6 +177,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
       axes,
       time: extraction.time,
       values: extraction.values,
+      fingerprint,
       trainRows: columns.timeS.length,
     }),
   });

@@ -172,7 +172,7 @@ test("scoring.statistic ewma/cusum on a golden case: thresholds.json records it,
     writeFileSync(join(folder, "database.yaml"), `${readFileSync(path, "utf8")}compute:\n  mode: database\n`);
     const refused = runCli(["--config", join(folder, "database.yaml"), "--quiet"], { env });
     assert.equal(refused.status, 2, refused.stdout + refused.stderr);
-    assert.match(refused.stderr, new RegExp(`^error: compute\\.mode database supports model\\.type linear and scoring\\.statistic residual; got scoring\\.statistic ${statistic} \\(compute\\.mode: database\\): set compute\\.mode: memory\n$`));
+    assert.match(refused.stderr, new RegExp(`^error: compute\\.mode database supports model\\.type linear and scoring\\.statistic residual; got scoring\\.statistic ${statistic}: set compute\\.mode memory\n$`));
     assert.equal(existsSync(join(config.registry.root_dir, "latest")), false, "the refused run registered nothing");
     const trained = runCli(["--config", path, "--quiet"], { env });
     assert.equal(trained.status, 0, trained.stderr);

@@ -9,7 +9,7 @@ import { describeDatabase } from "../connect";
 import { InputError } from "../errors";
 import type { PipelineResult } from "../pipeline";
 import { registerModel } from "../registry";
-import type { AxisMetrics, AxisThresholds, ComputeConfig, Config, ModelSet, PrepStats, Prediction } from "../types";
+import type { AxisMetrics, AxisThresholds, ComputeConfig, Config, LinearModelSet, PrepStats, Prediction } from "../types";
 import { versionMeta } from "../versionMeta";
 import { databaseChartSeries, databaseEvaluate, databaseThresholds, databaseTimeStep, databaseTrain, databaseWindowSummary } from "./stages";
 import { sqlWindow, type SqlWindow } from "./window";
@@ -24,14 +24,33 @@ export interface ComputeChoice {
 }
 
 /**
+ * The in-database path fits lines only: any other `model.type` is an
+ * InputError of one line naming `compute.mode` and `model.type` (`why`, when
+ * given, says how database was chosen, e.g. by `compute.mode: auto`).
+ */
+export function assertInDatabaseSupported(config: Pick<Config, "model"> & { readonly scoring?: Pick<Config["scoring"], "statistic"> }, why?: string): void {
+  const problems: string[] = [];
+  const modelType = config.model?.type ?? "linear";
+  if (modelType !== "linear") problems.push(`model.type ${modelType}`);
+  const statistic = config.scoring?.statistic ?? "residual";
+  if (statistic !== "residual") problems.push(`scoring.statistic ${statistic}`);
+  if (problems.length === 0) return;
+  const how = why === undefined ? "" : ` (${why})`;
+  throw new InputError(`compute.mode database supports model.type linear and scoring.statistic residual; got ${problems.join(", ")}${how}: set compute.mode memory`);
+}
+
+/**
  * Picks where the pipeline computes. `memory` and `database` are taken as
  * given; `auto` (the default) estimates the window's in-memory size from the
  * planner's row estimate (`EXPLAIN`, no scan; WIDE rows × (axes + 1) × 8
  * bytes, LONG rows × 3 × 8) and picks `database` when it exceeds
  * `compute.memory_budget_mb` (default 1024).
+ *
+ * @throws InputError when the database is chosen (given or by `auto`) for what it does not support ({@link assertInDatabaseSupported}).
  */
 export async function chooseComputeMode(db: Kysely<any>, config: Config): Promise<ComputeChoice> {
   const { mode, memory_budget_mb: budget } = config.compute ?? DEFAULT_COMPUTE;
+  if (mode === "database") assertInDatabaseSupported(config);
   if (mode !== "auto") return { mode, reason: `compute.mode: ${mode}` };
   let window: SqlWindow;
   let estimatedRows: number;
@@ -47,21 +66,10 @@ export async function chooseComputeMode(db: Kysely<any>, config: Config): Promis
   }
   const megabytes = (estimatedRows * (window.layout === "wide" ? window.axes.length + 1 : 3) * 8) / 2 ** 20;
   const picked = megabytes > budget ? "database" : "memory";
-  return { mode: picked, reason: `auto: window ≈ ${Math.round(megabytes)} MB (${estimatedRows} rows estimated) ${picked === "database" ? ">" : "≤"} compute.memory_budget_mb ${budget}` };
-}
-
-/**
- * The in-database path computes the linear model and the residual statistic only.
- * @param why what chose the database (e.g. `compute.mode: database`, or `auto`'s reason).
- * @throws InputError naming `compute.mode` and the unsupported key(s) otherwise.
- */
-export function assertInDatabaseSupported(config: Config, why = "compute.mode: database"): void {
-  const modelType = config.model?.type ?? "linear";
-  const statistic = config.scoring?.statistic ?? "residual";
-  const got = [modelType === "linear" ? "" : `model.type ${modelType}`, statistic === "residual" ? "" : `scoring.statistic ${statistic}`].filter((text) => text !== "");
-  if (got.length > 0) {
-    throw new InputError(`compute.mode database supports model.type linear and scoring.statistic residual; got ${got.join(" and ")} (${why}): set compute.mode: memory`);
+  if (picked === "database") {
+    assertInDatabaseSupported(config, `compute.mode auto picked database: window ≈ ${Math.round(megabytes)} MB > compute.memory_budget_mb ${budget}`);
   }
+  return { mode: picked, reason: `auto: window ≈ ${Math.round(megabytes)} MB (${estimatedRows} rows estimated) ${picked === "database" ? ">" : "≤"} compute.memory_budget_mb ${budget}` };
 }
 
 /** Everything the in-database stages computed (no per-row data). */
@@ -69,7 +77,7 @@ export interface DatabaseTrainingResult {
   readonly window: SqlWindow;
   readonly profile: Profile;
   readonly prepStats: PrepStats;
-  readonly models: ModelSet;
+  readonly models: LinearModelSet;
   readonly metrics: readonly AxisMetrics[];
   readonly thresholds: Readonly<Record<string, AxisThresholds>>;
   /** Decimated chart series (a few thousand rows at most). */

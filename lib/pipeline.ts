@@ -148,11 +148,12 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     const axisModels: ModelSet = { ...models, models: [models.models[i]] };
     const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]], reused));
     metrics.push(...timed("evaluate", () => evaluateColumns(prediction)));
-    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, config.thresholds)));
+    // MinC/MaxC and sustain steps on the configured statistic's values (the residual by default).
+    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, config.thresholds, config.scoring)));
     // Charts before the registry: a failure here leaves no registered version behind.
     if (config.plots.enabled) {
       const begin = performance.now();
-      chartFiles.push(...(await writeChartFiles(prediction, thresholds, config.plots.dir)));
+      chartFiles.push(...(await writeChartFiles(prediction, thresholds, config.plots.dir, { maxGapSeconds: config.scoring?.max_gap_seconds ?? null })));
       seconds.charts += (performance.now() - begin) / 1000;
     }
   }

@@ -387,3 +387,65 @@ test("follow on the embedded database survives kill -9 at random points, mid-pol
   }
   console.log(`embedded kill -9: seed ${seed}, ${kills} kills (${midPoll} mid-poll), ${((Date.now() - started) / 1000).toFixed(1)} s\n${log.join("\n")}`);
 });
+
+test("follow with scoring.statistic ewma on PostgreSQL: restarts after kill -9 continue the EWMA from the checkpoint, events equal one replay", async () => {
+  const server: TestPostgres = await startPostgres();
+  after(() => server.stop());
+  const env: NodeJS.ProcessEnv = { ...process.env, FOLLOW_DB_URL: server.url };
+  const db = await openServer(server.url);
+  try {
+    const data = generateDemoData();
+    await seedDemoTables(db, data, { tables: "wide" });
+    await sql`delete from stream_samples_wide where ts >= ${TRAIN_END}::timestamptz`.execute(db);
+    const smoothed = (name: string, extra: string): string => {
+      const path = writeConfig(name, `scoring:\n  statistic: ewma\n  ewma_alpha: 0.02\n${extra}`);
+      writeFileSync(path, readFileSync(path, "utf8").replace("root_dir: ModelRegistry/artifacts", `root_dir: ${join(work, "ewma-registry")}`));
+      return path;
+    };
+    const configPath = smoothed("follow-ewma", "  poll_seconds: 0.2\n");
+    assert.equal(runCli(["--config", configPath, "--quiet"], { env }).status, 0);
+    const thresholds = JSON.parse(readFileSync(join(work, "ewma-registry", "latest", "thresholds.json"), "utf8"));
+    assert.deepEqual(thresholds.axis1.statistic, { type: "ewma", alpha: 0.02 });
+
+    const first = data.time.findIndex((t) => t >= isoToEpochSeconds(TRAIN_END));
+    const chunks = 6;
+    const size = Math.ceil((data.time.length - first) / chunks);
+    let follower = follow(configPath, env);
+    const position = async (): Promise<number | null> => {
+      const { rows } = await sql<{ p: number }>`select extract(epoch from position)::float8 as p from mlbox_events_checkpoints`.execute(db);
+      return rows.length === 1 ? Number(rows[0].p) : null;
+    };
+    for (let c = 0; c < chunks; c++) {
+      const from = first + c * size;
+      const to = Math.min(data.time.length, from + size);
+      const ts = Array.from(data.time.subarray(from, to), (t) => epochSecondsToIso(t, "timestamptz"));
+      const columns = data.values.map((column) => sql`${Array.from(column.subarray(from, to))}::float8[]`);
+      await sql`insert into stream_samples_wide (ts, ${sql.join(data.axes.map((a) => sql.id(a)))})
+        select * from unnest(${ts}::timestamptz[], ${sql.join(columns)})`.execute(db);
+      if (c === 1 || c === 3) {
+        // Killed once the chunk is checkpointed: the restarted follower must carry on from the saved EWMA.
+        const last = isoToEpochSeconds(ts[ts.length - 1]);
+        await waitFor(`chunk ${c} to be scored`, 60, async () => Math.abs(((await position()) ?? 0) - last) < 1e-4);
+        follower.child.kill("SIGKILL");
+        assert.equal(await follower.exited, null, follower.output.stderr);
+        follower = follow(configPath, env);
+      }
+    }
+    const last = isoToEpochSeconds(epochSecondsToIso(data.time[data.time.length - 1], "timestamptz"));
+    await waitFor("the follower to reach the last row", 90, async () => Math.abs(((await position()) ?? 0) - last) < 1e-4);
+    follower.child.kill("SIGTERM");
+    assert.equal(await follower.exited, 0, follower.output.stderr);
+    const { rows: states } = await sql<{ state: { statistics: (number | null)[] } }>`select state from mlbox_events_checkpoints`.execute(db);
+    assert.equal(states[0].state.statistics.length, 8);
+    assert.ok(states[0].state.statistics.every((value) => typeof value === "number"), JSON.stringify(states[0].state.statistics));
+
+    const replay = runCli(["score", "--config", smoothed("replay-ewma", "  events_table: replay_events\n")], { env });
+    assert.equal(replay.status, 0, replay.stderr);
+    const followed = (await sql`select ${EVENT_COLUMNS} from mlbox_events order by axis, level, started_at`.execute(db)).rows;
+    const replayed = (await sql`select ${EVENT_COLUMNS} from replay_events order by axis, level, started_at`.execute(db)).rows;
+    assert.ok(replayed.length >= 8, `${replayed.length} events`);
+    assert.deepEqual(followed, replayed);
+  } finally {
+    await db.destroy().catch(() => undefined);
+  }
+});

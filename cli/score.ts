@@ -51,8 +51,10 @@ export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boo
     if (flags.to !== undefined) throw new InputError("--to cannot be combined with --follow (following has no end)");
     const controller = new AbortController();
     const stop = (): void => controller.abort();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    // `on`, not `once`: signal-exit (proper-lockfile's, loaded at the first lock) re-raises a signal when it is
+    // the only listener left, and a `once` listener has already removed itself by then: the follower died by signal.
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
     try {
       await followScore(config, {
         version: flags.version,

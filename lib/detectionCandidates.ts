@@ -1,0 +1,90 @@
+/**
+ * The candidates selection chooses between: one trend model type × one
+ * scoring statistic each, fitted on the fit part of a window and scored by
+ * the real scorer (`scoreBatch`) on the validation part. Adding a model type
+ * or a statistic is one entry in {@link CANDIDATE_MODELS} or
+ * {@link CANDIDATE_STATISTICS}.
+ */
+import type { LoadedVersion } from "./registry";
+import { predictColumns } from "./predict";
+import { initialScoreState, scoreBatch, scoringModel } from "./score";
+import { trainColumns } from "./train";
+import type { DetectionEvent } from "./detection";
+import type { AxisThresholds, Config, ModelSet, PreparedColumns } from "./types";
+
+/** Model types selection tries with `model.type: auto`, simplest first. */
+export const CANDIDATE_MODELS: readonly string[] = Object.freeze(["linear"]);
+
+/** Statistics selection tries with `scoring.statistic: auto`, simplest first. */
+export const CANDIDATE_STATISTICS: readonly string[] = Object.freeze(["residual"]);
+
+/** The config keys a candidate reads (only these: selection varies the `auto` ones). */
+export type CandidateConfig = Pick<Config, "model">;
+
+/** A candidate fitted on the fit part of a window. */
+export interface FittedCandidate {
+  /** The fitted trend models, one per axis. */
+  readonly models: ModelSet;
+  /** Per axis, what calibration sees over the fit part: the statistic of the residuals, in time order. */
+  readonly calibration: readonly Float64Array[];
+  /** The thresholds.json entry of an axis from what the policy calibrated on `calibration` (adds e.g. the statistic). */
+  thresholds(axisIndex: number, calibrated: AxisThresholds): AxisThresholds;
+}
+
+/** One model type × statistic combination. */
+export interface DetectionCandidate {
+  /** `model.type` value. */
+  readonly model: string;
+  /** `scoring.statistic` value. */
+  readonly statistic: string;
+  /** Rank for ties: lower is simpler (model rank + statistic rank, in the lists' order). */
+  readonly complexity: number;
+  /** Fits the models (and the statistic's parameters) on `part`. */
+  fit(part: PreparedColumns): FittedCandidate;
+}
+
+/**
+ * The candidate `model` × `statistic` with the other keys as in `config`.
+ *
+ * @throws Error for a model or statistic not in the candidate lists (a bug: the config schema admits only those).
+ */
+export function detectionCandidate(model: string, statistic: string, config: CandidateConfig): DetectionCandidate {
+  const modelRank = CANDIDATE_MODELS.indexOf(model);
+  const statisticRank = CANDIDATE_STATISTICS.indexOf(statistic);
+  if (modelRank < 0 || statisticRank < 0) throw new Error(`no detection candidate ${model} + ${statistic}`);
+  void config; // read by the model types and statistics that have parameters (degree, alpha, …)
+  return {
+    model,
+    statistic,
+    complexity: modelRank + statisticRank,
+    fit(part) {
+      const models = trainColumns(part.timeS, part.axes, part.values);
+      return {
+        models,
+        calibration: predictColumns(part.timeS, models, part.values).residual,
+        thresholds: (_axis, calibrated) => calibrated,
+      };
+    },
+  };
+}
+
+/**
+ * Scores `values` (per axis, aligned with `timeS`, the time of the prepared window) with a fitted
+ * candidate and per-axis thresholds, from a fresh state, through `scoreBatch` (the scorer of replay,
+ * follow and HTTP). Returns the alert events; `ended_at` is null for one still open at the end.
+ */
+export function alertEvents(
+  fitted: FittedCandidate,
+  thresholds: Readonly<Record<string, AxisThresholds>>,
+  timeS: Float64Array,
+  values: readonly Float64Array[],
+  maxGapSeconds: number | null = null,
+): DetectionEvent[] {
+  // time0 = 0: the prepared time is already time_s, and (t − 0) is t exactly.
+  const version = { version: "validation", models: fitted.models, thresholds, prepStats: { time0: 0, time_type: "float" } } as unknown as LoadedVersion;
+  const model = scoringModel(version, { maxGapSeconds });
+  const { events } = scoreBatch(model, initialScoreState(model, "validation"), { time: timeS, values });
+  return events
+    .filter((event) => event.level === "alert")
+    .map((event) => ({ axis: event.axis, started_at: event.started_at as number, fired_at: event.fired_at as number, ended_at: event.ended_at as number | null }));
+}

@@ -10,9 +10,11 @@ import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
 import { selectModel } from "./selectModel";
+import { AUTO, needsSelection, runSelection } from "./selection";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
 import { versionMeta } from "./versionMeta";
+import type { Selection } from "./artifacts";
 import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, PrepStats, TimeType } from "./types";
 
 /** Options of {@link runPipeline}. */
@@ -43,8 +45,12 @@ export interface PipelineResult {
   readonly chartFiles: readonly string[];
   /** Where the data came from, without any password. */
   readonly database: string;
-  /** Wall-clock seconds per stage (extract, resample, analyze, prepare, train, predict, evaluate, thresholds, charts, register). */
+  /** Wall-clock seconds per stage (extract, resample, analyze, prepare, select, train, predict, evaluate, thresholds, charts, register). */
   readonly stageSeconds: Readonly<Record<string, number>>;
+  /** What selection measured and chose (`selection.json`); absent without `auto` or `thresholds.target_alarms_per_day`. */
+  readonly selection?: Selection;
+  /** What selection chose, in one or two lines; absent without selection. */
+  readonly selectionSummary?: readonly string[];
 }
 
 /** Counts values that are NaN or ±Infinity. */
@@ -74,7 +80,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     started = now;
     return `${stageSeconds[stage].toFixed(2)} s`;
   };
-  const model = selectModel(config.model.type);
+  // `auto` is resolved by selection, after preparation; any other type is checked now.
+  if (config.model.type !== AUTO) selectModel(config.model.type);
   if (config.registry.version_tag !== "auto") await assertVersionFree(config.registry.root_dir, config.registry.version_tag);
   // An unwritable registry is bad input found now, not after the whole run.
   await assertRegistryWritable(config.registry.root_dir);
@@ -86,6 +93,11 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   try {
     const compute = await chooseComputeMode(db, config);
     log(`             compute in ${compute.mode} (${compute.reason})`);
+    if (compute.mode === "database" && needsSelection(config)) {
+      throw new InputError(
+        `compute.mode database (${compute.reason}) cannot measure candidates on held-out data: model.type auto, scoring.statistic auto and thresholds.target_alarms_per_day need compute.mode memory`,
+      );
+    }
     if (compute.mode === "database") return await runPipelineInDatabase(db, config, log);
     extraction = await extractColumns(db, config.data, { onProgress: onExtractProgress });
   } catch (error) {
@@ -118,6 +130,20 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   });
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
+  // Selection: fit on the earlier part, measure on the later part, then train the choice on the whole window.
+  const selected = needsSelection(config) ? runSelection(columns, profile.dt_seconds, config) : null;
+  // The config as chosen: the rest of the run trains and registers exactly this.
+  const chosen: Config =
+    selected === null
+      ? config
+      : {
+          ...config,
+          model: { ...config.model, type: selected.chosen.model },
+          thresholds: { ...config.thresholds, minc_percentile: selected.chosen.minc_percentile, maxc_percentile: selected.chosen.maxc_percentile },
+        };
+  if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
+  const model = selectModel(chosen.model.type);
+
   const models = trainColumns(columns.timeS, axes, columns.values);
   log(`[4/7] train      ${model.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
 
@@ -142,7 +168,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     const axisModels: ModelSet = { ...models, models: [models.models[i]] };
     const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]]));
     metrics.push(...timed("evaluate", () => evaluateColumns(prediction)));
-    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, config.thresholds)));
+    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, chosen.thresholds)));
     // Charts before the registry: a failure here leaves no registered version behind.
     if (config.plots.enabled) {
       const begin = performance.now();
@@ -164,7 +190,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     prepStats: stats,
     thresholds,
     metrics,
-    meta: versionMeta(config, {
+    ...(selected === null ? {} : { selection: selected.selection }),
+    meta: versionMeta(chosen, {
       timeType: extraction.timeType,
       layout: extraction.layout,
       axes,
@@ -191,5 +218,6 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     chartFiles,
     database,
     stageSeconds,
+    ...(selected === null ? {} : { selection: selected.selection, selectionSummary: selected.summary }),
   };
 }

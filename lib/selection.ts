@@ -154,7 +154,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
     maxc_percentile: policyAtLevel(config.thresholds, level).maxc_percentile,
   };
   if (target !== null) {
-    reason += `; alert level set by thresholds.target_alarms_per_day ${formatNumber(targetPerDay as number)}: minc_percentile ${formatNumber(level)} raises ${formatNumber(target.achieved_alarms_per_day, 3)}/day on the validation part`;
+    reason += `; alert level set by thresholds.target_alarms_per_day ${formatNumber(targetPerDay as number)}: minc_percentile ${formatNumber(level)} raises ${formatNumber(target.achieved_alarms_per_day, 4)}/day on the validation part`;
   }
   const injectedByLabel: Record<string, number> = {};
   for (const injection of injected.injections) injectedByLabel[injection.label] = (injectedByLabel[injection.label] ?? 0) + 1;

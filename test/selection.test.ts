@@ -1,0 +1,224 @@
+/**
+ * Selection: the choice by recall at matched false alarms (ties → fewer false alarms, then simpler),
+ * `thresholds.target_alarms_per_day` landing near its target, selection.json through the registry,
+ * one-line errors for bad `selection.*` / `thresholds.target_alarms_per_day`, and a CLI run with
+ * `model.type: auto` on the embedded database.
+ */
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_THRESHOLD_POLICY, loadConfig } from "../lib/config";
+import { detectionCandidate, type DetectionCandidate } from "../lib/detectionCandidates";
+import { InputError } from "../lib/errors";
+import { evaluateColumns } from "../lib/evaluate";
+import { predictColumns } from "../lib/predict";
+import { loadVersion, registerModel } from "../lib/registry";
+import { candidatesFor, needsSelection, runSelection, type SelectionConfig } from "../lib/selection";
+import { calibrateColumns } from "../lib/thresholds";
+import type { PreparedColumns } from "../lib/types";
+import { ROOT, runCli } from "./support/cli";
+import { testConfig } from "./support/databases";
+
+const work = mkdtempSync(join(tmpdir(), "mlbox-selection-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** A seeded standard normal generator (Box–Muller over mulberry32). */
+function gaussian(seed: number): () => number {
+  let state = seed;
+  const uniform = (): number => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/** `n` samples at 1 s on two axes: `trend(t)` plus AR(1) noise `z = memory·z + noise·N(0, 1)` (memory 0: white noise). */
+function synthetic(n: number, trend: (t: number) => number, noise: number, seed = 5, memory = 0): PreparedColumns {
+  const next = gaussian(seed);
+  const timeS = Float64Array.from({ length: n }, (_, i) => i);
+  let z = 0;
+  return { timeS, axes: ["a", "b"], values: [0, 1].map(() => Float64Array.from(timeS, (t) => trend(t) + (z = memory * z + noise * next()))) };
+}
+
+function config(overrides: { model?: string; statistic?: string; target?: number | null } = {}): SelectionConfig {
+  const base = testConfig();
+  return {
+    model: { type: overrides.model ?? "linear" },
+    scoring: { ...base.scoring, ...(overrides.statistic === undefined ? {} : { statistic: overrides.statistic }) },
+    thresholds: { ...DEFAULT_THRESHOLD_POLICY, target_alarms_per_day: overrides.target ?? null },
+    selection: { validation_fraction: 0.2, seed: 1 },
+  };
+}
+
+/** A candidate that ignores the trend: a flat line at the mean of the working samples (a real model, fitted and scored like any). */
+function flatCandidate(complexity: number): DetectionCandidate {
+  const linear = detectionCandidate("linear", "residual", { model: { type: "linear" } });
+  return {
+    model: "flat",
+    statistic: "residual",
+    complexity,
+    fit(part) {
+      const fitted = linear.fit(part);
+      const models = { type: "linear" as const, models: fitted.models.models.map((m, a) => ({ ...m, coef: 0, intercept: part.values[a].reduce((s, v) => s + v, 0) / part.values[a].length })) };
+      return { models, calibration: predictColumns(part.timeS, models, part.values).residual, thresholds: (_a, t) => t };
+    },
+  };
+}
+
+test("needsSelection and candidatesFor: auto in model.type or scoring.statistic, or a target; only the auto key varies", () => {
+  assert.equal(needsSelection(config()), false);
+  assert.equal(needsSelection(config({ model: "auto" })), true);
+  assert.equal(needsSelection(config({ statistic: "auto" })), true);
+  assert.equal(needsSelection(config({ target: 24 })), true);
+  assert.deepEqual(candidatesFor(config({ model: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["linear+residual"]);
+  assert.deepEqual(candidatesFor(config()).map((c) => `${c.model}+${c.statistic}`), ["linear+residual"]);
+});
+
+test("runSelection picks the best recall at no more false alarms than linear + residual; a tie goes to the simpler candidate", () => {
+  // A steep trend: a flat line leaves it in the residuals, so at matched false alarms it catches less.
+  const columns = synthetic(12_000, (t) => 5 + t / 600, 1);
+  const linear = detectionCandidate("linear", "residual", { model: { type: "linear" } });
+  const result = runSelection(columns, 1, config({ model: "auto" }), { candidates: [flatCandidate(0), linear] });
+  const [flat, line] = result.selection.candidates;
+  assert.equal(result.chosen.model, "linear");
+  assert.ok(flat.recall === null || (line.recall as number) > flat.recall, `linear ${line.recall} vs flat ${flat.recall}`);
+  assert.equal(result.selection.default.false_alarms, line.curve.find((p) => p.minc_percentile === 75)?.false_alarms);
+  assert.ok((line.false_alarms as number) <= result.selection.default.false_alarms);
+  assert.equal(line.recall, Math.max(...line.curve.filter((p) => p.false_alarms <= result.selection.default.false_alarms).map((p) => p.recall)));
+  assert.equal(result.chosen.minc_percentile, line.minc_percentile);
+  assert.equal(result.chosen.maxc_percentile, Math.max(95, line.minc_percentile as number));
+  assert.equal(result.selection.validation.fit_rows, 9600);
+  assert.equal(result.selection.validation.injected, 16);
+  assert.match(result.summary[0], /^chose linear \+ residual at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 2 candidates, measured on the last 0\.666 h of the window \(16 injected anomalies\):$/);
+  assert.match(result.summary[1], /^best recall at no more false alarms than the default \(linear \+ residual at minc_percentile 75: \d+ false alarms, \d+\/16 caught\)/);
+
+  // Identical candidates: the simpler one wins.
+  const twin = { ...linear, model: "linear-twin", complexity: 5 };
+  assert.equal(runSelection(columns, 1, config({ model: "auto" }), { candidates: [twin, linear] }).chosen.model, "linear");
+  assert.equal(runSelection(columns, 1, config({ model: "auto" }), { candidates: [linear, { ...twin, complexity: -1 }] }).chosen.model, "linear-twin");
+});
+
+test("thresholds.target_alarms_per_day lands within 15% of the target on synthetic data, and the error level stays at or above the alert level", () => {
+  // 6 h at 1 s, slowly wandering noise (sustained runs at every level): one event on the 1.2 h validation part is 20/day.
+  const columns = synthetic(21_600, (t) => 10 + t / 3600, 1, 9, 0.9);
+  for (const target of [200, 500, 1000]) {
+    const result = runSelection(columns, 1, config({ target }));
+    const reached = result.selection.target_alarms_per_day;
+    assert.ok(reached !== null);
+    assert.equal(reached.target_alarms_per_day, target);
+    assert.ok(Math.abs(reached.achieved_alarms_per_day - target) / target <= 0.15, `target ${target}: achieved ${reached.achieved_alarms_per_day}`);
+    const perDay = (reached.validation_alarms * 24) / result.selection.validation.validation_hours;
+    assert.ok(Math.abs(reached.achieved_alarms_per_day - perDay) < 1e-9 * perDay);
+    assert.equal(result.chosen.minc_percentile, reached.minc_percentile);
+    assert.equal(result.chosen.maxc_percentile, Math.max(95, reached.minc_percentile));
+    assert.match(result.summary[1], new RegExp(`alert level set by thresholds\\.target_alarms_per_day ${target}: minc_percentile [\\d.]+ raises [\\d.]+/day`));
+  }
+});
+
+test("selection.json is written into the version and read back through the registry; versions without it load without it", async () => {
+  const columns = synthetic(6_000, (t) => 3 + t / 1000, 0.5);
+  const { selection } = runSelection(columns, 1, config({ model: "auto" }));
+  const models = detectionCandidate("linear", "residual", { model: { type: "linear" } }).fit(columns).models;
+  const prediction = predictColumns(columns.timeS, models, columns.values);
+  const register = (root: string, withSelection: boolean) =>
+    registerModel({
+      rootDir: root,
+      versionTag: "auto",
+      models,
+      prepStats: { time0: 0, time_col: "ts", time_type: "float", dt_seconds: 1, interpolate: false },
+      thresholds: calibrateColumns(prediction, 1, DEFAULT_THRESHOLD_POLICY),
+      metrics: evaluateColumns(prediction),
+      meta: {
+        data: { table: "t", time_col: "ts", time_type: "float", layout: "wide", axes: ["a", "b"], train_start: 0, train_end: 6000 },
+        prep: { interpolate: false },
+        rows: { raw: 6000, train: 6000 },
+        lineage: { config_path: "/c.yaml", config_sha256: "0".repeat(64), data_fingerprint: "f", database: "embedded" },
+      },
+      ...(withSelection ? { selection } : {}),
+      latestMode: "copy",
+    });
+  const root = join(work, "registry");
+  const first = await register(root, true);
+  assert.ok(existsSync(join(first.dir, "selection.json")));
+  assert.ok(existsSync(join(root, "latest", "selection.json")), "a copied latest carries selection.json");
+  const loaded = await loadVersion(root, "latest");
+  assert.deepEqual(loaded.selection, JSON.parse(JSON.stringify(selection)));
+  assert.equal(loaded.selection?.chosen.model, "linear");
+  const second = await register(root, false);
+  assert.equal(existsSync(join(second.dir, "selection.json")), false);
+  assert.equal((await loadVersion(root, second.version)).selection, undefined);
+  assert.equal(existsSync(join(root, "latest", "selection.json")), false);
+
+  writeFileSync(join(first.dir, "selection.json"), JSON.stringify({ ...selection, chosen: { ...selection.chosen, minc_percentile: "high" } }));
+  await assert.rejects(loadVersion(root, first.version), (error: unknown) =>
+    error instanceof InputError && /^registry file .*selection\.json: chosen\.minc_percentile must be a number, got "high"$/.test(error.message));
+});
+
+test("bad selection.* and thresholds.target_alarms_per_day values are one-line errors naming the key", () => {
+  const minimal = "data:\n  table: t\n  axes: [a]\n  train_start: 0\n  train_end: 10\n";
+  const attempt = (extra: string): string => {
+    const dir = mkdtempSync(join(work, "config-"));
+    writeFileSync(join(dir, "config.yaml"), minimal + extra);
+    try {
+      loadConfig(join(dir, "config.yaml"));
+    } catch (error) {
+      assert.ok(error instanceof InputError);
+      assert.equal(error.message.includes("\n"), false);
+      return error.message;
+    }
+    return "accepted";
+  };
+  assert.equal(attempt("selection:\n  validation_fraction: 0\n"), "config.yaml: selection.validation_fraction must be within 0 (exclusive) to 0.5, got 0");
+  assert.equal(attempt("selection:\n  validation_fraction: 0.7\n"), "config.yaml: selection.validation_fraction must be within 0 (exclusive) to 0.5, got 0.7");
+  assert.equal(attempt("selection:\n  validation_fraction: most\n"), 'config.yaml: selection.validation_fraction must be a number, got "most"');
+  assert.equal(attempt("selection:\n  seed: 1.5\n"), "config.yaml: selection.seed must be a whole number, got 1.5");
+  assert.equal(attempt("selection:\n  seed: -1\n"), "config.yaml: selection.seed must be at least 0, got -1");
+  assert.equal(attempt("selection:\n  sede: 3\n"), 'config.yaml: unknown key "selection.sede" (did you mean "seed"?)');
+  assert.equal(attempt("thresholds:\n  target_alarms_per_day: 0\n"), "config.yaml: thresholds.target_alarms_per_day must be greater than 0, got 0");
+  assert.equal(attempt("thresholds:\n  target_alarms_per_day: many\n"), 'config.yaml: thresholds.target_alarms_per_day must be a number, got "many"');
+  assert.equal(attempt("thresholds:\n  target_alarms_per_day: .inf\n"), "config.yaml: thresholds.target_alarms_per_day must be a finite number, got Infinity");
+  assert.equal(attempt("thresholds:\n  target_alarms_per_day:\nselection:\n"), "accepted");
+  const folder = mkdtempSync(join(work, "config-"));
+  writeFileSync(join(folder, "config.yaml"), minimal);
+  const defaults = loadConfig(join(folder, "config.yaml"));
+  assert.deepEqual(defaults.selection, { validation_fraction: 0.2, seed: 1 });
+  assert.equal(defaults.thresholds.target_alarms_per_day ?? null, null);
+});
+
+test("npm start with model.type auto on the embedded database: selection logged and registered, the choice trained on the whole window; compute.mode database refuses", () => {
+  const folder = join(work, "cli");
+  mkdirSync(folder, { recursive: true });
+  const text = readFileSync(join(ROOT, "config.yaml"), "utf8")
+    .replace("url_env: DB_URL", "url_env: SELECTION_TEST_DB_URL")
+    .replace("type: linear", "type: auto")
+    .replace("enabled: true", "enabled: false");
+  const configPath = join(folder, "config.yaml");
+  writeFileSync(configPath, text);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.SELECTION_TEST_DB_URL;
+  const run = runCli(["--config", configPath], { env });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /select {5}chose linear \+ residual at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 1 candidate, measured on the last [\d.]+ h of the window \(64 injected anomalies\):\n {24}best recall at no more false alarms than the default/);
+  assert.match(run.stdout, /Selection: chose linear \+ residual/);
+  const registry = join(folder, "ModelRegistry", "artifacts");
+  const selection = JSON.parse(readFileSync(join(registry, "v1", "selection.json"), "utf8"));
+  const thresholds = JSON.parse(readFileSync(join(registry, "v1", "thresholds.json"), "utf8"));
+  assert.equal(selection.chosen.model, "linear");
+  assert.equal(thresholds.axis1.policy.minc_percentile, selection.chosen.minc_percentile);
+  assert.equal(thresholds.axis1.policy.maxc_percentile, selection.chosen.maxc_percentile);
+  assert.match(readFileSync(join(registry, "v1", "meta.yaml"), "utf8"), /model:\n {2}type: linear\n/);
+  const models = JSON.parse(readFileSync(join(registry, "v1", "models.json"), "utf8"));
+  assert.equal(models.model_type, "linear");
+
+  writeFileSync(configPath, text + "compute:\n  mode: database\n");
+  const refused = runCli(["--config", configPath], { env });
+  assert.equal(refused.status, 2);
+  assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+  assert.match(refused.stderr, /compute\.mode database \(compute\.mode: database\) cannot measure candidates on held-out data: model\.type auto/);
+  assert.equal(existsSync(join(registry, "v2")), false);
+});

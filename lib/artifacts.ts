@@ -147,6 +147,7 @@ const selection = z
         injected: number,
         recall: number,
         median_delay_seconds: number.nullable(),
+        by_label: z.record(caughtCount),
       })
       .readonly(),
     candidates: z.array(selectionCandidate).readonly(),

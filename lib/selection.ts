@@ -170,7 +170,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
       injected: injected.injections.length,
       injected_by_label: injectedByLabel,
     },
-    default: { ...DEFAULT_CANDIDATE, ...slim(budget) },
+    default: { ...DEFAULT_CANDIDATE, ...slim(budget), by_label: budget.by_label },
     candidates: measured.map(({ candidate, curve, matched }): SelectionCandidate => ({
       model: candidate.model,
       statistic: candidate.statistic,

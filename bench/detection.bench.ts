@@ -24,7 +24,7 @@ import { escapeHtml } from "../lib/charts";
 import { tableHtml } from "../lib/display";
 import { formatNumber } from "../lib/formatNumber";
 import { injectAnomalies, workingLevel } from "../lib/injection";
-import { runSelection, type SelectionConfig } from "../lib/selection";
+import { INJECTION_ROUNDS, runSelection, type SelectionConfig } from "../lib/selection";
 import { selectionPageHtml } from "../lib/selectionViews";
 import { splitWindowAt } from "../lib/validationSplit";
 import { testConfig } from "../test/support/databases";
@@ -39,7 +39,7 @@ const base = testConfig();
 
 function config(model: string, statistic: string, target: number | null = null): SelectionConfig {
   return {
-    model: { type: model },
+    model: { ...base.model, type: model as SelectionConfig["model"]["type"] },
     scoring: { ...base.scoring, statistic } as SelectionConfig["scoring"],
     thresholds: { ...DEFAULT_THRESHOLD_POLICY, target_alarms_per_day: target },
     selection: { validation_fraction: 0.2, seed },
@@ -87,7 +87,8 @@ const split = splitWindowAt(robot.columns, robot.trainRows);
 const trainWindow = split.fit;
 const reference = (p: DetectionPoint) => p.by_label[REFERENCE] ?? { caught: 0, injected: 0 };
 function outOfSample(injectionSeed: number) {
-  const injected = injectAnomalies(split.validation, split.fit.values.map(workingLevel), { seed: injectionSeed });
+  const levels = split.fit.values.map(workingLevel);
+  const injected = Array.from({ length: INJECTION_ROUNDS }, (_, round) => injectAnomalies(split.validation, levels, { seed: injectionSeed + round }));
   const setup = { split, injected, dtSeconds: robot.dtSeconds, policy: DEFAULT_THRESHOLD_POLICY, maxGapSeconds: null };
   const auto = runSelection(trainWindow, robot.dtSeconds, { ...config("auto", "auto"), selection: { validation_fraction: 0.2, seed: injectionSeed } });
   const chosenFit = detectionCandidate(auto.chosen.model, auto.chosen.statistic, config(auto.chosen.model, auto.chosen.statistic)).fit(trainWindow);

@@ -132,6 +132,7 @@ const selection = z
         validation_rows: number,
         validation_hours: number,
         catch_seconds: number,
+        rounds: number,
         injected: number,
         injected_by_label: z.record(number),
       })

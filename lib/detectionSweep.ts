@@ -2,7 +2,7 @@
  * Sweeping the alert level of a fitted candidate: for each `minc_percentile`,
  * the same policy code (`calibrateAxis`) calibrates the thresholds on the fit
  * part, the scorer raises alert events on the clean validation part (false
- * alarms) and on its injected copy (detections). "Recall at matched false
+ * alarms) and on its injected copies (detections). "Recall at matched false
  * alarms" is the best recall at a level raising no more false alarms than a
  * given budget (the default rule's).
  */
@@ -19,8 +19,8 @@ export const SWEEP_PERCENTILES: readonly number[] = Object.freeze([50, 60, 70, 7
 /** Everything a candidate is measured on. */
 export interface ValidationSetup {
   readonly split: WindowSplit;
-  /** The validation part with anomalies injected. */
-  readonly injected: InjectedWindow;
+  /** Copies of the validation part with anomalies injected, one per round (different seeds); detections are summed over them. */
+  readonly injected: readonly InjectedWindow[];
   /** Sampling interval of the window (sustain steps). */
   readonly dtSeconds: number;
   /** The config's `thresholds:` policy; only the percentiles are varied. */
@@ -75,8 +75,9 @@ export function detectionAt(fitted: FittedCandidate, setup: ValidationSetup, per
   const thresholds = thresholdsAtLevel(fitted, setup, percentile);
   const { timeS, values } = setup.split.validation;
   const falseAlarms = alertEvents(fitted, thresholds, timeS, values, setup.maxGapSeconds).length;
-  const detected = alertEvents(fitted, thresholds, timeS, setup.injected.values, setup.maxGapSeconds);
-  const summary = detectionSummary(matchDetections(detected, setup.injected.injections));
+  const summary = detectionSummary(
+    setup.injected.flatMap((round) => matchDetections(alertEvents(fitted, thresholds, timeS, round.values, setup.maxGapSeconds), round.injections)),
+  );
   return {
     minc_percentile: percentile,
     false_alarms: falseAlarms,
@@ -96,19 +97,22 @@ export function detectionCurve(fitted: FittedCandidate, setup: ValidationSetup, 
 
 /**
  * Recall at matched false alarms: of the points raising at most `maxFalseAlarms` false alarms, the
- * one with the best recall (ties: fewer false alarms, then the higher percentile); null when none does.
+ * one with the best recall; points whose recall is within `margin` of the best tie with it, and ties go
+ * to fewer false alarms, then to the higher percentile. Null when no point stays within the budget.
+ *
+ * @param margin How far below the best recall still ties, given the best recall; defaults to none
+ *   (exact ties only). Selection passes one binomial standard error (`recallTieMargin` in lib/selection.ts).
  */
-export function matchedPoint<P extends Pick<DetectionPoint, "minc_percentile" | "false_alarms" | "recall">>(curve: readonly P[], maxFalseAlarms: number): P | null {
-  let best: P | null = null;
-  for (const point of curve) {
-    if (point.false_alarms > maxFalseAlarms) continue;
-    if (
-      best === null ||
-      point.recall > best.recall ||
-      (point.recall === best.recall && (point.false_alarms < best.false_alarms || (point.false_alarms === best.false_alarms && point.minc_percentile > best.minc_percentile)))
-    ) {
-      best = point;
-    }
-  }
-  return best;
+export function matchedPoint<P extends Pick<DetectionPoint, "minc_percentile" | "false_alarms" | "recall">>(
+  curve: readonly P[],
+  maxFalseAlarms: number,
+  margin: (bestRecall: number) => number = () => 0,
+): P | null {
+  const within = curve.filter((point) => point.false_alarms <= maxFalseAlarms);
+  if (within.length === 0) return null;
+  const top = Math.max(...within.map((point) => point.recall));
+  const tied = within.filter((point) => point.recall >= top - margin(top));
+  return tied.reduce((best, point) =>
+    point.false_alarms < best.false_alarms || (point.false_alarms === best.false_alarms && point.minc_percentile > best.minc_percentile) ? point : best,
+  );
 }

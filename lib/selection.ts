@@ -29,6 +29,13 @@ export type SelectionConfig = Pick<Config, "model" | "scoring" | "thresholds" | 
 /** The value of `model.type` / `scoring.statistic` that asks for selection. */
 export const AUTO = "auto";
 
+/**
+ * Rounds of injection per measurement: each is a copy of the validation part with anomalies at other
+ * (seeded) places, so that a recall is not the luck of one placement (4 rounds × 8 per axis: 256
+ * anomalies on 8 axes, 64 of them the reference offset).
+ */
+export const INJECTION_ROUNDS = 4;
+
 /** The default rule the false-alarm budget comes from. */
 export const DEFAULT_CANDIDATE = Object.freeze({ model: "linear", statistic: "residual" });
 
@@ -56,6 +63,8 @@ export interface SelectionOptions {
   readonly fitRows?: number;
   /** Injections per axis; defaults to DEFAULT_INJECTIONS (lib/injection.ts). */
   readonly specs?: readonly InjectionSpec[];
+  /** Rounds of injection, seeded `selection.seed`, `+ 1`, …; defaults to {@link INJECTION_ROUNDS}. */
+  readonly rounds?: number;
   /** Alert levels swept; defaults to {@link SWEEP_PERCENTILES} (plus the config's `minc_percentile`). */
   readonly percentiles?: readonly number[];
   /** Candidates; defaults to {@link candidatesFor}(config). */
@@ -70,6 +79,15 @@ export interface SelectionResult {
   readonly chosen: { readonly model: string; readonly statistic: string; readonly minc_percentile: number; readonly maxc_percentile: number };
   /** One or two lines for the CLI log: what was chosen and why. */
   readonly summary: readonly string[];
+}
+
+/**
+ * How far below the best recall a candidate still ties with it: one binomial standard error of the
+ * best, `sqrt(r·(1 − r) / injected)` (the one-standard-error rule), so that one or two anomalies out of
+ * hundreds do not decide for a more complex candidate; 0 when the best recall is 0 or 1.
+ */
+export function recallTieMargin(bestRecall: number, injected: number): number {
+  return injected > 0 ? Math.sqrt((bestRecall * (1 - bestRecall)) / injected) : 0;
 }
 
 const slim = (point: DetectionPoint) => ({
@@ -102,7 +120,11 @@ const delayText = (seconds: number | null): string => (seconds === null ? "no de
 export function runSelection(columns: PreparedColumns, dtSeconds: number, config: SelectionConfig, options: SelectionOptions = {}): SelectionResult {
   const { validation_fraction: fraction, seed } = config.selection;
   const split = options.fitRows === undefined ? splitWindow(columns, fraction) : splitWindowAt(columns, options.fitRows);
-  const injected = injectAnomalies(split.validation, split.fit.values.map(workingLevel), { seed, specs: options.specs, guardSeconds: CATCH_SECONDS });
+  const levels = split.fit.values.map(workingLevel);
+  const injected = Array.from({ length: options.rounds ?? INJECTION_ROUNDS }, (_, round) =>
+    injectAnomalies(split.validation, levels, { seed: seed + round, specs: options.specs, guardSeconds: CATCH_SECONDS }),
+  );
+  const injections = injected.flatMap((round) => round.injections);
   const setup: ValidationSetup = { split, injected, dtSeconds, policy: config.thresholds, maxGapSeconds: config.scoring.max_gap_seconds };
   const percentiles = [...(options.percentiles ?? SWEEP_PERCENTILES), config.thresholds.minc_percentile];
   const candidates = options.candidates ?? candidatesFor(config);
@@ -118,23 +140,24 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
 
   const measured = candidates.map((candidate) => {
     const curve = detectionCurve(fitted(candidate), setup, percentiles);
-    return { candidate, curve, matched: matchedPoint(curve, budget.false_alarms) };
+    return { candidate, curve, matched: matchedPoint(curve, budget.false_alarms, (top) => recallTieMargin(top, injections.length)) };
   });
-  const better = (a: (typeof measured)[number], b: (typeof measured)[number]): boolean => {
-    const [pa, pb] = [a.matched as DetectionPoint, b.matched as DetectionPoint];
-    if (pa.recall !== pb.recall) return pa.recall > pb.recall;
-    if (pa.false_alarms !== pb.false_alarms) return pa.false_alarms < pb.false_alarms;
-    return a.candidate.complexity < b.candidate.complexity;
-  };
   const eligible = measured.filter((m) => m.matched !== null);
   let best: (typeof measured)[number];
   let point: DetectionPoint;
   let reason: string;
   if (eligible.length > 0) {
-    best = eligible.reduce((a, b) => (better(b, a) ? b : a));
+    const top = Math.max(...eligible.map((m) => (m.matched as DetectionPoint).recall));
+    const tied = eligible.filter((m) => (m.matched as DetectionPoint).recall >= top - recallTieMargin(top, injections.length));
+    // Among the tied: fewer false alarms, then the simpler candidate (lower complexity, then earlier in the list).
+    best = tied.reduce((a, b) => {
+      const [pa, pb] = [a.matched as DetectionPoint, b.matched as DetectionPoint];
+      if (pa.false_alarms !== pb.false_alarms) return pb.false_alarms < pa.false_alarms ? b : a;
+      return b.candidate.complexity < a.candidate.complexity ? b : a;
+    });
     point = best.matched as DetectionPoint;
     reason =
-      `best recall at no more false alarms than the default (${name(DEFAULT_CANDIDATE)} at minc_percentile ${formatNumber(budget.minc_percentile)}: ` +
+      `best recall (within one standard error of the best, ${formatNumber(top, 3)}) at no more false alarms than the default (${name(DEFAULT_CANDIDATE)} at minc_percentile ${formatNumber(budget.minc_percentile)}: ` +
       `${budget.false_alarms} false alarms, ${budget.caught}/${budget.injected} caught): ${point.caught}/${point.injected} caught, ` +
       `${point.false_alarms} false alarms (${formatNumber(point.false_alarms_per_hour, 3)}/h) at minc_percentile ${formatNumber(point.minc_percentile)}, ${delayText(point.median_delay_seconds)}`;
   } else {
@@ -157,7 +180,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
     reason += `; alert level set by thresholds.target_alarms_per_day ${formatNumber(targetPerDay as number)}: minc_percentile ${formatNumber(level)} raises ${formatNumber(target.achieved_alarms_per_day, 4)}/day on the validation part`;
   }
   const injectedByLabel: Record<string, number> = {};
-  for (const injection of injected.injections) injectedByLabel[injection.label] = (injectedByLabel[injection.label] ?? 0) + 1;
+  for (const injection of injections) injectedByLabel[injection.label] = (injectedByLabel[injection.label] ?? 0) + 1;
   const hours = validationSeconds(setup) / 3600;
   const selection: Selection = {
     validation: {
@@ -167,7 +190,8 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
       validation_rows: split.validation.timeS.length,
       validation_hours: hours,
       catch_seconds: CATCH_SECONDS,
-      injected: injected.injections.length,
+      rounds: injected.length,
+      injected: injections.length,
       injected_by_label: injectedByLabel,
     },
     default: { ...DEFAULT_CANDIDATE, ...slim(budget), by_label: budget.by_label },
@@ -179,7 +203,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
       false_alarms_per_hour: matched?.false_alarms_per_hour ?? null,
       recall: matched?.recall ?? null,
       caught: matched?.caught ?? null,
-      injected: injected.injections.length,
+      injected: injections.length,
       median_delay_seconds: matched?.median_delay_seconds ?? null,
       by_label: matched?.by_label ?? null,
       curve: curve.map(slim),
@@ -189,7 +213,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
   };
   const summary = [
     `chose ${name(chosen)} at minc_percentile ${formatNumber(level)} (maxc_percentile ${formatNumber(chosen.maxc_percentile)}) of ${candidates.length} candidate${candidates.length === 1 ? "" : "s"}, ` +
-      `measured on the last ${formatNumber(hours, 3)} h of the window (${injected.injections.length} injected anomalies):`,
+      `measured on the last ${formatNumber(hours, 3)} h of the window (${injections.length} injected anomalies in ${injected.length} round${injected.length === 1 ? "" : "s"}):`,
     reason,
   ];
   return { selection, chosen, summary };

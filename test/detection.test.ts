@@ -12,7 +12,9 @@ import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
 import { injectAnomalies, workingLevel, type Injection } from "../lib/injection";
 import { splitWindow, splitWindowAt } from "../lib/validationSplit";
 import { InputError } from "../lib/errors";
+import { recallTieMargin } from "../lib/selection";
 import type { PreparedColumns } from "../lib/types";
+import { testConfig } from "./support/databases";
 
 /** A seeded uniform generator for test data. */
 function random(seed: number): () => number {
@@ -122,7 +124,7 @@ test("matchDetections: overlap, an event starting ≤ 60 s after the end, later 
   assert.equal(eventsPerHour(3, 1800), 6);
 });
 
-test("matchedPoint: best recall within the false-alarm budget; ties → fewer false alarms, then the higher percentile", () => {
+test("matchedPoint: best recall within the false-alarm budget; ties (exact, or within a margin) → fewer false alarms, then the higher percentile", () => {
   const curve = [
     { minc_percentile: 75, false_alarms: 30, recall: 0.9 },
     { minc_percentile: 90, false_alarms: 20, recall: 0.6 },
@@ -134,6 +136,16 @@ test("matchedPoint: best recall within the false-alarm budget; ties → fewer fa
   assert.equal(matchedPoint(curve, 30)?.minc_percentile, 75);
   assert.equal(matchedPoint(curve, 5)?.minc_percentile, 99);
   assert.equal(matchedPoint(curve, 3), null);
+  // With a margin, recalls that close to the best tie with it: fewer false alarms win.
+  assert.equal(matchedPoint(curve, 20, () => 0.05)?.minc_percentile, 98);
+  assert.equal(matchedPoint(curve, 20, () => 0.45)?.minc_percentile, 99);
+  assert.equal(matchedPoint(curve, 30, (top) => top - 0.6)?.minc_percentile, 98); // 0.9 − 0.3: 0.6 ties
+});
+
+test("recallTieMargin is one binomial standard error of the best recall", () => {
+  assert.equal(recallTieMargin(0.5, 100), 0.05);
+  assert.equal(recallTieMargin(1, 64), 0);
+  assert.equal(recallTieMargin(0.5, 0), 0);
 });
 
 test("policyAtLevel keeps the error level at or above the alert level", () => {
@@ -145,8 +157,8 @@ test("detectionAt: the scorer's alert events on the clean part are the false ala
   const split = splitWindowAt(columns, 16_000);
   const specs = [{ kind: "offset" as const, size: 1.5, samples: 12, count: 10 }];
   const injected = injectAnomalies(split.validation, split.fit.values.map(workingLevel), { seed: 1, specs });
-  const setup = { split, injected, dtSeconds: 1, policy: DEFAULT_THRESHOLD_POLICY, maxGapSeconds: null };
-  const fitted = detectionCandidate("linear", "residual", { model: { type: "linear" } }).fit(split.fit);
+  const setup = { split, injected: [injected], dtSeconds: 1, policy: DEFAULT_THRESHOLD_POLICY, maxGapSeconds: null };
+  const fitted = detectionCandidate("linear", "residual", testConfig()).fit(split.fit);
   const low = detectionAt(fitted, setup, 50);
   const high = detectionAt(fitted, setup, 99);
   assert.equal(low.injected, 20);

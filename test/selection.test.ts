@@ -93,9 +93,10 @@ test("runSelection picks the best recall at no more false alarms than linear + r
   assert.equal(result.chosen.minc_percentile, line.minc_percentile);
   assert.equal(result.chosen.maxc_percentile, Math.max(95, line.minc_percentile as number));
   assert.equal(result.selection.validation.fit_rows, 9600);
-  assert.equal(result.selection.validation.injected, 16);
-  assert.match(result.summary[0], /^chose linear \+ residual at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 2 candidates, measured on the last 0\.666 h of the window \(16 injected anomalies\):$/);
-  assert.match(result.summary[1], /^best recall at no more false alarms than the default \(linear \+ residual at minc_percentile 75: \d+ false alarms, \d+\/16 caught\)/);
+  assert.equal(result.selection.validation.injected, 64); // 8 per axis × 2 axes × 4 rounds
+  assert.equal(result.selection.validation.rounds, 4);
+  assert.match(result.summary[0], /^chose linear \+ residual at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 2 candidates, measured on the last 0\.666 h of the window \(64 injected anomalies in 4 rounds\):$/);
+  assert.match(result.summary[1], /^best recall \(within one standard error of the best, [\d.]+\) at no more false alarms than the default \(linear \+ residual at minc_percentile 75: \d+ false alarms, \d+\/64 caught\)/);
 
   // Identical candidates: the simpler one wins.
   const twin = { ...linear, model: "linear-twin", complexity: 5 };
@@ -203,7 +204,7 @@ test("npm start with model.type auto on the embedded database: selection logged 
   delete env.SELECTION_TEST_DB_URL;
   const run = runCli(["--config", configPath], { env });
   assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, /select {5}chose linear \+ residual at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 1 candidate, measured on the last [\d.]+ h of the window \(64 injected anomalies\):\n {24}best recall at no more false alarms than the default/);
+  assert.match(run.stdout, /select {5}chose linear \+ residual at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 1 candidate, measured on the last [\d.]+ h of the window \(256 injected anomalies in 4 rounds\):\n {24}best recall \(within one standard error of the best, [\d.]+\) at no more false alarms than the default/);
   assert.match(run.stdout, /Selection: chose linear \+ residual/);
   const registry = join(folder, "ModelRegistry", "artifacts");
   const selection = JSON.parse(readFileSync(join(registry, "v1", "selection.json"), "utf8"));

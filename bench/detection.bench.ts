@@ -81,6 +81,7 @@ const rows = [
 console.log(`Robot export: fit ${selection.validation.fit_rows} rows, held out ${selection.validation.validation_rows} rows (${formatNumber(hours, 3)} h), seed ${seed}, ${selection.validation.injected} injected anomalies (${Object.entries(selection.validation.injected_by_label).map(([l, n]) => `${n} × ${l}`).join(", ")})`);
 console.log(`Recall at the default rule's false alarms (≤ ${selection.default.false_alarms} alert events on the clean held-out part):`);
 console.table(rows);
+console.log(`auto on this split (model.type and scoring.statistic auto): ${all.summary.join(" ")}`);
 
 // 2. Out of sample: auto chosen on the first 80% alone, measured on the held-out 20%.
 const split = splitWindowAt(robot.columns, robot.trainRows);

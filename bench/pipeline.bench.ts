@@ -5,7 +5,7 @@
  * inside a throw-away PostgreSQL server (one `insert … select` over
  * `generate_series`: sine-like currents with idle zeros, then an index on
  * `ts` and `analyze`), then runs the whole CLI pipeline (charts included) in
- * a fresh process and prints each stage's wall time, that process's peak RSS
+ * a fresh process (this file bundled like the CLI) and prints each stage's wall time, that process's peak RSS
  * against the budget `rows × (axes + 1) × 8 bytes + 250 MB`, and the ratio of
  * the whole run to the floor: reading the same rows in the same order with a
  * binary `COPY … TO STDOUT` and discarding them (the best of two reads, one
@@ -15,7 +15,6 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import * as yaml from "js-yaml";
 import { Client } from "pg";
 import { to as copyTo } from "pg-copy-streams";
@@ -94,8 +93,10 @@ async function main(): Promise<void> {
     const floorBefore = await copyFloor(client, select);
     // The pipeline runs in a fresh process, so its peak RSS is its own.
     started = performance.now();
-    const child = spawnSync(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, __filename, "--run", configPath], {
-      env: { ...process.env, MLBOX_BENCH_DB_URL: server.url },
+    // MLBOX_BENCH_NODE_FLAGS passes flags to the child (e.g. `--cpu-prof --cpu-prof-dir=prof`).
+    const flags = (process.env.MLBOX_BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
+    const child = spawnSync(process.execPath, [...flags, childScript(work), "--run", configPath], {
+      env: { ...process.env, MLBOX_BENCH_DB_URL: server.url, NODE_PATH: join(__dirname, "..", "node_modules") },
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
       maxBuffer: 1 << 20,
@@ -121,6 +122,19 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * This file bundled as the CLI is (cli/bundle.js: esbuild, npm packages
+ * external), so the measured process starts and runs like `npm start` does,
+ * without transpiling TypeScript on the fly.
+ */
+function childScript(work: string): string {
+  const outfile = join(work, "pipeline.bench.js");
+  // Required here, not imported: the measured child is this file too, and should not load esbuild.
+  const { buildSync } = require("esbuild") as typeof import("esbuild");
+  buildSync({ entryPoints: [__filename], outfile, bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", logLevel: "warning" });
+  return outfile;
+}
+
 interface RunReport {
   readonly rows: number;
   readonly totalSeconds: number;
@@ -128,10 +142,25 @@ interface RunReport {
   readonly stageSeconds: Readonly<Record<string, number>>;
 }
 
-/** Child mode: run the pipeline once and print a RunReport as JSON. */
+/**
+ * Child mode: run the pipeline once and print a RunReport as JSON. With
+ * MLBOX_BENCH_MEMORY=1 it also prints, on stderr, the process's memory at each
+ * stage's log line (and every 100 ms while extraction waits for rows).
+ */
 async function runOnce(configPath: string): Promise<void> {
   const started = performance.now();
-  const result = await runPipeline(loadConfig(configPath));
+  const traced = process.env.MLBOX_BENCH_MEMORY === "1";
+  const trace = (what: string): void => {
+    const usage = process.memoryUsage();
+    const maxRss = process.resourceUsage().maxRSS * 1024;
+    console.error(
+      `${seconds(started).toFixed(2).padStart(6)} s  rss ${mib(usage.rss).padStart(8)} (max ${mib(maxRss).padStart(8)})  heap ${mib(usage.heapUsed).padStart(7)}  arrayBuffers ${mib(usage.arrayBuffers).padStart(8)}  ${what}`,
+    );
+  };
+  const sampler = traced ? setInterval(() => trace("(waiting)"), 100) : undefined;
+  const log = traced ? (line: string) => trace(line.trim().slice(0, 60)) : undefined;
+  const result = await runPipeline(loadConfig(configPath), { log }).finally(() => clearInterval(sampler));
+  if (traced) trace("done");
   const report: RunReport = {
     rows: result.rawShape[0],
     totalSeconds: seconds(started),

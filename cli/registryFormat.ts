@@ -1,6 +1,7 @@
 /** Terminal output of `registry list` and `registry show`. */
 import { redactDatabase } from "../lib/redact";
 import type { LoadedVersion, VersionSummary } from "../lib/registry";
+import { describeTrend, isLinearModel } from "../lib/trendModel";
 
 /** A number for people: at most 8 significant digits, `NaN`/`Infinity` as such. */
 function short(value: number): string {
@@ -74,8 +75,8 @@ export function formatVersion(loaded: LoadedVersion): string {
     const t = loaded.thresholds[m.axis];
     return [
       m.axis,
-      short(m.coef),
-      short(m.intercept),
+      isLinearModel(m) ? short(m.coef) : "",
+      isLinearModel(m) ? short(m.intercept) : "",
       String(m.samples_used),
       metric === undefined ? "" : short(metric.r2),
       metric === undefined ? "" : short(metric.mae),
@@ -89,5 +90,8 @@ export function formatVersion(loaded: LoadedVersion): string {
   });
   const header = ["AXIS", "COEF", "INTERCEPT", "SAMPLES", "R2", "MAE", "RMSE", "MinC", "MaxC", "T_LONG", "T_SHORT", "METHOD"];
   lines.push(...table(header, rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])));
+  // A trend that is not a line has no COEF/INTERCEPT: one line each says what it is.
+  const trends = loaded.models.models.filter((m) => !isLinearModel(m));
+  if (trends.length > 0) lines.push("", ...trends.map((m) => `  ${m.axis}: ${describeTrend(m)}`));
   return lines.join("\n");
 }

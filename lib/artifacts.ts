@@ -45,14 +45,54 @@ const resampleSeconds = z.number().positive().nullable().optional();
 
 const timeType = z.enum(["float", "timestamp", "timestamptz"]);
 
-const linearModelBody = z.object({ coef: number, intercept: number, samples_used: number });
-const linearModel = z.object({ axis: z.string() }).merge(linearModelBody).readonly();
-/** Per-axis line `y = coef * time_s + intercept`. */
-export type LinearModel = z.infer<typeof linearModel>;
+/** The fitted trend model types, as `model_type` and each axis's `type` in models.json name them. */
+export const TREND_MODEL_TYPES = ["linear", "poly", "piecewise", "per_mode"] as const;
+/** A fitted trend model type (`auto` in config.yaml is resolved to one of these before fitting). */
+export type ModelType = (typeof TREND_MODEL_TYPES)[number];
 
-const modelSet = z.object({ type: z.literal("linear"), models: z.array(linearModel).readonly() }).readonly();
-/** The fitted models of every axis. */
-export type ModelSet = z.infer<typeof modelSet>;
+const numbers = z.array(number).readonly();
+// A linear entry is written without `type` (models.json of older versions has none).
+const linearModelBody = z.object({ type: z.literal("linear").optional(), coef: number, intercept: number, samples_used: number });
+const polyModelBody = z.object({ type: z.literal("poly"), degree: z.number().int(), center: number, scale: number, coefficients: numbers, samples_used: number });
+const piecewiseModelBody = z.object({ type: z.literal("piecewise"), breakpoints: numbers, coefficients: numbers, samples_used: number });
+const modeBody = z.object({ level: number, coef: number, intercept: number, samples_used: number }).readonly();
+const perModeModelBody = z.object({ type: z.literal("per_mode"), modes: z.array(modeBody).readonly(), samples_used: number });
+/** One axis's entry of models.json: dispatched on `type` (absent = linear); a linear model reads back without `type`. */
+const axisModelBody = z
+  .preprocess(
+    (value) => (value !== null && typeof value === "object" && !Array.isArray(value) && (value as { type?: unknown }).type === undefined ? { ...value, type: "linear" } : value),
+    z.discriminatedUnion("type", [linearModelBody.required({ type: true }), polyModelBody, piecewiseModelBody, perModeModelBody]),
+  )
+  .transform((model) => {
+    if (model.type !== "linear") return model;
+    const { type: _, ...linear } = model;
+    return linear;
+  });
+
+type WithAxis<Body extends z.ZodTypeAny> = { readonly axis: string } & Readonly<z.infer<Body>>;
+/** Per-axis line `y = coef * time_s + intercept` (`type` absent or `"linear"`). */
+export type LinearModel = WithAxis<typeof linearModelBody>;
+/** Per-axis polynomial in `x = (time_s − center) / scale`: `y = Σ coefficients[j]·x^j`. */
+export type PolyModel = WithAxis<typeof polyModelBody>;
+/** Per-axis continuous piecewise line: `y = c0 + c1·time_s + Σ c(k+2)·max(0, time_s − breakpoints[k])`. */
+export type PiecewiseModel = WithAxis<typeof piecewiseModelBody>;
+/** Per-axis operating modes, each with its own line; a sample is predicted by the mode whose line is nearest its value. */
+export type PerModeModel = WithAxis<typeof perModeModelBody>;
+/** One operating mode of a {@link PerModeModel}. */
+export type ModeModel = z.infer<typeof modeBody>;
+/** The trend model of one axis. */
+export type AxisModel = LinearModel | PolyModel | PiecewiseModel | PerModeModel;
+
+/** The fitted models of every axis, all of one `type`. */
+export interface ModelSet {
+  readonly type: ModelType;
+  readonly models: readonly AxisModel[];
+}
+/** A model set of lines only (what the in-database path fits). */
+export interface LinearModelSet {
+  readonly type: "linear";
+  readonly models: readonly LinearModel[];
+}
 
 const prepStats = z
   .object({ time0: number, time_col: z.string(), time_type: timeType, dt_seconds: number, interpolate: z.boolean(), resample_seconds: resampleSeconds })
@@ -239,7 +279,7 @@ export interface Artifacts {
 export const OPTIONAL_ARTIFACT_FILES = Object.freeze({ selection: "selection.json" } as const);
 
 const artifacts = z.object({
-  models: z.record(linearModelBody),
+  models: z.record(axisModelBody),
   prepStats,
   thresholds: z.record(axisThresholds),
   metrics: z.record(metricsBody),
@@ -297,12 +337,12 @@ export function decodeArtifacts(
 ): Artifacts {
   const metrics = decodeMetrics(texts.metrics, files.metrics);
   const axes = metrics.map((m) => m.axis);
-  const modelsFile = parseWithSchema(z.object({ model_type: z.literal("linear"), axes: z.record(linearModelBody) }), parseJson(texts.models, files.models), where(files.models));
+  const modelsFile = parseWithSchema(z.object({ model_type: z.enum(TREND_MODEL_TYPES), axes: z.record(axisModelBody) }), parseJson(texts.models, files.models), where(files.models));
   checkSameAxes(Object.keys(modelsFile.axes), axes, files.models);
   const thresholds = parseWithSchema(z.record(axisThresholds), parseJson(texts.thresholds, files.thresholds), where(files.thresholds));
   checkSameAxes(Object.keys(thresholds), axes, files.thresholds);
   return {
-    models: { type: "linear", models: axes.map((axis) => ({ axis, ...modelsFile.axes[axis] })) },
+    models: { type: modelsFile.model_type, models: axes.map((axis) => ({ axis, ...modelsFile.axes[axis] })) },
     prepStats: parseWithSchema(prepStats, parseJson(texts.prepStats, files.prepStats), where(files.prepStats)),
     thresholds: Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]])),
     metrics,

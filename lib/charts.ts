@@ -109,17 +109,36 @@ export interface DecimatedSeries {
  * @param maxPoints upper bound on the points returned; at least 2
  */
 export function decimateMinMax(x: ArrayLike<number>, y: ArrayLike<number>, maxPoints: number): DecimatedSeries {
+  return decimateWhere(x, y, maxPoints, "all");
+}
+
+/**
+ * Which samples a decimated series keeps besides needing finite x and y:
+ * all of them, only the working (non-idle) ones, or only the idle ones
+ * (drawn at y = 0).
+ */
+type Kept = "all" | "working" | "idle";
+
+/**
+ * {@link decimateMinMax} of the samples `kept` selects, as if the others were
+ * NaN: no masked copy of the column is made.
+ */
+function decimateWhere(x: ArrayLike<number>, y: ArrayLike<number>, maxPoints: number, kept: Kept): DecimatedSeries {
   if (x.length !== y.length) throw new RangeError(`decimateMinMax: x has ${x.length} values but y has ${y.length}`);
   if (!Number.isInteger(maxPoints) || maxPoints < 2) throw new RangeError(`decimateMinMax: maxPoints must be an integer >= 2, got ${maxPoints}`);
   const n = y.length;
   const keptX: number[] = [];
   const keptY: number[] = [];
-  const finite = (i: number): boolean => Number.isFinite(y[i]) && Number.isFinite(x[i]);
+  const keeps = (i: number): boolean =>
+    Number.isFinite(y[i]) && Number.isFinite(x[i]) && (kept === "all" || (kept === "idle") === isIdleSample(y[i]));
+  // An idle sample is drawn as 0 whatever the sign of its zero, and a bucket's idle samples are all equal:
+  // its first one stands for its minimum and its maximum.
+  const value = (i: number): number => (kept === "idle" ? 0 : y[i]);
   if (n <= maxPoints) {
     for (let i = 0; i < n; i++) {
-      if (finite(i)) {
+      if (keeps(i)) {
         keptX.push(x[i]);
-        keptY.push(y[i]);
+        keptY.push(value(i));
       }
     }
     return { x: Float64Array.from(keptX), y: Float64Array.from(keptY) };
@@ -130,19 +149,28 @@ export function decimateMinMax(x: ArrayLike<number>, y: ArrayLike<number>, maxPo
     const end = Math.floor(((b + 1) * n) / buckets);
     let iMin = -1;
     let iMax = -1;
+    let low = Infinity;
+    let high = -Infinity;
     for (let i = start; i < end; i++) {
-      if (!finite(i)) continue;
-      if (iMin < 0 || y[i] < y[iMin]) iMin = i;
-      if (iMax < 0 || y[i] > y[iMax]) iMax = i;
+      if (!keeps(i)) continue;
+      const v = value(i);
+      if (iMin < 0 || v < low) {
+        iMin = i;
+        low = v;
+      }
+      if (iMax < 0 || v > high) {
+        iMax = i;
+        high = v;
+      }
     }
     if (iMin < 0) continue;
     const first = Math.min(iMin, iMax);
     const second = Math.max(iMin, iMax);
     keptX.push(x[first]);
-    keptY.push(y[first]);
+    keptY.push(value(first));
     if (second !== first) {
       keptX.push(x[second]);
-      keptY.push(y[second]);
+      keptY.push(value(second));
     }
   }
   return { x: Float64Array.from(keptX), y: Float64Array.from(keptY) };
@@ -211,15 +239,14 @@ const horizontalLine = (
  */
 export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: Float64Array, options: FitChartOptions): PlotlyFigure {
   const { axis, maxPoints = DEFAULT_MAX_POINTS, height = 380 } = options;
-  const nonZero = actual.map((v) => (isIdleSample(v) ? NaN : v));
-  const zeros = actual.map((v) => (isIdleSample(v) ? 0 : NaN));
-  const zeroCount = actual.filter(isIdleSample).length;
+  let zeroCount = 0;
+  for (let i = 0; i < actual.length; i++) if (isIdleSample(actual[i])) zeroCount++;
   const data: PlotlyTrace[] = [
     {
       type: "scatter",
       mode: "markers",
       name: "data",
-      ...seriesFrom(decimateMinMax(timeS, nonZero, maxPoints)),
+      ...seriesFrom(decimateWhere(timeS, actual, maxPoints, "working")),
       marker: { color: CHART_COLORS.data, size: 4, opacity: 0.7 },
     },
   ];
@@ -228,7 +255,7 @@ export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: F
       type: "scatter",
       mode: "markers",
       name: `exact zeros (${zeroCount}, not fitted)`,
-      ...seriesFrom(decimateMinMax(timeS, zeros, maxPoints)),
+      ...seriesFrom(decimateWhere(timeS, actual, maxPoints, "idle")),
       marker: { color: CHART_COLORS.zeros, size: 4, opacity: 0.7 },
     });
   }
@@ -631,6 +658,16 @@ export function safeFileStem(name: string): string {
 }
 
 /**
+ * Copies `from` to `to` unless `to` already has its size and is not older
+ * (plotly.js is 3.5 MB, and the pipeline writes charts one axis at a time).
+ */
+async function copyUnlessSame(from: string, to: string): Promise<void> {
+  const [source, target] = await Promise.all([fs.stat(from), fs.stat(to).catch(() => undefined)]);
+  if (target !== undefined && target.isFile() && target.size === source.size && target.mtimeMs >= source.mtimeMs) return;
+  await fs.copyFile(from, to);
+}
+
+/**
  * Writes `<dir>/<axis>_fit.html` and `<dir>/<axis>_residual.html` for every
  * axis of `prediction` (MinC/MaxC lines where `thresholds` has the axis) and
  * one shared `<dir>/plotly.min.js` that every page loads by relative URL, so
@@ -653,7 +690,7 @@ export async function writeChartFiles(
     stems.set(stem, axis);
   }
   await fs.mkdir(dir, { recursive: true });
-  await fs.copyFile(plotlyLibraryPath(), path.join(dir, "plotly.min.js"));
+  await copyUnlessSame(plotlyLibraryPath(), path.join(dir, "plotly.min.js"));
   const written: string[] = [];
   for (const charts of predictionCharts(prediction, thresholds)) {
     const stem = safeFileStem(charts.axis);

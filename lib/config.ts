@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "fs";
 import { basename, dirname, isAbsolute, resolve } from "path";
 import * as dotenv from "dotenv";
 import * as yaml from "js-yaml";
+import { TREND_MODEL_TYPES } from "./artifacts";
 import { InputError } from "./errors";
 import { describeValue, parseWithSchema, z } from "./schema";
 import { isoToEpochSeconds } from "./time";
@@ -137,12 +138,20 @@ const selectionSection = section({
   seed: z.number().int().min(0).default(1),
 });
 
+/** `model:` — which trend is fitted per axis, and its options (see lib/trendModel.ts). */
+const modelSection = section({
+  type: z.enum([...TREND_MODEL_TYPES, "auto"]).default("linear"),
+  degree: z.number().int().min(2).max(6).default(2),
+  breakpoints: z.number().int().min(1).max(8).default(3),
+  modes: z.number().int().min(2).max(8).default(3),
+});
+
 /** Every section of config.yaml: adding one is one line here. */
 const SECTIONS = {
   database: databaseSection,
   data: dataSection,
   prep: prepSection,
-  model: section({ type: text.default("linear") }),
+  model: modelSection,
   thresholds: thresholdsSection,
   selection: selectionSection,
   registry: section({ root_dir: text.default("ModelRegistry/artifacts"), version_tag: text.default("auto") }),
@@ -190,6 +199,9 @@ export type Config = { readonly [Name in keyof typeof SECTIONS]: Readonly<z.outp
   /** SHA-256 (hex) of the config file's bytes, for lineage. */
   readonly source_sha256: string;
 };
+
+/** `model:` defaults: linear; degree 2, breakpoints 3, modes 3 (used only by poly, piecewise, per_mode). */
+export const DEFAULT_MODEL_CONFIG: Config["model"] = Object.freeze(modelSection.parse({}));
 
 /** Threshold policy defaults (the Python pipeline's): 75, 95, 0.02, 20, true, 5.0, 3.0, 0.80, 0.50. */
 export const DEFAULT_THRESHOLD_POLICY: ThresholdPolicy = Object.freeze(thresholdsSection.parse({}));

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import type { DatabaseConnection, PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
-import * as lockfile from "proper-lockfile";
+import type * as Lockfile from "proper-lockfile";
 import { InputError } from "./errors";
 
 /** Result of `PGlite.query` (only the fields ML Box reads). */
@@ -191,6 +191,9 @@ export function kyselyForPGlite(pglite: PGliteLike, options: { readonly closeOnD
  * A lock not refreshed for this long was left by a process that died
  * (proper-lockfile refreshes its holder's lock every half of it).
  */
+/** proper-lockfile, loaded when a lock is first taken (about 7 MiB that a run holds only from then on). */
+const lockfile = (): typeof Lockfile => require("proper-lockfile") as typeof Lockfile;
+
 const LOCK_STALE_MS = 10_000;
 
 function isStale(file: string): boolean {
@@ -270,7 +273,7 @@ async function lockDataDir(dir: string, envName: string, onLost: (error: Error) 
   const deadline = Date.now() + BRIEF_WAIT_MS;
   for (;;) {
     try {
-      const release = await lockfile.lock(dir, { lockfilePath: lockPath, realpath: false, stale: LOCK_STALE_MS, fs: lockFs, onCompromised: onLost });
+      const release = await lockfile().lock(dir, { lockfilePath: lockPath, realpath: false, stale: LOCK_STALE_MS, fs: lockFs, onCompromised: onLost });
       if (!brief) return release;
       fs.writeFileSync(marker, String(process.pid));
       return async () => {

@@ -2,7 +2,10 @@ import type * as dfd from "danfojs-node";
 import { toDataFrame } from "./frame";
 import { isIdleSample } from "./idleSample";
 import { predictionFromDataFrame } from "./predict";
-import { pairwiseSum } from "./stats";
+import { pairwiseSumsOf } from "./stats";
+
+/** Values per block of {@link pairwiseSumsOf} (numpy's leaf size). */
+const BLOCK = 128;
 import type { AxisMetrics, Prediction } from "./types";
 
 /**
@@ -18,43 +21,40 @@ export function regressionMetrics(axis: string, actual: Float64Array, predicted:
   let count = 0;
   for (let i = 0; i < n; i++) if (Number.isFinite(actual[i]) && Number.isFinite(predicted[i])) count++;
   if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
-  // Copy only when rows must be left out: a window without NaN needs no extra columns here.
-  let y = actual;
-  let p = predicted;
-  if (count < n) {
-    y = new Float64Array(count);
-    p = new Float64Array(count);
-    for (let i = 0, at = 0; i < n; i++) {
-      if (Number.isFinite(actual[i]) && Number.isFinite(predicted[i])) {
-        y[at] = actual[i];
-        p[at] = predicted[i];
-        at++;
-      }
+  // The sums read the kept rows afresh (pairwiseSumsOf), so no full-length scratch column is needed.
+  const kept = (i: number): boolean => Number.isFinite(actual[i]) && Number.isFinite(predicted[i]);
+  const [absoluteErrors, squaredErrors, targets] = pairwiseSumsOf(count, 3, (blocks, size, from) => {
+    let i = from;
+    for (let k = 0; k < size; i++) {
+      if (!kept(i)) continue;
+      const y = actual[i];
+      const p = predicted[i];
+      const error = y - p;
+      blocks[k] = Math.abs(p - y);
+      blocks[BLOCK + k] = error * error;
+      blocks[2 * BLOCK + k] = y;
+      k++;
     }
-  }
-  const errors = new Float64Array(count);
-  for (let i = 0; i < count; i++) errors[i] = Math.abs(p[i] - y[i]);
-  const mae = pairwiseSum(errors) / count;
-  for (let i = 0; i < count; i++) {
-    const error = y[i] - p[i];
-    errors[i] = error * error;
-  }
-  const rmse = Math.sqrt(pairwiseSum(errors) / count);
-  return { axis, r2: rSquared(y, errors), mae, rmse };
+    return i;
+  });
+  const mae = absoluteErrors / count;
+  const rmse = Math.sqrt(squaredErrors / count);
+  if (count < 2) return { axis, r2: NaN, mae, rmse };
+  const yMean = targets / count;
+  const [deviations] = pairwiseSumsOf(count, 1, (blocks, size, from) => {
+    let i = from;
+    for (let k = 0; k < size; i++) {
+      if (!kept(i)) continue;
+      const d = actual[i] - yMean;
+      blocks[k++] = d * d;
+    }
+    return i;
+  });
+  return { axis, r2: rSquared(squaredErrors, deviations), mae, rmse };
 }
 
-/** scikit-learn's `r2_score` from the target and the squared errors (`force_finite=True`). */
-function rSquared(y: Float64Array, squaredErrors: Float64Array): number {
-  const n = y.length;
-  if (n < 2) return NaN;
-  const yMean = pairwiseSum(y) / n;
-  const deviations = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const d = y[i] - yMean;
-    deviations[i] = d * d;
-  }
-  const numerator = pairwiseSum(squaredErrors);
-  const denominator = pairwiseSum(deviations);
+/** scikit-learn's `r2_score` from the sums of squared errors and squared deviations from the mean (`force_finite=True`). */
+function rSquared(numerator: number, denominator: number): number {
   if (denominator === 0) return numerator === 0 ? 1.0 : 0.0;
   return numerator === 0 ? 1.0 : 1 - numerator / denominator;
 }

@@ -24,13 +24,14 @@ export { analyze, profileColumns, samplingGaps, timeSteps, type AxisProfile, typ
 export { resample, resampleColumns } from "./resample";
 export { prepare, prepareColumns, type PrepareOptions, type Prepared } from "./prepare";
 export { MODEL_TYPES, selectModel, type ModelChoice } from "./selectModel";
-export { train, trainColumns } from "./train";
+export { fitLinear, train, trainColumns, type TrainOptions } from "./train";
+export { DEFAULT_TREND_OPTIONS, describeTrend, fitAxisModel, isLinearModel, predictColumn, predictValue, type TrendOptions } from "./trendModel";
 export { predict, predictColumns } from "./predict";
 export { evaluate, evaluateColumns } from "./evaluate";
 export { calibrateColumns, calibrateThresholds, runLengthSummary } from "./thresholds";
 export { frameColumns, type FrameColumns } from "./timeColumn";
 export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline";
-export { chooseComputeMode, runPipelineInDatabase, trainInDatabase } from "./inDatabase/pipeline";
+export { assertInDatabaseSupported, chooseComputeMode, runPipelineInDatabase, trainInDatabase } from "./inDatabase/pipeline";
 
 // Scoring: the incremental scorer, its DataFrame stage, replay and follow.
 export { SCORE_LEVELS, formatScoreTime, initialScoreState, score, scoreBatch, scoringModel } from "./score";

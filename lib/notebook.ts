@@ -30,6 +30,7 @@ import { resample } from "./resample";
 import { isIdleSample } from "./idleSample";
 import { runPipeline } from "./pipeline";
 import type { Prepared } from "./prepare";
+import { describeTrend, isLinearModel } from "./trendModel";
 import { halfWindowFitColumns, residualBucketMeans, type HalfWindowFit } from "./selectModel";
 import {
   listVersions,
@@ -194,6 +195,9 @@ export function metricsCharts(metrics: dfd.DataFrame | readonly AxisMetrics[]): 
 /** One row of {@link modelRows}. */
 export interface ModelRow {
   readonly axis: string;
+  /** The fitted trend in one line (see `describeTrend`). */
+  readonly trend: string;
+  /** The line's slope and intercept; NaN when the trend is not a line. */
   readonly coef: number;
   readonly intercept: number;
   /** Change of the trend per hour (`coef × 3600`). */
@@ -210,9 +214,10 @@ export interface ModelRow {
 export function modelRows(models: ModelSet, rows: number): ModelRow[] {
   return models.models.map((m) => ({
     axis: m.axis,
-    coef: m.coef,
-    intercept: m.intercept,
-    drift_per_hour: m.coef * 3600,
+    trend: describeTrend(m),
+    coef: isLinearModel(m) ? m.coef : NaN,
+    intercept: isLinearModel(m) ? m.intercept : NaN,
+    drift_per_hour: isLinearModel(m) ? m.coef * 3600 : NaN,
     samples_used: m.samples_used,
     rows_left_out: rows - m.samples_used,
   }));
@@ -298,6 +303,7 @@ function residualPair(p: Prediction, i: number, thresholds: AxisThresholds | und
 export interface VersionAxisRow {
   readonly version: string;
   readonly axis: string;
+  /** The line's slope and intercept; NaN when the trend is not a line. */
   readonly coef: number;
   readonly intercept: number;
   readonly r2: number;
@@ -317,8 +323,8 @@ export function versionRows(loaded: LoadedVersion): VersionAxisRow[] {
     return {
       version: loaded.version,
       axis: m.axis,
-      coef: m.coef,
-      intercept: m.intercept,
+      coef: isLinearModel(m) ? m.coef : NaN,
+      intercept: isLinearModel(m) ? m.intercept : NaN,
       r2: metric?.r2 ?? NaN,
       mae: metric?.mae ?? NaN,
       rmse: metric?.rmse ?? NaN,

@@ -5,17 +5,17 @@ import { evaluateColumns } from "./evaluate";
 import { InputError, toInputError } from "./errors";
 import { extractColumns, type ExtractProgress } from "./extract";
 import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
+import { fingerprintColumns } from "./lineage";
 import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
-import { selectModel } from "./selectModel";
-import { AUTO, needsSelection, runSelection } from "./selection";
+import { needsSelection, runSelection } from "./selection";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
 import { versionMeta } from "./versionMeta";
 import type { Selection } from "./artifacts";
-import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, PrepStats, TimeType } from "./types";
+import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, ModelType, PrepStats, TimeType } from "./types";
 
 /** Options of {@link runPipeline}. */
 export interface PipelineOptions {
@@ -80,8 +80,6 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     started = now;
     return `${stageSeconds[stage].toFixed(2)} s`;
   };
-  // `auto` is resolved by selection, after preparation; any other type is checked now.
-  if (config.model.type !== AUTO) selectModel(config.model.type);
   if (config.registry.version_tag !== "auto") await assertVersionFree(config.registry.root_dir, config.registry.version_tag);
   // An unwritable registry is bad input found now, not after the whole run.
   await assertRegistryWritable(config.registry.root_dir);
@@ -109,6 +107,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     await db.destroy();
   }
   const { axes } = extraction;
+  // Fingerprinted now, so that preparing can turn the extracted times into time_s in place.
+  const fingerprint = fingerprintColumns([extraction.time, ...extraction.values]);
   log(`             ${extraction.time.length} rows × ${axes.length} axes (${extraction.layout}, time ${extraction.timeType}) in ${mark("extract")}`);
   const resampleSeconds = config.prep.resample_seconds ?? null;
   const { time, values } = resampleSeconds === null ? extraction : resampleColumns(extraction.time, extraction.values, resampleSeconds);
@@ -127,6 +127,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     timeType: extraction.timeType,
     dtSeconds: profile.dt_seconds,
     resampleSeconds,
+    inPlace: true,
   });
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
@@ -138,14 +139,16 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
       ? config
       : {
           ...config,
-          model: { ...config.model, type: selected.chosen.model },
+          // Candidates come from CANDIDATE_MODELS and CANDIDATE_STATISTICS (lib/detectionCandidates.ts).
+          model: { ...config.model, type: selected.chosen.model as ModelType },
           thresholds: { ...config.thresholds, minc_percentile: selected.chosen.minc_percentile, maxc_percentile: selected.chosen.maxc_percentile },
         };
   if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
-  const model = selectModel(chosen.model.type);
-
-  const models = trainColumns(columns.timeS, axes, columns.values);
-  log(`[4/7] train      ${model.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
+  const { type: modelType, ...trendOptions } = chosen.model;
+  // `auto` never gets here: needsSelection is true for it, and selection resolved it.
+  if (modelType === "auto") throw new Error("model.type auto was not resolved by selection");
+  const models = trainColumns(columns.timeS, axes, columns.values, { type: modelType, ...trendOptions });
+  log(`[4/7] train      ${models.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
 
   // One axis at a time, so only one axis's fitted and residual columns are alive at once.
   const chartStems = new Map<string, string>();
@@ -164,9 +167,11 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     seconds[stage] += (performance.now() - begin) / 1000;
     return result;
   };
+  // The same fitted and residual columns for every axis: fresh ones would pile up until a collection.
+  const reused = { predicted: [new Float64Array(columns.timeS.length)], residual: [new Float64Array(columns.timeS.length)] };
   for (let i = 0; i < axes.length; i++) {
     const axisModels: ModelSet = { ...models, models: [models.models[i]] };
-    const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]]));
+    const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]], reused));
     metrics.push(...timed("evaluate", () => evaluateColumns(prediction)));
     Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, chosen.thresholds)));
     // Charts before the registry: a failure here leaves no registered version behind.
@@ -197,6 +202,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
       axes,
       time: extraction.time,
       values: extraction.values,
+      fingerprint,
       trainRows: columns.timeS.length,
     }),
   });

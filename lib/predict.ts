@@ -1,20 +1,27 @@
 import type * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { numericColumn, toDataFrame, type FrameColumn } from "./frame";
+import { predictColumn } from "./trendModel";
 import type { ModelSet, Prediction } from "./types";
 
-/** Typed core of {@link predict}: `predicted = coef * time_s + intercept`, `residual = actual - predicted`, every row. */
-export function predictColumns(timeS: Float64Array, models: ModelSet, actual: readonly Float64Array[]): Prediction {
+/**
+ * Typed core of {@link predict}: `predicted` by {@link predictColumn} (a line: `time_s * coef + intercept`), `residual = actual - predicted`, every row.
+ * `into` (default: new columns) holds columns as long as `timeS` to write them into, one per model,
+ * e.g. the same ones from axis to axis, so finished columns do not pile up waiting for the garbage collector.
+ */
+export function predictColumns(
+  timeS: Float64Array,
+  models: ModelSet,
+  actual: readonly Float64Array[],
+  into?: { readonly predicted: readonly Float64Array[]; readonly residual: readonly Float64Array[] },
+): Prediction {
   const predicted: Float64Array[] = [];
   const residual: Float64Array[] = [];
-  models.models.forEach(({ coef, intercept }, index) => {
+  models.models.forEach((model, index) => {
     const y = actual[index];
-    const fit = new Float64Array(timeS.length);
-    const res = new Float64Array(timeS.length);
-    for (let i = 0; i < timeS.length; i++) {
-      fit[i] = timeS[i] * coef + intercept;
-      res[i] = y[i] - fit[i];
-    }
+    const fit = predictColumn(model, timeS, y, into?.predicted[index]);
+    const res = into?.residual[index] ?? new Float64Array(timeS.length);
+    for (let i = 0; i < timeS.length; i++) res[i] = y[i] - fit[i];
     predicted.push(fit);
     residual.push(res);
   });
@@ -22,7 +29,7 @@ export function predictColumns(timeS: Float64Array, models: ModelSet, actual: re
 }
 
 /**
- * Applies the fitted lines to every row (idle zeros included): adds
+ * Applies the fitted trends to every row (idle zeros included): adds
  * `<axis>_pred` and `<axis>_res` (actual − predicted) after the frame's
  * `time_s` and axis columns.
  *

@@ -26,19 +26,22 @@ export interface Prepared {
  * Typed core of {@link prepare}: shifts time to `time_s` and optionally fills
  * gaps. `dtSeconds` passes an already computed `analyze` interval (defaults
  * to computing it here); `resampleSeconds` (defaults to null) is only recorded.
+ * With `inPlace` (default false) `time_s` is written over `time`, saving a
+ * column when the caller needs the times no more.
  */
 export function prepareColumns(
   time: Float64Array,
   axes: readonly string[],
   values: readonly Float64Array[],
-  { interpolate = false, timeCol = "ts", timeType = "float" as TimeType, dtSeconds = NaN, resampleSeconds = null as number | null } = {},
+  { interpolate = false, timeCol = "ts", timeType = "float" as TimeType, dtSeconds = NaN, resampleSeconds = null as number | null, inPlace = false } = {},
 ): { readonly columns: PreparedColumns; readonly stats: PrepStats } {
   const time0 = time.length > 0 ? time[0] : 0;
-  const timeS = new Float64Array(time.length);
+  if (Number.isNaN(dtSeconds)) dtSeconds = medianTimeStep(time);
+  const timeS = inPlace ? time : new Float64Array(time.length);
   for (let i = 0; i < time.length; i++) timeS[i] = time[i] - time0;
   return {
     columns: { timeS, axes, values: interpolate ? values.map(interpolateGaps) : values },
-    stats: { time0, time_col: timeCol, time_type: timeType, dt_seconds: Number.isNaN(dtSeconds) ? medianTimeStep(time) : dtSeconds, interpolate, resample_seconds: resampleSeconds },
+    stats: { time0, time_col: timeCol, time_type: timeType, dt_seconds: dtSeconds, interpolate, resample_seconds: resampleSeconds },
   };
 }
 

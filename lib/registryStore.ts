@@ -12,10 +12,11 @@
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as lockfile from "proper-lockfile";
+import type * as Lockfile from "proper-lockfile";
 import {
   ARTIFACT_FILES,
   OPTIONAL_ARTIFACT_FILES,
+  TREND_MODEL_TYPES,
   encodeArtifacts,
   type AxisMetrics,
   type AxisThresholds,
@@ -40,6 +41,9 @@ import {
   readNames,
   validateVersionTag,
 } from "./registryRead";
+
+/** proper-lockfile, loaded when a lock is first taken (about 7 MiB that a run holds only from then on). */
+const lockfile = (): typeof Lockfile => require("proper-lockfile") as typeof Lockfile;
 
 const fsp = fs.promises;
 
@@ -247,7 +251,7 @@ async function withLock<T>(root: string, work: (assertHeld: () => void) => Promi
   let compromised: Error | undefined;
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(root, {
+    release = await lockfile().lock(root, {
       lockfilePath: path.join(root, LOCK_NAME),
       realpath: false,
       stale: LOCK_STALE_MS,
@@ -270,7 +274,9 @@ async function withLock<T>(root: string, work: (assertHeld: () => void) => Promi
 }
 
 function checkAxes(models: ModelSet, thresholds: Readonly<Record<string, AxisThresholds>>, metrics: readonly AxisMetrics[]): void {
-  if (models.type !== "linear") throw new Error(`registerModel: unsupported model type "${String(models.type)}"`);
+  if (!TREND_MODEL_TYPES.includes(models.type)) throw new Error(`registerModel: unsupported model type "${String(models.type)}"`);
+  const other = models.models.find((m) => (m.type ?? "linear") !== models.type);
+  if (other !== undefined) throw new Error(`registerModel: axis "${other.axis}" has model type "${other.type ?? "linear"}", the set "${models.type}"`);
   if (models.models.length === 0) throw new Error("registerModel: no models to register");
   const axes = models.models.map((m) => m.axis);
   const axisSet = new Set(axes);

@@ -2,9 +2,10 @@
  * Scoring: applies a registered model to new samples and reports sustained
  * anomalies as events.
  *
- * Per axis `residual = value − (coef·(t − time0) + intercept)`, computed in
- * the same order of operations as training, so a replay of the training
- * window reproduces calibration's residuals bit for bit. Two levels per axis:
+ * Per axis `residual = value − trend(t − time0)`: for a line
+ * `(t − time0)·coef + intercept`, for the other model types `predictValue`
+ * (lib/trendModel.ts), computed in the same order of operations as training,
+ * so a replay of the training window reproduces calibration's residuals bit for bit. Two levels per axis:
  * **alert** (`residual ≥ MinC` sustained `T_long_steps` samples) and
  * **error** (`≥ MaxC`, `T_short_steps`). A run is a maximal sequence of
  * consecutive samples at or above the threshold; a NaN value ends it (as in
@@ -21,7 +22,8 @@ import { toDataFrame, type FrameColumn } from "./frame";
 import type { LoadedVersion } from "./registry";
 import { epochSecondsToIso } from "./time";
 import { frameColumns } from "./timeColumn";
-import type { TimeType } from "./types";
+import { isLinearModel, predictValue } from "./trendModel";
+import type { AxisModel, TimeType } from "./types";
 
 /** The two event levels, in the order the runs of an axis are kept. */
 export const SCORE_LEVELS = ["alert", "error"] as const;
@@ -36,10 +38,13 @@ export interface ScoringModel {
   readonly axes: readonly string[];
   /** How the training time column was stored: event times are reported the same way. */
   readonly timeType: TimeType;
-  /** Seconds subtracted from every time before applying the lines (`prep_stats.json`). */
+  /** Seconds subtracted from every time before applying the trends (`prep_stats.json`). */
   readonly time0: number;
+  /** Per axis line; NaN for an axis whose trend is not a line (see `models`). */
   readonly coef: Float64Array;
   readonly intercept: Float64Array;
+  /** Per axis trend model; absent: every axis is the line `coef`, `intercept`. */
+  readonly models?: readonly AxisModel[];
   /** Alert threshold per axis. */
   readonly minC: Float64Array;
   /** Error threshold per axis. */
@@ -81,8 +86,9 @@ export function scoringModel(version: LoadedVersion, options: { maxGapSeconds?: 
     axes: Object.freeze(axes),
     timeType: version.prepStats.time_type,
     time0: version.prepStats.time0,
-    coef: Float64Array.from(models, (model) => model.coef),
-    intercept: Float64Array.from(models, (model) => model.intercept),
+    coef: Float64Array.from(models, (model) => (isLinearModel(model) ? model.coef : NaN)),
+    intercept: Float64Array.from(models, (model) => (isLinearModel(model) ? model.intercept : NaN)),
+    models: Object.freeze([...models]),
     minC: Float64Array.from(thresholds, (t) => t.MinC),
     maxC: Float64Array.from(thresholds, (t) => t.MaxC),
     tLongSteps: Int32Array.from(thresholds, (t) => t.T_long_steps),
@@ -189,6 +195,8 @@ interface Run {
  */
 export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreBatch): ScoreResult {
   const { axes, coef, intercept, time0, timeType, maxGapSeconds } = model;
+  // Axes whose trend is not a line go through predictValue; lines keep the inline expression below.
+  const trends = axes.map((_, a) => (model.models !== undefined && !isLinearModel(model.models[a]) ? model.models[a] : null));
   const { time, values } = batch;
   const n = time.length;
   const axisCount = axes.length;
@@ -259,7 +267,8 @@ export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreB
     }
     for (let a = 0; a < axisCount; a++) {
       // Same operations, in the same order, as training's predictColumns.
-      const residual = values[a][i] - ((t - time0) * coef[a] + intercept[a]);
+      const trend = trends[a];
+      const residual = values[a][i] - (trend === null ? (t - time0) * coef[a] + intercept[a] : predictValue(trend, t - time0, values[a][i]));
       residuals[a][i] = residual;
       for (let level = 0; level < 2; level++) {
         const index = 2 * a + level;

@@ -1,31 +1,51 @@
 import { InputError } from "./errors";
 import { isIdleSample } from "./idleSample";
-import { fitLinear } from "./train";
-import type { LinearModel, Prediction } from "./types";
+import { fitLinear } from "./fitLinear";
+import { didYouMean } from "./schema";
+import type { LinearModel, ModelType, Prediction } from "./types";
 
-/** A model type ML Box can fit. */
+/** A value of `model.type`: a model type ML Box can fit, or `auto`. */
 export interface ModelChoice {
-  readonly type: "linear";
+  readonly type: ModelType | "auto";
   readonly description: string;
 }
 
-/** Every model type there is, by name. */
-export const MODEL_TYPES: Readonly<Record<string, ModelChoice>> = Object.freeze({
+/** Every value of `model.type`, by name, with what it fits (config.yaml checks the name; this describes it). */
+export const MODEL_TYPES: Readonly<Record<ModelType | "auto", ModelChoice>> = Object.freeze({
   linear: Object.freeze({
     type: "linear",
-    description: "one ordinary-least-squares line per axis, y = coef * time_s + intercept, fitted on finite non-zero samples",
+    description: "one ordinary-least-squares line per axis, y = coef * time_s + intercept, fitted on finite non-zero samples (the default)",
+  }),
+  poly: Object.freeze({
+    type: "poly",
+    description:
+      "least-squares polynomial of degree model.degree (2..6, default 2) in x = (time_s − center) / scale, center and half-span of the fitted samples' times (x in [−1, 1]), solved by Householder QR; finite non-zero samples",
+  }),
+  piecewise: Object.freeze({
+    type: "piecewise",
+    description:
+      "continuous piecewise line (hinge basis 1, t, max(0, t − τ)) with at most model.breakpoints (1..8, default 3) breakpoints: greedy forward selection over every sample time (each segment keeps max(3, 1 %) of the samples), adding the breakpoint that lowers the squared error most while it lowers it by ≥ 1 %; the last segment continues beyond the window; finite non-zero samples",
+  }),
+  per_mode: Object.freeze({
+    type: "per_mode",
+    description:
+      "one line per operating mode: levels by 1-D k-means (k = model.modes, 2..8, default 3) on the finite non-zero values, started at quantiles (j + 0.5)/k, Lloyd iterations to convergence; each mode's line fitted on its samples; a sample is predicted by the mode whose line at its time is nearest its value",
+  }),
+  auto: Object.freeze({
+    type: "auto",
+    description: "picks one of the types above on held-out data at matched false alarms (see selection.json of the version)",
   }),
 });
 
 /**
- * Looks up a model type by name (`config.model.type`). Only `linear` exists.
+ * Looks up a value of `model.type` (`config.model.type`, already checked by loadConfig).
  *
  * @throws InputError naming the unknown type and listing the ones that exist.
  */
 export function selectModel(type: string): ModelChoice {
-  const choice = Object.prototype.hasOwnProperty.call(MODEL_TYPES, type) ? MODEL_TYPES[type] : undefined;
+  const choice = Object.prototype.hasOwnProperty.call(MODEL_TYPES, type) ? MODEL_TYPES[type as ModelType] : undefined;
   if (!choice) {
-    throw new InputError(`model.type "${type}" does not exist; available: ${Object.keys(MODEL_TYPES).join(", ")}`);
+    throw new InputError(`model.type "${type}" does not exist; available: ${Object.keys(MODEL_TYPES).join(", ")}${didYouMean(type, Object.keys(MODEL_TYPES))}`);
   }
   return choice;
 }

@@ -2,8 +2,7 @@ import type * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { predictionFromDataFrame } from "./predict";
 import { pythonFloatRepr } from "./pythonFloat";
-import * as ss from "simple-statistics";
-import { percentileSorted, quantileSorted, roundHalfEven } from "./stats";
+import { percentileSorted, quantileSorted, rankView, roundHalfEven, sortedView } from "./stats";
 import type { AxisThresholds, Prediction, ThresholdPolicy } from "./types";
 
 /** Smallest sampling interval used to turn seconds into steps (avoids dividing by 0). */
@@ -40,22 +39,61 @@ function sustainSteps(runs: Int32Array, quantile: number, defaultSteps: number):
   return Math.max(defaultSteps, Math.ceil(quantileSorted(sorted, quantile)));
 }
 
-/** MinC/MaxC from the positive residuals (sorted in place), and the method's name. */
-function residualLevels(positive: Float64Array, policy: ThresholdPolicy): { MinC: number; MaxC: number; method: string } {
-  const n = positive.length;
-  const sorted = positive.sort(); // in place: the caller's array is a scratch copy
+/** Where a float64's high 32-bit word sits in a Uint32Array over it (platform byte order). */
+const HIGH_WORD = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x3ff00000 ? 1 : 0;
+
+/**
+ * The positive values of `residual` (`count` of them) seen in ascending
+ * order, as an ArrayLike of the smallest `length` for `percentileSorted`,
+ * without a copy of them all: positive doubles order like their bit
+ * patterns, so one pass counts them in buckets of their top 16 bits (4
+ * mantissa bits: about 16 buckets per power of two), and reading a rank
+ * copies only its bucket, whose ranks are then selected ({@link rankView}).
+ * A percentile reads two neighbouring ranks, mostly in one bucket.
+ */
+function positiveRanks(residual: Float64Array, count: number, length: number): ArrayLike<number> {
+  const words = new Uint32Array(residual.buffer, residual.byteOffset, residual.length * 2);
+  const buckets = new Int32Array(1 << 15); // sign bit 0: 15 bits of key
+  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) buckets[words[2 * i + HIGH_WORD] >>> 16]++;
+  const opened = new Map<number, ArrayLike<number>>();
+  const rank = (r: number): number => {
+    let bucket = 0;
+    let below = 0;
+    while (below + buckets[bucket] <= r) below += buckets[bucket++];
+    let sorted = opened.get(bucket);
+    if (sorted === undefined) {
+      const values = new Float64Array(buckets[bucket]);
+      for (let i = 0, at = 0; at < values.length; i++) {
+        if (residual[i] > 0 && words[2 * i + HIGH_WORD] >>> 16 === bucket) values[at++] = residual[i];
+      }
+      sorted = rankView(values);
+      opened.set(bucket, sorted);
+    }
+    return sorted[r - below];
+  };
+  return sortedView(Math.min(length, count), rank);
+}
+
+/** MinC/MaxC from the positive residuals, and the method's name. */
+function residualLevels(residual: Float64Array, policy: ThresholdPolicy): { MinC: number; MaxC: number; method: string } {
+  let n = 0;
+  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) n++;
   if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
+    const positive = new Float64Array(n);
+    for (let i = 0, at = 0; at < n; i++) if (residual[i] > 0) positive[at++] = residual[i];
     // simple-statistics' median and MAD average the two middle values, as numpy's median does.
-    const values = Array.from(sorted);
+    // Loaded here, for the few windows that need it: it weighs about 6 MiB.
+    const ss = require("simple-statistics") as typeof import("simple-statistics");
+    const values = Array.from(positive.sort());
     const center = ss.median(values);
     const mad = ss.medianAbsoluteDeviation(values);
     return { MinC: center + 2 * mad, MaxC: center + 3 * mad, method: "median+MAD" };
   }
-  let kept = sorted;
-  if (n >= policy.min_pos_for_trim && policy.trim_top_ratio > 0) {
-    kept = sorted.subarray(0, Math.max(1, Math.floor(n * (1 - policy.trim_top_ratio))));
-  }
-  const level = (p: number): number => (kept.length === 0 ? 0 : percentileSorted(kept, p));
+  let kept = n;
+  if (n >= policy.min_pos_for_trim && policy.trim_top_ratio > 0) kept = Math.min(n, Math.max(1, Math.floor(n * (1 - policy.trim_top_ratio))));
+  // The percentiles read a few ranks of the sorted positive values (the smallest `kept`): find those, sort nothing.
+  const sorted = positiveRanks(residual, n, kept);
+  const level = (p: number): number => (kept === 0 ? 0 : percentileSorted(sorted, p));
   return {
     MinC: level(policy.minc_percentile),
     MaxC: level(policy.maxc_percentile),
@@ -79,10 +117,7 @@ function residualLevels(positive: Float64Array, policy: ThresholdPolicy): { MinC
  *   `T_short_steps` likewise with residual ≥ MaxC and the error values. No runs → the default.
  */
 export function calibrateAxis(residual: Float64Array, dtSeconds: number, policy: ThresholdPolicy): AxisThresholds {
-  let count = 0;
-  const positive = new Float64Array(residual.length);
-  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) positive[count++] = residual[i];
-  const { MinC, MaxC, method } = residualLevels(positive.subarray(0, count), policy);
+  const { MinC, MaxC, method } = residualLevels(residual, policy);
   return {
     MinC,
     MaxC,

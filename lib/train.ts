@@ -1,66 +1,35 @@
 import type * as dfd from "danfojs-node";
-import { InputError } from "./errors";
 import { numericColumn } from "./frame";
-import { isIdleSample } from "./idleSample";
-import { pairwiseSum } from "./stats";
-import type { LinearModel, ModelSet } from "./types";
+import { fitAxisModel, type TrendOptions } from "./trendModel";
+import type { LinearModelSet, ModelSet, ModelType } from "./types";
 
-/**
- * Ordinary least squares `y = coef * t + intercept` over the rows where `y`
- * is finite and not idle (exactly 0, see `isIdleSample`) and `t` is finite, computed as
- * scikit-learn's `LinearRegression` does (centre on the means, then
- * `coef = Σxy / Σxx`, `intercept = ȳ − coef·x̄`). A single usable row, or
- * rows all at one time, give `coef = 0` and `intercept = ȳ`.
- *
- * @throws InputError when no row is usable.
- */
-export function fitLinear(axis: string, timeS: Float64Array, y: Float64Array): LinearModel {
-  const n = timeS.length;
-  const xs = new Float64Array(n);
-  const ys = new Float64Array(n);
-  let used = 0;
-  for (let i = 0; i < n; i++) {
-    const value = y[i];
-    if (!isIdleSample(value) && Number.isFinite(value) && Number.isFinite(timeS[i])) {
-      xs[used] = timeS[i];
-      ys[used] = value;
-      used++;
-    }
-  }
-  if (used === 0) {
-    throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
-  }
-  const x = xs.subarray(0, used);
-  const v = ys.subarray(0, used);
-  const xMean = pairwiseSum(x) / used;
-  const yMean = pairwiseSum(v) / used;
-  // The centred products overwrite the copies they come from (same index): no more full-length columns.
-  const cross = v;
-  const square = x;
-  for (let i = 0; i < used; i++) {
-    const dx = x[i] - xMean;
-    cross[i] = dx * (v[i] - yMean);
-    square[i] = dx * dx;
-  }
-  const sxx = pairwiseSum(square);
-  const coef = sxx === 0 ? 0 : pairwiseSum(cross) / sxx;
-  return { axis, coef, intercept: yMean - xMean * coef, samples_used: used };
+export { fitLinear } from "./fitLinear";
+
+/** What to fit: `type` (default `linear`) and the options of that type (see {@link TrendOptions}). */
+export interface TrainOptions extends TrendOptions {
+  readonly type?: ModelType;
 }
 
-/** Typed core of {@link train}: one {@link fitLinear} per axis. */
-export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[]): ModelSet {
-  return { type: "linear", models: axes.map((axis, i) => fitLinear(axis, timeS, values[i])) };
+/** Typed core of {@link train}: one {@link fitAxisModel} per axis (lines without options). */
+export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[]): LinearModelSet;
+export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[], options: TrainOptions): ModelSet;
+export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[], options: TrainOptions = {}): ModelSet {
+  const type = options.type ?? "linear";
+  return { type, models: axes.map((axis, i) => fitAxisModel(type, axis, timeS, values[i], options)) };
 }
 
 /**
- * Fits one linear trend per axis, `y = coef * time_s + intercept`, on the
+ * Fits one trend per axis (by default a line, `y = coef * time_s + intercept`) on the
  * rows where the axis is finite and not exactly 0 (idle samples are left out).
  *
  * @param frame The prepared DataFrame (`time_s` plus axes).
  * @param axes The axis columns to fit, in order.
+ * @param options `type` (default `linear`), `degree`, `breakpoints`, `modes`: pass `config.model` once `auto` is resolved.
  * @throws InputError when a column is missing or an axis has no usable samples.
  */
-export function train(frame: dfd.DataFrame, axes: readonly string[]): ModelSet {
+export function train(frame: dfd.DataFrame, axes: readonly string[]): LinearModelSet;
+export function train(frame: dfd.DataFrame, axes: readonly string[], options: TrainOptions): ModelSet;
+export function train(frame: dfd.DataFrame, axes: readonly string[], options: TrainOptions = {}): ModelSet {
   const timeS = numericColumn(frame, "time_s", "train");
-  return trainColumns(timeS, axes, axes.map((axis) => numericColumn(frame, axis, "train")));
+  return trainColumns(timeS, axes, axes.map((axis) => numericColumn(frame, axis, "train")), options);
 }

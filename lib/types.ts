@@ -21,7 +21,11 @@ export type Layout = "wide" | "long";
 export type { Config, DataConfig, DatabaseConfig, PrepConfig, ThresholdPolicy } from "./config";
 import type { Config, ThresholdPolicy } from "./config";
 
-/** The `model:` block: `type` (only `linear` exists). */
+/**
+ * The `model:` block: `type` (`linear`, the default; `poly`, `piecewise`, `per_mode`; `auto`: chosen on
+ * held-out data), `degree` (poly: 2..6, default 2), `breakpoints` (piecewise: at most 1..8, default 3),
+ * `modes` (per_mode: 2..8, default 3). See lib/trendModel.ts and README "Trend models".
+ */
 export type ModelConfig = Config["model"];
 /** The `registry:` block: `root_dir` (absolute after loadConfig), `version_tag` (`auto` → next `vN`). */
 export type RegistryConfig = Config["registry"];
@@ -54,6 +58,18 @@ export interface Extraction {
 
 /** Per-axis line `y = coef * time_s + intercept`; `samples_used` counts the finite, non-zero rows fitted. */
 export type LinearModel = import("./artifacts").LinearModel;
+/** Per-axis polynomial in scaled time (`model.type: poly`). */
+export type PolyModel = import("./artifacts").PolyModel;
+/** Per-axis continuous piecewise line (`model.type: piecewise`). */
+export type PiecewiseModel = import("./artifacts").PiecewiseModel;
+/** Per-axis lines per operating mode (`model.type: per_mode`). */
+export type PerModeModel = import("./artifacts").PerModeModel;
+/** One mode of a {@link PerModeModel}: its k-means `level` and its line. */
+export type ModeModel = import("./artifacts").ModeModel;
+/** The trend model of one axis: linear, poly, piecewise or per_mode. */
+export type AxisModel = import("./artifacts").AxisModel;
+/** A fitted model type: `linear`, `poly`, `piecewise`, `per_mode`. */
+export type ModelType = import("./artifacts").ModelType;
 
 /** Thresholds of one axis, as written to `thresholds.json`. */
 export type AxisThresholds = import("./artifacts").AxisThresholds;
@@ -64,8 +80,10 @@ export type AxisMetrics = import("./artifacts").AxisMetrics;
 /** What preparation recorded, written to `prep_stats.json`: `time0` (so `time_s = time - time0`), the time column and type, the median `dt_seconds`, `interpolate`. */
 export type PrepStats = import("./artifacts").PrepStats;
 
-/** The fitted models of every axis. */
+/** The fitted models of every axis, all of one type. */
 export type ModelSet = import("./artifacts").ModelSet;
+/** A model set of lines only (the in-database path). */
+export type LinearModelSet = import("./artifacts").LinearModelSet;
 
 /** Typed core of a prepared window: `time_s` plus one column per axis. */
 export interface PreparedColumns {

@@ -8,9 +8,11 @@ export interface TrainedOn {
   readonly layout: Layout;
   /** Axis column names, in model order. */
   readonly axes: readonly string[];
-  /** The extracted window's time column and axis columns (for the data fingerprint). */
+  /** The extracted window's time column and axis columns (for the data fingerprint and the raw row count). */
   readonly time: Float64Array;
   readonly values: readonly Float64Array[];
+  /** The data fingerprint when already computed (`fingerprintColumns([time, ...values])`); then only `time.length` is read. */
+  readonly fingerprint?: string;
   /** Rows of the prepared frame. */
   readonly trainRows: number;
 }
@@ -22,7 +24,7 @@ export interface TrainedOn {
  * function, so both write the same metadata.
  */
 export function versionMeta(config: Config, trainedOn: TrainedOn): VersionMetaInput {
-  const { timeType, layout, axes, time, values, trainRows } = trainedOn;
+  const { timeType, layout, axes, time, values, trainRows, fingerprint } = trainedOn;
   return {
     model: { type: config.model.type },
     data: { ...config.data, time_type: timeType, layout, axes: [...axes] },
@@ -31,7 +33,7 @@ export function versionMeta(config: Config, trainedOn: TrainedOn): VersionMetaIn
     lineage: {
       config_path: config.source_path,
       config_sha256: config.source_sha256,
-      data_fingerprint: fingerprintColumns([time, ...values]),
+      data_fingerprint: fingerprint ?? fingerprintColumns([time, ...values]),
       database: describeDatabase(config),
     },
   };

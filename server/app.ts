@@ -12,6 +12,7 @@ import { loadVersion } from "../lib/registry";
 import { didYouMean, parseWithSchema, z } from "../lib/schema";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/score";
 import { isoToEpochSeconds } from "../lib/time";
+import { isLinearModel } from "../lib/trendModel";
 import { createMetrics, type ServiceMetrics } from "./metrics";
 
 /** Options of {@link createScoringService}. */
@@ -225,7 +226,15 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       axes: model.axes,
       time_type: model.timeType,
       thresholds,
-      models: Object.fromEntries(model.axes.map((axis, a) => [axis, { coef: model.coef[a], intercept: model.intercept[a] }])),
+      // A line as { coef, intercept }; another trend as models.json describes it (type and parameters).
+      models: Object.fromEntries(
+        model.axes.map((axis, a) => {
+          const trend = model.models?.[a];
+          if (trend === undefined || isLinearModel(trend)) return [axis, { coef: model.coef[a], intercept: model.intercept[a] }];
+          const { axis: _, samples_used: __, ...parameters } = trend;
+          return [axis, parameters];
+        }),
+      ),
       max_gap_seconds: model.maxGapSeconds,
       previous_version: previousVersion,
       switched_at: switchedAt,

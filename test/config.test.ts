@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, DEFAULT_THRESHOLD_POLICY } from "../lib/config";
+import { loadConfig, DEFAULT_MODEL_CONFIG, DEFAULT_THRESHOLD_POLICY } from "../lib/config";
 import { InputError } from "../lib/errors";
 
 function write(text: string, name = "config.yaml"): string {
@@ -124,4 +124,24 @@ test("an empty key or section takes the defaults; every section is frozen; LONG 
   bad(MINIMAL.replace("axes: [a, b]", "axes: [1, 1]\n  axis_id_col: i\n  value_col: v"), /data\.axes lists 1 twice/);
   bad(`${MINIMAL}plots: [1]\n`, /plots must be a mapping of keys, got \[1\]/);
   bad(`${MINIMAL}model:\n  tpye: linear\n`, /unknown key "model\.tpye" \(did you mean "type"\?\)/);
+});
+
+test("model: type, degree, breakpoints, modes take their defaults; bad values are one-line errors naming the key", () => {
+  assert.deepEqual({ ...loadConfig(write(MINIMAL)).model }, { type: "linear", degree: 2, breakpoints: 3, modes: 3 });
+  assert.deepEqual({ ...DEFAULT_MODEL_CONFIG }, { type: "linear", degree: 2, breakpoints: 3, modes: 3 });
+  for (const type of ["linear", "poly", "piecewise", "per_mode", "auto"]) assert.equal(loadConfig(write(`${MINIMAL}model:\n  type: ${type}\n`)).model.type, type);
+  assert.deepEqual({ ...loadConfig(write(`${MINIMAL}model:\n  type: poly\n  degree: 6\n  breakpoints: 8\n  modes: 2\n`)).model }, { type: "poly", degree: 6, breakpoints: 8, modes: 2 });
+  const bad = (model: string, message: RegExp) =>
+    assert.throws(() => loadConfig(write(`${MINIMAL}model:\n  ${model}\n`)), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n"));
+  bad("type: polynomial", /config\.yaml: model\.type must be one of "linear", "poly", "piecewise", "per_mode", "auto", got "polynomial"/);
+  bad("type: per-mode", /model\.type must be one of .*, got "per-mode" \(did you mean "per_mode"\?\)/);
+  bad("degree: 1", /model\.degree must be at least 2, got 1/);
+  bad("degree: 7", /model\.degree must be at most 6, got 7/);
+  bad("degree: 2.5", /model\.degree must be a whole number, got 2\.5/);
+  bad("breakpoints: 0", /model\.breakpoints must be at least 1, got 0/);
+  bad("breakpoints: 9", /model\.breakpoints must be at most 8, got 9/);
+  bad("modes: 1", /model\.modes must be at least 2, got 1/);
+  bad("modes: 9", /model\.modes must be at most 8, got 9/);
+  bad('modes: "3"', /model\.modes must be a number, got "3"/);
+  bad("degre: 3", /unknown key "model\.degre" \(did you mean "degree"\?\)/);
 });

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql, type Kysely } from "kysely";
 import { profileColumns } from "../lib/analyze";
-import { loadConfig } from "../lib/config";
+import { DEFAULT_MODEL_CONFIG, loadConfig } from "../lib/config";
 import { InputError } from "../lib/errors";
 import { evaluateColumns } from "../lib/evaluate";
 import { extractColumns } from "../lib/extract";
@@ -23,6 +23,7 @@ import { predictColumns } from "../lib/predict";
 import { prepareColumns } from "../lib/prepare";
 import { calibrateColumns } from "../lib/thresholds";
 import { trainColumns } from "../lib/train";
+import { isLinearModel } from "../lib/trendModel";
 import type { Config, DataConfig } from "../lib/types";
 import { BACKENDS, testConfig, type TestDatabase } from "./support/databases";
 import { goldenCases, loadGoldenCase } from "./support/golden";
@@ -77,6 +78,7 @@ async function compareBothPaths(database: TestDatabase, config: Config, label: s
   });
   memory.models.models.forEach((want, i) => {
     const got = inDb.models.models[i];
+    assert.ok(isLinearModel(want), `${label} ${want.axis}: the in-memory fit is a line`);
     assert.equal(got.samples_used, want.samples_used, `${label} ${want.axis} samples_used`);
     close(b, got.coef, want.coef, `${label} ${want.axis} coef`);
     close(b, got.intercept, want.intercept, `${label} ${want.axis} intercept`);
@@ -187,6 +189,20 @@ for (const backend of BACKENDS) {
       assert.match(small.reason, /≈ 5 MB .* > compute\.memory_budget_mb 1/);
       assert.equal((await chooseComputeMode(database.db, { ...configFor(data), compute: { mode: "auto", memory_budget_mb: 1024 } })).mode, "memory");
       assert.equal((await chooseComputeMode(database.db, { ...configFor(data), compute: { mode: "database", memory_budget_mb: 1024 } })).mode, "database");
+
+      // Lines only in the database: another model.type is refused, given or picked by auto; memory still works.
+      const poly = { ...configFor(data), model: { ...DEFAULT_MODEL_CONFIG, type: "poly" as const } };
+      const refused = (pattern: RegExp) => (e: unknown) => e instanceof InputError && !e.message.includes("\n") && pattern.test(e.message);
+      await assert.rejects(
+        chooseComputeMode(database.db, { ...poly, compute: { mode: "database", memory_budget_mb: 1024 } }),
+        refused(/^compute\.mode database supports model\.type linear and scoring\.statistic residual; got model\.type poly: set compute\.mode memory$/),
+      );
+      await assert.rejects(
+        chooseComputeMode(database.db, { ...poly, compute: { mode: "auto", memory_budget_mb: 1 } }),
+        refused(/got model\.type poly \(compute\.mode auto picked database: window ≈ 5 MB > compute\.memory_budget_mb 1\)/),
+      );
+      await assert.rejects(trainInDatabase(database.db, poly), refused(/model\.type poly/));
+      assert.equal((await chooseComputeMode(database.db, { ...poly, compute: { mode: "auto", memory_budget_mb: 1024 } })).mode, "memory");
     });
   });
 }

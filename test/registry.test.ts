@@ -23,7 +23,7 @@ import {
   type StoreFileSystem,
 } from "../lib/registry";
 import { formatVersion, formatVersionList } from "../cli/registryFormat";
-import type { AxisMetrics, AxisThresholds, ThresholdPolicy } from "../lib/types";
+import type { AxisMetrics, AxisThresholds, LinearModel, ThresholdPolicy } from "../lib/types";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
 
 const execFileAsync = promisify(execFile);
@@ -144,7 +144,7 @@ describe("registerModel + loadVersion", () => {
     assert.deepStrictEqual(loaded.thresholds, options.thresholds);
     assert.deepStrictEqual(loaded.metrics, options.metrics);
     assert.deepStrictEqual(Object.keys(loaded.thresholds), [...AXES]);
-    assert.ok(Object.is(loaded.models.models[2].coef, -0));
+    assert.ok(Object.is((loaded.models.models[2] as LinearModel).coef, -0));
     assert.ok(Object.is(loaded.metrics[2].mae, -0));
     assert.deepStrictEqual(loaded.meta, {
       model: { type: "linear" },

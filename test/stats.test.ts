@@ -1,7 +1,7 @@
 /** numpy/pandas semantics of the numeric building blocks; expected values were produced with numpy 2.4 / pandas 3.0. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { interpolateGaps, mean, median, pairwiseSum, percentileSorted, quantileSorted, roundHalfEven } from "../lib/stats";
+import { interpolateGaps, mean, median, medianSorted, pairwiseSum, pairwiseSumsOf, percentileSorted, quantileSorted, rankView, roundHalfEven, selectRank } from "../lib/stats";
 import { pythonFloatRepr } from "../lib/pythonFloat";
 
 const sequence = Float64Array.from({ length: 1000 }, (_, i) => (((i * 7919) % 1000) - 500.5) * 1.1 + 1 / (i + 1));
@@ -46,4 +46,45 @@ test("interpolateGaps matches pandas interpolate(limit_direction='both')", () =>
 
 test("pythonFloatRepr writes floats as Python's repr does", () => {
   assert.deepEqual([0.02, 0, 0.1, 1e-5, 2.5e-7, 1e16, 123.0, 0.5].map(pythonFloatRepr), ["0.02", "0.0", "0.1", "1e-05", "2.5e-07", "1e+16", "123.0", "0.5"]);
+});
+
+test("pairwiseSumsOf adds sequences it never stores exactly as pairwiseSum adds them stored", () => {
+  for (const length of [0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 1000, 4097, 100_003]) {
+    const first = Float64Array.from({ length }, (_, i) => sequence[i % 1000] * (1 + i * 1e-7));
+    const second = first.map((value) => value * value - 0.3);
+    const sums = pairwiseSumsOf(length, 2, (blocks, count, from) => {
+      for (let k = 0; k < count; k++) {
+        blocks[k] = first[from + k];
+        blocks[128 + k] = second[from + k];
+      }
+      return from + count;
+    });
+    assert.deepEqual(sums, [pairwiseSum(first), pairwiseSum(second)], `length ${length}`);
+  }
+});
+
+test("rankView reads the same medians and percentiles as sorting, and selectRank partitions around its rank", () => {
+  let seed = 7;
+  const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const shapes: Array<(i: number, n: number) => number> = [
+    () => random() * 10 - 5,
+    () => Math.floor(random() * 3) * 0.01, // few distinct values, as time steps are
+    (i) => i, // sorted
+    (i, n) => n - i, // reversed
+    (i) => (i % 7 === 0 ? Infinity : i % 11 === 0 ? -Infinity : random()),
+  ];
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 1 + Math.floor(random() * 3000);
+    const values = Float64Array.from({ length: n }, (_, i) => shapes[trial % shapes.length](i, n));
+    const sorted = Float64Array.from(values).sort();
+    const view = rankView(Float64Array.from(values));
+    assert.equal(medianSorted(view), medianSorted(sorted));
+    for (const p of [0, 0.5, 5, 50, 95, 99.9, 100]) assert.equal(percentileSorted(view, p), percentileSorted(sorted, p), `n ${n} p ${p}`);
+    const smallest = Math.ceil(n / 2);
+    assert.equal(quantileSorted(rankView(Float64Array.from(values), smallest), 0.9), quantileSorted(sorted.subarray(0, smallest), 0.9));
+    const scratch = Float64Array.from(values);
+    const k = Math.floor(random() * n);
+    assert.equal(selectRank(scratch, k), sorted[k]);
+    for (let i = 0; i < n; i++) assert.ok(i < k ? scratch[i] <= scratch[k] : scratch[i] >= scratch[k]);
+  }
 });

@@ -9,7 +9,7 @@ import { describeDatabase } from "../connect";
 import { InputError } from "../errors";
 import type { PipelineResult } from "../pipeline";
 import { registerModel } from "../registry";
-import type { AxisMetrics, AxisThresholds, ComputeConfig, Config, ModelSet, PrepStats, Prediction } from "../types";
+import type { AxisMetrics, AxisThresholds, ComputeConfig, Config, LinearModelSet, PrepStats, Prediction } from "../types";
 import { versionMeta } from "../versionMeta";
 import { databaseChartSeries, databaseEvaluate, databaseThresholds, databaseTimeStep, databaseTrain, databaseWindowSummary } from "./stages";
 import { sqlWindow, type SqlWindow } from "./window";
@@ -24,14 +24,31 @@ export interface ComputeChoice {
 }
 
 /**
+ * The in-database path fits lines only: any other `model.type` is an
+ * InputError of one line naming `compute.mode` and `model.type` (`why`, when
+ * given, says how database was chosen, e.g. by `compute.mode: auto`).
+ */
+export function assertInDatabaseSupported(config: Pick<Config, "model">, why?: string): void {
+  const problems: string[] = [];
+  const modelType = config.model?.type ?? "linear";
+  if (modelType !== "linear") problems.push(`model.type ${modelType}`);
+  if (problems.length === 0) return;
+  const how = why === undefined ? "" : ` (${why})`;
+  throw new InputError(`compute.mode database supports model.type linear and scoring.statistic residual; got ${problems.join(", ")}${how}: set compute.mode memory`);
+}
+
+/**
  * Picks where the pipeline computes. `memory` and `database` are taken as
  * given; `auto` (the default) estimates the window's in-memory size from the
  * planner's row estimate (`EXPLAIN`, no scan; WIDE rows × (axes + 1) × 8
  * bytes, LONG rows × 3 × 8) and picks `database` when it exceeds
  * `compute.memory_budget_mb` (default 1024).
+ *
+ * @throws InputError when the database is chosen (given or by `auto`) for what it does not support ({@link assertInDatabaseSupported}).
  */
 export async function chooseComputeMode(db: Kysely<any>, config: Config): Promise<ComputeChoice> {
   const { mode, memory_budget_mb: budget } = config.compute ?? DEFAULT_COMPUTE;
+  if (mode === "database") assertInDatabaseSupported(config);
   if (mode !== "auto") return { mode, reason: `compute.mode: ${mode}` };
   let window: SqlWindow;
   let estimatedRows: number;
@@ -47,6 +64,9 @@ export async function chooseComputeMode(db: Kysely<any>, config: Config): Promis
   }
   const megabytes = (estimatedRows * (window.layout === "wide" ? window.axes.length + 1 : 3) * 8) / 2 ** 20;
   const picked = megabytes > budget ? "database" : "memory";
+  if (picked === "database") {
+    assertInDatabaseSupported(config, `compute.mode auto picked database: window ≈ ${Math.round(megabytes)} MB > compute.memory_budget_mb ${budget}`);
+  }
   return { mode: picked, reason: `auto: window ≈ ${Math.round(megabytes)} MB (${estimatedRows} rows estimated) ${picked === "database" ? ">" : "≤"} compute.memory_budget_mb ${budget}` };
 }
 
@@ -55,7 +75,7 @@ export interface DatabaseTrainingResult {
   readonly window: SqlWindow;
   readonly profile: Profile;
   readonly prepStats: PrepStats;
-  readonly models: ModelSet;
+  readonly models: LinearModelSet;
   readonly metrics: readonly AxisMetrics[];
   readonly thresholds: Readonly<Record<string, AxisThresholds>>;
   /** Decimated chart series (a few thousand rows at most). */
@@ -80,6 +100,7 @@ export async function trainInDatabase(
   log: (line: string) => void = () => {},
   mark: (stage: string) => string = () => "",
 ): Promise<DatabaseTrainingResult> {
+  assertInDatabaseSupported(config);
   if (config.prep.interpolate) throw new InputError("prep.interpolate: true is not available with compute.mode: database; set compute.mode: memory or prep.interpolate: false");
   const window = await sqlWindow(db, config.data);
   const summary = await databaseWindowSummary(db, window);

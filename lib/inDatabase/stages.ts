@@ -16,13 +16,12 @@
  */
 import { createHash } from "crypto";
 import { sql, type Kysely, type RawBuilder } from "kysely";
-import * as ss from "simple-statistics";
 import type { AxisProfile } from "../analyze";
 import { InputError } from "../errors";
 import { pythonFloatRepr } from "../pythonFloat";
 import { medianSorted, quantileSorted } from "../stats";
 import { secondsToSteps } from "../thresholds";
-import type { AxisMetrics, AxisThresholds, LinearModel, ModelSet, Prediction, ThresholdPolicy } from "../types";
+import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, Prediction, ThresholdPolicy } from "../types";
 import type { SqlWindow } from "./window";
 
 const FINITE = (y: RawBuilder<unknown>): RawBuilder<unknown> => sql`(${y} > '-Infinity'::float8 and ${y} < 'Infinity'::float8)`;
@@ -35,7 +34,7 @@ function perAxis(window: SqlWindow, value: (index: number) => RawBuilder<unknown
 }
 
 /** `predicted` of each row: `(t − time0)·coef + intercept`, in the in-memory operation order. */
-function predictedSql(window: SqlWindow, time0: number, models: ModelSet): RawBuilder<unknown> {
+function predictedSql(window: SqlWindow, time0: number, models: LinearModelSet): RawBuilder<unknown> {
   return perAxis(window, (i) => sql`((t - ${time0}::float8) * ${models.models[i].coef}::float8) + ${models.models[i].intercept}::float8`);
 }
 
@@ -144,7 +143,7 @@ export async function databaseTimeStep(db: Kysely<any>, window: SqlWindow, rows:
 export interface DatabaseTraining {
   /** Profiles, with the count of NaN/±Infinity/missing values the fit leaves out. */
   readonly profiles: readonly (AxisProfile & { readonly nonFinite: number })[];
-  readonly models: ModelSet;
+  readonly models: LinearModelSet;
   /** Mean of each axis's finite values (for R²'s two-pass total sum of squares). */
   readonly finiteMeans: readonly number[];
   /** Content fingerprint of the window computed in SQL (see README): differs from the in-memory one. */
@@ -220,7 +219,7 @@ export async function databaseEvaluate(
   db: Kysely<any>,
   window: SqlWindow,
   time0: number,
-  models: ModelSet,
+  models: LinearModelSet,
   finiteMeans: readonly number[],
 ): Promise<DatabaseEvaluation> {
   const finite = FINITE(sql`y`);
@@ -259,7 +258,7 @@ export async function databaseThresholds(
   db: Kysely<any>,
   window: SqlWindow,
   time0: number,
-  models: ModelSet,
+  models: LinearModelSet,
   positives: readonly number[],
   dtSeconds: number,
   policy: ThresholdPolicy,
@@ -281,6 +280,7 @@ export async function databaseThresholds(
   const levels = positives.map((n, i) => {
     if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
       const values = Array.from({ length: n }, (_, rank) => ranked.get(i)?.get(rank) as number);
+      const ss = require("simple-statistics") as typeof import("simple-statistics"); // loaded only here (about 6 MiB)
       const center = ss.median(values);
       const mad = ss.medianAbsoluteDeviation(values);
       return { MinC: center + 2 * mad, MaxC: center + 3 * mad, method: "median+MAD" };
@@ -352,7 +352,7 @@ export async function databaseChartSeries(
   db: Kysely<any>,
   window: SqlWindow,
   summary: WindowSummary,
-  models: ModelSet,
+  models: LinearModelSet,
   buckets = CHART_BUCKETS,
 ): Promise<Prediction> {
   const span = summary.lastTime - summary.firstTime;

@@ -5,3 +5,4 @@ export * from "./median";
 export * from "./quantileSorted";
 export * from "./roundHalfEven";
 export * from "./interpolateGaps";
+export * from "./rankView";

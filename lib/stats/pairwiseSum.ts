@@ -31,3 +31,39 @@ export function pairwiseSum(values: ArrayLike<number>, start = 0, length = value
   half -= half % 8;
   return pairwiseSum(values, start, half) + pairwiseSum(values, start + half, length - half);
 }
+
+/**
+ * {@link pairwiseSum}s of `width` sequences of `length` values each that are
+ * never stored: `fill(blocks, count, from)` writes the next `count` values (at
+ * most 128, in order) of sequence `j` into `blocks[j * 128 + k]`, reading its
+ * source from position `from` (0 at first), and returns the position to go on
+ * from. numpy adds each 128-value leaf on its own, left to right, so summing
+ * the leaves as they are filled gives the same results bit for bit, with no
+ * full-length scratch columns, and one pass over the source serves every sum.
+ */
+export function pairwiseSumsOf(
+  length: number,
+  width: number,
+  fill: (blocks: Float64Array, count: number, from: number) => number,
+): number[] {
+  const blocks = new Float64Array(width * BLOCK_SIZE);
+  // Partial sums by recursion depth (no arrays allocated per leaf): depth d writes row d, its halves row d + 1.
+  const partial = new Float64Array(64 * width);
+  let from = 0;
+  const sum = (count: number, row: number): void => {
+    const at = row * width;
+    if (count <= BLOCK_SIZE) {
+      from = fill(blocks, count, from);
+      for (let j = 0; j < width; j++) partial[at + j] = pairwiseSum(blocks, j * BLOCK_SIZE, count);
+      return;
+    }
+    let half = Math.floor(count / 2);
+    half -= half % 8;
+    sum(half, row + 1);
+    for (let j = 0; j < width; j++) partial[at + j] = partial[at + width + j];
+    sum(count - half, row + 1);
+    for (let j = 0; j < width; j++) partial[at + j] += partial[at + width + j];
+  };
+  sum(length, 0);
+  return Array.from(partial.subarray(0, width));
+}

@@ -9,7 +9,7 @@ import { connect } from "../../lib/connect";
 import { kyselyForPGlite, openPGlite } from "../../lib/embedded";
 import type { Config, DataConfig } from "../../lib/types";
 import { sharedPostgres } from "./postgres";
-import { DEFAULT_THRESHOLD_POLICY } from "../../lib/config";
+import { DEFAULT_MODEL_CONFIG, DEFAULT_THRESHOLD_POLICY } from "../../lib/config";
 
 /** A config with the documented defaults, for tests; override what matters. */
 export function testConfig(overrides: { readonly url_env?: string; readonly embedded_dir?: string; readonly data?: DataConfig } = {}): Config {
@@ -18,7 +18,7 @@ export function testConfig(overrides: { readonly url_env?: string; readonly embe
     database: { url_env, embedded_dir },
     data: data ?? { table: "stream_samples_wide", time_col: "ts", axes: ["axis1"], train_start: "2022-10-17T12:00:00Z", train_end: "2022-10-18T12:00:00Z" },
     prep: { interpolate: false },
-    model: { type: "linear" },
+    model: DEFAULT_MODEL_CONFIG,
     thresholds: DEFAULT_THRESHOLD_POLICY,
     selection: { validation_fraction: 0.2, seed: 1 },
     registry: { root_dir: "/nonexistent/registry", version_tag: "auto" },

@@ -5,20 +5,24 @@
  * or a statistic is one entry in {@link CANDIDATE_MODELS} or
  * {@link CANDIDATE_STATISTICS}.
  */
-import type { LoadedVersion } from "./registry";
+import { TREND_MODEL_TYPES } from "./artifacts";
+import type { DetectionEvent } from "./detection";
 import { predictColumns } from "./predict";
+import type { LoadedVersion } from "./registry";
 import { initialScoreState, scoreBatch, scoringModel } from "./score";
 import { trainColumns } from "./train";
-import type { DetectionEvent } from "./detection";
-import type { AxisThresholds, Config, ModelSet, PreparedColumns } from "./types";
+import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } from "./types";
 
-/** Model types selection tries with `model.type: auto`, simplest first. */
-export const CANDIDATE_MODELS: readonly string[] = Object.freeze(["linear"]);
+/** Model types selection tries with `model.type: auto`, simplest first: linear, poly, piecewise, per_mode. */
+export const CANDIDATE_MODELS: readonly ModelType[] = Object.freeze([...TREND_MODEL_TYPES]);
+
+/** A statistic a candidate can score with (`scoring.statistic` without `auto`). */
+export type CandidateStatistic = "residual";
 
 /** Statistics selection tries with `scoring.statistic: auto`, simplest first. */
-export const CANDIDATE_STATISTICS: readonly string[] = Object.freeze(["residual"]);
+export const CANDIDATE_STATISTICS: readonly CandidateStatistic[] = Object.freeze(["residual"] as const);
 
-/** The config keys a candidate reads (only these: selection varies the `auto` ones). */
+/** The config keys a candidate reads: the model's options (`model.degree` …). */
 export type CandidateConfig = Pick<Config, "model">;
 
 /** A candidate fitted on the fit part of a window. */
@@ -49,16 +53,17 @@ export interface DetectionCandidate {
  * @throws Error for a model or statistic not in the candidate lists (a bug: the config schema admits only those).
  */
 export function detectionCandidate(model: string, statistic: string, config: CandidateConfig): DetectionCandidate {
-  const modelRank = CANDIDATE_MODELS.indexOf(model);
-  const statisticRank = CANDIDATE_STATISTICS.indexOf(statistic);
+  const modelRank = CANDIDATE_MODELS.indexOf(model as ModelType);
+  const statisticRank = CANDIDATE_STATISTICS.indexOf(statistic as CandidateStatistic);
   if (modelRank < 0 || statisticRank < 0) throw new Error(`no detection candidate ${model} + ${statistic}`);
-  void config; // read by the model types and statistics that have parameters (degree, alpha, …)
+  const { type: _type, ...trendOptions } = config.model;
   return {
     model,
     statistic,
     complexity: modelRank + statisticRank,
     fit(part) {
-      const models = trainColumns(part.timeS, part.axes, part.values);
+      // Exactly what training does: fit the trend (idle zeros left out), residuals on every row.
+      const models = trainColumns(part.timeS, part.axes, part.values, { ...trendOptions, type: model as ModelType });
       return {
         models,
         calibration: predictColumns(part.timeS, models, part.values).residual,

@@ -75,8 +75,26 @@ test("needsSelection and candidatesFor: auto in model.type or scoring.statistic,
   assert.equal(needsSelection(config({ model: "auto" })), true);
   assert.equal(needsSelection(config({ statistic: "auto" })), true);
   assert.equal(needsSelection(config({ target: 24 })), true);
-  assert.deepEqual(candidatesFor(config({ model: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["linear+residual"]);
+  assert.deepEqual(candidatesFor(config({ model: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["linear+residual", "poly+residual", "piecewise+residual", "per_mode+residual"]);
   assert.deepEqual(candidatesFor(config()).map((c) => `${c.model}+${c.statistic}`), ["linear+residual"]);
+});
+
+/** `n` samples of `f(s, normal)` on two axes, `s` = time / window length in [0, 1), one every `dt` seconds. */
+function shaped(n: number, dt: number, f: (s: number, normal: () => number) => number, seed: number): PreparedColumns {
+  const next = gaussian(seed);
+  const timeS = Float64Array.from({ length: n }, (_, i) => i * dt);
+  return { timeS, axes: ["a", "b"], values: [0, 1].map(() => Float64Array.from(timeS, (t) => f(t / (n * dt), next))) };
+}
+
+test("auto picks the model the data favours: poly for a curved trend", () => {
+  // A hump 2 + 40·s·(1 − s): a line fitted on the first 80% overshoots the last 20% and misses what is injected there.
+  const result = runSelection(shaped(12_000, 1, (s, normal) => 2 + 40 * s * (1 - s) + normal(), 1), 1, config({ model: "auto" }));
+  assert.deepEqual(result.selection.candidates.map((c) => c.model), ["linear", "poly", "piecewise", "per_mode"]);
+  assert.equal(result.chosen.model, "poly");
+  assert.equal(result.chosen.statistic, "residual");
+  const [linear, poly, ...others] = result.selection.candidates;
+  assert.ok((poly.recall as number) > 2 * (linear.recall as number), `poly ${poly.caught} vs linear ${linear.caught}`);
+  for (const other of others) assert.ok(other.recall === null || other.recall <= (poly.recall as number));
 });
 
 test("runSelection picks the best recall at no more false alarms than linear + residual; a tie goes to the simpler candidate", () => {
@@ -149,7 +167,7 @@ test("selection.json is written into the version and read back through the regis
   assert.ok(existsSync(join(root, "latest", "selection.json")), "a copied latest carries selection.json");
   const loaded = await loadVersion(root, "latest");
   assert.deepEqual(loaded.selection, JSON.parse(JSON.stringify(selection)));
-  assert.equal(loaded.selection?.chosen.model, "linear");
+  assert.equal(loaded.selection?.chosen.model, selection.chosen.model);
   const second = await register(root, false);
   assert.equal(existsSync(join(second.dir, "selection.json")), false);
   assert.equal((await loadVersion(root, second.version)).selection, undefined);
@@ -204,17 +222,25 @@ test("npm start with model.type auto on the embedded database: selection logged 
   delete env.SELECTION_TEST_DB_URL;
   const run = runCli(["--config", configPath], { env });
   assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, /select {5}chose linear \+ residual at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 1 candidate, measured on the last [\d.]+ h of the window \(256 injected anomalies in 4 rounds\):\n {24}best recall \(within one standard error of the best, [\d.]+\) at no more false alarms than the default/);
-  assert.match(run.stdout, /Selection: chose linear \+ residual/);
+  const logged = /select {5}chose (\w+) \+ (\w+) at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 4 candidates, measured on the last [\d.]+ h of the window \(256 injected anomalies in 4 rounds\):\n {24}best recall \(within one standard error of the best, [\d.]+\) at no more false alarms than the default/.exec(run.stdout);
+  assert.ok(logged !== null, run.stdout);
+  assert.match(run.stdout, new RegExp(`Selection: chose ${logged[1]} \\+ ${logged[2]}`));
   const registry = join(folder, "ModelRegistry", "artifacts");
   const selection = JSON.parse(readFileSync(join(registry, "v1", "selection.json"), "utf8"));
   const thresholds = JSON.parse(readFileSync(join(registry, "v1", "thresholds.json"), "utf8"));
-  assert.equal(selection.chosen.model, "linear");
+  assert.equal(selection.chosen.model, logged[1]);
+  assert.equal(selection.chosen.statistic, logged[2]);
+  assert.equal(selection.candidates.length, 4);
+  // The choice is what was trained: its percentiles in the policy, its model type in models.json and meta.yaml.
   assert.equal(thresholds.axis1.policy.minc_percentile, selection.chosen.minc_percentile);
   assert.equal(thresholds.axis1.policy.maxc_percentile, selection.chosen.maxc_percentile);
-  assert.match(readFileSync(join(registry, "v1", "meta.yaml"), "utf8"), /model:\n {2}type: linear\n/);
+  assert.match(readFileSync(join(registry, "v1", "meta.yaml"), "utf8"), new RegExp(`model:\\n {2}type: ${logged[1]}\\n`));
   const models = JSON.parse(readFileSync(join(registry, "v1", "models.json"), "utf8"));
-  assert.equal(models.model_type, "linear");
+  assert.equal(models.model_type, logged[1]);
+
+  const scored = runCli(["score", "--config", configPath], { env });
+  assert.equal(scored.status, 0, scored.stderr);
+  assert.match(scored.stdout, /Events: \d+ \(/);
 
   writeFileSync(configPath, text + "compute:\n  mode: database\n");
   const refused = runCli(["--config", configPath], { env });

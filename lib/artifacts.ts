@@ -12,6 +12,7 @@ import { stringify as stringifyCsv } from "csv-stringify/sync";
 import * as yaml from "js-yaml";
 import { InputError } from "./errors";
 import { describeValue, parseWithSchema, schemaErrorText, z } from "./schema";
+import { statisticSpecSchema } from "./statistic";
 
 /** File names of one version folder. */
 export const ARTIFACT_FILES = Object.freeze({
@@ -124,9 +125,11 @@ const axisThresholds = z
     dt_seconds: number,
     policy,
     meta: z.object({ method: z.string() }).readonly(),
+    /** What MinC/MaxC were calibrated on (lib/statistic.ts); absent: the residual (versions before statistics, and residual ones). */
+    statistic: statisticSpecSchema.optional(),
   })
   .readonly();
-/** Thresholds of one axis, as written to `thresholds.json`. */
+/** Thresholds of one axis, as written to `thresholds.json`; `statistic` absent means the residual. */
 export type AxisThresholds = z.infer<typeof axisThresholds>;
 
 const metricsBody = z.object({ r2: number, mae: number, rmse: number });

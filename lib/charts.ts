@@ -14,6 +14,7 @@ import * as path from "path";
 import { InputError } from "./errors";
 import { formatNumber } from "./formatNumber";
 import { isIdleSample } from "./idleSample";
+import { recordedStatistic, statisticColumn, statisticLabel } from "./statistic";
 import type { AxisThresholds, Prediction } from "./types";
 
 /** Default maximum number of points per trace after decimation. */
@@ -279,35 +280,59 @@ export interface ResidualChartOptions {
   readonly maxPoints?: number;
   /** Chart height in pixels; defaults to 380. */
   readonly height?: number;
+  /** The statistic's values when `thresholds` record one other than the residual; default: computed from `residual` from a fresh state. */
+  readonly statistic?: Float64Array;
+  /** When computing the statistic: a larger gap between samples resets it (as the scorer does); default null. */
+  readonly maxGapSeconds?: number | null;
+}
+
+/** The values MinC/MaxC apply to: the residual, or the statistic the thresholds record (given, or computed over `timeS`). */
+function thresholdedValues(
+  timeS: Float64Array | undefined,
+  residual: Float64Array,
+  options: { readonly thresholds?: AxisThresholds; readonly statistic?: Float64Array; readonly maxGapSeconds?: number | null },
+): { readonly smoothed: boolean; readonly values: Float64Array; readonly label: string } {
+  const spec = options.thresholds ? recordedStatistic(options.thresholds) : ({ type: "residual" } as const);
+  if (spec.type === "residual") return { smoothed: false, values: residual, label: "residual" };
+  const values = options.statistic ?? statisticColumn(spec, residual, NaN, { timeS, maxGapSeconds: options.maxGapSeconds ?? null }).values;
+  return { smoothed: true, values, label: statisticLabel(spec) };
 }
 
 /**
  * The residual chart of one axis: residuals (actual − predicted) as markers,
  * a dashed zero line in another color and, when `thresholds` are given,
- * horizontal MinC (alert) and MaxC (error) lines.
+ * horizontal MinC (alert) and MaxC (error) lines. When the thresholds record
+ * a statistic other than the residual (e.g. EWMA), its values are drawn as a
+ * line and labelled, the residuals faintly behind: MinC/MaxC apply to it.
  *
  * @param timeS seconds since the first row
  * @param residual residual of the axis
- * @param options `axis` (required), `thresholds`, `maxPoints` (default 2000), `height` (default 380)
+ * @param options `axis` (required), `thresholds`, `maxPoints` (default 2000), `height` (default 380),
+ *   `statistic` (default computed), `maxGapSeconds` (default null)
  */
 export function residualChart(timeS: Float64Array, residual: Float64Array, options: ResidualChartOptions): PlotlyFigure {
   const { axis, thresholds, maxPoints = DEFAULT_MAX_POINTS, height = 380 } = options;
   const span = finiteRange(timeS);
+  const { smoothed, values, label } = thresholdedValues(timeS, residual, options);
   const data: PlotlyTrace[] = [
     {
       type: "scatter",
       mode: "markers",
       name: "residual",
       ...seriesFrom(decimateMinMax(timeS, residual, maxPoints)),
-      marker: { color: CHART_COLORS.residual, size: 4, opacity: 0.7 },
+      marker: smoothed ? { color: CHART_COLORS.zeros, size: 3, opacity: 0.35 } : { color: CHART_COLORS.residual, size: 4, opacity: 0.7 },
     },
-    horizontalLine("zero", 0, span, CHART_COLORS.zeroLine, "dash"),
   ];
+  if (smoothed) {
+    data.push({ type: "scatter", mode: "lines", name: label, ...seriesFrom(decimateMinMax(timeS, values, maxPoints)), line: { color: CHART_COLORS.residual, width: 1.5 } });
+  }
+  data.push(horizontalLine("zero", 0, span, CHART_COLORS.zeroLine, "dash"));
   if (thresholds) {
     data.push(horizontalLine(`MinC (alert) = ${formatNumber(thresholds.MinC)}`, thresholds.MinC, span, CHART_COLORS.minc, "dot"));
     data.push(horizontalLine(`MaxC (error) = ${formatNumber(thresholds.MaxC)}`, thresholds.MaxC, span, CHART_COLORS.maxc, "dashdot"));
   }
-  return { data, layout: baseLayout(`${axis}: residual (actual − fitted)`, "time_s (s)", `${axis} residual`, height) };
+  const title = smoothed ? `${axis}: ${label}, thresholded (residual behind)` : `${axis}: residual (actual − fitted)`;
+  return { data, layout: baseLayout(title, "time_s (s)", smoothed ? `${axis} ${label}` : `${axis} residual`, height) };
 }
 
 /** A vertical marker line on a histogram (e.g. MinC, MaxC, T_long). */
@@ -405,23 +430,27 @@ export function histogramChart(values: ArrayLike<number>, options: HistogramOpti
 }
 
 /**
- * Residual distribution of one axis with MinC/MaxC marked (when given).
+ * Residual distribution of one axis with MinC/MaxC marked (when given). When
+ * the thresholds record another statistic, the distribution is that statistic's
+ * (given as `statistic`, or computed from `residual` from a fresh state), so the
+ * markers are on its scale.
  *
  * @param residual residual of the axis
- * @param options `axis` (required), `thresholds`, `bins` (default 80)
+ * @param options `axis` (required), `thresholds`, `bins` (default 80), `statistic`
  */
 export function residualHistogram(
   residual: Float64Array,
-  options: { readonly axis: string; readonly thresholds?: AxisThresholds; readonly bins?: number },
+  options: { readonly axis: string; readonly thresholds?: AxisThresholds; readonly bins?: number; readonly statistic?: Float64Array },
 ): PlotlyFigure {
   const { axis, thresholds, bins = 80 } = options;
+  const { smoothed, values, label } = thresholdedValues(undefined, residual, options);
   const markers: HistogramMarker[] = thresholds
     ? [
         { name: "MinC", value: thresholds.MinC, color: CHART_COLORS.minc },
         { name: "MaxC", value: thresholds.MaxC, color: CHART_COLORS.maxc },
       ]
     : [];
-  return histogramChart(residual, { title: `${axis}: residual distribution`, xTitle: `${axis} residual`, bins, markers, logY: true });
+  return histogramChart(values, { title: `${axis}: ${smoothed ? label : "residual"} distribution`, xTitle: `${axis} ${label}`, bins, markers, logY: true });
 }
 
 /**
@@ -525,18 +554,18 @@ export interface AxisCharts {
  *
  * @param prediction typed prediction (time_s, actual, predicted, residual per axis)
  * @param thresholds calibrated thresholds by axis, or undefined
- * @param options `maxPoints` per trace (default 2000)
+ * @param options `maxPoints` per trace (default 2000); `maxGapSeconds` (default null) resets a smoothed statistic at larger gaps
  */
 export function predictionCharts(
   prediction: Prediction,
   thresholds?: Readonly<Record<string, AxisThresholds>>,
-  options: { readonly maxPoints?: number } = {},
+  options: { readonly maxPoints?: number; readonly maxGapSeconds?: number | null } = {},
 ): AxisCharts[] {
-  const { maxPoints = DEFAULT_MAX_POINTS } = options;
+  const { maxPoints = DEFAULT_MAX_POINTS, maxGapSeconds = null } = options;
   return prediction.axes.map((axis, i) => ({
     axis,
     fit: fitChart(prediction.timeS, prediction.actual[i], prediction.predicted[i], { axis, maxPoints }),
-    residual: residualChart(prediction.timeS, prediction.residual[i], { axis, thresholds: thresholds?.[axis], maxPoints }),
+    residual: residualChart(prediction.timeS, prediction.residual[i], { axis, thresholds: thresholds?.[axis], maxPoints, maxGapSeconds }),
   }));
 }
 
@@ -674,6 +703,7 @@ async function copyUnlessSame(from: string, to: string): Promise<void> {
  * the pages work offline and the folder can be moved as a whole. Creates
  * `dir` when needed; overwrites earlier files.
  *
+ * @param options `maxGapSeconds` (default null): see {@link predictionCharts}
  * @returns the paths of the HTML files written, fit then residual per axis
  * @throws InputError when two axis names map to the same file name
  */
@@ -681,6 +711,7 @@ export async function writeChartFiles(
   prediction: Prediction,
   thresholds: Readonly<Record<string, AxisThresholds>> | undefined,
   dir: string,
+  options: { readonly maxGapSeconds?: number | null } = {},
 ): Promise<string[]> {
   const stems = new Map<string, string>();
   for (const axis of prediction.axes) {
@@ -692,7 +723,7 @@ export async function writeChartFiles(
   await fs.mkdir(dir, { recursive: true });
   await copyUnlessSame(plotlyLibraryPath(), path.join(dir, "plotly.min.js"));
   const written: string[] = [];
-  for (const charts of predictionCharts(prediction, thresholds)) {
+  for (const charts of predictionCharts(prediction, thresholds, options)) {
     const stem = safeFileStem(charts.axis);
     for (const [kind, figure] of [
       ["fit", charts.fit],

@@ -11,6 +11,7 @@ import * as yaml from "js-yaml";
 import { TREND_MODEL_TYPES } from "./artifacts";
 import { InputError } from "./errors";
 import { describeValue, parseWithSchema, z } from "./schema";
+import { statisticConfigShape } from "./statistic";
 import { isoToEpochSeconds } from "./time";
 
 /** A value `accept`s, else "must be <what>, got <value>" ("is required" when missing). */
@@ -160,6 +161,7 @@ const SECTIONS = {
     events_table: text.default("mlbox_events"),
     poll_seconds: numberIn(0.001, 86_400).default(5),
     max_gap_seconds: numberIn(0.000001, Number.MAX_VALUE).nullable().default(null),
+    ...statisticConfigShape,
   }),
   compute: section({
     mode: z.enum(["auto", "memory", "database"]).default("auto"),

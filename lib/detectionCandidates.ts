@@ -10,6 +10,8 @@ import type { DetectionEvent } from "./detection";
 import { predictColumns } from "./predict";
 import type { LoadedVersion } from "./registry";
 import { initialScoreState, scoreBatch, scoringModel } from "./score";
+import { statisticSpec } from "./statistic";
+import { axisStatistic } from "./thresholds";
 import { trainColumns } from "./train";
 import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } from "./types";
 
@@ -17,13 +19,13 @@ import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } fro
 export const CANDIDATE_MODELS: readonly ModelType[] = Object.freeze([...TREND_MODEL_TYPES]);
 
 /** A statistic a candidate can score with (`scoring.statistic` without `auto`). */
-export type CandidateStatistic = "residual";
+export type CandidateStatistic = "residual" | "ewma" | "cusum";
 
-/** Statistics selection tries with `scoring.statistic: auto`, simplest first. */
-export const CANDIDATE_STATISTICS: readonly CandidateStatistic[] = Object.freeze(["residual"] as const);
+/** Statistics selection tries with `scoring.statistic: auto`, simplest first: residual, ewma, cusum. */
+export const CANDIDATE_STATISTICS: readonly CandidateStatistic[] = Object.freeze(["residual", "ewma", "cusum"] as const);
 
-/** The config keys a candidate reads: the model's options (`model.degree` …). */
-export type CandidateConfig = Pick<Config, "model">;
+/** The config keys a candidate reads: the model's options (`model.degree` …) and the statistic's (`scoring.ewma_alpha`, `cusum_k`, `max_gap_seconds`). */
+export type CandidateConfig = Pick<Config, "model" | "scoring">;
 
 /** A candidate fitted on the fit part of a window. */
 export interface FittedCandidate {
@@ -57,17 +59,21 @@ export function detectionCandidate(model: string, statistic: string, config: Can
   const statisticRank = CANDIDATE_STATISTICS.indexOf(statistic as CandidateStatistic);
   if (modelRank < 0 || statisticRank < 0) throw new Error(`no detection candidate ${model} + ${statistic}`);
   const { type: _type, ...trendOptions } = config.model;
+  const scoring = { ...config.scoring, statistic: statistic as CandidateStatistic };
   return {
     model,
     statistic,
     complexity: modelRank + statisticRank,
     fit(part) {
-      // Exactly what training does: fit the trend (idle zeros left out), residuals on every row.
+      // Exactly what training does: fit the trend, residuals on every row, the statistic's spec from them,
+      // calibration on the statistic's values from a fresh state (gaps reset it as the scorer does).
       const models = trainColumns(part.timeS, part.axes, part.values, { ...trendOptions, type: model as ModelType });
+      const prediction = predictColumns(part.timeS, models, part.values);
+      const specs = part.axes.map((_axis, a) => statisticSpec(scoring, prediction.residual[a], prediction.actual[a]));
       return {
         models,
-        calibration: predictColumns(part.timeS, models, part.values).residual,
-        thresholds: (_axis, calibrated) => calibrated,
+        calibration: specs.map((spec, a) => axisStatistic(prediction, a, spec, scoring.max_gap_seconds)),
+        thresholds: (a, calibrated) => (specs[a].type === "residual" ? calibrated : { ...calibrated, statistic: specs[a] }),
       };
     },
   };

@@ -207,8 +207,29 @@ function isStale(file: string): boolean {
 /** How long a process waits for a brief holder (see {@link OpenEmbeddedOptions.brief}) to release the folder. */
 const BRIEF_WAIT_MS = 60_000;
 
-/** File inside the lock folder of a brief holder. */
+/** File inside the lock folder of a brief holder (its pid). */
 const BRIEF_MARKER = "brief";
+
+/** File inside the lock folder of any other holder (its pid). */
+const EXCLUSIVE_MARKER = "exclusive";
+
+/**
+ * A lock folder without a marker is being taken or released: the marker is
+ * written right after the folder is made and removed right before it is
+ * removed. Other processes look again for this long before taking it for a
+ * holder that will not let go soon (or an older ML Box's lock).
+ */
+const TRANSITION_MS = 3_000;
+
+/** Thrown when another process holds the embedded database: an {@link InputError} that a retry may cure. */
+export class EmbeddedBusyError extends InputError {}
+
+/** What the marker in the lock folder says about its holder: brief, exclusive, or none (taking or releasing it). */
+function holderKind(lockPath: string): "brief" | "exclusive" | undefined {
+  if (fs.existsSync(path.join(lockPath, BRIEF_MARKER))) return "brief";
+  if (fs.existsSync(path.join(lockPath, EXCLUSIVE_MARKER))) return "exclusive";
+  return undefined;
+}
 
 /**
  * Removes the lock at `lockPath` if it is stale, deciding under a second
@@ -244,20 +265,30 @@ function removeStaleLock(lockPath: string): void {
  * @param envName named in the message as the alternative
  * @param onLost called if another process takes the lock over (this process was stalled past the stale time)
  * @returns releases the lock
- * @throws InputError naming the folder when another process holds it
+ * @throws EmbeddedBusyError naming the folder when another process holds it (a brief holder is waited for up to a minute)
  */
 async function lockDataDir(dir: string, envName: string, onLost: (error: Error) => void, brief: boolean): Promise<() => Promise<void>> {
   const lockPath = `${dir}.lock`;
-  const marker = path.join(lockPath, BRIEF_MARKER);
+  const marker = path.join(lockPath, brief ? BRIEF_MARKER : EXCLUSIVE_MARKER);
   let ours = false;
   // proper-lockfile removes a stale lock with a plain rmdir; route that through removeStaleLock.
   const lockFs = {
     ...fs,
+    // The marker is written with the folder, before proper-lockfile notes the folder's mtime: written later, it
+    // changed that mtime, and proper-lockfile's next refresh (after 5 s) took the lock for lost.
     mkdir(target: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
-      fs.mkdir(target, (error) => {
-        if (!error && target === lockPath) ours = true;
-        callback(error);
-      });
+      if (target !== lockPath) return fs.mkdir(target, callback);
+      let failure: NodeJS.ErrnoException | null = null;
+      try {
+        fs.mkdirSync(target);
+        ours = true;
+        fs.writeFileSync(marker, String(process.pid));
+      } catch (error) {
+        failure = error as NodeJS.ErrnoException;
+        if (ours) fs.rmSync(target, { recursive: true, force: true });
+        ours = false;
+      }
+      process.nextTick(callback, failure);
     },
     rmdir(target: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
       if (target !== lockPath || ours) return fs.rmdir(target, callback);
@@ -271,24 +302,26 @@ async function lockDataDir(dir: string, envName: string, onLost: (error: Error) 
     },
   };
   const deadline = Date.now() + BRIEF_WAIT_MS;
+  let unmarkedSince: number | undefined;
   for (;;) {
     try {
       const release = await lockfile().lock(dir, { lockfilePath: lockPath, realpath: false, stale: LOCK_STALE_MS, fs: lockFs, onCompromised: onLost });
-      if (!brief) return release;
-      fs.writeFileSync(marker, String(process.pid));
       return async () => {
         fs.rmSync(marker, { force: true }); // the lock folder must be empty to be released
         await release();
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
-      // A brief holder (one poll of `score --follow`) is waited for instead of refused.
-      if (fs.existsSync(marker) && Date.now() < deadline) {
+      const holder = holderKind(lockPath);
+      if (holder !== undefined) unmarkedSince = undefined;
+      else unmarkedSince ??= Date.now();
+      // A brief holder (one poll of `score --follow`) is waited for instead of refused; so is one taking or releasing the lock.
+      if ((holder === "brief" && Date.now() < deadline) || (holder === undefined && Date.now() - (unmarkedSince as number) < TRANSITION_MS)) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
     }
-    throw new InputError(
+    throw new EmbeddedBusyError(
       `the embedded database at ${dir} is in use by another ML Box process (PGlite allows one process at a time): stop it or set ${envName} to a PostgreSQL server; a lock left by a killed process expires ${LOCK_STALE_MS / 1000} s after it died`,
     );
   }
@@ -349,7 +382,7 @@ async function openShared(dir: string, envName: string, brief: boolean): Promise
  * @param envName the variable that would name a server instead (for the message); default `DB_URL`
  * @param options `brief` (default false): see {@link OpenEmbeddedOptions}
  * @returns the Kysely instance; `destroy()` it when done
- * @throws InputError when another live process has the folder open, or when PGlite cannot open it
+ * @throws EmbeddedBusyError (an InputError) when another live process has the folder open; InputError when PGlite cannot open it
  */
 export async function openEmbeddedDatabase(dir: string, envName = "DB_URL", options: OpenEmbeddedOptions = {}): Promise<Kysely<any>> {
   const key = path.resolve(dir);
@@ -384,7 +417,16 @@ export async function openEmbeddedDatabase(dir: string, envName = "DB_URL", opti
       await shared.closed;
     },
   };
-  return new Kysely<any>({ dialect: new PostgresDialect({ pool: handle, onCreateConnection: setSessionUtc }) });
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: handle, onCreateConnection: setSessionUtc }) });
+  // Kysely ends its pool on destroy() only once a query ran: run one now, or destroying an unused instance
+  // would keep the folder (and its lock) open for good.
+  try {
+    await db.connection().execute(async () => undefined);
+  } catch (error) {
+    await handle.end();
+    throw error;
+  }
+  return db;
 }
 
 /** Temp folders of interrupted seedings older than this are deleted. */

@@ -411,7 +411,17 @@ async function copyOut(db: Kysely<any>, select: string, reader: BinaryCopyReader
   const run = async (connection: Kysely<any>): Promise<void> => {
     await connection.executeQuery(CompiledQuery.raw(query as unknown as string));
     const chunks: AsyncIterable<Uint8Array> = embedded ? blobChunks(blob) : stream;
-    for await (const chunk of chunks) reader.push(chunk);
+    let failure: { error: unknown } | undefined;
+    for await (const chunk of chunks) {
+      // After bad data (a duplicate) the rest is drained, not dropped: a pg connection left mid-COPY hangs its next query.
+      if (failure !== undefined) continue;
+      try {
+        reader.push(chunk);
+      } catch (error) {
+        failure = { error };
+      }
+    }
+    if (failure !== undefined) throw failure.error;
     reader.finish();
   };
   await (db.isTransaction ? run(db) : db.connection().execute(run));

@@ -40,7 +40,8 @@ import {
   type RegisteredVersion,
   type VersionSummary,
 } from "./registry";
-import { runLengths } from "./thresholds";
+import { recordedStatistic, statisticLabel } from "./statistic";
+import { axisStatistic, runLengths } from "./thresholds";
 import { frameColumns } from "./timeColumn";
 import { versionMeta } from "./versionMeta";
 import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, Prediction } from "./types";
@@ -150,9 +151,11 @@ export interface ThresholdRow {
   readonly T_long_seconds: number;
   readonly T_short_seconds: number;
   readonly method: string;
+  /** What MinC/MaxC apply to: `residual`, or e.g. `EWMA(α=0.1) of residual`. */
+  readonly statistic: string;
 }
 
-/** Thresholds as table rows, one per axis, with the sustain steps also in seconds. */
+/** Thresholds as table rows, one per axis, with the sustain steps also in seconds and the statistic they apply to. */
 export function thresholdRows(thresholds: Readonly<Record<string, AxisThresholds>>): ThresholdRow[] {
   return Object.entries(thresholds).map(([axis, t]) => ({
     axis,
@@ -163,6 +166,7 @@ export function thresholdRows(thresholds: Readonly<Record<string, AxisThresholds
     T_long_seconds: t.T_long_steps * t.dt_seconds,
     T_short_seconds: t.T_short_steps * t.dt_seconds,
     method: t.meta.method,
+    statistic: statisticLabel(recordedStatistic(t)),
   }));
 }
 
@@ -293,10 +297,10 @@ export function residualCharts(
   return p.axes.flatMap((axis, i) => residualPair(p, i, thresholds?.[axis]));
 }
 
-/** The residual chart and residual distribution of axis `i` of a prediction. */
-function residualPair(p: Prediction, i: number, thresholds: AxisThresholds | undefined): PlotlyFigure[] {
+/** The residual chart and distribution of axis `i` of a prediction (of the thresholded statistic's values when given). */
+function residualPair(p: Prediction, i: number, thresholds: AxisThresholds | undefined, statistic?: Float64Array): PlotlyFigure[] {
   const axis = p.axes[i];
-  return [residualChart(p.timeS, p.residual[i], { axis, thresholds }), residualHistogram(p.residual[i], { axis, thresholds })];
+  return [residualChart(p.timeS, p.residual[i], { axis, thresholds, statistic }), residualHistogram(p.residual[i], { axis, thresholds, statistic })];
 }
 
 /** One row of {@link versionRows}: everything registered for one axis. */
@@ -521,21 +525,29 @@ export function workingRowMetrics(predicted: dfd.DataFrame, axes: readonly strin
  * For every axis: the {@link residualCharts} with MinC/MaxC, then the
  * histograms of the run lengths of residual ≥ MinC (alert, `T_long_steps`
  * marked) and ≥ MaxC (error, `T_short_steps` marked), as one flat list.
+ * When the thresholds record a smoothed statistic, the charts and runs are
+ * of its values (labelled, e.g. "EWMA(α=0.1) of residual").
+ *
+ * @param options `max_gap_seconds` (default null) as calibration had it: pass `config.scoring`.
  */
 export function thresholdCharts(
   predicted: dfd.DataFrame,
   axes: readonly string[],
   thresholds: Readonly<Record<string, AxisThresholds>>,
+  options: { readonly max_gap_seconds?: number | null } = {},
 ): PlotlyFigure[] {
   const p = predictionOf(predicted, axes);
   return p.axes.flatMap((axis, i) => {
     const t = thresholds[axis];
+    const spec = t ? recordedStatistic(t) : ({ type: "residual" } as const);
+    const values = axisStatistic(p, i, spec, options.max_gap_seconds ?? null);
+    const name = spec.type === "residual" ? "residual" : statisticLabel(spec);
     const runs = (level: "MinC" | "MaxC", kind: string, sustain: "T_long_steps" | "T_short_steps"): PlotlyFigure =>
-      runLengthChart(t ? runLengths(p.residual[i], t[level]) : new Int32Array(0), {
-        title: `${axis}: runs with residual ≥ ${level} (${kind})`,
+      runLengthChart(t ? runLengths(values, t[level]) : new Int32Array(0), {
+        title: `${axis}: runs with ${name} ≥ ${level} (${kind})`,
         sustainSteps: t?.[sustain],
         sustainName: sustain,
       });
-    return [...residualPair(p, i, t), runs("MinC", "alert", "T_long_steps"), runs("MaxC", "error", "T_short_steps")];
+    return [...residualPair(p, i, t, values), runs("MinC", "alert", "T_long_steps"), runs("MaxC", "error", "T_short_steps")];
   });
 }

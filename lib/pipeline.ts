@@ -10,6 +10,7 @@ import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
+import type { CandidateStatistic } from "./detectionCandidates";
 import { needsSelection, runSelection } from "./selection";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
@@ -141,6 +142,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
           ...config,
           // Candidates come from CANDIDATE_MODELS and CANDIDATE_STATISTICS (lib/detectionCandidates.ts).
           model: { ...config.model, type: selected.chosen.model as ModelType },
+          scoring: { ...config.scoring, statistic: selected.chosen.statistic as CandidateStatistic },
           thresholds: { ...config.thresholds, minc_percentile: selected.chosen.minc_percentile, maxc_percentile: selected.chosen.maxc_percentile },
         };
   if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
@@ -173,11 +175,12 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     const axisModels: ModelSet = { ...models, models: [models.models[i]] };
     const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]], reused));
     metrics.push(...timed("evaluate", () => evaluateColumns(prediction)));
-    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, chosen.thresholds)));
+    // MinC/MaxC and sustain steps on the chosen statistic's values (the residual by default).
+    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, chosen.thresholds, chosen.scoring)));
     // Charts before the registry: a failure here leaves no registered version behind.
     if (config.plots.enabled) {
       const begin = performance.now();
-      chartFiles.push(...(await writeChartFiles(prediction, thresholds, config.plots.dir)));
+      chartFiles.push(...(await writeChartFiles(prediction, thresholds, config.plots.dir, { maxGapSeconds: config.scoring?.max_gap_seconds ?? null })));
       seconds.charts += (performance.now() - begin) / 1000;
     }
   }

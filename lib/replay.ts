@@ -14,6 +14,7 @@
  */
 import { sql, type Kysely } from "kysely";
 import { connect } from "./connect";
+import { EmbeddedBusyError } from "./embedded";
 import { InputError } from "./errors";
 import { extractColumns } from "./extract";
 import { loadVersion, type LoadedVersion } from "./registry";
@@ -321,7 +322,7 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
     } catch (error) {
       if (error instanceof FatalScoreError) throw error.inner;
       // Before a first poll succeeded an error means a bad setup, except an embedded database busy for a while.
-      if (!succeeded && !/is in use by process/.test(String((error as Error).message))) throw error;
+      if (!succeeded && !(error instanceof EmbeddedBusyError)) throw error;
       state = null; // reload the checkpoint: the failed transaction may or may not have committed
       failures++;
       const wait = Math.min(MAX_BACKOFF_SECONDS, 2 ** (failures - 1));

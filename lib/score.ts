@@ -12,12 +12,18 @@
  * calibration), and so does a time gap larger than `maxGapSeconds` when set.
  * Every run that reaches its sustain steps is one event.
  *
+ * When the version's thresholds record a smoothed statistic (EWMA, CUSUM; see
+ * lib/statistic.ts), the runs are on its value instead of the residual's: it is
+ * computed per sample from the residual and the axis's statistic state, which a
+ * NaN residual leaves unchanged and a gap larger than `maxGapSeconds` resets.
+ *
  * {@link scoreBatch} is pure and incremental: the state it returns carries
- * the open runs, so any split of the same samples into batches yields the
- * same events as one pass.
+ * the open runs and the statistics' states, so any split of the same samples
+ * into batches yields the same events as one pass.
  */
 import * as dfd from "danfojs-node";
 import { InputError } from "./errors";
+import { recordedStatistic, smoothedState, type StatisticSpec } from "./statistic";
 import { toDataFrame, type FrameColumn } from "./frame";
 import type { LoadedVersion } from "./registry";
 import { epochSecondsToIso } from "./time";
@@ -53,8 +59,10 @@ export interface ScoringModel {
   readonly tLongSteps: Int32Array;
   /** Error sustain steps per axis. */
   readonly tShortSteps: Int32Array;
-  /** A larger gap between consecutive samples ends every run; null: gaps never end runs. */
+  /** A larger gap between consecutive samples ends every run (and resets the statistics); null: gaps never end runs. */
   readonly maxGapSeconds: number | null;
+  /** Per axis, the statistic MinC/MaxC apply to (thresholds.json `statistic`); absent: the residual for every axis. */
+  readonly statistics?: readonly StatisticSpec[];
 }
 
 /**
@@ -94,6 +102,7 @@ export function scoringModel(version: LoadedVersion, options: { maxGapSeconds?: 
     tLongSteps: Int32Array.from(thresholds, (t) => t.T_long_steps),
     tShortSteps: Int32Array.from(thresholds, (t) => t.T_short_steps),
     maxGapSeconds,
+    statistics: Object.freeze(thresholds.map(recordedStatistic)),
   });
 }
 
@@ -107,7 +116,7 @@ export interface RunState {
   readonly started_at: number | null;
   /** Time of the sample where the run reached its sustain steps; null until then. */
   readonly fired_at: number | null;
-  /** Largest residual of the run so far; null when no run. */
+  /** Largest value of the scored statistic (the residual unless the version records another) in the run so far; null when no run. */
   readonly peak_residual: number | null;
 }
 
@@ -118,6 +127,11 @@ export interface ScoreState {
   readonly lastTime: number | null;
   /** Per axis × level: index `2·axis + (alert 0 | error 1)`. */
   readonly runs: readonly RunState[];
+  /**
+   * Per axis, the state of its statistic (EWMA value, CUSUM sum); null: none yet (and always for
+   * the residual). Absent (checkpoints written before statistics existed): none yet for every axis.
+   */
+  readonly statistics?: readonly (number | null)[];
 }
 
 /** The state of a stream before its first sample. */
@@ -126,7 +140,7 @@ export function initialScoreState(model: ScoringModel, stream: string): ScoreSta
   for (const axis of model.axes) {
     for (const level of SCORE_LEVELS) runs.push({ axis, level, length: 0, started_at: null, fired_at: null, peak_residual: null });
   }
-  return { stream, lastTime: null, runs };
+  return { stream, lastTime: null, runs, statistics: model.axes.map(() => null) };
 }
 
 /** One sustained anomaly. Times as the time column holds them: seconds, or ISO-8601 UTC with microseconds. */
@@ -141,7 +155,7 @@ export interface ScoreEvent {
   readonly ended_at: number | string | null;
   /** Run length in samples (while open: the sustain steps, as of `fired_at`). */
   readonly samples: number;
-  /** Largest residual of the run (while open: as of `fired_at`). */
+  /** Largest value of the scored statistic in the run, i.e. the largest residual unless the version records a smoothed statistic (while open: as of `fired_at`). */
   readonly peak_residual: number;
   /** MinC (alert) or MaxC (error). */
   readonly threshold: number;
@@ -163,6 +177,8 @@ export interface ScoreResult {
   readonly state: ScoreState;
   /** Per model axis, one residual per sample (NaN where the value is missing). */
   readonly residuals: readonly Float64Array[];
+  /** Per model axis, the scored statistic's value per sample (the `residuals` array itself for a residual axis). */
+  readonly statistics: readonly Float64Array[];
   /**
    * Events that fired or closed in this batch: first the closed ones in the order they closed
    * (axis order, alert before error, at the same sample), then those still open.
@@ -208,6 +224,9 @@ export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreB
   });
   if (state.runs.length !== 2 * axisCount) {
     throw new InputError(`score: state of stream "${state.stream}" has ${state.runs.length} runs, model ${model.version} needs ${2 * axisCount}`);
+  }
+  if (state.statistics !== undefined && state.statistics.length !== axisCount) {
+    throw new InputError(`score: state of stream "${state.stream}" has ${state.statistics.length} statistic states, model ${model.version} needs ${axisCount}`);
   }
   const show = (seconds: number): string => String(formatScoreTime(seconds, timeType));
   let previous = state.lastTime;
@@ -259,26 +278,38 @@ export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreB
   };
 
   const residuals = axes.map(() => new Float64Array(n));
+  // Smoothed axes get their own column and state; residual axes score the residual itself.
+  const specs: readonly StatisticSpec[] = model.statistics ?? axes.map(() => ({ type: "residual" }) as const);
+  const smoothed = specs.map((spec) => spec.type !== "residual");
+  const statistics = axes.map((_, a) => (smoothed[a] ? new Float64Array(n) : residuals[a]));
+  const statisticState = Float64Array.from(axes, (_, a) => state.statistics?.[a] ?? NaN);
   let last = state.lastTime;
   for (let i = 0; i < n; i++) {
     const t = time[i];
     if (maxGapSeconds !== null && last !== null && t - last > maxGapSeconds) {
       for (let r = 0; r < runs.length; r++) if (runs[r].length > 0) end(r, last);
+      statisticState.fill(NaN);
     }
     for (let a = 0; a < axisCount; a++) {
       // Same operations, in the same order, as training's predictColumns.
       const trend = trends[a];
       const residual = values[a][i] - (trend === null ? (t - time0) * coef[a] + intercept[a] : predictValue(trend, t - time0, values[a][i]));
       residuals[a][i] = residual;
+      let value = residual;
+      if (smoothed[a]) {
+        // statisticStep without its array: NaN for a missing value, the state kept.
+        value = Number.isFinite(residual) ? (statisticState[a] = smoothedState(specs[a], statisticState[a], residual)) : NaN;
+        statistics[a][i] = value;
+      }
       for (let level = 0; level < 2; level++) {
         const index = 2 * a + level;
         const run = runs[index];
-        if (residual >= thresholds[level][a]) {
+        if (value >= thresholds[level][a]) {
           if (run.length === 0) {
             run.startedAt = t;
-            run.peak = residual;
-          } else if (residual > run.peak) {
-            run.peak = residual;
+            run.peak = value;
+          } else if (value > run.peak) {
+            run.peak = value;
           }
           run.length++;
           if (run.length === sustain[level][a]) {
@@ -304,13 +335,16 @@ export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreB
     fired_at: run.length >= sustain[r & 1][r >> 1] ? run.firedAt : null,
     peak_residual: run.length > 0 ? run.peak : null,
   }));
-  return { state: { stream: state.stream, lastTime: last, runs: nextRuns }, residuals, events };
+  const nextStatistics = Array.from(statisticState, (value) => (Number.isNaN(value) ? null : value));
+  return { state: { stream: state.stream, lastTime: last, runs: nextRuns, statistics: nextStatistics }, residuals, statistics, events };
 }
 
 /** What {@link score} returns. */
 export interface ScoredFrame {
   /** `[time column, ...<axis>_res]`: the input's time column and one residual column per model axis. */
   readonly residuals: dfd.DataFrame;
+  /** `[time column, ...<axis>_stat]`: the scored statistic per model axis (equal to the residual for a residual axis). */
+  readonly statistics: dfd.DataFrame;
   /** Every event, once: closed ones, then those still open at the last row (`ended_at` null). */
   readonly events: readonly ScoreEvent[];
   /** The stream's state after the last row (to continue with {@link scoreBatch}). */
@@ -342,5 +376,6 @@ export function score(
   const result = scoreBatch(model, initialScoreState(model, stream), { time: columns.time, values });
   const time = frame.column(timeCol).values as FrameColumn;
   const residuals = toDataFrame([[timeCol, time], ...model.axes.map((axis, a) => [`${axis}_res`, result.residuals[a]] as const)]);
-  return { residuals, events: result.events, state: result.state };
+  const statistics = toDataFrame([[timeCol, time], ...model.axes.map((axis, a) => [`${axis}_stat`, result.statistics[a]] as const)]);
+  return { residuals, statistics, events: result.events, state: result.state };
 }

@@ -1,8 +1,8 @@
 /**
  * Where scoring keeps its results in the database: the events table
  * (`scoring.events_table`, default `mlbox_events`) and, next to it,
- * `<events_table>_checkpoints` holding the position and open runs of
- * `score --follow` per model version and stream. Both are created when
+ * `<events_table>_checkpoints` holding the position, open runs and statistic
+ * states of `score --follow` per model version and stream. Both are created when
  * missing. Events are keyed by (model_version, stream, axis, level,
  * started_at), so writing the same event again never duplicates it; an open
  * row is completed when its event closes, a closed row is never reopened.
@@ -92,7 +92,7 @@ export async function writeEvents(db: Kysely<any>, eventsTable: string, events: 
   }
 }
 
-/** Saves the follow position and open runs of one stream (same transaction as the events). */
+/** Saves the follow position, open runs and statistic states of one stream (same transaction as the events). */
 export async function saveCheckpoint(db: Kysely<any>, eventsTable: string, model: ScoringModel, state: ScoreState, position: number | string | null): Promise<void> {
   try {
     await sql`insert into ${sql.id(checkpointTable(eventsTable))} (model_version, stream, position, state, updated_at)
@@ -113,7 +113,10 @@ const runSchema = z
     peak_residual: z.number().nullable(),
   })
   .strict();
-const stateSchema = z.object({ stream: z.string(), lastTime: z.number().nullable(), runs: z.array(runSchema) }).strict();
+/** `statistics` (per axis, null: none yet) is absent in checkpoints written before statistics existed: those start them fresh. */
+const stateSchema = z
+  .object({ stream: z.string(), lastTime: z.number().nullable(), runs: z.array(runSchema), statistics: z.array(z.number().nullable()).optional() })
+  .strict();
 
 /**
  * The saved state of `stream` for `model`, or null when there is none.
@@ -136,7 +139,10 @@ export async function loadCheckpoint(db: Kysely<any>, eventsTable: string, model
   if (expected.join(",") !== got.join(",")) {
     throw new InputError(`${where}: its runs (${got.join(", ")}) do not match the model's axes (${model.axes.join(", ")}): delete that row to start over`);
   }
-  return state;
+  if (state.statistics !== undefined && state.statistics.length !== model.axes.length) {
+    throw new InputError(`${where}: it has ${state.statistics.length} statistic states for the model's ${model.axes.length} axes: delete that row to start over`);
+  }
+  return { ...state, statistics: state.statistics ?? model.axes.map(() => null) };
 }
 
 /** Rows of the events table for one model version and stream, ordered by axis, level, start (for tests and notebooks). */

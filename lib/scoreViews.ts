@@ -11,6 +11,7 @@ import type { LoadedVersion } from "./registry";
 import { readScoreRows, versionDataConfig } from "./replay";
 import { epochSecondsToIso, isoToEpochSeconds } from "./time";
 import type { ScoreEvent } from "./score";
+import { recordedStatistic, statisticLabel } from "./statistic";
 import type { Config } from "./types";
 
 /**
@@ -64,12 +65,14 @@ const seconds = (value: number | string): number => (typeof value === "number" ?
  * Per model axis: the scored residuals over `time_s` (seconds since the version's `time0`, as in
  * training's charts) with MinC/MaxC lines, alert events shaded orange and error events red (an open
  * event is shaded to the last row; every shade is at least 0.2% of the time span wide, so that short
- * events stay visible before zooming in).
+ * events stay visible before zooming in). When the version scores a smoothed statistic, its values are
+ * drawn too (MinC/MaxC apply to them): `statistics` as scored, else computed from the residuals.
  * @param residuals `score(...).residuals`: time column then `<axis>_res`
  * @param events `score(...).events`
  * @param version the version that scored them
+ * @param statistics `score(...).statistics` (`<axis>_stat`); optional
  */
-export function scoreCharts(residuals: dfd.DataFrame, events: readonly ScoreEvent[], version: LoadedVersion): PlotlyFigure[] {
+export function scoreCharts(residuals: dfd.DataFrame, events: readonly ScoreEvent[], version: LoadedVersion, statistics?: dfd.DataFrame): PlotlyFigure[] {
   const timeCol = residuals.columns[0];
   const raw = residuals.column(timeCol).values as (number | string)[];
   const time0 = version.prepStats.time0;
@@ -78,7 +81,10 @@ export function scoreCharts(residuals: dfd.DataFrame, events: readonly ScoreEven
   const minWidth = timeS.length > 0 ? 0.002 * (lastS - timeS[0]) : 0;
   return version.models.models.map(({ axis }) => {
     const residual = Float64Array.from(residuals.column(`${axis}_res`).values as number[]);
-    const figure = residualChart(timeS, residual, { axis, thresholds: version.thresholds[axis] });
+    const thresholds = version.thresholds[axis];
+    const statistic = statistics === undefined ? undefined : Float64Array.from(statistics.column(`${axis}_stat`).values as number[]);
+    const figure = residualChart(timeS, residual, { axis, thresholds, statistic });
+    const scored = thresholds === undefined ? "residual" : statisticLabel(recordedStatistic(thresholds));
     const shapes: PlotlyShape[] = events
       .filter((e) => e.axis === axis)
       .map((e) => ({
@@ -95,6 +101,6 @@ export function scoreCharts(residuals: dfd.DataFrame, events: readonly ScoreEven
         layer: "below",
       }));
     const counts = `${shapes.length} event${shapes.length === 1 ? "" : "s"}`;
-    return { ...figure, layout: { ...figure.layout, title: { ...figure.layout.title, text: `${axis}: scored residual with alert/error events (${counts})` }, shapes } };
+    return { ...figure, layout: { ...figure.layout, title: { ...figure.layout.title, text: `${axis}: scored ${scored} with alert/error events (${counts})` }, shapes } };
   });
 }

@@ -39,9 +39,9 @@ export const INJECTION_ROUNDS = 4;
 /** The default rule the false-alarm budget comes from. */
 export const DEFAULT_CANDIDATE = Object.freeze({ model: "linear", statistic: "residual" });
 
-/** `scoring.statistic` as configured (`residual` when the key is absent). */
+/** `scoring.statistic` as configured (`residual` when the scoring block has none). */
 export function configuredStatistic(config: Pick<Config, "scoring">): string {
-  return (config.scoring as { readonly statistic?: string }).statistic ?? DEFAULT_CANDIDATE.statistic;
+  return config.scoring?.statistic ?? DEFAULT_CANDIDATE.statistic;
 }
 
 /** Whether training must run selection: `auto` in `model.type` or `scoring.statistic`, or `thresholds.target_alarms_per_day` set. */
@@ -51,9 +51,9 @@ export function needsSelection(config: Pick<Config, "model" | "scoring" | "thres
 
 /** The combinations selection evaluates: every candidate model for `model.type: auto` × every statistic for `scoring.statistic: auto`, else the configured one. */
 export function candidatesFor(config: Pick<Config, "model" | "scoring">): DetectionCandidate[] {
-  const models = config.model.type === AUTO ? CANDIDATE_MODELS : [config.model.type];
+  const models: readonly string[] = config.model.type === AUTO ? CANDIDATE_MODELS : [config.model.type];
   const statistic = configuredStatistic(config);
-  const statistics = statistic === AUTO ? CANDIDATE_STATISTICS : [statistic];
+  const statistics: readonly string[] = statistic === AUTO ? CANDIDATE_STATISTICS : [statistic];
   return models.flatMap((model) => statistics.map((s) => detectionCandidate(model, s, config)));
 }
 

@@ -2,6 +2,7 @@ import type * as dfd from "danfojs-node";
 import { InputError } from "./errors";
 import { predictionFromDataFrame } from "./predict";
 import { pythonFloatRepr } from "./pythonFloat";
+import { recordedStatistic, statisticColumn, statisticSpec, type StatisticOptions, type StatisticSpec } from "./statistic";
 import { percentileSorted, quantileSorted, rankView, roundHalfEven, sortedView } from "./stats";
 import type { AxisThresholds, Prediction, ThresholdPolicy } from "./types";
 
@@ -103,7 +104,9 @@ function residualLevels(residual: Float64Array, policy: ThresholdPolicy): { MinC
 
 /**
  * Calibrates one axis from its residuals (actual − predicted, every row in
- * time order) exactly as the Python pipeline does:
+ * time order) exactly as the Python pipeline does; the same policy code
+ * calibrates a smoothed statistic when given its values instead (see
+ * {@link calibrateColumns}):
  * - `pos` = residuals > 0. With `0 < len(pos) < min_pos_for_trim` and
  *   `use_mad_fallback`: `MinC = median + 2·MAD`, `MaxC = median + 3·MAD`
  *   (MAD = median absolute deviation from the median, unscaled; method
@@ -129,14 +132,34 @@ export function calibrateAxis(residual: Float64Array, dtSeconds: number, policy:
   };
 }
 
-/** Typed core of {@link calibrateThresholds}. */
-export function calibrateColumns(prediction: Prediction, dtSeconds: number, policy: ThresholdPolicy): Readonly<Record<string, AxisThresholds>> {
+/**
+ * The values of statistic `spec` for axis `i` of a prediction over its whole window, from a
+ * fresh state (the residuals themselves for `residual`); a gap larger than `maxGapSeconds`
+ * (default null: none) between consecutive rows resets the state, as the scorer does.
+ */
+export function axisStatistic(prediction: Prediction, i: number, spec: StatisticSpec, maxGapSeconds: number | null = null): Float64Array {
+  return statisticColumn(spec, prediction.residual[i], NaN, { timeS: prediction.timeS, maxGapSeconds }).values;
+}
+
+/**
+ * Typed core of {@link calibrateThresholds}. Per axis: the statistic of `options`
+ * (`statisticSpec`, default residual) over the window, then {@link calibrateAxis} on its
+ * values; a non-residual statistic is recorded as the axis's `statistic`.
+ */
+export function calibrateColumns(
+  prediction: Prediction,
+  dtSeconds: number,
+  policy: ThresholdPolicy,
+  options: StatisticOptions = {},
+): Readonly<Record<string, AxisThresholds>> {
   if (!Number.isFinite(dtSeconds) || dtSeconds < 0) {
     throw new InputError(`calibrateThresholds: dtSeconds must be a finite number ≥ 0, got ${dtSeconds}`);
   }
   const out: Record<string, AxisThresholds> = {};
   prediction.axes.forEach((axis, i) => {
-    out[axis] = calibrateAxis(prediction.residual[i], dtSeconds, policy);
+    const spec = statisticSpec(options, prediction.residual[i], prediction.actual[i]);
+    const calibrated = calibrateAxis(axisStatistic(prediction, i, spec, options.max_gap_seconds ?? null), dtSeconds, policy);
+    out[axis] = spec.type === "residual" ? calibrated : { ...calibrated, statistic: spec };
   });
   return out;
 }
@@ -150,25 +173,32 @@ export function calibrateColumns(prediction: Prediction, dtSeconds: number, poli
  * @param axes The axes to calibrate, in order.
  * @param dtSeconds The sampling interval (`analyze(...).dt_seconds`).
  * @param policy The `thresholds:` block of the config.
+ * @param options The statistic to calibrate on: pass `config.scoring` (`statistic`, `ewma_alpha`,
+ *   `cusum_k`, `max_gap_seconds`); default: the residual.
  */
 export function calibrateThresholds(
   prediction: dfd.DataFrame,
   axes: readonly string[],
   dtSeconds: number,
   policy: ThresholdPolicy,
+  options: StatisticOptions = {},
 ): Readonly<Record<string, AxisThresholds>> {
-  return calibrateColumns(predictionFromDataFrame(prediction, axes, "calibrateThresholds"), dtSeconds, policy);
+  return calibrateColumns(predictionFromDataFrame(prediction, axes, "calibrateThresholds"), dtSeconds, policy, options);
 }
 
 /**
- * Run-length summary per axis: how many runs of residual ≥ MinC (alert) and
- * ≥ MaxC (error) the window has, the longest of each, the calibrated sustain
- * steps, and how many runs last at least that long (`alerts`, `errors`: what
- * the model would have raised on its own training window).
+ * Run-length summary per axis: how many runs of the calibrated statistic (the
+ * residual unless thresholds record another) ≥ MinC (alert) and ≥ MaxC (error)
+ * the window has, the longest of each, the calibrated sustain steps, and how
+ * many runs last at least that long (`alerts`, `errors`: what the model would
+ * have raised on its own training window).
+ *
+ * @param options `max_gap_seconds` (default null) as calibration had it.
  */
 export function runLengthSummary(
   prediction: Prediction,
   thresholds: Readonly<Record<string, AxisThresholds>>,
+  options: { readonly max_gap_seconds?: number | null } = {},
 ): {
   axis: string;
   alert_runs: number;
@@ -183,8 +213,9 @@ export function runLengthSummary(
   return prediction.axes.flatMap((axis, i) => {
     const t = thresholds[axis];
     if (!t) return [];
-    const alert = runLengths(prediction.residual[i], t.MinC);
-    const error = runLengths(prediction.residual[i], t.MaxC);
+    const values = axisStatistic(prediction, i, recordedStatistic(t), options.max_gap_seconds ?? null);
+    const alert = runLengths(values, t.MinC);
+    const error = runLengths(values, t.MaxC);
     const longest = (runs: Int32Array): number => runs.reduce((m, r) => Math.max(m, r), 0);
     return [
       {

@@ -10,6 +10,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { InputError, isInputError } from "../lib/errors";
 import { loadVersion } from "../lib/registry";
 import { didYouMean, parseWithSchema, z } from "../lib/schema";
+import type { StatisticSpec } from "../lib/statistic";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/score";
 import { isoToEpochSeconds } from "../lib/time";
 import { isLinearModel } from "../lib/trendModel";
@@ -203,23 +204,31 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     streams.set(body.stream, { model: current.model, state: result.state });
     metrics.streams.set(streams.size);
     metrics.samplesScored.inc(batch.time.length);
-    const residuals: Record<string, (number | null)[]> = {};
-    current.model.axes.forEach((axis, a) => {
-      residuals[axis] = Array.from(result.residuals[a], (value) => (Number.isFinite(value) ? value : null));
-    });
+    const perAxis = (columns: readonly Float64Array[]): Record<string, (number | null)[]> =>
+      Object.fromEntries(current.model.axes.map((axis, a) => [axis, Array.from(columns[a], (value) => (Number.isFinite(value) ? value : null))]));
+    // The scored statistic's values only when some axis is not scored on its residual.
+    const smoothed = current.model.statistics?.some((spec) => spec.type !== "residual") ?? false;
     return {
       stream: body.stream,
       model_version: current.model.version,
       ...(switchedFrom === null ? {} : { switched_from: switchedFrom }),
-      residuals,
+      residuals: perAxis(result.residuals),
+      ...(smoothed ? { statistics: perAxis(result.statistics) } : {}),
       events: result.events,
     };
   });
 
   app.get("/v1/model", async () => {
-    const thresholds: Record<string, { MinC: number; MaxC: number; T_long_steps: number; T_short_steps: number }> = {};
+    const thresholds: Record<string, { MinC: number; MaxC: number; T_long_steps: number; T_short_steps: number; statistic?: StatisticSpec }> = {};
     model.axes.forEach((axis, a) => {
-      thresholds[axis] = { MinC: model.minC[a], MaxC: model.maxC[a], T_long_steps: model.tLongSteps[a], T_short_steps: model.tShortSteps[a] };
+      const statistic = model.statistics?.[a];
+      thresholds[axis] = {
+        MinC: model.minC[a],
+        MaxC: model.maxC[a],
+        T_long_steps: model.tLongSteps[a],
+        T_short_steps: model.tShortSteps[a],
+        ...(statistic === undefined || statistic.type === "residual" ? {} : { statistic }),
+      };
     });
     return {
       version: model.version,

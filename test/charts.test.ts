@@ -26,6 +26,7 @@ import {
 import { InputError } from "../lib/errors";
 import type { AxisThresholds, Prediction } from "../lib/types";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
+import { statisticColumn } from "../lib/statistic";
 
 const thresholds = (minc: number, maxc: number): AxisThresholds => ({
   MinC: minc,
@@ -119,6 +120,23 @@ test("residualChart: markers, dashed zero line in another color, MinC/MaxC only 
   assert.equal(minc.line?.color, CHART_COLORS.minc);
   assert.equal(maxc.line?.color, CHART_COLORS.maxc);
   assert.match(maxc.name, /1\.2/);
+});
+
+test("residualChart and residualHistogram of a smoothed statistic: its values are drawn and labelled, MinC/MaxC on its scale", () => {
+  const x = Float64Array.from({ length: 200 }, (_, i) => i);
+  const y = Float64Array.from(x, (i) => (i % 2 === 0 ? 4 : -4) + (i >= 100 ? 1 : 0));
+  const t = { ...thresholds(0.5, 0.9), statistic: { type: "ewma", alpha: 0.1 } } as const;
+  const chart = residualChart(x, y, { axis: "axis1", thresholds: t });
+  assert.deepEqual(chart.data.map((trace) => trace.name.replace(/ = .*/, "")), ["residual", "EWMA(α=0.1) of residual", "zero", "MinC (alert)", "MaxC (error)"]);
+  assert.deepEqual(byName(chart.data, "EWMA").y, Array.from(statisticColumn(t.statistic, y).values));
+  assert.match(chart.layout.title.text, /^axis1: EWMA\(α=0\.1\) of residual/);
+  const given = Float64Array.from(x, () => 0.7);
+  assert.deepEqual(byName(residualChart(x, y, { axis: "axis1", thresholds: t, statistic: given }).data, "EWMA").y, Array.from(given));
+  const histogram = residualHistogram(y, { axis: "axis1", thresholds: t });
+  assert.match(histogram.layout.title.text, /EWMA\(α=0\.1\) of residual distribution/);
+  const counted = histogram.data[0].y.reduce<number>((sum, count) => sum + (count ?? 0), 0);
+  assert.equal(counted, 200);
+  assert.ok(Math.max(...(histogram.data[0].x as number[])) < 4, "the EWMA's spread, not the residual's ±4");
 });
 
 test("histograms count every finite value and mark thresholds and sustain steps", () => {

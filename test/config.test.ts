@@ -126,6 +126,22 @@ test("an empty key or section takes the defaults; every section is frozen; LONG 
   bad(`${MINIMAL}model:\n  tpye: linear\n`, /unknown key "model\.tpye" \(did you mean "type"\?\)/);
 });
 
+test("scoring.statistic, ewma_alpha, cusum_k: defaults residual, 0.1, 0.5; bad values name the key in one line", () => {
+  const config = loadConfig(write(MINIMAL));
+  assert.deepEqual([config.scoring.statistic, config.scoring.ewma_alpha, config.scoring.cusum_k], ["residual", 0.1, 0.5]);
+  const set = loadConfig(write(`${MINIMAL}scoring:\n  statistic: cusum\n  ewma_alpha: 1\n  cusum_k: 0\n`)).scoring;
+  assert.deepEqual([set.statistic, set.ewma_alpha, set.cusum_k], ["cusum", 1, 0]);
+  assert.equal(loadConfig(write(`${MINIMAL}scoring:\n  statistic: auto\n`)).scoring.statistic, "auto");
+  const bad = (text: string, message: RegExp) =>
+    assert.throws(() => loadConfig(write(`${MINIMAL}scoring:\n${text}`)), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n"));
+  bad("  statistic: ewm\n", /^config\.yaml: scoring\.statistic must be one of "residual", "ewma", "cusum", "auto", got "ewm" \(did you mean "ewma"\?\)$/);
+  bad("  ewma_alpha: 0\n", /^config\.yaml: scoring\.ewma_alpha must be within 0 \(exclusive\) to 1, got 0$/);
+  bad("  ewma_alpha: 1.5\n", /scoring\.ewma_alpha must be within 0 \(exclusive\) to 1, got 1\.5/);
+  bad("  ewma_alpha: fast\n", /scoring\.ewma_alpha must be a number, got "fast"/);
+  bad("  cusum_k: -0.1\n", /^config\.yaml: scoring\.cusum_k must be at least 0, got -0\.1$/);
+  bad("  cusum_k: .inf\n", /scoring\.cusum_k must be a finite number/);
+});
+
 test("model: type, degree, breakpoints, modes take their defaults; bad values are one-line errors naming the key", () => {
   assert.deepEqual({ ...loadConfig(write(MINIMAL)).model }, { type: "linear", degree: 2, breakpoints: 3, modes: 3 });
   assert.deepEqual({ ...DEFAULT_MODEL_CONFIG }, { type: "linear", degree: 2, breakpoints: 3, modes: 3 });

@@ -167,6 +167,28 @@ describe("the embedded database lock across processes", () => {
     assert.deepEqual(fs.readdirSync(root).sort(), ["pglite"]);
   });
 
+  test("a holder between making the lock folder and marking it (or unmarking and removing it) is waited for, not refused", async () => {
+    // A brief holder (a `score --follow` poll) marks its folder a few file-system calls after making it:
+    // before, an opener arriving in between took it for an exclusive holder and failed at once.
+    fs.mkdirSync(lock);
+    const opening = opensInProcess();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    fs.writeFileSync(path.join(lock, "brief"), "12345");
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    fs.rmSync(path.join(lock, "brief")); // releasing: unmarked again, then gone
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    fs.rmdirSync(lock);
+    await opening;
+    assert.equal(fs.existsSync(lock), false);
+  });
+
+  test("destroying an instance that ran no query releases the folder", async () => {
+    const unused = await openEmbeddedDatabase(dir);
+    assert.ok(fs.existsSync(lock));
+    await unused.destroy();
+    assert.equal(fs.existsSync(lock), false, "Kysely ends its pool only after a query: the open runs one");
+  });
+
   test("a holder killed with SIGKILL: its lock holds until stale, then is taken over", async () => {
     const holder = startChild();
     await holder.waitFor(/^ready$/);

@@ -8,12 +8,14 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql, type Kysely } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import { Pool } from "pg";
 import { profileColumns } from "../lib/analyze";
 import { DEFAULT_MODEL_CONFIG, loadConfig } from "../lib/config";
+import { ensureEmbeddedDatabase } from "../lib/embedded";
 import { InputError } from "../lib/errors";
 import { evaluateColumns } from "../lib/evaluate";
 import { extractColumns } from "../lib/extract";
@@ -25,8 +27,10 @@ import { calibrateColumns } from "../lib/thresholds";
 import { trainColumns } from "../lib/train";
 import { isLinearModel } from "../lib/trendModel";
 import type { Config, DataConfig } from "../lib/types";
+import { runCli } from "./support/cli";
 import { BACKENDS, testConfig, type TestDatabase } from "./support/databases";
 import { goldenCases, loadGoldenCase } from "./support/golden";
+import { sharedPostgres } from "./support/postgres";
 
 const CASES = goldenCases();
 const TOLERANCE = 1e-9;
@@ -179,6 +183,31 @@ for (const backend of BACKENDS) {
       await assert.rejects(trainInDatabase(database.db, interpolating), (e: unknown) => e instanceof InputError && /prep\.interpolate/.test(e.message));
     });
 
+    test("a LONG table with a duplicated (time, axis id) is rejected with the in-memory extractor's message", async () => {
+      await sql`drop table if exists indb_dup`.execute(database.db);
+      // 70 ids: the check's bit masks hold 63 ids each, so the duplicate of id 66 is in the second one.
+      await sql`create table indb_dup as select i * 0.5 as t, k as id, sin(i + k) + 2 as v from generate_series(0, 99) as i, generate_series(1, 70) as k`.execute(database.db);
+      const ids = Array.from({ length: 70 }, (_, k) => k + 1);
+      const data: DataConfig = { table: "indb_dup", time_col: "t", axes: ids, axis_id_col: "id", value_col: "v", train_start: 0, train_end: 1e6 };
+      const rejected = async (expected: string): Promise<void> => {
+        const message = (error: unknown) => (error instanceof InputError ? error.message : String(error));
+        const memory = await extractColumns(database.db, data).then(() => "accepted", message);
+        const inDb = await trainInDatabase(database.db, configFor(data)).then(() => "accepted", message);
+        assert.equal(memory, expected);
+        assert.equal(inDb, expected);
+      };
+      await trainInDatabase(database.db, configFor(data)); // no duplicate yet
+      await sql`insert into indb_dup values (21.5, 66, 1), (30, 2, 5)`.execute(database.db);
+      await rejected(`duplicate (t, id) = (21.5, 66) in table "indb_dup": each time may hold one value per axis id`);
+      // Timestamps are named as the time column holds them; outside the configured axes a duplicate does not matter.
+      await sql`drop table if exists indb_dup_ts`.execute(database.db);
+      await sql`create table indb_dup_ts as select timestamptz '2025-09-01 00:00:00+00' + i * interval '1.5 s' as ts, k as axis, cos(i * k) as value
+        from generate_series(0, 99) as i, generate_series(1, 3) as k`.execute(database.db);
+      await sql`insert into indb_dup_ts values ('2025-09-01 00:00:03.000001+00', 9, 0), ('2025-09-01 00:00:03.000001+00', 9, 1), ('2025-09-01 00:01:30+00', 2, 7)`.execute(database.db);
+      Object.assign(data, { table: "indb_dup_ts", time_col: "ts", axes: [1, 2, 3], axis_id_col: "axis", value_col: "value", train_start: "2025-09-01T00:00:00Z", train_end: "2025-09-02T00:00:00Z" });
+      await rejected(`duplicate (ts, axis) = (2025-09-01T00:01:30.000000Z, 2) in table "indb_dup_ts": each time may hold one value per axis id`);
+    });
+
     test("compute.mode auto picks by the planner's estimate of the window", async () => {
       await sql`drop table if exists indb_big`.execute(database.db);
       await sql`create table indb_big as select i::float8 as t, sin(i) as a, cos(i) as b from generate_series(1, 200000) as i`.execute(database.db);
@@ -250,6 +279,37 @@ describe("runPipeline with compute.mode: database (embedded database)", () => {
     assert.deepEqual(inDb.chartFiles.map((f) => f.slice(f.lastIndexOf("/"))), memory.chartFiles.map((f) => f.slice(f.lastIndexOf("/"))));
     const page = readFileSync(inDb.chartFiles[0], "utf8");
     assert.match(page, /"name":"data"/);
+  });
+
+  test("CLI: a LONG table with a duplicated (time, axis id) exits 2 naming it, and registers nothing (PostgreSQL and embedded)", async () => {
+    const load = async (db: Kysely<any>): Promise<void> => {
+      await sql`drop table if exists cli_dup`.execute(db);
+      await sql`create table cli_dup as select i * 2.0 as t, k as axis_id, sin(i * k) + 3 as value from generate_series(0, 4999) as i, generate_series(1, 4) as k`.execute(db);
+      await sql`insert into cli_dup values (7000, 3, 1)`.execute(db);
+    };
+    const server = await sharedPostgres();
+    const pool = new Kysely<any>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: server.url, max: 1 }) }) });
+    await load(pool);
+    await pool.destroy();
+    await ensureEmbeddedDatabase(join(work, "cli-dup-pglite"), load);
+    for (const backend of ["postgres", "embedded"]) {
+      const path = join(work, `cli-dup-${backend}.yaml`);
+      const registry = join(work, `cli-dup-${backend}`, "registry");
+      writeFileSync(path, [
+        `database: { url_env: MLBOX_INDB_DUP_URL, embedded_dir: ${join(work, "cli-dup-pglite")} }`,
+        `data: { table: cli_dup, time_col: t, axes: [1, 2, 3, 4], axis_id_col: axis_id, value_col: value, train_start: 0, train_end: 1.0e6 }`,
+        `registry: { root_dir: ${registry} }`,
+        "plots: { enabled: false }",
+        "compute: { mode: database }",
+      ].join("\n"));
+      const env: NodeJS.ProcessEnv = { ...process.env, MLBOX_INDB_DUP_URL: backend === "postgres" ? server.url : "" };
+      const run = runCli(["--config", path], { env });
+      assert.equal(run.status, 2, `${backend}: ${run.stderr}`);
+      assert.match(run.stderr, /compute in database \(compute\.mode: database\)|duplicate/);
+      assert.match(run.stderr, /duplicate \(t, axis_id\) = \(7000, 3\) in table "cli_dup": each time may hold one value per axis id/);
+      assert.equal(run.stderr.trim().split("\n").filter((line) => /duplicate/.test(line)).length, 1, run.stderr);
+      assert.ok(!existsSync(registry) || readdirSync(registry).length === 0, `${backend}: nothing registered, got ${existsSync(registry) ? readdirSync(registry).join(", ") : ""}`);
+    }
   });
 
   test("config: compute.mode must be auto, memory or database", () => {

@@ -264,3 +264,30 @@ test("score(frame, version): the danfo stage gives the scorer's residuals and ev
   assert.equal(state.stream, "nb");
   assert.throws(() => score(frame.drop({ columns: ["m2"] }), version), /score: model v9 needs column "m2"/);
 });
+
+test("a version scored on EWMA/CUSUM: scoringModel reads each axis's statistic (absent: residual); score() returns its values and runs on them", () => {
+  const policy = DEFAULT_THRESHOLD_POLICY;
+  const axis = (MinC: number, MaxC: number, statistic?: unknown) => ({ MinC, MaxC, T_long_steps: 2, T_short_steps: 2, dt_seconds: 1, policy, meta: { method: "x" }, ...(statistic ? { statistic } : {}) });
+  const version = {
+    version: "v3",
+    models: { type: "linear", models: ["e", "c", "r"].map((name) => ({ axis: name, coef: 0, intercept: 0, samples_used: 3 })) },
+    thresholds: { e: axis(1, 5, { type: "ewma", alpha: 0.5 }), c: axis(1, 5, { type: "cusum", k_sigma: 0.5, reference: 0.5 }), r: axis(1, 5) },
+    prepStats: { time0: 0, time_col: "ts", time_type: "float", dt_seconds: 1, interpolate: false },
+  } as unknown as LoadedVersion;
+  const frame = new dfd.DataFrame({ ts: [1, 2, 3, 4, 5], e: [0, 2, 2, NaN, 0], c: [0, 1, 1, 1, -1], r: [0, 2, 2, 2, 0] });
+  const { statistics, residuals, events, state } = score(frame, version, { stream: "nb" });
+  assert.deepEqual(statistics.columns, ["ts", "e_stat", "c_stat", "r_stat"]);
+  // EWMA 0.5: 0, 1, 1.5, NaN (state kept), 0.75; CUSUM (ref 0.5): 0, 0.5, 1, 1.5, 0; residual as is.
+  assert.deepEqual(statistics.column("e_stat").values, [0, 1, 1.5, NaN, 0.75]);
+  assert.deepEqual(statistics.column("c_stat").values, [0, 0.5, 1, 1.5, 0]);
+  assert.deepEqual(statistics.column("r_stat").values, residuals.column("r_res").values);
+  assert.deepEqual(
+    events.map((e) => [e.axis, e.level, e.started_at, e.ended_at, e.samples, e.peak_residual]),
+    [
+      ["e", "alert", 2, 3, 2, 1.5],
+      ["c", "alert", 3, 4, 2, 1.5],
+      ["r", "alert", 2, 4, 3, 2],
+    ],
+  );
+  assert.deepEqual(state.statistics, [0.75, 0, null]);
+});

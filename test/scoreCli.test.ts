@@ -5,7 +5,7 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql, type Kysely } from "kysely";
@@ -17,6 +17,8 @@ import { predictColumns } from "../lib/predict";
 import { loadVersion } from "../lib/registry";
 import { calibrateAxis, runLengths } from "../lib/thresholds";
 import { ROOT, runCli } from "./support/cli";
+import { goldenCases, goldenConfigYaml, loadGoldenCase } from "./support/golden";
+import { directCusum, directEwma } from "./support/scoreReference";
 import { sharedPostgres } from "./support/postgres";
 
 const work = mkdtempSync(join(tmpdir(), "mlbox-score-cli-"));
@@ -147,4 +149,62 @@ test("score on a LONG table: the model's axis<id> columns are read back by id, s
   assert.equal(scored.status, 0, scored.stderr);
   assert.match(scored.stdout, /Events: 61 \(35 alerts, 26 errors, 0 still open\) → table mlbox_events/);
   assert.match(scored.stdout, /^ {2}axis8 +27 +8 +9 +2022-10-18T06:00:22\.019000Z +2022-10-18T10:16:01\.919000Z$/m);
+});
+
+test("scoring.statistic ewma/cusum on a golden case: thresholds.json records it, the training-window replay's alerts are calibration's runs ≥ T_long", async () => {
+  const golden = goldenCases().find((c) => c.name === "wide_timestamptz");
+  assert.ok(golden !== undefined);
+  const env: NodeJS.ProcessEnv = { ...process.env, SCORE_DB_URL: (await sharedPostgres()).url, TZ: "America/New_York" };
+  process.env.SCORE_DB_URL = env.SCORE_DB_URL;
+  let alerts = 0;
+  for (const statistic of ["ewma", "cusum"] as const) {
+    const folder = join(work, `golden-${statistic}`);
+    mkdirSync(folder, { recursive: true });
+    const path = join(folder, "config.yaml");
+    const table = `golden_${statistic}`;
+    const yaml = goldenConfigYaml(golden, table, { urlEnv: "SCORE_DB_URL", embeddedDir: join(folder, "pglite"), rootDir: join(folder, "registry"), plotsDir: join(folder, "out") });
+    writeFileSync(path, `${yaml}scoring:\n  statistic: ${statistic}\n  events_table: events_${statistic}\n`);
+    const config = loadConfig(path);
+    let db = await connect(config);
+    await loadGoldenCase(db, golden, table);
+    await db.destroy();
+    // The in-database path computes the residual only: a one-line error, nothing registered.
+    writeFileSync(join(folder, "database.yaml"), `${readFileSync(path, "utf8")}compute:\n  mode: database\n`);
+    const refused = runCli(["--config", join(folder, "database.yaml"), "--quiet"], { env });
+    assert.equal(refused.status, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, new RegExp(`^error: compute\\.mode database supports model\\.type linear and scoring\\.statistic residual; got scoring\\.statistic ${statistic}: set compute\\.mode memory\n$`));
+    assert.equal(existsSync(join(config.registry.root_dir, "latest")), false, "the refused run registered nothing");
+    const trained = runCli(["--config", path, "--quiet"], { env });
+    assert.equal(trained.status, 0, trained.stderr);
+    const written = JSON.parse(readFileSync(join(config.registry.root_dir, "latest", "thresholds.json"), "utf8"));
+
+    const eventsFile = join(folder, "train.jsonl");
+    const { train_start: from, train_end: to } = config.data;
+    const replay = runCli(["score", "--config", path, "--from", String(from), "--to", String(to), "--events", eventsFile], { env });
+    assert.equal(replay.status, 0, replay.stderr);
+    const events = readFileSync(eventsFile, "utf8").trim().split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
+    const version = await loadVersion(config.registry.root_dir, "latest");
+    db = await connect(config);
+    const window = await extractColumns(db, config.data);
+    await db.destroy();
+    const prediction = predictColumns(window.time.map((t) => t - version.prepStats.time0), version.models, window.values);
+    prediction.axes.forEach((axis, a) => {
+      const { statistic: spec, ...thresholds } = version.thresholds[axis];
+      assert.deepEqual(written[axis].statistic, spec);
+      assert.equal(spec?.type, statistic);
+      const values = spec?.type === "ewma" ? (assert.equal(spec.alpha, 0.1), directEwma(prediction.residual[a], 0.1)) : directCusum(prediction.residual[a], (spec as { reference: number }).reference);
+      // The registered levels are calibrateAxis on the statistic's values over the training window.
+      assert.deepEqual(calibrateAxis(values, thresholds.dt_seconds, thresholds.policy), thresholds);
+      for (const [level, threshold, steps] of [["alert", thresholds.MinC, thresholds.T_long_steps], ["error", thresholds.MaxC, thresholds.T_short_steps]] as const) {
+        const counted = Array.from(runLengths(values, threshold)).filter((length) => length >= steps);
+        const mine = events.filter((e) => e.axis === axis && e.level === level).sort((x, y) => (x.started_at < y.started_at ? -1 : 1));
+        const lastOpen = mine.length > 0 && mine[mine.length - 1].ended_at === null;
+        assert.deepEqual(mine.map((e) => e.samples), lastOpen ? [...counted.slice(0, -1), steps] : counted, `${statistic} ${axis} ${level}`);
+        // peak_residual is the statistic's peak over the run.
+        for (const e of mine) assert.ok(e.peak_residual >= threshold);
+        if (level === "alert") alerts += counted.length;
+      }
+    });
+  }
+  assert.ok(alerts > 4, `only ${alerts} alert runs in the training windows`);
 });

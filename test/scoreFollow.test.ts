@@ -2,12 +2,13 @@
  * `npm start -- score --follow` against a real PostgreSQL server while rows arrive: the follower is
  * killed with SIGKILL and restarted several times and the server is restarted once; in the end the
  * events table holds exactly what one replay of the same rows writes — nothing lost, nothing twice.
- * On the embedded database, the follower leaves it usable by other processes between polls.
+ * On the embedded database, the follower leaves it usable by other processes between polls, and survives
+ * kill -9 at random points (mid-poll included) with events equal to an independent one-pass computation.
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -18,6 +19,7 @@ import { ensureEmbeddedDatabase, openEmbeddedDatabase } from "../lib/embedded";
 import { epochSecondsToIso, isoToEpochSeconds } from "../lib/time";
 import { ROOT, runCli } from "./support/cli";
 import { startPostgres, type TestPostgres } from "./support/postgres";
+import { referenceEvents, type ReferenceAxis } from "./support/scoreReference";
 
 const work = mkdtempSync(join(tmpdir(), "mlbox-score-follow-"));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -102,6 +104,8 @@ test("follow on PostgreSQL survives kill -9 and a server restart: events equal o
         select * from unnest(${ts}::timestamptz[], ${sql.join(columns)})`.execute(db);
       await sleep(150 + ((c * 397) % 500));
       if (c === 2 || c === 6 || c === 13) {
+        // The follower that lived through the server restart reconnects first (its backoff is 1 + 2 + 4 s on a loaded machine).
+        if (follower === throughRestart) await waitFor("the follower to reconnect after the restart", 90, () => /reconnected after/.test(follower.output.stderr));
         follower.child.kill("SIGKILL");
         assert.equal(await follower.exited, null, follower.output.stderr);
         kills++;
@@ -219,5 +223,229 @@ test("follow on the embedded database leaves it usable by other commands between
     assert.deepEqual(followed, replayed);
   } finally {
     await db.destroy();
+  }
+});
+
+
+/** A small seeded PRNG (mulberry32), so a failing schedule of kills can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test("follow on the embedded database survives kill -9 at random points, mid-poll included: events equal a one-pass computation", async () => {
+  const seed = Number(process.env.FOLLOW_KILL_SEED ?? Date.now() % 100_000);
+  const next = random(seed);
+  const started = Date.now();
+  const log: string[] = [];
+  const note = (line: string): void => {
+    log.push(`${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s ${line}`);
+  };
+  const env: NodeJS.ProcessEnv = { ...process.env, TZ: "Asia/Kolkata" };
+  delete env.FOLLOW_DB_URL;
+  const dir = join(work, "pglite-kill");
+  const registry = join(work, "registry-kill");
+  const marker = join(`${dir}.lock`, "brief");
+  const data = generateDemoData();
+  await ensureEmbeddedDatabase(dir, async (db) => {
+    await seedDemoTables(db, data, { tables: "wide" });
+    await sql`delete from stream_samples_wide where ts >= ${TRAIN_END}::timestamptz`.execute(db);
+  });
+  const configPath = writeConfig("embedded-kill", "scoring:\n  poll_seconds: 0.2\n");
+  writeFileSync(configPath, readFileSync(configPath, "utf8").replace(`embedded_dir: ${join(work, "pglite")}`, `embedded_dir: ${dir}`).replace("root_dir: ModelRegistry/artifacts", `root_dir: ${registry}`));
+  const trained = runCli(["--config", configPath, "--quiet"], { env });
+  assert.equal(trained.status, 0, trained.stderr);
+  note("trained");
+
+  const followers: Follower[] = [];
+  const start = (): Follower => {
+    const f = follow(configPath, env);
+    followers.push(f);
+    note(`follower ${followers.length} started (pid ${f.child.pid})`);
+    return f;
+  };
+  const fail = (error: unknown): never => {
+    for (const f of followers) f.child.kill("SIGKILL");
+    const stderr = followers.map((f, i) => `--- follower ${i + 1} (pid ${f.child.pid}) ---\n${f.output.stderr}`).join("\n");
+    throw new Error(`${(error as Error).message} (seed ${seed})\n${log.join("\n")}\n${stderr}`);
+  };
+  /** True while the follower `f` holds the database (its pid is in the lock's brief marker). */
+  const holding = (f: Follower): boolean => {
+    try {
+      return existsSync(marker) && readFileSync(marker, "utf8") === String(f.child.pid);
+    } catch {
+      return false;
+    }
+  };
+
+  // The rows after the training window arrive in chunks; after some, the follower is killed: mid-poll
+  // (0–1.5 s after it took the database: opening it, reading, scoring, committing or closing), or at a
+  // random moment, which may be between polls.
+  const first = data.time.findIndex((t) => t >= isoToEpochSeconds(TRAIN_END));
+  const chunks = 10;
+  const size = Math.ceil((data.time.length - first) / chunks);
+  let kills = 0;
+  let midPoll = 0;
+  let follower: Follower;
+  try {
+    // The first follower starts while another process holds the database for good: it retries, it does not exit.
+    const holder = await openEmbeddedDatabase(dir, "FOLLOW_DB_URL");
+    try {
+      follower = start();
+      await waitFor("the follower to find the database busy", 120, () => follower.child.exitCode !== null || /poll failed \(.* is in use by another ML Box process/.test(follower.output.stderr));
+      assert.equal(follower.child.exitCode, null, follower.output.stderr);
+    } finally {
+      await holder.destroy();
+    }
+    note("the first follower waited for another process");
+    for (let c = 0; c < chunks; c++) {
+      const from = first + c * size;
+      const to = Math.min(data.time.length, from + size);
+      const db = await openEmbeddedDatabase(dir, "FOLLOW_DB_URL", { brief: true });
+      try {
+        const ts = Array.from(data.time.subarray(from, to), (t) => epochSecondsToIso(t, "timestamptz"));
+        const columns = data.values.map((column) => sql`${Array.from(column.subarray(from, to))}::float8[]`);
+        await sql`insert into stream_samples_wide (ts, ${sql.join(data.axes.map((a) => sql.id(a)))})
+          select * from unnest(${ts}::timestamptz[], ${sql.join(columns)})`.execute(db);
+      } finally {
+        await db.destroy();
+      }
+      note(`chunk ${c + 1}/${chunks} inserted`);
+      if (c === chunks - 1 || next() < 0.3) continue;
+      if (next() < 0.7) {
+        await waitFor(`follower ${followers.length} to take the database`, 120, () => holding(follower) || follower.child.exitCode !== null);
+        if (follower.child.exitCode !== null) throw new Error(`follower ${followers.length} exited with ${follower.child.exitCode}`);
+        await sleep(Math.floor(next() * 1500));
+        if (holding(follower)) midPoll++;
+        note(`kill -9 follower ${followers.length}${holding(follower) ? " while it holds the database" : ""}`);
+      } else {
+        await sleep(Math.floor(next() * 3000));
+        note(`kill -9 follower ${followers.length}${holding(follower) ? " while it holds the database" : ""}`);
+      }
+      follower.child.kill("SIGKILL");
+      assert.equal(await follower.exited, null, follower.output.stderr);
+      kills++;
+      follower = start();
+    }
+    const last = isoToEpochSeconds(epochSecondsToIso(data.time[data.time.length - 1], "timestamptz"));
+    await waitFor("the follower to reach the last row", 180, async () => {
+      if (follower.child.exitCode !== null) throw new Error(`follower exited with ${follower.child.exitCode}`);
+      await sleep(1000);
+      const db = await openEmbeddedDatabase(dir, "FOLLOW_DB_URL", { brief: true });
+      try {
+        const { rows } = await sql<{ p: number }>`select extract(epoch from position)::float8 as p from mlbox_events_checkpoints`.execute(db);
+        return rows.length === 1 && Math.abs(Number(rows[0].p) - last) < 1e-4;
+      } finally {
+        await db.destroy();
+      }
+    }).catch(() => {
+      throw new Error(`timed out waiting for the follower to reach the last row`);
+    });
+    note("the follower reached the last row");
+    follower.child.kill("SIGTERM");
+    assert.equal(await follower.exited, 0, follower.output.stderr);
+    assert.ok(kills >= 3 && midPoll >= 1, `${kills} kills, ${midPoll} mid-poll: another seed`);
+  } catch (error) {
+    fail(error);
+  }
+
+  // The reference: every row after the training window scored in one pass, whole arrays at once.
+  const latest = join(registry, "latest");
+  const models = JSON.parse(readFileSync(join(latest, "models.json"), "utf8"));
+  const thresholds = JSON.parse(readFileSync(join(latest, "thresholds.json"), "utf8"));
+  const prep = JSON.parse(readFileSync(join(latest, "prep_stats.json"), "utf8"));
+  const axes: ReferenceAxis[] = data.axes.map((axis) => ({ axis, coef: models.axes[axis].coef, intercept: models.axes[axis].intercept, ...thresholds[axis] }));
+  const time = Float64Array.from(data.time.subarray(first), (t) => isoToEpochSeconds(epochSecondsToIso(t, "timestamptz")));
+  const iso = (t: number | null): string | null => (t === null ? null : epochSecondsToIso(t, "timestamptz"));
+  const expected = referenceEvents(time, data.values.map((column) => column.subarray(first)), axes, prep.time0).map((e) => ({
+    model_version: "v1",
+    stream: "stream_samples_wide",
+    axis: e.axis,
+    level: e.level,
+    started_at: iso(e.started_at),
+    fired_at: iso(e.fired_at),
+    ended_at: iso(e.ended_at),
+    samples: e.samples,
+    peak_residual: e.peak_residual,
+    threshold: e.threshold,
+  }));
+  const db = await openEmbeddedDatabase(dir);
+  try {
+    const text = (column: string) => sql`to_char(${sql.id(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+    const { rows } = await sql<Record<string, unknown>>`select model_version, stream, axis, level, ${text("started_at")} as started_at,
+      ${text("fired_at")} as fired_at, ${text("ended_at")} as ended_at, samples, peak_residual, threshold
+      from mlbox_events order by axis, level, started_at`.execute(db);
+    assert.equal(expected.length, 61);
+    assert.deepEqual(rows, expected, `seed ${seed}\n${log.join("\n")}`);
+  } finally {
+    await db.destroy();
+  }
+  console.log(`embedded kill -9: seed ${seed}, ${kills} kills (${midPoll} mid-poll), ${((Date.now() - started) / 1000).toFixed(1)} s\n${log.join("\n")}`);
+});
+
+test("follow with scoring.statistic ewma on PostgreSQL: restarts after kill -9 continue the EWMA from the checkpoint, events equal one replay", async () => {
+  const server: TestPostgres = await startPostgres();
+  after(() => server.stop());
+  const env: NodeJS.ProcessEnv = { ...process.env, FOLLOW_DB_URL: server.url };
+  const db = await openServer(server.url);
+  try {
+    const data = generateDemoData();
+    await seedDemoTables(db, data, { tables: "wide" });
+    await sql`delete from stream_samples_wide where ts >= ${TRAIN_END}::timestamptz`.execute(db);
+    const smoothed = (name: string, extra: string): string => {
+      const path = writeConfig(name, `scoring:\n  statistic: ewma\n  ewma_alpha: 0.02\n${extra}`);
+      writeFileSync(path, readFileSync(path, "utf8").replace("root_dir: ModelRegistry/artifacts", `root_dir: ${join(work, "ewma-registry")}`));
+      return path;
+    };
+    const configPath = smoothed("follow-ewma", "  poll_seconds: 0.2\n");
+    assert.equal(runCli(["--config", configPath, "--quiet"], { env }).status, 0);
+    const thresholds = JSON.parse(readFileSync(join(work, "ewma-registry", "latest", "thresholds.json"), "utf8"));
+    assert.deepEqual(thresholds.axis1.statistic, { type: "ewma", alpha: 0.02 });
+
+    const first = data.time.findIndex((t) => t >= isoToEpochSeconds(TRAIN_END));
+    const chunks = 6;
+    const size = Math.ceil((data.time.length - first) / chunks);
+    let follower = follow(configPath, env);
+    const position = async (): Promise<number | null> => {
+      const { rows } = await sql<{ p: number }>`select extract(epoch from position)::float8 as p from mlbox_events_checkpoints`.execute(db);
+      return rows.length === 1 ? Number(rows[0].p) : null;
+    };
+    for (let c = 0; c < chunks; c++) {
+      const from = first + c * size;
+      const to = Math.min(data.time.length, from + size);
+      const ts = Array.from(data.time.subarray(from, to), (t) => epochSecondsToIso(t, "timestamptz"));
+      const columns = data.values.map((column) => sql`${Array.from(column.subarray(from, to))}::float8[]`);
+      await sql`insert into stream_samples_wide (ts, ${sql.join(data.axes.map((a) => sql.id(a)))})
+        select * from unnest(${ts}::timestamptz[], ${sql.join(columns)})`.execute(db);
+      if (c === 1 || c === 3) {
+        // Killed once the chunk is checkpointed: the restarted follower must carry on from the saved EWMA.
+        const last = isoToEpochSeconds(ts[ts.length - 1]);
+        await waitFor(`chunk ${c} to be scored`, 60, async () => Math.abs(((await position()) ?? 0) - last) < 1e-4);
+        follower.child.kill("SIGKILL");
+        assert.equal(await follower.exited, null, follower.output.stderr);
+        follower = follow(configPath, env);
+      }
+    }
+    const last = isoToEpochSeconds(epochSecondsToIso(data.time[data.time.length - 1], "timestamptz"));
+    await waitFor("the follower to reach the last row", 90, async () => Math.abs(((await position()) ?? 0) - last) < 1e-4);
+    follower.child.kill("SIGTERM");
+    assert.equal(await follower.exited, 0, follower.output.stderr);
+    const { rows: states } = await sql<{ state: { statistics: (number | null)[] } }>`select state from mlbox_events_checkpoints`.execute(db);
+    assert.equal(states[0].state.statistics.length, 8);
+    assert.ok(states[0].state.statistics.every((value) => typeof value === "number"), JSON.stringify(states[0].state.statistics));
+
+    const replay = runCli(["score", "--config", smoothed("replay-ewma", "  events_table: replay_events\n")], { env });
+    assert.equal(replay.status, 0, replay.stderr);
+    const followed = (await sql`select ${EVENT_COLUMNS} from mlbox_events order by axis, level, started_at`.execute(db)).rows;
+    const replayed = (await sql`select ${EVENT_COLUMNS} from replay_events order by axis, level, started_at`.execute(db)).rows;
+    assert.ok(replayed.length >= 8, `${replayed.length} events`);
+    assert.deepEqual(followed, replayed);
+  } finally {
+    await db.destroy().catch(() => undefined);
   }
 });

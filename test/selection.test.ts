@@ -76,6 +76,7 @@ test("needsSelection and candidatesFor: auto in model.type or scoring.statistic,
   assert.equal(needsSelection(config({ statistic: "auto" })), true);
   assert.equal(needsSelection(config({ target: 24 })), true);
   assert.deepEqual(candidatesFor(config({ model: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["linear+residual", "poly+residual", "piecewise+residual", "per_mode+residual"]);
+  assert.deepEqual(candidatesFor(config({ model: "poly", statistic: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["poly+residual", "poly+ewma", "poly+cusum"]);
   assert.deepEqual(candidatesFor(config()).map((c) => `${c.model}+${c.statistic}`), ["linear+residual"]);
 });
 
@@ -86,6 +87,18 @@ function shaped(n: number, dt: number, f: (s: number, normal: () => number) => n
   return { timeS, axes: ["a", "b"], values: [0, 1].map(() => Float64Array.from(timeS, (t) => f(t / (n * dt), next))) };
 }
 
+test("auto picks the statistic the data favours: ewma for a jumping signal, cusum for steady white noise", () => {
+  // Like the robot's currents: each sample jumps between about 0.3 and 8 (45% high), so sustained shifts hide in single samples.
+  const jumping = runSelection(shaped(12_000, 2, (_s, normal) => (Math.abs(normal()) < 0.6 ? 8 : 0.3) + 0.3 * normal(), 1), 2, config({ statistic: "auto" }));
+  assert.deepEqual(jumping.selection.candidates.map((c) => c.statistic), ["residual", "ewma", "cusum"]);
+  assert.equal(jumping.chosen.statistic, "ewma");
+  assert.equal(jumping.chosen.model, "linear"); // model.type was not auto
+  const [residual, ewma] = jumping.selection.candidates;
+  assert.ok((ewma.recall as number) > (residual.recall as number), `ewma ${ewma.caught} vs residual ${residual.caught}`);
+  const steady = runSelection(shaped(12_000, 2, (_s, normal) => 10 + 3 * normal(), 1), 2, config({ statistic: "auto" }));
+  assert.equal(steady.chosen.statistic, "cusum");
+});
+
 test("auto picks the model the data favours: poly for a curved trend", () => {
   // A hump 2 + 40·s·(1 − s): a line fitted on the first 80% overshoots the last 20% and misses what is injected there.
   const result = runSelection(shaped(12_000, 1, (s, normal) => 2 + 40 * s * (1 - s) + normal(), 1), 1, config({ model: "auto" }));
@@ -95,6 +108,8 @@ test("auto picks the model the data favours: poly for a curved trend", () => {
   const [linear, poly, ...others] = result.selection.candidates;
   assert.ok((poly.recall as number) > 2 * (linear.recall as number), `poly ${poly.caught} vs linear ${linear.caught}`);
   for (const other of others) assert.ok(other.recall === null || other.recall <= (poly.recall as number));
+  // Both auto: 12 combinations.
+  assert.equal(runSelection(shaped(6_000, 1, (s, normal) => 2 + 40 * s * (1 - s) + normal(), 1), 1, config({ model: "auto", statistic: "auto" })).selection.candidates.length, 12);
 });
 
 test("runSelection picks the best recall at no more false alarms than linear + residual; a tie goes to the simpler candidate", () => {
@@ -215,14 +230,14 @@ test("npm start with model.type auto on the embedded database: selection logged 
   const text = readFileSync(join(ROOT, "config.yaml"), "utf8")
     .replace("url_env: DB_URL", "url_env: SELECTION_TEST_DB_URL")
     .replace("type: linear", "type: auto")
-    .replace("enabled: true", "enabled: false");
+    .replace("enabled: true", "enabled: false") + "scoring:\n  statistic: auto\n";
   const configPath = join(folder, "config.yaml");
   writeFileSync(configPath, text);
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.SELECTION_TEST_DB_URL;
   const run = runCli(["--config", configPath], { env });
   assert.equal(run.status, 0, run.stderr);
-  const logged = /select {5}chose (\w+) \+ (\w+) at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 4 candidates, measured on the last [\d.]+ h of the window \(256 injected anomalies in 4 rounds\):\n {24}best recall \(within one standard error of the best, [\d.]+\) at no more false alarms than the default/.exec(run.stdout);
+  const logged = /select {5}chose (\w+) \+ (\w+) at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 12 candidates, measured on the last [\d.]+ h of the window \(256 injected anomalies in 4 rounds\):\n {24}best recall \(within one standard error of the best, [\d.]+\) at no more false alarms than the default/.exec(run.stdout);
   assert.ok(logged !== null, run.stdout);
   assert.match(run.stdout, new RegExp(`Selection: chose ${logged[1]} \\+ ${logged[2]}`));
   const registry = join(folder, "ModelRegistry", "artifacts");
@@ -230,8 +245,10 @@ test("npm start with model.type auto on the embedded database: selection logged 
   const thresholds = JSON.parse(readFileSync(join(registry, "v1", "thresholds.json"), "utf8"));
   assert.equal(selection.chosen.model, logged[1]);
   assert.equal(selection.chosen.statistic, logged[2]);
-  assert.equal(selection.candidates.length, 4);
-  // The choice is what was trained: its percentiles in the policy, its model type in models.json and meta.yaml.
+  assert.equal(selection.candidates.length, 12);
+  // The choice is what was trained: its statistic recorded per axis (absent for residual), its percentiles in
+  // the policy, its model type in models.json and meta.yaml.
+  assert.equal(thresholds.axis1.statistic?.type ?? "residual", logged[2]);
   assert.equal(thresholds.axis1.policy.minc_percentile, selection.chosen.minc_percentile);
   assert.equal(thresholds.axis1.policy.maxc_percentile, selection.chosen.maxc_percentile);
   assert.match(readFileSync(join(registry, "v1", "meta.yaml"), "utf8"), new RegExp(`model:\\n {2}type: ${logged[1]}\\n`));

@@ -199,6 +199,51 @@ describe("scoring service", () => {
   });
 });
 
+test("a version scored on EWMA: replies carry the statistic per axis, equal to the library's, and the events on it", async () => {
+  const root = tempRoot();
+  const base = version(root);
+  const ewma = { type: "ewma", alpha: 0.3 } as const;
+  await registerModel({ ...base, thresholds: { ...base.thresholds, axis1: { ...base.thresholds.axis1, statistic: ewma } } });
+  const service = await createScoringService({ rootDir: root, watchMs: 0 });
+  try {
+    const url = await service.app.listen({ port: 0, host: "127.0.0.1" });
+    const samples = signal(90);
+    const model = scoringModel(await loadVersion(root, "latest"));
+    assert.deepEqual(model.statistics, [ewma, { type: "residual" }]);
+    const expected = scoreBatch(model, initialScoreState(model, "s"), {
+      time: Float64Array.from(samples, (sample) => sample.ts),
+      values: AXES.map((axis) => Float64Array.from(samples, (sample) => sample[axis as "axis1" | "axis2"])),
+    });
+    const statistics: number[] = [];
+    const residuals: number[] = [];
+    const events: ScoreEvent[] = [];
+    for (let start = 0; start < samples.length; start += 13) {
+      const reply = await post(url, { stream: "s", samples: samples.slice(start, start + 13) });
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      statistics.push(...reply.body.statistics.axis1);
+      residuals.push(...reply.body.residuals.axis1);
+      assert.deepEqual(reply.body.statistics.axis2, reply.body.residuals.axis2);
+      events.push(...reply.body.events);
+    }
+    assert.deepEqual(statistics, Array.from(expected.statistics[0]));
+    assert.deepEqual(residuals, Array.from(expected.residuals[0]));
+    assert.notDeepEqual(statistics, residuals);
+    assert.ok(expected.events.some((e) => e.axis === "axis1"));
+    assert.deepEqual(events.filter((e) => e.ended_at !== null), expected.events.filter((e) => e.ended_at !== null));
+    const described = (await (await fetch(`${url}/v1/model`)).json()) as { thresholds: Record<string, { statistic?: unknown }> };
+    assert.deepEqual(described.thresholds.axis1.statistic, ewma);
+    assert.equal(described.thresholds.axis2.statistic, undefined);
+    // A residual-only version's replies stay as they were: no statistics.
+    await registerModel(version(root));
+    assert.equal(await service.checkLatest(), "v2");
+    const plain = await post(url, { stream: "plain", samples: samples.slice(0, 2) });
+    assert.equal(plain.body.model_version, "v2");
+    assert.equal("statistics" in plain.body, false, "a residual model's replies are unchanged");
+  } finally {
+    await service.app.close();
+  }
+});
+
 describe("npm run serve", () => {
   test("serves the config's registry and stops gracefully on SIGTERM", async () => {
     const dir = tempRoot();

@@ -28,10 +28,12 @@ export interface ComputeChoice {
  * InputError of one line naming `compute.mode` and `model.type` (`why`, when
  * given, says how database was chosen, e.g. by `compute.mode: auto`).
  */
-export function assertInDatabaseSupported(config: Pick<Config, "model">, why?: string): void {
+export function assertInDatabaseSupported(config: Pick<Config, "model"> & { readonly scoring?: Pick<Config["scoring"], "statistic"> }, why?: string): void {
   const problems: string[] = [];
   const modelType = config.model?.type ?? "linear";
   if (modelType !== "linear") problems.push(`model.type ${modelType}`);
+  const statistic = config.scoring?.statistic ?? "residual";
+  if (statistic !== "residual") problems.push(`scoring.statistic ${statistic}`);
   if (problems.length === 0) return;
   const how = why === undefined ? "" : ` (${why})`;
   throw new InputError(`compute.mode database supports model.type linear and scoring.statistic residual; got ${problems.join(", ")}${how}: set compute.mode memory`);

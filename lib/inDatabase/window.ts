@@ -24,6 +24,8 @@ export interface SqlWindow {
   readonly timeType: TimeType;
   readonly timeCol: string;
   readonly table: string;
+  /** LONG: the axis-id column (`data.axis_id_col`); WIDE: "". */
+  readonly idCol: string;
   /** Output axis names (WIDE column names, LONG `axis<id>`), in config order. */
   readonly axes: readonly string[];
   /** Group key of each axis in {@link rows}: WIDE its index, LONG its axis id. */
@@ -131,6 +133,7 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
       timeType,
       timeCol,
       table,
+      idCol: "",
       axes: axes as readonly string[],
       keys,
       rows: sql`select v.k, w.t, v.y from (${wide}) as w ${unpivot}`,
@@ -154,6 +157,7 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
     timeType,
     timeCol,
     table,
+    idCol,
     axes: ids.map((id) => `axis${id}`),
     keys: ids,
     rows,

@@ -68,3 +68,35 @@ export function referenceEvents(time: Float64Array, values: readonly Float64Arra
   });
   return out;
 }
+
+/** EWMA written out directly (for tests of lib/statistic.ts): NaN-skipping, first finite value starts it. */
+export function directEwma(residuals: ArrayLike<number>, alpha: number): Float64Array {
+  const out = new Float64Array(residuals.length);
+  let z: number | null = null;
+  for (let i = 0; i < residuals.length; i++) {
+    const r = residuals[i];
+    if (Number.isNaN(r)) {
+      out[i] = NaN;
+      continue;
+    }
+    z = z === null ? r : alpha * r + (1 - alpha) * z;
+    out[i] = z;
+  }
+  return out;
+}
+
+/** Upper CUSUM written out directly: S starts at 0, NaN leaves it. */
+export function directCusum(residuals: ArrayLike<number>, reference: number): Float64Array {
+  const out = new Float64Array(residuals.length);
+  let sum = 0;
+  for (let i = 0; i < residuals.length; i++) {
+    const r = residuals[i];
+    if (Number.isNaN(r)) {
+      out[i] = NaN;
+      continue;
+    }
+    sum = Math.max(0, sum + r - reference);
+    out[i] = sum;
+  }
+  return out;
+}

@@ -137,6 +137,82 @@ const axisMetrics = z.object({ axis: z.string() }).merge(metricsBody).readonly()
 /** Evaluation metrics of one axis, as scikit-learn computes them. */
 export type AxisMetrics = z.infer<typeof axisMetrics>;
 
+const caughtCount = z.object({ caught: number, injected: number }).readonly();
+const detectionPoint = z
+  .object({
+    minc_percentile: number,
+    false_alarms: number,
+    false_alarms_per_hour: number,
+    caught: number,
+    injected: number,
+    recall: number,
+    median_delay_seconds: number.nullable(),
+  })
+  .readonly();
+const selectionCandidate = z
+  .object({
+    model: z.string(),
+    statistic: z.string(),
+    /** The alert level of the matched point (best recall at no more false alarms than the default); null when no level matched. */
+    minc_percentile: number.nullable(),
+    false_alarms: number.nullable(),
+    false_alarms_per_hour: number.nullable(),
+    recall: number.nullable(),
+    caught: number.nullable(),
+    injected: number,
+    median_delay_seconds: number.nullable(),
+    by_label: z.record(caughtCount).nullable(),
+    curve: z.array(detectionPoint).readonly(),
+  })
+  .readonly();
+const selection = z
+  .object({
+    validation: z
+      .object({
+        fraction: number,
+        seed: number,
+        fit_rows: number,
+        validation_rows: number,
+        validation_hours: number,
+        catch_seconds: number,
+        rounds: number,
+        injected: number,
+        injected_by_label: z.record(number),
+      })
+      .readonly(),
+    default: z
+      .object({
+        model: z.string(),
+        statistic: z.string(),
+        minc_percentile: number,
+        false_alarms: number,
+        false_alarms_per_hour: number,
+        caught: number,
+        injected: number,
+        recall: number,
+        median_delay_seconds: number.nullable(),
+        by_label: z.record(caughtCount),
+      })
+      .readonly(),
+    candidates: z.array(selectionCandidate).readonly(),
+    chosen: z.object({ model: z.string(), statistic: z.string(), minc_percentile: number, maxc_percentile: number, reason: z.string() }).readonly(),
+    target_alarms_per_day: z
+      .object({
+        target_alarms_per_day: number,
+        minc_percentile: number,
+        maxc_percentile: number,
+        validation_alarms: number,
+        achieved_alarms_per_day: number,
+      })
+      .readonly()
+      .nullable(),
+  })
+  .readonly();
+/** `selection.json`: how `auto` (or `thresholds.target_alarms_per_day`) chose, measured on held-out data (see lib/selection.ts). */
+export type Selection = z.infer<typeof selection>;
+/** One candidate of `selection.json`: its matched point and its whole curve. */
+export type SelectionCandidate = z.infer<typeof selectionCandidate>;
+
 /** A YAML value that js-yaml may have read as a Date (an unquoted timestamp) kept as ISO-8601 text. */
 function yamlText<T extends z.ZodTypeAny>(schema: T): z.ZodEffects<T> {
   return z.preprocess((value) => (value instanceof Date ? value.toISOString() : value), schema);
@@ -198,7 +274,12 @@ export interface Artifacts {
   /** Metrics per axis, in model order. */
   readonly metrics: readonly AxisMetrics[];
   readonly meta: VersionMeta;
+  /** `selection.json`: only in versions trained with `auto` or `thresholds.target_alarms_per_day`. */
+  readonly selection?: Selection;
 }
+
+/** Files a version holds only sometimes (absent: not written, and undefined when read). */
+export const OPTIONAL_ARTIFACT_FILES = Object.freeze({ selection: "selection.json" } as const);
 
 const artifacts = z.object({
   models: z.record(axisModelBody),
@@ -206,6 +287,7 @@ const artifacts = z.object({
   thresholds: z.record(axisThresholds),
   metrics: z.record(metricsBody),
   meta: versionMeta,
+  selection: selection.optional(),
 });
 
 /**
@@ -214,7 +296,7 @@ const artifacts = z.object({
  * caller, so it is a TypeError naming the field (`metrics.axis1.rmse`).
  * Models, thresholds and metrics must cover the same axes (checked by the store).
  */
-export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof ARTIFACT_FILES, string>> {
+export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof ARTIFACT_FILES, string> & Partial<Record<keyof typeof OPTIONAL_ARTIFACT_FILES, string>>> {
   const axes = value.models.models.map((m) => m.axis);
   const input = {
     models: Object.fromEntries(value.models.models.map((m) => [m.axis, m])),
@@ -222,6 +304,7 @@ export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof 
     thresholds: value.thresholds,
     metrics: Object.fromEntries(value.metrics.map((m) => [m.axis, m])),
     meta: value.meta,
+    selection: value.selection,
   };
   const checked = artifacts.safeParse(input);
   if (!checked.success) throw new TypeError(`registerModel: ${schemaErrorText(checked.error, artifacts, input)}`);
@@ -236,7 +319,13 @@ export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof 
       { header: true, columns: ["axis", "r2", "mae", "rmse"], quoted_match: /^\s|\s$/ },
     ),
     meta: yaml.dump(meta, { lineWidth: -1, noRefs: true, sortKeys: false }),
+    ...(checked.data.selection === undefined ? {} : { selection: jsonText(checked.data.selection as JsonValue) }),
   };
+}
+
+/** Reads `selection.json` back; an InputError naming the file, key path and value when malformed. */
+export function decodeSelection(text: string, file: string): Selection {
+  return parseWithSchema(selection, parseJson(text, file), where(file));
 }
 
 /**

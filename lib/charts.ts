@@ -46,6 +46,8 @@ export interface PlotlyTrace {
   readonly line?: { readonly color?: string; readonly width?: number; readonly dash?: "solid" | "dash" | "dot" | "dashdot" };
   readonly showlegend?: boolean;
   readonly hovertemplate?: string;
+  /** Per-point text, shown by `%{text}` in a hovertemplate. */
+  readonly text?: readonly string[];
 }
 
 /** A plotly.js layout (only the keys ML Box sets are typed; plotly accepts more). */

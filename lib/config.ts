@@ -125,6 +125,18 @@ const thresholdsSection = section({
   error_seconds_default: z.number().finite().min(0).default(3.0),
   alert_quantile: numberIn(0, 1).default(0.8),
   error_quantile: numberIn(0, 1).default(0.5),
+  // Optional (absent = null): thresholds.json policies written before the key existed still type as ThresholdPolicy.
+  target_alarms_per_day: z.number().finite().positive().nullish(),
+});
+
+/** `selection:` — how `auto` and `thresholds.target_alarms_per_day` measure candidates on held-out data (lib/selection.ts). */
+const selectionSection = section({
+  validation_fraction: z
+    .number()
+    .finite()
+    .refine((fraction) => fraction > 0 && fraction <= 0.5, (fraction) => ({ message: `must be within 0 (exclusive) to 0.5, got ${fraction}` }))
+    .default(0.2),
+  seed: z.number().int().min(0).default(1),
 });
 
 /** `model:` — which trend is fitted per axis, and its options (see lib/trendModel.ts). */
@@ -142,6 +154,7 @@ const SECTIONS = {
   prep: prepSection,
   model: modelSection,
   thresholds: thresholdsSection,
+  selection: selectionSection,
   registry: section({ root_dir: text.default("ModelRegistry/artifacts"), version_tag: text.default("auto") }),
   plots: section({ enabled: flag.default(true), dir: text.default("out") }),
   scoring: section({
@@ -174,9 +187,13 @@ export type PrepConfig = Readonly<z.output<typeof prepSection>>;
  * `thresholds:` — how residual thresholds and sustain times are calibrated:
  * `minc_percentile`/`maxc_percentile` (0–100 of trimmed positive residuals; 75, 95),
  * `trim_top_ratio` ([0, 1); 0.02), `min_pos_for_trim` (20) and `use_mad_fallback` (true),
- * `alert_seconds_default`/`error_seconds_default` (5.0, 3.0 s), `alert_quantile`/`error_quantile` (0.80, 0.50).
+ * `alert_seconds_default`/`error_seconds_default` (5.0, 3.0 s), `alert_quantile`/`error_quantile` (0.80, 0.50),
+ * `target_alarms_per_day` (a number > 0: the alert level is set so the held-out part raises about that many
+ * alert events per day, see lib/alarmTarget.ts; absent or null, the default: the percentiles decide).
  */
 export type ThresholdPolicy = Readonly<z.output<typeof thresholdsSection>>;
+/** `selection:` — `validation_fraction` ((0, 0.5]; 0.2: the last share of the window, in time, held out to validate), `seed` (whole number ≥ 0; 1: the anomaly injection's seed). */
+export type SelectionConfig = Readonly<z.output<typeof selectionSection>>;
 /** A validated configuration, as returned by {@link loadConfig}: every section, frozen. */
 export type Config = { readonly [Name in keyof typeof SECTIONS]: Readonly<z.output<(typeof SECTIONS)[Name]>> } & {
   /** Absolute path of the config file it was read from. */

@@ -9,5 +9,7 @@
 export function formatNumber(value: number, digits = 6): string {
   if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
   const text = value.toPrecision(digits);
-  return text.includes("e") ? text.replace(/\.?0+e/, "e") : text.replace(/\.?0+$/, "");
+  // Only zeros after a decimal point are trailing: 123450.2 to 6 digits is "123450", not "12345".
+  if (text.includes("e")) return text.replace(/\.?0+e/, "e");
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
 }

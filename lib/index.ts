@@ -41,6 +41,14 @@ export { followScore, replayScore, type FollowOptions, type ReplayOptions, type 
 export { readEvents } from "./scoreStore";
 export { extractScoringWindow, scoreCharts, scoreSummaryRows, type ScoreSummaryRow } from "./scoreViews";
 
+// Detection and selection: measure candidates on held-out data with injected anomalies, choose (`auto`).
+export { needsSelection, candidatesFor, runSelection, type SelectionOptions, type SelectionResult } from "./selection";
+export { splitWindow, splitWindowAt, type WindowSplit } from "./validationSplit";
+export { DEFAULT_INJECTIONS, injectAnomalies, workingLevel, type Injection, type InjectionSpec } from "./injection";
+export { CATCH_SECONDS, detectionSummary, matchDetections, type DetectionEvent, type DetectionSummary } from "./detection";
+export { detectionCurvesChart, detectionDelayChart, selectionPageHtml, selectionRows, type SelectionRow } from "./selectionViews";
+export type { Selection, SelectionCandidate } from "./artifacts";
+
 // Registry: register a model, read versions back.
 export { LATEST_TAG, listVersions, loadVersion, registerModel } from "./registry";
 export type { LatestMode, Lineage, LineageInput, LoadedVersion, RegisterOptions, RegisteredVersion } from "./registry";

@@ -10,10 +10,13 @@ import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
+import type { CandidateStatistic } from "./detectionCandidates";
+import { needsSelection, runSelection } from "./selection";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
 import { versionMeta } from "./versionMeta";
-import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, PrepStats, TimeType } from "./types";
+import type { Selection } from "./artifacts";
+import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, ModelType, PrepStats, TimeType } from "./types";
 
 /** Options of {@link runPipeline}. */
 export interface PipelineOptions {
@@ -43,8 +46,12 @@ export interface PipelineResult {
   readonly chartFiles: readonly string[];
   /** Where the data came from, without any password. */
   readonly database: string;
-  /** Wall-clock seconds per stage (extract, resample, analyze, prepare, train, predict, evaluate, thresholds, charts, register). */
+  /** Wall-clock seconds per stage (extract, resample, analyze, prepare, select, train, predict, evaluate, thresholds, charts, register). */
   readonly stageSeconds: Readonly<Record<string, number>>;
+  /** What selection measured and chose (`selection.json`); absent without `auto` or `thresholds.target_alarms_per_day`. */
+  readonly selection?: Selection;
+  /** What selection chose, in one or two lines; absent without selection. */
+  readonly selectionSummary?: readonly string[];
 }
 
 /** Counts values that are NaN or ±Infinity. */
@@ -74,8 +81,6 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     started = now;
     return `${stageSeconds[stage].toFixed(2)} s`;
   };
-  const { type: modelType, ...trendOptions } = config.model;
-  if (modelType === "auto") throw new InputError("model.type auto is not available yet: set model.type to linear, poly, piecewise or per_mode");
   if (config.registry.version_tag !== "auto") await assertVersionFree(config.registry.root_dir, config.registry.version_tag);
   // An unwritable registry is bad input found now, not after the whole run.
   await assertRegistryWritable(config.registry.root_dir);
@@ -87,6 +92,11 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   try {
     const compute = await chooseComputeMode(db, config);
     log(`             compute in ${compute.mode} (${compute.reason})`);
+    if (compute.mode === "database" && needsSelection(config)) {
+      throw new InputError(
+        `compute.mode database (${compute.reason}) cannot measure candidates on held-out data: model.type auto, scoring.statistic auto and thresholds.target_alarms_per_day need compute.mode memory`,
+      );
+    }
     if (compute.mode === "database") return await runPipelineInDatabase(db, config, log);
     extraction = await extractColumns(db, config.data, { onProgress: onExtractProgress });
   } catch (error) {
@@ -122,6 +132,23 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   });
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
+  // Selection: fit on the earlier part, measure on the later part, then train the choice on the whole window.
+  const selected = needsSelection(config) ? runSelection(columns, profile.dt_seconds, config) : null;
+  // The config as chosen: the rest of the run trains and registers exactly this.
+  const chosen: Config =
+    selected === null
+      ? config
+      : {
+          ...config,
+          // Candidates come from CANDIDATE_MODELS and CANDIDATE_STATISTICS (lib/detectionCandidates.ts).
+          model: { ...config.model, type: selected.chosen.model as ModelType },
+          scoring: { ...config.scoring, statistic: selected.chosen.statistic as CandidateStatistic },
+          thresholds: { ...config.thresholds, minc_percentile: selected.chosen.minc_percentile, maxc_percentile: selected.chosen.maxc_percentile },
+        };
+  if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
+  const { type: modelType, ...trendOptions } = chosen.model;
+  // `auto` never gets here: needsSelection is true for it, and selection resolved it.
+  if (modelType === "auto") throw new Error("model.type auto was not resolved by selection");
   const models = trainColumns(columns.timeS, axes, columns.values, { type: modelType, ...trendOptions });
   log(`[4/7] train      ${models.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
 
@@ -148,8 +175,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     const axisModels: ModelSet = { ...models, models: [models.models[i]] };
     const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]], reused));
     metrics.push(...timed("evaluate", () => evaluateColumns(prediction)));
-    // MinC/MaxC and sustain steps on the configured statistic's values (the residual by default).
-    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, config.thresholds, config.scoring)));
+    // MinC/MaxC and sustain steps on the chosen statistic's values (the residual by default).
+    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, chosen.thresholds, chosen.scoring)));
     // Charts before the registry: a failure here leaves no registered version behind.
     if (config.plots.enabled) {
       const begin = performance.now();
@@ -171,7 +198,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     prepStats: stats,
     thresholds,
     metrics,
-    meta: versionMeta(config, {
+    ...(selected === null ? {} : { selection: selected.selection }),
+    meta: versionMeta(chosen, {
       timeType: extraction.timeType,
       layout: extraction.layout,
       axes,
@@ -199,5 +227,6 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     chartFiles,
     database,
     stageSeconds,
+    ...(selected === null ? {} : { selection: selected.selection, selectionSummary: selected.summary }),
   };
 }

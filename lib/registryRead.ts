@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ARTIFACT_FILES, decodeArtifacts, decodeMeta, decodeMetrics, type Artifacts, type VersionRows } from "./artifacts";
+import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, decodeArtifacts, decodeMeta, decodeMetrics, decodeSelection, type Artifacts, type VersionRows } from "./artifacts";
 import { InputError } from "./errors";
 
 const fsp = fs.promises;
@@ -99,7 +99,9 @@ export async function loadVersion(rootDir: string, tag: string): Promise<LoadedV
   const files = Object.fromEntries(keys.map((key) => [key, path.join(dir, ARTIFACT_FILES[key])])) as Record<keyof typeof ARTIFACT_FILES, string>;
   const texts = await Promise.all(keys.map((key) => readArtifact(files[key])));
   const artifacts = decodeArtifacts(Object.fromEntries(keys.map((key, i) => [key, texts[i]])) as typeof files, files);
-  return { version, dir, isLatest: version === latest, ...artifacts };
+  const selectionFile = path.join(dir, OPTIONAL_ARTIFACT_FILES.selection);
+  const selection = (await isFile(selectionFile)) ? decodeSelection(await readArtifact(selectionFile), selectionFile) : undefined;
+  return { version, dir, isLatest: version === latest, ...artifacts, ...(selection === undefined ? {} : { selection }) };
 }
 
 /**

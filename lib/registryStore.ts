@@ -13,7 +13,19 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type * as Lockfile from "proper-lockfile";
-import { ARTIFACT_FILES, TREND_MODEL_TYPES, encodeArtifacts, type AxisMetrics, type AxisThresholds, type Lineage, type ModelSet, type PrepStats, type VersionMeta } from "./artifacts";
+import {
+  ARTIFACT_FILES,
+  OPTIONAL_ARTIFACT_FILES,
+  TREND_MODEL_TYPES,
+  encodeArtifacts,
+  type AxisMetrics,
+  type AxisThresholds,
+  type Lineage,
+  type ModelSet,
+  type PrepStats,
+  type Selection,
+  type VersionMeta,
+} from "./artifacts";
 import { InputError } from "./errors";
 import { gitCommit, moduleDir, packageVersion } from "./lineage";
 import { redactDatabase } from "./redact";
@@ -100,6 +112,8 @@ export interface RegisterOptions {
   readonly metrics: readonly AxisMetrics[];
   /** Content of `meta.yaml`. */
   readonly meta: VersionMetaInput;
+  /** Content of `selection.json` (how `auto` chose); omitted: no such file. */
+  readonly selection?: Selection;
   /** Time stamp written as `saved_at`; defaults to now. */
   readonly savedAt?: Date;
   /** How `latest` is written; defaults to `auto`. */
@@ -176,14 +190,14 @@ export async function assertRegistryWritable(rootDir: string): Promise<void> {
  * caller, not bad input).
  */
 export async function registerModel(options: RegisterOptions): Promise<RegisteredVersion> {
-  const { rootDir, versionTag, models, prepStats, thresholds, metrics, meta, savedAt = new Date(), latestMode = "auto" } = options;
+  const { rootDir, versionTag, models, prepStats, thresholds, metrics, meta, selection, savedAt = new Date(), latestMode = "auto" } = options;
   const fileSystem = options.fileSystem ?? NODE_FILE_SYSTEM;
   const root = path.resolve(rootDir);
   const auto = versionTag === AUTO_VERSION_TAG;
   if (!auto) validateVersionTag(versionTag);
   checkAxes(models, thresholds, metrics);
   const fullMeta = buildMeta(models.type, meta, savedAt);
-  const texts = encodeArtifacts({ models, prepStats, thresholds, metrics, meta: fullMeta });
+  const texts = encodeArtifacts({ models, prepStats, thresholds, metrics, meta: fullMeta, selection });
 
   try {
     await fsp.mkdir(root, { recursive: true });
@@ -201,6 +215,10 @@ export async function registerModel(options: RegisterOptions): Promise<Registere
       await fsp.mkdir(tmp);
       for (const key of Object.keys(ARTIFACT_FILES) as (keyof typeof ARTIFACT_FILES)[]) {
         await writeSynced(path.join(tmp, ARTIFACT_FILES[key]), texts[key], fileSystem);
+      }
+      for (const key of Object.keys(OPTIONAL_ARTIFACT_FILES) as (keyof typeof OPTIONAL_ARTIFACT_FILES)[]) {
+        const text = texts[key];
+        if (text !== undefined) await writeSynced(path.join(tmp, OPTIONAL_ARTIFACT_FILES[key]), text, fileSystem);
       }
       await fsyncDir(tmp, fileSystem);
       version = auto ? `v${await nextAutoNumber(root)}` : versionTag;
@@ -348,7 +366,8 @@ async function pointLatest(root: string, version: string, mode: LatestMode, file
       kind = "copy";
       await fsp.mkdir(entry);
       const source = path.join(root, version);
-      for (const name of Object.values(ARTIFACT_FILES)) {
+      for (const name of [...Object.values(ARTIFACT_FILES), ...Object.values(OPTIONAL_ARTIFACT_FILES)]) {
+        if (!Object.values<string>(ARTIFACT_FILES).includes(name) && !(await pathExists(path.join(source, name)))) continue;
         await fsp.copyFile(path.join(source, name), path.join(entry, name));
         await syncFile(path.join(entry, name), fileSystem);
       }

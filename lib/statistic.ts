@@ -145,7 +145,7 @@ export function statisticSpec(options: StatisticOptions, residuals: Float64Array
     case "cusum":
       return { type: "cusum", k_sigma: scoring.cusum_k, reference: cusumReference(residuals, actual, scoring.cusum_k) };
     default:
-      throw new InputError(`scoring.statistic auto needs model selection, which is not available: set scoring.statistic to residual, ewma or cusum`);
+      throw new InputError(`scoring.statistic auto needs model selection, which only training runs (npm start: runSelection, see selection.json): set scoring.statistic to residual, ewma or cusum here`);
   }
 }
 

@@ -98,6 +98,8 @@ test("one number formatter for the CLI summary, table cells and chart labels", (
   const values = [1 / 3, 1.5, 1234567.891, 1234567, 6.666666666666665e-8, NaN, -Infinity];
   assert.deepEqual(values.map((v) => formatNumber(v)), ["0.333333", "1.5", "1.23457e+6", "1234567", "6.66667e-8", "NaN", "-Infinity"]);
   assert.equal(formatNumber(1 / 3, 12), "0.333333333333");
+  // Zeros before the decimal point stay (they were cut: 123450.2 read "12345").
+  assert.deepEqual([formatNumber(123450.2), formatNumber(470.2, 3), formatNumber(2.50001, 3)], ["123450", "470", "2.5"]);
   assert.deepEqual(values.map((v) => cellText(v)), values.map((v) => formatNumber(v)));
   const thresholds = { MinC: 1234567.891, MaxC: 1e21, T_long_steps: 3, T_short_steps: 2, dt_seconds: 1 / 3, policy: {}, meta: { method: "m" } };
   const chart = residualChart(Float64Array.of(0, 1), Float64Array.of(1, 2), { axis: "a", thresholds } as unknown as Parameters<typeof residualChart>[2]);

@@ -20,6 +20,7 @@ export function testConfig(overrides: { readonly url_env?: string; readonly embe
     prep: { interpolate: false },
     model: DEFAULT_MODEL_CONFIG,
     thresholds: DEFAULT_THRESHOLD_POLICY,
+    selection: { validation_fraction: 0.2, seed: 1 },
     registry: { root_dir: "/nonexistent/registry", version_tag: "auto" },
     plots: { enabled: false, dir: "/nonexistent/out" },
     scoring: { events_table: "mlbox_events", poll_seconds: 5, max_gap_seconds: null, statistic: "residual", ewma_alpha: 0.1, cusum_k: 0.5 },

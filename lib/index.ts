@@ -39,9 +39,10 @@ export { SCORE_LEVELS, formatScoreTime, initialScoreState, score, scoreBatch, sc
 export type { RunState, ScoreBatch, ScoreEvent, ScoreLevel, ScoreResult, ScoreState, ScoredFrame, ScoringModel } from "./score";
 export { followScore, replayScore, type FollowOptions, type ReplayOptions, type ReplayResult } from "./replay";
 export { readEvents } from "./scoreStore";
-export { extractScoringWindow, scoreCharts, scoreSummaryRows, type ScoreSummaryRow } from "./scoreViews";
+export { extractScoringWindow, scoreCharts, scoreSummaryRows, versionDetection, type ScoreSummaryRow } from "./scoreViews";
 
 // Detection and selection: measure candidates on held-out data with injected anomalies, choose (`auto`).
+export { chooseDetection, resolveSelection, trainOptionsOf, type DetectionChoice, type ResolvedSelection } from "./chooseDetection";
 export { needsSelection, candidatesFor, runSelection, type SelectionOptions, type SelectionResult } from "./selection";
 export { splitWindow, splitWindowAt, type WindowSplit } from "./validationSplit";
 export { DEFAULT_INJECTIONS, injectAnomalies, workingLevel, type Injection, type InjectionSpec } from "./injection";

@@ -45,6 +45,7 @@ import { axisStatistic, runLengths } from "./thresholds";
 import { frameColumns } from "./timeColumn";
 import { versionMeta } from "./versionMeta";
 import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, Prediction } from "./types";
+import type { Selection } from "./artifacts";
 
 /** Environment variable naming the config file notebooks use. */
 export const CONFIG_ENV = "MLBOX_CONFIG";
@@ -441,6 +442,8 @@ export interface NotebookRun {
   readonly metrics: dfd.DataFrame | readonly AxisMetrics[];
   /** What `calibrateThresholds` returned. */
   readonly thresholds: Readonly<Record<string, AxisThresholds>>;
+  /** What `chooseDetection` measured (written as `selection.json`); omit or null without selection. */
+  readonly selection?: Selection | null;
 }
 
 /**
@@ -451,7 +454,7 @@ export interface NotebookRun {
  * password; package version and git commit as the registry fills them in).
  */
 export async function registerRun(config: Config, run: NotebookRun): Promise<RegisteredVersion> {
-  const { raw, prepared, models, metrics, thresholds } = run;
+  const { raw, prepared, models, metrics, thresholds, selection = null } = run;
   const columns = frameColumns(raw, config.data.time_col);
   const layout: Layout = config.data.axes.length > 0 && typeof config.data.axes[0] === "number" ? "long" : "wide";
   return registerModel({
@@ -461,6 +464,7 @@ export async function registerRun(config: Config, run: NotebookRun): Promise<Reg
     prepStats: prepared.stats,
     thresholds,
     metrics: metricRows(metrics),
+    ...(selection === null ? {} : { selection }),
     meta: versionMeta(config, {
       timeType: prepared.stats.time_type,
       layout,

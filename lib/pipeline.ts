@@ -10,13 +10,13 @@ import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
-import type { CandidateStatistic } from "./detectionCandidates";
-import { needsSelection, runSelection } from "./selection";
+import { resolveSelection, trainOptionsOf } from "./chooseDetection";
+import { needsSelection } from "./selection";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
 import { versionMeta } from "./versionMeta";
 import type { Selection } from "./artifacts";
-import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, ModelType, PrepStats, TimeType } from "./types";
+import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, PrepStats, TimeType } from "./types";
 
 /** Options of {@link runPipeline}. */
 export interface PipelineOptions {
@@ -133,23 +133,9 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
   // Selection: fit on the earlier part, measure on the later part, then train the choice on the whole window.
-  const selected = needsSelection(config) ? runSelection(columns, profile.dt_seconds, config) : null;
-  // The config as chosen: the rest of the run trains and registers exactly this.
-  const chosen: Config =
-    selected === null
-      ? config
-      : {
-          ...config,
-          // Candidates come from CANDIDATE_MODELS and CANDIDATE_STATISTICS (lib/detectionCandidates.ts).
-          model: { ...config.model, type: selected.chosen.model as ModelType },
-          scoring: { ...config.scoring, statistic: selected.chosen.statistic as CandidateStatistic },
-          thresholds: { ...config.thresholds, minc_percentile: selected.chosen.minc_percentile, maxc_percentile: selected.chosen.maxc_percentile },
-        };
+  const { config: chosen, selected } = resolveSelection(columns, profile.dt_seconds, config);
   if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
-  const { type: modelType, ...trendOptions } = chosen.model;
-  // `auto` never gets here: needsSelection is true for it, and selection resolved it.
-  if (modelType === "auto") throw new Error("model.type auto was not resolved by selection");
-  const models = trainColumns(columns.timeS, axes, columns.values, { type: modelType, ...trendOptions });
+  const models = trainColumns(columns.timeS, axes, columns.values, trainOptionsOf(chosen));
   log(`[4/7] train      ${models.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
 
   // One axis at a time, so only one axis's fitted and residual columns are alive at once.

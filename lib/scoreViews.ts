@@ -104,3 +104,21 @@ export function scoreCharts(residuals: dfd.DataFrame, events: readonly ScoreEven
     return { ...figure, layout: { ...figure.layout, title: { ...figure.layout.title, text: `${axis}: scored ${scored} with alert/error events (${counts})` }, shapes } };
   });
 }
+
+/**
+ * What a version detects with, as one record for the notebooks: its trend model type, the statistic
+ * its thresholds apply to (per axis when they differ), its alert/error percentiles, and how they were
+ * chosen (selection's one-line reason from `selection.json`, or "as configured").
+ */
+export function versionDetection(version: LoadedVersion): Record<string, string | number> {
+  const labels = [...new Set(version.models.models.map((m) => statisticLabel(recordedStatistic(version.thresholds[m.axis] ?? {}))))];
+  const policy = version.models.models.length > 0 ? version.thresholds[version.models.models[0].axis]?.policy : undefined;
+  return {
+    model: version.version,
+    trend: version.models.type,
+    statistic: labels.join("; "),
+    minc_percentile: policy?.minc_percentile ?? NaN,
+    maxc_percentile: policy?.maxc_percentile ?? NaN,
+    chosen_by: version.selection?.chosen.reason ?? "as configured (no selection.json)",
+  };
+}

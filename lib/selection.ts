@@ -100,7 +100,8 @@ const slim = (point: DetectionPoint) => ({
   median_delay_seconds: point.median_delay_seconds,
 });
 
-const name = (c: { readonly model: string; readonly statistic: string }): string => `${c.model} + ${c.statistic}`;
+// Optional fields: tslab type-checks without strictNullChecks, where zod makes every artifact field optional.
+const name = (c: { readonly model?: string; readonly statistic?: string }): string => `${c.model} + ${c.statistic}`;
 const delayText = (seconds: number | null): string => (seconds === null ? "no delay (none caught)" : `median delay ${formatNumber(seconds, 3)} s`);
 
 /**

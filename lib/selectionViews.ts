@@ -24,7 +24,7 @@ export interface SelectionRow {
   readonly chosen: string;
 }
 
-const label = (c: { readonly model: string; readonly statistic: string }): string => `${c.model} + ${c.statistic}`;
+const label = (c: { readonly model?: string; readonly statistic?: string }): string => `${c.model} + ${c.statistic}`;
 
 /**
  * The selection as table rows: first the default rule (linear + residual at the config's

@@ -13,6 +13,7 @@
  */
 import { sql } from "kysely";
 import type { Kysely } from "kysely";
+import { seededRandom } from "./stats/seededRandom";
 import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "./time";
 
 /** Options of {@link generateDemoData}; every field is optional. */
@@ -52,17 +53,6 @@ const MAX_CYCLE = 19;
 /** Probability, per working sample and axis, that a fault burst starts. */
 const FAULT_RATE = 1 / 1500;
 
-/** mulberry32: a small, fast, seedable 32-bit PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Integer in [lo, hi]. */
 function randInt(random: () => number, lo: number, hi: number): number {
@@ -94,7 +84,7 @@ function stepMs(random: () => number, intervalMs: number): number {
 export function generateDemoData(options: DemoDataOptions = {}): DemoData {
   const { samples = 40_000, seed = 20_221_017, start = "2022-10-17T12:00:00Z", intervalMs = 1891 } = options;
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`samples must be a positive integer, got ${samples}`);
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const micros = new Float64Array(samples);
   const time = new Float64Array(samples);
   const values = Array.from({ length: AXES }, () => new Float64Array(samples));

@@ -8,7 +8,7 @@
  */
 import { InputError } from "./errors";
 import { isIdleSample } from "./idleSample";
-import { median, percentileSorted } from "./stats";
+import { median, percentileSorted, seededRandom } from "./stats";
 import type { PreparedColumns } from "./types";
 
 /** `offset`: +size·level on every sample of the span; `spike`: the same on a 1-sample span; `drift`: a ramp from size·level/samples up to size·level. */
@@ -95,17 +95,6 @@ export function workingLevel(values: Float64Array): number {
   return count === 0 ? NaN : percentileSorted(working.subarray(0, count).sort(), 90);
 }
 
-/** mulberry32: a small, fast, seeded generator of uniform numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Injects labelled anomalies into a copy of `window` (typically the validation part).

@@ -8,6 +8,7 @@ import type { LoadedVersion } from "../lib/registry";
 import { initialScoreState, score, scoreBatch, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/score";
 import { calibrateAxis, runLengths } from "../lib/thresholds";
 import { referenceEvents } from "./support/scoreReference";
+import { seededRandom } from "../lib/stats/seededRandom";
 
 /** A one- or two-axis model with the given thresholds. */
 function model(overrides: Partial<ScoringModel> = {}): ScoringModel {
@@ -56,16 +57,7 @@ function scoreInBatches(m: ScoringModel, time: Float64Array, values: readonly Fl
 }
 
 /** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 /** A noisy two-axis series with bursts above the thresholds, NaNs and gaps. */
 function series(n: number, seed: number): { time: Float64Array; values: Float64Array[] } {

@@ -20,6 +20,7 @@ import { epochSecondsToIso, isoToEpochSeconds } from "../lib/time";
 import { ROOT, runCli } from "./support/cli";
 import { startPostgres, type TestPostgres } from "./support/postgres";
 import { referenceEvents, type ReferenceAxis } from "./support/scoreReference";
+import { seededRandom } from "../lib/stats/seededRandom";
 
 const work = mkdtempSync(join(tmpdir(), "mlbox-score-follow-"));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -228,15 +229,7 @@ test("follow on the embedded database leaves it usable by other commands between
 
 
 /** A small seeded PRNG (mulberry32), so a failing schedule of kills can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 test("follow on the embedded database survives kill -9 at random points, mid-poll included: events equal a one-pass computation", async () => {
   const seed = Number(process.env.FOLLOW_KILL_SEED ?? Date.now() % 100_000);

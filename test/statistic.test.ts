@@ -15,18 +15,10 @@ import { sql } from "kysely";
 import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "../lib/scoreStore";
 import { BACKENDS } from "./support/databases";
 import { directCusum, directEwma, referenceEvents } from "./support/scoreReference";
+import { seededRandom } from "../lib/stats/seededRandom";
 
 /** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 /** Standard normal noise (Box–Muller) from a seeded generator. */
 function gaussian(seed: number): () => number {

@@ -6,3 +6,4 @@ export * from "./quantileSorted";
 export * from "./roundHalfEven";
 export * from "./interpolateGaps";
 export * from "./rankView";
+export * from "./seededRandom";

@@ -115,7 +115,9 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   const { time, values } = resampleSeconds === null ? extraction : resampleColumns(extraction.time, extraction.values, resampleSeconds);
   if (resampleSeconds !== null) log(`             resampled to ${resampleSeconds} s: ${time.length} rows (${mark("resample")})`);
 
-  const profile = profileColumns(time, axes, values);
+  // The one column beyond the extracted ones: the time steps here, then each axis's fitted values and residual.
+  const column = new Float64Array(time.length);
+  const profile = profileColumns(time, axes, values, column);
   log(`[2/7] analyze    dt = ${profile.dt_seconds} s (${mark("analyze")})`);
   axes.forEach((axis, i) => {
     const bad = countNonFinite(values[i]);
@@ -155,9 +157,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     seconds[stage] += (performance.now() - begin) / 1000;
     return result;
   };
-  // One extra column for every axis: an axis's fitted values until its metrics and fit chart are done, then its
-  // residual (actual − fitted, written over them). One column reused: fresh ones would pile up until a collection.
-  const column = new Float64Array(columns.timeS.length);
+  // Per axis, `column` holds the fitted values until the metrics and fit chart are done, then the residual (actual −
+  // fitted, written over them). One column reused: fresh ones would pile up until a collection.
   const maxGapSeconds = config.scoring?.max_gap_seconds ?? null;
   for (let i = 0; i < axes.length; i++) {
     const axis = axes[i];

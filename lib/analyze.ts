@@ -33,10 +33,13 @@ export function timeSteps(time: Float64Array): Float64Array {
   return time.subarray(1).map((t, i) => t - time[i]);
 }
 
-/** Median of the {@link timeSteps} of ascending `time` (NaN steps left out); 0 when there is none. */
-export function medianTimeStep(time: Float64Array): number {
+/**
+ * Median of the {@link timeSteps} of ascending `time` (NaN steps left out); 0 when there is none.
+ * `scratch` (default: a new column) is at least `time.length − 1` long and is overwritten.
+ */
+export function medianTimeStep(time: Float64Array, scratch?: Float64Array): number {
   // One scratch column, and the middle ranks selected rather than every step sorted.
-  const steps = new Float64Array(Math.max(0, time.length - 1));
+  const steps = scratch ?? new Float64Array(Math.max(0, time.length - 1));
   let count = 0;
   for (let i = 1; i < time.length; i++) {
     const step = time[i] - time[i - 1];
@@ -102,11 +105,11 @@ export function profileAxis(axis: string, values: Float64Array): AxisProfile {
   };
 }
 
-/** Typed core of {@link analyze}. */
-export function profileColumns(time: Float64Array, axes: readonly string[], values: readonly Float64Array[]): Profile {
+/** Typed core of {@link analyze}; `scratch` as in {@link medianTimeStep} (default: a new column). */
+export function profileColumns(time: Float64Array, axes: readonly string[], values: readonly Float64Array[], scratch?: Float64Array): Profile {
   return {
     rows: time.length,
-    dt_seconds: medianTimeStep(time),
+    dt_seconds: medianTimeStep(time, scratch),
     first_time: time.length > 0 ? time[0] : NaN,
     last_time: time.length > 0 ? time[time.length - 1] : NaN,
     axes: axes.map((axis, index) => profileAxis(axis, values[index])),

@@ -720,10 +720,20 @@ export async function writeChartFiles(
     if (other !== undefined) throw new InputError(`plots: axes "${other}" and "${axis}" both map to chart file name "${stem}"; rename one of them`);
     stems.set(stem, axis);
   }
+  return writeAxisChartFiles(predictionCharts(prediction, thresholds, options), dir);
+}
+
+/**
+ * Writes already drawn charts as {@link writeChartFiles} does (no check of file
+ * names), e.g. a fit chart drawn before its fitted column was overwritten.
+ *
+ * @returns the paths of the HTML files written, fit then residual per axis
+ */
+export async function writeAxisChartFiles(axisCharts: readonly AxisCharts[], dir: string): Promise<string[]> {
   await fs.mkdir(dir, { recursive: true });
   await copyUnlessSame(plotlyLibraryPath(), path.join(dir, "plotly.min.js"));
   const written: string[] = [];
-  for (const charts of predictionCharts(prediction, thresholds, options)) {
+  for (const charts of axisCharts) {
     const stem = safeFileStem(charts.axis);
     for (const [kind, figure] of [
       ["fit", charts.fit],

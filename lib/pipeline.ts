@@ -1,12 +1,11 @@
 import { profileColumns, type Profile } from "./analyze";
-import { safeFileStem, writeChartFiles } from "./charts";
+import { fitChart, residualChart, safeFileStem, writeAxisChartFiles } from "./charts";
 import { connect, describeDatabase } from "./connect";
-import { evaluateColumns } from "./evaluate";
+import { regressionMetrics } from "./evaluate";
 import { InputError, toInputError } from "./errors";
 import { extractColumns, type ExtractProgress } from "./extract";
 import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
 import { fingerprintColumns } from "./lineage";
-import { predictColumns } from "./predict";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
@@ -14,9 +13,10 @@ import { resolveSelection, trainOptionsOf } from "./chooseDetection";
 import { needsSelection } from "./selection";
 import { calibrateColumns } from "./thresholds";
 import { trainColumns } from "./train";
+import { predictColumn } from "./trendModel";
 import { versionMeta } from "./versionMeta";
 import type { Selection } from "./artifacts";
-import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, PrepStats, TimeType } from "./types";
+import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, Prediction, PrepStats, TimeType } from "./types";
 
 /** Options of {@link runPipeline}. */
 export interface PipelineOptions {
@@ -115,7 +115,9 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   const { time, values } = resampleSeconds === null ? extraction : resampleColumns(extraction.time, extraction.values, resampleSeconds);
   if (resampleSeconds !== null) log(`             resampled to ${resampleSeconds} s: ${time.length} rows (${mark("resample")})`);
 
-  const profile = profileColumns(time, axes, values);
+  // The one column beyond the extracted ones: the time steps here, then each axis's fitted values and residual.
+  const column = new Float64Array(time.length);
+  const profile = profileColumns(time, axes, values, column);
   log(`[2/7] analyze    dt = ${profile.dt_seconds} s (${mark("analyze")})`);
   axes.forEach((axis, i) => {
     const bad = countNonFinite(values[i]);
@@ -138,7 +140,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   const models = trainColumns(columns.timeS, axes, columns.values, trainOptionsOf(chosen));
   log(`[4/7] train      ${models.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
 
-  // One axis at a time, so only one axis's fitted and residual columns are alive at once.
+  // One axis at a time, so at most one column beyond the prepared ones is alive at once.
   const chartStems = new Map<string, string>();
   for (const axis of config.plots.enabled ? axes : []) {
     const other = chartStems.get(safeFileStem(axis));
@@ -155,18 +157,28 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     seconds[stage] += (performance.now() - begin) / 1000;
     return result;
   };
-  // The same fitted and residual columns for every axis: fresh ones would pile up until a collection.
-  const reused = { predicted: [new Float64Array(columns.timeS.length)], residual: [new Float64Array(columns.timeS.length)] };
+  // Per axis, `column` holds the fitted values until the metrics and fit chart are done, then the residual (actual −
+  // fitted, written over them). One column reused: fresh ones would pile up until a collection.
+  const maxGapSeconds = config.scoring?.max_gap_seconds ?? null;
   for (let i = 0; i < axes.length; i++) {
-    const axisModels: ModelSet = { ...models, models: [models.models[i]] };
-    const prediction = timed("predict", () => predictColumns(columns.timeS, axisModels, [columns.values[i]], reused));
-    metrics.push(...timed("evaluate", () => evaluateColumns(prediction)));
+    const axis = axes[i];
+    const actual = columns.values[i];
+    const fitted = timed("predict", () => predictColumn(models.models[i], columns.timeS, actual, column));
+    metrics.push(timed("evaluate", () => regressionMetrics(axis, actual, fitted)));
+    const fit = config.plots.enabled ? timed("charts", () => fitChart(columns.timeS, actual, fitted, { axis })) : null;
+    const residual = timed("predict", () => {
+      for (let j = 0; j < fitted.length; j++) fitted[j] = actual[j] - fitted[j];
+      return fitted;
+    });
+    // The fitted values are gone: calibration and the residual chart read only actual and residual.
+    const prediction: Prediction = { timeS: columns.timeS, axes: [axis], actual: [actual], predicted: [], residual: [residual] };
     // MinC/MaxC and sustain steps on the chosen statistic's values (the residual by default).
     Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, chosen.thresholds, chosen.scoring)));
     // Charts before the registry: a failure here leaves no registered version behind.
-    if (config.plots.enabled) {
+    if (fit !== null) {
       const begin = performance.now();
-      chartFiles.push(...(await writeChartFiles(prediction, thresholds, config.plots.dir, { maxGapSeconds: config.scoring?.max_gap_seconds ?? null })));
+      const residualFigure = residualChart(columns.timeS, residual, { axis, thresholds: thresholds[axis], maxGapSeconds });
+      chartFiles.push(...(await writeAxisChartFiles([{ axis, fit, residual: residualFigure }], config.plots.dir)));
       seconds.charts += (performance.now() - begin) / 1000;
     }
   }

@@ -309,20 +309,36 @@ test("follow on the embedded database survives kill -9 at random points, mid-pol
         await db.destroy();
       }
       note(`chunk ${c + 1}/${chunks} inserted`);
-      if (c === chunks - 1 || next() < 0.3) continue;
+      if (c === chunks - 1) continue;
+      if (c === 0) {
+        // At least one kill lands while the follower holds the database (opening, reading, scoring, committing
+        // or closing it): killed as soon as it takes it, retried until one does (a killed holder leaves its marker).
+        for (let attempt = 0; attempt < 10 && midPoll === 0; attempt++) {
+          await waitFor(`follower ${followers.length} to take the database`, 120, () => holding(follower) || follower.child.exitCode !== null);
+          if (follower.child.exitCode !== null) throw new Error(`follower ${followers.length} exited with ${follower.child.exitCode}`);
+          follower.child.kill("SIGKILL");
+          assert.equal(await follower.exited, null, follower.output.stderr);
+          kills++;
+          if (holding(follower)) midPoll++;
+          note(`kill -9 follower ${followers.length}${holding(follower) ? " while it holds the database" : ""}`);
+          follower = start();
+        }
+        continue;
+      }
+      if (next() < 0.3) continue;
       if (next() < 0.7) {
         await waitFor(`follower ${followers.length} to take the database`, 120, () => holding(follower) || follower.child.exitCode !== null);
         if (follower.child.exitCode !== null) throw new Error(`follower ${followers.length} exited with ${follower.child.exitCode}`);
         await sleep(Math.floor(next() * 1500));
-        if (holding(follower)) midPoll++;
-        note(`kill -9 follower ${followers.length}${holding(follower) ? " while it holds the database" : ""}`);
       } else {
         await sleep(Math.floor(next() * 3000));
-        note(`kill -9 follower ${followers.length}${holding(follower) ? " while it holds the database" : ""}`);
       }
       follower.child.kill("SIGKILL");
       assert.equal(await follower.exited, null, follower.output.stderr);
       kills++;
+      // A follower killed while it holds the database leaves its pid in the lock's marker.
+      if (holding(follower)) midPoll++;
+      note(`kill -9 follower ${followers.length}${holding(follower) ? " while it holds the database" : ""}`);
       follower = start();
     }
     const last = isoToEpochSeconds(epochSecondsToIso(data.time[data.time.length - 1], "timestamptz"));

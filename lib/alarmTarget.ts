@@ -26,7 +26,7 @@ export interface AlarmTargetLevel {
  * neighbouring percentiles whose rates bracket the target and takes the one whose rate is nearer (a tie:
  * the higher percentile, fewer alarms). When the target is below what percentile 100 still raises, or
  * above what 0 raises, the end nearest to it is taken. The error level follows the rule of
- * `policyAtLevel`: maxc_percentile = max(the config's, the alert percentile).
+ * `policyAtLevel`: maxc_percentile keeps its place in the headroom above the alert percentile.
  */
 export function alertLevelForTarget(fitted: FittedCandidate, setup: ValidationSetup, targetPerDay: number): AlarmTargetLevel {
   const perDay = 86_400 / validationSeconds(setup);

@@ -44,11 +44,16 @@ export interface DetectionPoint {
 }
 
 /**
- * The policy at alert percentile `percentile`: `minc_percentile` = it, `maxc_percentile` =
- * max(the policy's, it) — the error level never falls below the alert level.
+ * The policy at alert percentile `percentile`: `minc_percentile` = it; `maxc_percentile` keeps the
+ * error level's place in the headroom above the alert level, `p + (100 − p)·(maxc − minc)/(100 − minc)`
+ * of the configured policy (75/95 → 0.8 of the way: 95 at p = 75, 99 at p = 95, 99.7 at p = 98.5), and
+ * never below `p`. So the error level stays above the alert level, as it is by default: with it equal,
+ * every alert (T_long samples) would also be an error (T_short ≤ T_long samples).
  */
 export function policyAtLevel(policy: ThresholdPolicy, percentile: number): ThresholdPolicy {
-  return { ...policy, minc_percentile: percentile, maxc_percentile: Math.max(policy.maxc_percentile, percentile) };
+  const { minc_percentile: minc, maxc_percentile: maxc } = policy;
+  const share = minc < 100 ? Math.max(0, (maxc - minc) / (100 - minc)) : 0;
+  return { ...policy, minc_percentile: percentile, maxc_percentile: Math.min(100, percentile + (100 - percentile) * share) };
 }
 
 /** Per-axis thresholds of a fitted candidate at one alert percentile, calibrated on the fit part. */

@@ -107,8 +107,8 @@ const delayText = (seconds: number | null): string => (seconds === null ? "no de
 /**
  * Evaluates the candidates on a prepared window and chooses (see the module comment), and with
  * `thresholds.target_alarms_per_day` sets the chosen one's alert level by {@link alertLevelForTarget}
- * instead of the matched level. The error level is `maxc_percentile = max(thresholds.maxc_percentile,
- * the chosen minc_percentile)`: it never falls below the alert level.
+ * instead of the matched level. The error level's percentile follows it (see `policyAtLevel`: it keeps its
+ * place in the headroom above the alert level, so it stays above it).
  *
  * A candidate no level of which stays within the default's false alarms is not eligible (its matched
  * fields are null); when none is, the one with the fewest false alarms at its highest level is taken

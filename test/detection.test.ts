@@ -148,8 +148,11 @@ test("recallTieMargin is one binomial standard error of the best recall", () => 
   assert.equal(recallTieMargin(0.5, 0), 0);
 });
 
-test("policyAtLevel keeps the error level at or above the alert level", () => {
-  assert.deepEqual([policyAtLevel(DEFAULT_THRESHOLD_POLICY, 80).maxc_percentile, policyAtLevel(DEFAULT_THRESHOLD_POLICY, 98).maxc_percentile], [95, 98]);
+test("policyAtLevel keeps the error level above the alert level, at its place in the headroom (75/95: 0.8 of the way)", () => {
+  const maxc = (p: number): number => policyAtLevel(DEFAULT_THRESHOLD_POLICY, p).maxc_percentile;
+  assert.deepEqual([maxc(75), maxc(80), maxc(98), maxc(100)], [95, 96, 99.6, 100]);
+  // A policy whose error percentile is not above its alert one never puts the error level below the alert level.
+  assert.equal(policyAtLevel({ ...DEFAULT_THRESHOLD_POLICY, minc_percentile: 90, maxc_percentile: 80 }, 97).maxc_percentile, 97);
 });
 
 test("detectionAt: the scorer's alert events on the clean part are the false alarms; a large injected offset is caught, a higher level raises fewer alarms", () => {

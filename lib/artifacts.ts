@@ -138,17 +138,17 @@ const axisMetrics = z.object({ axis: z.string() }).merge(metricsBody).readonly()
 export type AxisMetrics = z.infer<typeof axisMetrics>;
 
 const caughtCount = z.object({ caught: number, injected: number }).readonly();
-const detectionPoint = z
-  .object({
-    minc_percentile: number,
-    false_alarms: number,
-    false_alarms_per_hour: number,
-    caught: number,
-    injected: number,
-    recall: number,
-    median_delay_seconds: number.nullable(),
-  })
-  .readonly();
+/** One measured alert level: its false alarms on the clean part, and the injected anomalies caught. */
+const detectionPointShape = {
+  minc_percentile: number,
+  false_alarms: number,
+  false_alarms_per_hour: number,
+  caught: number,
+  injected: number,
+  recall: number,
+  median_delay_seconds: number.nullable(),
+};
+const detectionPoint = z.object(detectionPointShape).readonly();
 const selectionCandidate = z
   .object({
     model: z.string(),
@@ -181,18 +181,7 @@ const selection = z
       })
       .readonly(),
     default: z
-      .object({
-        model: z.string(),
-        statistic: z.string(),
-        minc_percentile: number,
-        false_alarms: number,
-        false_alarms_per_hour: number,
-        caught: number,
-        injected: number,
-        recall: number,
-        median_delay_seconds: number.nullable(),
-        by_label: z.record(caughtCount),
-      })
+      .object({ model: z.string(), statistic: z.string(), ...detectionPointShape, by_label: z.record(caughtCount) })
       .readonly(),
     candidates: z.array(selectionCandidate).readonly(),
     chosen: z.object({ model: z.string(), statistic: z.string(), minc_percentile: number, maxc_percentile: number, reason: z.string() }).readonly(),

@@ -11,11 +11,14 @@
  */
 import { promises as fs, readFileSync } from "fs";
 import * as path from "path";
+import { decimateMinMax, decimateSeries, type DecimatedSeries } from "./decimate";
 import { InputError } from "./errors";
 import { formatNumber } from "./formatNumber";
 import { isIdleSample } from "./idleSample";
 import { recordedStatistic, statisticColumn, statisticLabel } from "./statistic";
 import type { AxisThresholds, Prediction } from "./types";
+
+export { decimateMinMax, decimateSeries, type DecimatedSeries } from "./decimate";
 
 /** Default maximum number of points per trace after decimation. */
 export const DEFAULT_MAX_POINTS = 2000;
@@ -92,91 +95,6 @@ export interface PlotlyFigure {
   readonly layout: PlotlyLayout;
 }
 
-/** A decimated (x, y) series. */
-export interface DecimatedSeries {
-  readonly x: Float64Array;
-  readonly y: Float64Array;
-}
-
-/**
- * Reduces `(x, y)` to at most `maxPoints` points for display, keeping the
- * minimum and the maximum of `y` in each of `floor(maxPoints / 2)` buckets of
- * consecutive samples (in their original order), so spikes survive. Points
- * where `x` or `y` is not finite are dropped. Series that already fit are
- * returned as they are (minus non-finite points).
- *
- * @param x sample positions (e.g. `time_s`), same length as `y`
- * @param y sample values
- * @param maxPoints upper bound on the points returned; at least 2
- */
-export function decimateMinMax(x: ArrayLike<number>, y: ArrayLike<number>, maxPoints: number): DecimatedSeries {
-  return decimateWhere(x, y, maxPoints, "all");
-}
-
-/**
- * Which samples a decimated series keeps besides needing finite x and y:
- * all of them, only the working (non-idle) ones, or only the idle ones
- * (drawn at y = 0).
- */
-type Kept = "all" | "working" | "idle";
-
-/**
- * {@link decimateMinMax} of the samples `kept` selects, as if the others were
- * NaN: no masked copy of the column is made.
- */
-function decimateWhere(x: ArrayLike<number>, y: ArrayLike<number>, maxPoints: number, kept: Kept): DecimatedSeries {
-  if (x.length !== y.length) throw new RangeError(`decimateMinMax: x has ${x.length} values but y has ${y.length}`);
-  if (!Number.isInteger(maxPoints) || maxPoints < 2) throw new RangeError(`decimateMinMax: maxPoints must be an integer >= 2, got ${maxPoints}`);
-  const n = y.length;
-  const keptX: number[] = [];
-  const keptY: number[] = [];
-  const keeps = (i: number): boolean =>
-    Number.isFinite(y[i]) && Number.isFinite(x[i]) && (kept === "all" || (kept === "idle") === isIdleSample(y[i]));
-  // An idle sample is drawn as 0 whatever the sign of its zero, and a bucket's idle samples are all equal:
-  // its first one stands for its minimum and its maximum.
-  const value = (i: number): number => (kept === "idle" ? 0 : y[i]);
-  if (n <= maxPoints) {
-    for (let i = 0; i < n; i++) {
-      if (keeps(i)) {
-        keptX.push(x[i]);
-        keptY.push(value(i));
-      }
-    }
-    return { x: Float64Array.from(keptX), y: Float64Array.from(keptY) };
-  }
-  const buckets = Math.floor(maxPoints / 2);
-  for (let b = 0; b < buckets; b++) {
-    const start = Math.floor((b * n) / buckets);
-    const end = Math.floor(((b + 1) * n) / buckets);
-    let iMin = -1;
-    let iMax = -1;
-    let low = Infinity;
-    let high = -Infinity;
-    for (let i = start; i < end; i++) {
-      if (!keeps(i)) continue;
-      const v = value(i);
-      if (iMin < 0 || v < low) {
-        iMin = i;
-        low = v;
-      }
-      if (iMax < 0 || v > high) {
-        iMax = i;
-        high = v;
-      }
-    }
-    if (iMin < 0) continue;
-    const first = Math.min(iMin, iMax);
-    const second = Math.max(iMin, iMax);
-    keptX.push(x[first]);
-    keptY.push(value(first));
-    if (second !== first) {
-      keptX.push(x[second]);
-      keptY.push(value(second));
-    }
-  }
-  return { x: Float64Array.from(keptX), y: Float64Array.from(keptY) };
-}
-
 /** Options of {@link fitChart}. */
 export interface FitChartOptions {
   /** Axis name, used in the title. */
@@ -201,15 +119,13 @@ const seriesFrom = (s: DecimatedSeries): { x: number[]; y: number[] } => ({ x: A
 
 /** First and last finite value of `x`, or [0, 0] when there is none. */
 function finiteRange(x: ArrayLike<number>): readonly [number, number] {
-  let first = NaN;
-  let last = NaN;
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isFinite(x[i])) {
-      if (Number.isNaN(first)) first = x[i];
-      last = x[i];
-    }
-  }
-  return Number.isNaN(first) ? [0, 0] : [first, last];
+  // From both ends: times are finite but for the rare row, so this reads a few values, not the column.
+  let first = 0;
+  while (first < x.length && !Number.isFinite(x[first])) first++;
+  if (first === x.length) return [0, 0];
+  let last = x.length - 1;
+  while (!Number.isFinite(x[last])) last--;
+  return [x[first], x[last]];
 }
 
 const horizontalLine = (
@@ -242,21 +158,27 @@ export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: F
   const { axis, maxPoints = DEFAULT_MAX_POINTS, height = 380 } = options;
   let zeroCount = 0;
   for (let i = 0; i < actual.length; i++) if (isIdleSample(actual[i])) zeroCount++;
+  // The three traces in one pass over the rows.
+  const [working, fitted, idle] = decimateSeries(
+    timeS,
+    [{ y: actual, kept: "working" }, { y: predicted }, ...(zeroCount > 0 ? [{ y: actual, kept: "idle" as const }] : [])],
+    maxPoints,
+  );
   const data: PlotlyTrace[] = [
     {
       type: "scatter",
       mode: "markers",
       name: "data",
-      ...seriesFrom(decimateWhere(timeS, actual, maxPoints, "working")),
+      ...seriesFrom(working),
       marker: { color: CHART_COLORS.data, size: 4, opacity: 0.7 },
     },
   ];
-  if (zeroCount > 0) {
+  if (idle !== undefined) {
     data.push({
       type: "scatter",
       mode: "markers",
       name: `exact zeros (${zeroCount}, not fitted)`,
-      ...seriesFrom(decimateWhere(timeS, actual, maxPoints, "idle")),
+      ...seriesFrom(idle),
       marker: { color: CHART_COLORS.zeros, size: 4, opacity: 0.7 },
     });
   }
@@ -264,7 +186,7 @@ export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: F
     type: "scatter",
     mode: "lines",
     name: "fitted trend",
-    ...seriesFrom(decimateMinMax(timeS, predicted, maxPoints)),
+    ...seriesFrom(fitted),
     line: { color: CHART_COLORS.fit, width: 3 },
   });
   return { data, layout: baseLayout(`${axis}: data and fitted trend`, "time_s (s)", axis, height) };
@@ -724,14 +646,24 @@ export async function writeChartFiles(
 }
 
 /**
+ * Creates `dir` when needed and puts the plotly.js file the chart pages load
+ * into it (unless an up-to-date copy is there).
+ */
+export async function preparePlotsDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await copyUnlessSame(plotlyLibraryPath(), path.join(dir, "plotly.min.js"));
+}
+
+/**
  * Writes already drawn charts as {@link writeChartFiles} does (no check of file
  * names), e.g. a fit chart drawn before its fitted column was overwritten.
  *
+ * @param options `copyLibrary` (default true): run {@link preparePlotsDir} first; false when it ran already
+ *   (threads writing pages into one folder at once would copy plotly.js over each other)
  * @returns the paths of the HTML files written, fit then residual per axis
  */
-export async function writeAxisChartFiles(axisCharts: readonly AxisCharts[], dir: string): Promise<string[]> {
-  await fs.mkdir(dir, { recursive: true });
-  await copyUnlessSame(plotlyLibraryPath(), path.join(dir, "plotly.min.js"));
+export async function writeAxisChartFiles(axisCharts: readonly AxisCharts[], dir: string, { copyLibrary = true } = {}): Promise<string[]> {
+  if (copyLibrary) await preparePlotsDir(dir);
   const written: string[] = [];
   for (const charts of axisCharts) {
     const stem = safeFileStem(charts.axis);

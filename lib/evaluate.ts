@@ -3,10 +3,10 @@ import { toDataFrame } from "./frame";
 import { isIdleSample } from "./idleSample";
 import { predictionFromDataFrame } from "./predict";
 import { pairwiseSumsOf } from "./stats";
+import type { AxisMetrics, Prediction } from "./types";
 
 /** Values per block of {@link pairwiseSumsOf} (numpy's leaf size). */
 const BLOCK = 128;
-import type { AxisMetrics, Prediction } from "./types";
 
 /**
  * R², MAE and RMSE of `actual` against `predicted`, exactly as
@@ -19,16 +19,15 @@ import type { AxisMetrics, Prediction } from "./types";
 export function regressionMetrics(axis: string, actual: Float64Array, predicted: Float64Array): AxisMetrics {
   const n = actual.length;
   let count = 0;
-  for (let i = 0; i < n; i++) if (Number.isFinite(actual[i]) && Number.isFinite(predicted[i])) count++;
+  for (let i = 0; i < n; i++) if (bothFinite(actual[i], predicted[i])) count++;
   if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
   // The sums read the kept rows afresh (pairwiseSumsOf), so no full-length scratch column is needed.
-  const kept = (i: number): boolean => Number.isFinite(actual[i]) && Number.isFinite(predicted[i]);
   const [absoluteErrors, squaredErrors, targets] = pairwiseSumsOf(count, 3, (blocks, size, from) => {
     let i = from;
     for (let k = 0; k < size; i++) {
-      if (!kept(i)) continue;
       const y = actual[i];
       const p = predicted[i];
+      if (!bothFinite(y, p)) continue;
       const error = y - p;
       blocks[k] = Math.abs(p - y);
       blocks[BLOCK + k] = error * error;
@@ -44,13 +43,19 @@ export function regressionMetrics(axis: string, actual: Float64Array, predicted:
   const [deviations] = pairwiseSumsOf(count, 1, (blocks, size, from) => {
     let i = from;
     for (let k = 0; k < size; i++) {
-      if (!kept(i)) continue;
-      const d = actual[i] - yMean;
+      const y = actual[i];
+      if (!bothFinite(y, predicted[i])) continue;
+      const d = y - yMean;
       blocks[k++] = d * d;
     }
     return i;
   });
   return { axis, r2: rSquared(squaredErrors, deviations), mae, rmse };
+}
+
+/** A row the metrics count: both values finite. */
+function bothFinite(actual: number, predicted: number): boolean {
+  return Number.isFinite(actual) && Number.isFinite(predicted);
 }
 
 /** scikit-learn's `r2_score` from the sums of squared errors and squared deviations from the mean (`force_finite=True`). */

@@ -17,19 +17,21 @@ const BLOCK = 128;
  */
 export function fitLinear(axis: string, timeS: Float64Array, y: Float64Array): LinearModel {
   const n = timeS.length;
-  const usable = (i: number): boolean => !isIdleSample(y[i]) && Number.isFinite(y[i]) && Number.isFinite(timeS[i]);
   let used = 0;
-  for (let i = 0; i < n; i++) if (usable(i)) used++;
+  for (let i = 0; i < n; i++) if (usable(timeS[i], y[i])) used++;
   if (used === 0) {
     throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
   }
   // The sums read the usable rows afresh (pairwiseSumsOf): the same sums as over compacted copies, without them.
+  // The loops test rows inline (no closure per row): this is the hot path of training.
   const [xSum, ySum] = pairwiseSumsOf(used, 2, (blocks, size, from) => {
     let i = from;
     for (let k = 0; k < size; i++) {
-      if (!usable(i)) continue;
-      blocks[k] = timeS[i];
-      blocks[BLOCK + k] = y[i];
+      const t = timeS[i];
+      const v = y[i];
+      if (!usable(t, v)) continue;
+      blocks[k] = t;
+      blocks[BLOCK + k] = v;
       k++;
     }
     return i;
@@ -39,14 +41,21 @@ export function fitLinear(axis: string, timeS: Float64Array, y: Float64Array): L
   const [sxx, sxy] = pairwiseSumsOf(used, 2, (blocks, size, from) => {
     let i = from;
     for (let k = 0; k < size; i++) {
-      if (!usable(i)) continue;
-      const dx = timeS[i] - xMean;
+      const t = timeS[i];
+      const v = y[i];
+      if (!usable(t, v)) continue;
+      const dx = t - xMean;
       blocks[k] = dx * dx;
-      blocks[BLOCK + k] = dx * (y[i] - yMean);
+      blocks[BLOCK + k] = dx * (v - yMean);
       k++;
     }
     return i;
   });
   const coef = sxx === 0 ? 0 : sxy / sxx;
   return { axis, coef, intercept: yMean - xMean * coef, samples_used: used };
+}
+
+/** A row the fit uses: a finite time and a finite, non-idle value. */
+function usable(time: number, value: number): boolean {
+  return !isIdleSample(value) && Number.isFinite(value) && Number.isFinite(time);
 }

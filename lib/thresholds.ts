@@ -28,6 +28,29 @@ export function runLengths(residual: Float64Array, threshold: number): Int32Arra
   return Int32Array.from(runs);
 }
 
+/** `[runLengths(residual, first), runLengths(residual, second)]` in one pass over the column. */
+function runLengthsOfBoth(residual: Float64Array, first: number, second: number): [Int32Array, Int32Array] {
+  const runs: [number[], number[]] = [[], []];
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < residual.length; i++) {
+    const value = residual[i];
+    if (value >= first) a++;
+    else if (a > 0) {
+      runs[0].push(a);
+      a = 0;
+    }
+    if (value >= second) b++;
+    else if (b > 0) {
+      runs[1].push(b);
+      b = 0;
+    }
+  }
+  if (a > 0) runs[0].push(a);
+  if (b > 0) runs[1].push(b);
+  return [Int32Array.from(runs[0]), Int32Array.from(runs[1])];
+}
+
 /** `max(1, round_half_even(seconds / max(dt, 1e-9)))`: a duration in sampling steps. */
 export function secondsToSteps(seconds: number, dtSeconds: number): number {
   return Math.max(1, roundHalfEven(seconds / Math.max(dtSeconds, MIN_DT_SECONDS)));
@@ -44,41 +67,79 @@ function sustainSteps(runs: Int32Array, quantile: number, defaultSteps: number):
 const HIGH_WORD = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x3ff00000 ? 1 : 0;
 
 /**
- * The positive values of `residual` (`count` of them) seen in ascending
- * order, as an ArrayLike of the smallest `length` for `percentileSorted`,
- * without a copy of them all: positive doubles order like their bit
- * patterns, so one pass counts them in buckets of their top 16 bits (4
- * mantissa bits: about 16 buckets per power of two), and reading a rank
- * copies only its bucket, whose ranks are then selected ({@link rankView}).
- * A percentile reads two neighbouring ranks, mostly in one bucket.
+ * How the positive values of `residual` spread over buckets of their top 16
+ * bits (sign bit 0, so 15 bits of key; 4 mantissa bits: about 16 buckets per
+ * power of two): positive doubles order like their bit patterns, so bucket
+ * order is value order. One pass; `count` is the number of positive values.
  */
-function positiveRanks(residual: Float64Array, count: number, length: number): ArrayLike<number> {
+function positiveHistogram(residual: Float64Array): { readonly buckets: Int32Array; readonly count: number } {
   const words = new Uint32Array(residual.buffer, residual.byteOffset, residual.length * 2);
-  const buckets = new Int32Array(1 << 15); // sign bit 0: 15 bits of key
-  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) buckets[words[2 * i + HIGH_WORD] >>> 16]++;
-  const opened = new Map<number, ArrayLike<number>>();
-  const rank = (r: number): number => {
+  const buckets = new Int32Array(1 << 15);
+  let count = 0;
+  for (let i = 0; i < residual.length; i++) {
+    if (residual[i] > 0) {
+      buckets[words[2 * i + HIGH_WORD] >>> 16]++;
+      count++;
+    }
+  }
+  return { buckets, count };
+}
+
+/** The ranks (0-based, ascending) `percentileSorted` reads for percentile `p` of `n` values. */
+function percentileRanks(n: number, p: number): number[] {
+  const virtualIndex = (n - 1) * (p / 100);
+  const below = Math.min(n - 1, Math.max(0, Math.floor(virtualIndex)));
+  return [below, Math.min(n - 1, below + 1)];
+}
+
+/**
+ * The positive values of `residual` seen in ascending order, as an ArrayLike
+ * of the smallest `length` for `percentileSorted`, without a copy of them all:
+ * reading a rank copies only its bucket ({@link positiveHistogram}), whose
+ * ranks are then selected ({@link rankView}). The buckets of the ranks in
+ * `expected` are copied up front in one pass; any other rank read opens its
+ * bucket then.
+ */
+function positiveRanks(residual: Float64Array, histogram: ReturnType<typeof positiveHistogram>, length: number, expected: readonly number[]): ArrayLike<number> {
+  const { buckets, count } = histogram;
+  const words = new Uint32Array(residual.buffer, residual.byteOffset, residual.length * 2);
+  /** The bucket holding rank `r`, and how many values the buckets before it hold. */
+  const locate = (r: number): { bucket: number; below: number } => {
     let bucket = 0;
     let below = 0;
     while (below + buckets[bucket] <= r) below += buckets[bucket++];
-    let sorted = opened.get(bucket);
-    if (sorted === undefined) {
-      const values = new Float64Array(buckets[bucket]);
-      for (let i = 0, at = 0; at < values.length; i++) {
-        if (residual[i] > 0 && words[2 * i + HIGH_WORD] >>> 16 === bucket) values[at++] = residual[i];
-      }
-      sorted = rankView(values);
-      opened.set(bucket, sorted);
+    return { bucket, below };
+  };
+  const opened = new Map<number, ArrayLike<number>>();
+  /** Copies the positive values of `wanted` buckets in one pass over the column. */
+  const open = (wanted: readonly number[]): void => {
+    const slot = new Int32Array(buckets.length).fill(-1);
+    const copies = wanted.map((bucket, k) => {
+      slot[bucket] = k;
+      return new Float64Array(buckets[bucket]);
+    });
+    const filled = new Int32Array(wanted.length);
+    for (let i = 0; i < residual.length; i++) {
+      if (!(residual[i] > 0)) continue;
+      const k = slot[words[2 * i + HIGH_WORD] >>> 16];
+      if (k >= 0) copies[k][filled[k]++] = residual[i];
     }
-    return sorted[r - below];
+    wanted.forEach((bucket, k) => opened.set(bucket, rankView(copies[k])));
+  };
+  const inRange = expected.filter((r) => r >= 0 && r < Math.min(length, count));
+  if (inRange.length > 0) open([...new Set(inRange.map((r) => locate(r).bucket))]);
+  const rank = (r: number): number => {
+    const { bucket, below } = locate(r);
+    if (!opened.has(bucket)) open([bucket]);
+    return (opened.get(bucket) as ArrayLike<number>)[r - below];
   };
   return sortedView(Math.min(length, count), rank);
 }
 
 /** MinC/MaxC from the positive residuals, and the method's name. */
 function residualLevels(residual: Float64Array, policy: ThresholdPolicy): { MinC: number; MaxC: number; method: string } {
-  let n = 0;
-  for (let i = 0; i < residual.length; i++) if (residual[i] > 0) n++;
+  const histogram = positiveHistogram(residual);
+  const n = histogram.count;
   if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
     const positive = new Float64Array(n);
     for (let i = 0, at = 0; at < n; i++) if (residual[i] > 0) positive[at++] = residual[i];
@@ -93,7 +154,8 @@ function residualLevels(residual: Float64Array, policy: ThresholdPolicy): { MinC
   let kept = n;
   if (n >= policy.min_pos_for_trim && policy.trim_top_ratio > 0) kept = Math.min(n, Math.max(1, Math.floor(n * (1 - policy.trim_top_ratio))));
   // The percentiles read a few ranks of the sorted positive values (the smallest `kept`): find those, sort nothing.
-  const sorted = positiveRanks(residual, n, kept);
+  const percentiles = [policy.minc_percentile, policy.maxc_percentile];
+  const sorted = positiveRanks(residual, histogram, kept, kept === 0 ? [] : percentiles.flatMap((p) => percentileRanks(kept, p)));
   const level = (p: number): number => (kept === 0 ? 0 : percentileSorted(sorted, p));
   return {
     MinC: level(policy.minc_percentile),
@@ -121,11 +183,12 @@ function residualLevels(residual: Float64Array, policy: ThresholdPolicy): { MinC
  */
 export function calibrateAxis(residual: Float64Array, dtSeconds: number, policy: ThresholdPolicy): AxisThresholds {
   const { MinC, MaxC, method } = residualLevels(residual, policy);
+  const [alertRuns, errorRuns] = runLengthsOfBoth(residual, MinC, MaxC);
   return {
     MinC,
     MaxC,
-    T_long_steps: sustainSteps(runLengths(residual, MinC), policy.alert_quantile, secondsToSteps(policy.alert_seconds_default, dtSeconds)),
-    T_short_steps: sustainSteps(runLengths(residual, MaxC), policy.error_quantile, secondsToSteps(policy.error_seconds_default, dtSeconds)),
+    T_long_steps: sustainSteps(alertRuns, policy.alert_quantile, secondsToSteps(policy.alert_seconds_default, dtSeconds)),
+    T_short_steps: sustainSteps(errorRuns, policy.error_quantile, secondsToSteps(policy.error_seconds_default, dtSeconds)),
     dt_seconds: dtSeconds,
     policy,
     meta: { method },

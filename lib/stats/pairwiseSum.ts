@@ -8,28 +8,16 @@ const BLOCK_SIZE = 128;
  * The sum of no values is 0.
  */
 export function pairwiseSum(values: ArrayLike<number>, start = 0, length = values.length - start): number {
-  if (length < 8) {
-    let sum = 0;
-    for (let i = 0; i < length; i++) sum += values[start + i];
-    return sum;
-  }
-  if (length <= BLOCK_SIZE) {
-    let r0 = values[start], r1 = values[start + 1], r2 = values[start + 2], r3 = values[start + 3];
-    let r4 = values[start + 4], r5 = values[start + 5], r6 = values[start + 6], r7 = values[start + 7];
-    const unrolled = length - (length % 8);
-    let i = 8;
-    for (; i < unrolled; i += 8) {
-      const p = start + i;
-      r0 += values[p]; r1 += values[p + 1]; r2 += values[p + 2]; r3 += values[p + 3];
-      r4 += values[p + 4]; r5 += values[p + 5]; r6 += values[p + 6]; r7 += values[p + 7];
-    }
-    let sum = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-    for (; i < length; i++) sum += values[start + i];
-    return sum;
-  }
+  // One array type in the hot loop: other array-likes are copied once (they are small where they occur).
+  const floats = values instanceof Float64Array ? values : Float64Array.from(values);
+  return blockSums(floats, start, length);
+}
+
+function blockSums(values: Float64Array, start: number, length: number): number {
+  if (length <= BLOCK_SIZE) return leafSum(values, start, length);
   let half = Math.floor(length / 2);
   half -= half % 8;
-  return pairwiseSum(values, start, half) + pairwiseSum(values, start + half, length - half);
+  return blockSums(values, start, half) + blockSums(values, start + half, length - half);
 }
 
 /**
@@ -54,7 +42,7 @@ export function pairwiseSumsOf(
     const at = row * width;
     if (count <= BLOCK_SIZE) {
       from = fill(blocks, count, from);
-      for (let j = 0; j < width; j++) partial[at + j] = pairwiseSum(blocks, j * BLOCK_SIZE, count);
+      for (let j = 0; j < width; j++) partial[at + j] = leafSum(blocks, j * BLOCK_SIZE, count);
       return;
     }
     let half = Math.floor(count / 2);
@@ -66,4 +54,29 @@ export function pairwiseSumsOf(
   };
   sum(length, 0);
   return Array.from(partial.subarray(0, width));
+}
+
+/**
+ * The sum of one leaf of numpy's pairwise summation (at most 128 values): 8
+ * accumulators over the whole groups of 8, combined pairwise, then the rest
+ * added one by one.
+ */
+function leafSum(values: Float64Array, start: number, length: number): number {
+  if (length < 8) {
+    let sum = 0;
+    for (let i = 0; i < length; i++) sum += values[start + i];
+    return sum;
+  }
+  let r0 = values[start], r1 = values[start + 1], r2 = values[start + 2], r3 = values[start + 3];
+  let r4 = values[start + 4], r5 = values[start + 5], r6 = values[start + 6], r7 = values[start + 7];
+  const unrolled = length - (length % 8);
+  let i = 8;
+  for (; i < unrolled; i += 8) {
+    const p = start + i;
+    r0 += values[p]; r1 += values[p + 1]; r2 += values[p + 2]; r3 += values[p + 3];
+    r4 += values[p + 4]; r5 += values[p + 5]; r6 += values[p + 6]; r7 += values[p + 7];
+  }
+  let sum = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+  for (; i < length; i++) sum += values[start + i];
+  return sum;
 }

@@ -303,8 +303,12 @@ class BinaryCopyReader {
   #parse(buffer: Buffer, at: number): number {
     const width = this.#width;
     const row = this.#row;
+    const onRow = this.#onRow;
+    const timestampFirst = this.#timestampFirst;
     const end = buffer.length;
     const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength); // faster than Buffer's readers
+    // A tuple with no NULL: 2 bytes of field count, then 4 of length and 8 of value per field. NULLs only shorten it.
+    const longest = 2 + 12 * width;
     while (!this.#ended && at + 2 <= end) {
       const fields = view.getInt16(at);
       if (fields === -1) {
@@ -313,31 +317,12 @@ class BinaryCopyReader {
         break;
       }
       if (fields !== width) throw new Error(`binary COPY: ${fields} fields in a tuple, expected ${width}`);
-      let p = at + 2;
-      let complete = true;
-      for (let f = 0; f < width; f++) {
-        if (p + 4 > end) {
-          complete = false;
-          break;
-        }
-        const length = view.getInt32(p);
-        p += 4;
-        if (length === -1) {
-          row[f] = Number.NaN;
-          continue;
-        }
-        if (length !== 8) throw new Error(`binary COPY: a field of ${length} bytes, expected 8`);
-        if (p + 8 > end) {
-          complete = false;
-          break;
-        }
-        row[f] = f === 0 && this.#timestampFirst ? unixMicros(view, p) : view.getFloat64(p);
-        p += 8;
-      }
-      if (!complete) break;
+      // Most tuples lie whole inside the chunk: those are read without a bounds check per field.
+      const next = at + longest <= end ? readTuple(view, at + 2, row, timestampFirst) : readPartialTuple(view, at + 2, end, row, timestampFirst);
+      if (next < 0) break;
       this.rows++;
-      this.#onRow(row);
-      at = p;
+      onRow(row);
+      at = next;
     }
     return at;
   }
@@ -346,6 +331,42 @@ class BinaryCopyReader {
   finish(): void {
     if (!this.#ended || this.#rest !== undefined) throw new Error("binary COPY: the stream ended early");
   }
+}
+
+/**
+ * Reads the fields of a tuple that lies whole in `view` from `p` (just after its field count) into `row`;
+ * returns where the next tuple starts. The first field is a timestamp when `timestampFirst`.
+ */
+function readTuple(view: DataView, p: number, row: Float64Array, timestampFirst: boolean): number {
+  for (let f = 0; f < row.length; f++) {
+    const length = view.getInt32(p);
+    if (length === 8) {
+      row[f] = f === 0 && timestampFirst ? unixMicros(view, p + 4) : view.getFloat64(p + 4);
+      p += 12;
+    } else if (length === -1) {
+      row[f] = Number.NaN;
+      p += 4;
+    } else throw new Error(`binary COPY: a field of ${length} bytes, expected 8`);
+  }
+  return p;
+}
+
+/** {@link readTuple} for a tuple that may run past `end`: returns −1 when it does (it is read again with the next chunk). */
+function readPartialTuple(view: DataView, p: number, end: number, row: Float64Array, timestampFirst: boolean): number {
+  for (let f = 0; f < row.length; f++) {
+    if (p + 4 > end) return -1;
+    const length = view.getInt32(p);
+    p += 4;
+    if (length === -1) {
+      row[f] = Number.NaN;
+      continue;
+    }
+    if (length !== 8) throw new Error(`binary COPY: a field of ${length} bytes, expected 8`);
+    if (p + 8 > end) return -1;
+    row[f] = f === 0 && timestampFirst ? unixMicros(view, p) : view.getFloat64(p);
+    p += 8;
+  }
+  return p;
 }
 
 /** Unix microseconds of a binary timestamp at `at` (µs since 2000-01-01), exact, rounded once like int8 → float8. */
@@ -360,14 +381,15 @@ function unixMicros(view: DataView, at: number): number {
  * column's pages take memory only once written (the allocator maps them
  * zeroed), so capacity beyond the rows costs address space, not memory: the
  * columns start a little larger than the planner's estimate, and are handed
- * out as views of their first rows rather than copied to size.
+ * out as views of their first rows rather than copied to size. They live in
+ * SharedArrayBuffers, so the pipeline's worker threads read them in place.
  */
 class GrowingColumns {
   columns: Float64Array[];
   length = 0;
 
   constructor(width: number, capacity: number) {
-    this.columns = Array.from({ length: width }, () => new Float64Array(Math.max(1, capacity)));
+    this.columns = Array.from({ length: width }, () => sharedColumn(Math.max(1, capacity)));
   }
 
   /** Makes room for row index `row`. */
@@ -376,7 +398,7 @@ class GrowingColumns {
     if (row < capacity) return;
     const grown = Math.max(row + 1, capacity * 2);
     for (let c = 0; c < this.columns.length; c++) {
-      const column = new Float64Array(grown);
+      const column = sharedColumn(grown);
       column.set(this.columns[c]);
       this.columns[c] = column;
     }
@@ -386,6 +408,11 @@ class GrowingColumns {
   finish(): Float64Array[] {
     return this.columns.map((column) => column.subarray(0, this.length));
   }
+}
+
+/** A zeroed Float64Array of `length` values in a SharedArrayBuffer. */
+function sharedColumn(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
 }
 
 /**

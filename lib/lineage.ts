@@ -18,17 +18,29 @@ const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
  * equal fingerprints on every platform; any changed bit changes it.
  */
 export function fingerprintColumns(columns: readonly Float64Array[]): string {
+  const fingerprint = startFingerprint();
+  for (const column of columns) fingerprint.add(column);
+  return fingerprint.digest();
+}
+
+/**
+ * {@link fingerprintColumns} a column at a time: `add` the columns in order
+ * (each may be overwritten once added), then `digest` once.
+ */
+export function startFingerprint(): { add(column: Float64Array): void; digest(): string } {
   const hash = createHash("sha256");
-  for (const column of columns) {
-    if (LITTLE_ENDIAN) {
-      hash.update(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
-    } else {
-      const bytes = new DataView(new ArrayBuffer(column.byteLength));
-      for (let i = 0; i < column.length; i++) bytes.setFloat64(i * 8, column[i], true);
-      hash.update(new Uint8Array(bytes.buffer));
-    }
-  }
-  return hash.digest("hex");
+  return {
+    add(column) {
+      if (LITTLE_ENDIAN) {
+        hash.update(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
+      } else {
+        const bytes = new DataView(new ArrayBuffer(column.byteLength));
+        for (let i = 0; i < column.length; i++) bytes.setFloat64(i * 8, column[i], true);
+        hash.update(new Uint8Array(bytes.buffer));
+      }
+    },
+    digest: () => hash.digest("hex"),
+  };
 }
 
 /** The folder of this library (lib/), for package.json and the ML Box checkout. */

@@ -1,22 +1,19 @@
 import { profileColumns, type Profile } from "./analyze";
-import { fitChart, residualChart, safeFileStem, writeAxisChartFiles } from "./charts";
+import { defaultAxisThreads, runAxes, startAxisWorkers, type AxisWorkers } from "./axisThreads";
+import { preparePlotsDir, safeFileStem } from "./charts";
 import { connect, describeDatabase } from "./connect";
-import { regressionMetrics } from "./evaluate";
 import { InputError, toInputError } from "./errors";
 import { extractColumns, type ExtractProgress } from "./extract";
 import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
-import { fingerprintColumns } from "./lineage";
+import { startFingerprint } from "./lineage";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
 import { resolveSelection, trainOptionsOf } from "./chooseDetection";
 import { needsSelection } from "./selection";
-import { calibrateColumns } from "./thresholds";
-import { trainColumns } from "./train";
-import { predictColumn } from "./trendModel";
 import { versionMeta } from "./versionMeta";
 import type { Selection } from "./artifacts";
-import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet, Prediction, PrepStats, TimeType } from "./types";
+import type { AxisMetrics, AxisThresholds, Config, Extraction, Layout, ModelSet, PrepStats, TimeType } from "./types";
 
 /** Options of {@link runPipeline}. */
 export interface PipelineOptions {
@@ -24,6 +21,8 @@ export interface PipelineOptions {
   readonly log?: (line: string) => void;
   /** Receives extraction progress (see `stderrProgress` in extract); defaults to none. */
   readonly onExtractProgress?: (progress: ExtractProgress) => void;
+  /** Threads training, scoring and calibrating the axes (this one included); defaults to `defaultAxisThreads` (one per core, within memory). */
+  readonly threads?: number;
 }
 
 /** Everything one pipeline run produced. */
@@ -89,6 +88,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   log(`[1/7] extract    ${config.data.table} from ${database}`);
   const db = await connect(config);
   let extraction;
+  let workers: AxisWorkers | undefined;
   try {
     const compute = await chooseComputeMode(db, config);
     log(`             compute in ${compute.mode} (${compute.reason})`);
@@ -98,8 +98,12 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
       );
     }
     if (compute.mode === "database") return await runPipelineInDatabase(db, config, log);
+    // Worker threads for the axes start now when the estimate asks for them: loading their code overlaps extraction.
+    const estimated = compute.estimatedSamples;
+    workers = startAxisWorkers(options.threads ?? (estimated === undefined ? 1 : defaultAxisThreads(estimated, config.data.axes.length)));
     extraction = await extractColumns(db, config.data, { onProgress: onExtractProgress });
   } catch (error) {
+    workers?.close();
     // Permission denied, statement timeout, overflow: the table or the database user is the user's to fix.
     const { schema, table, time_col: timeCol, axes, value_col: valueCol } = config.data;
     const columns = [timeCol, ...(valueCol ? [valueCol] : axes.map(String))];
@@ -107,9 +111,28 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   } finally {
     await db.destroy();
   }
+  try {
+    return await trainExtracted(config, extraction, workers as AxisWorkers, options, { stageSeconds, mark, log, database });
+  } finally {
+    workers?.close();
+  }
+}
+
+/**
+ * The pipeline from an extracted window on: see {@link runPipeline}. `workers`
+ * are the axis threads started during extraction (resized to the window).
+ */
+async function trainExtracted(
+  config: Config,
+  extraction: Extraction,
+  workers: AxisWorkers,
+  options: PipelineOptions,
+  { stageSeconds, mark, log, database }: { stageSeconds: Record<string, number>; mark: (stage: string) => string; log: (line: string) => void; database: string },
+): Promise<PipelineResult> {
   const { axes } = extraction;
-  // Fingerprinted now, so that preparing can turn the extracted times into time_s in place.
-  const fingerprint = fingerprintColumns([extraction.time, ...extraction.values]);
+  // The times now (preparing turns them into time_s in place); the axes while the axis threads start.
+  const fingerprint = startFingerprint();
+  fingerprint.add(extraction.time);
   log(`             ${extraction.time.length} rows × ${axes.length} axes (${extraction.layout}, time ${extraction.timeType}) in ${mark("extract")}`);
   const resampleSeconds = config.prep.resample_seconds ?? null;
   const { time, values } = resampleSeconds === null ? extraction : resampleColumns(extraction.time, extraction.values, resampleSeconds);
@@ -120,6 +143,9 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   const profile = profileColumns(time, axes, values, column);
   log(`[2/7] analyze    dt = ${profile.dt_seconds} s (${mark("analyze")})`);
   axes.forEach((axis, i) => {
+    // The profile shows whether anything is not finite (NaN counted, ±Infinity as min or max): count only then.
+    const { nan_count: nanCount, min, max } = profile.axes[i];
+    if (nanCount === 0 && Number.isFinite(min) && Number.isFinite(max)) return;
     const bad = countNonFinite(values[i]);
     if (bad > 0) log(`             ${axis}: ${bad} NaN/±Infinity values are left out of fitting and scoring`);
   });
@@ -137,57 +163,48 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   // Selection: fit on the earlier part, measure on the later part, then train the choice on the whole window.
   const { config: chosen, selected } = resolveSelection(columns, profile.dt_seconds, config);
   if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
-  const models = trainColumns(columns.timeS, axes, columns.values, trainOptionsOf(chosen));
-  log(`[4/7] train      ${models.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
-
-  // One axis at a time, so at most one column beyond the prepared ones is alive at once.
+  // One axis at a time per thread: at most one column beyond the prepared ones is alive per thread (see runAxis).
   const chartStems = new Map<string, string>();
   for (const axis of config.plots.enabled ? axes : []) {
     const other = chartStems.get(safeFileStem(axis));
     if (other !== undefined) throw new InputError(`plots: axes "${other}" and "${axis}" both map to chart file name "${safeFileStem(axis)}"; rename one of them`);
     chartStems.set(safeFileStem(axis), axis);
   }
-  const metrics: AxisMetrics[] = [];
-  const thresholds: Record<string, AxisThresholds> = {};
-  const chartFiles: string[] = [];
-  const seconds = { predict: 0, evaluate: 0, thresholds: 0, charts: 0 };
-  const timed = <T>(stage: keyof typeof seconds, work: () => T): T => {
-    const begin = performance.now();
-    const result = work();
-    seconds[stage] += (performance.now() - begin) / 1000;
-    return result;
-  };
-  // Per axis, `column` holds the fitted values until the metrics and fit chart are done, then the residual (actual −
-  // fitted, written over them). One column reused: fresh ones would pile up until a collection.
-  const maxGapSeconds = config.scoring?.max_gap_seconds ?? null;
-  for (let i = 0; i < axes.length; i++) {
-    const axis = axes[i];
-    const actual = columns.values[i];
-    const fitted = timed("predict", () => predictColumn(models.models[i], columns.timeS, actual, column));
-    metrics.push(timed("evaluate", () => regressionMetrics(axis, actual, fitted)));
-    const fit = config.plots.enabled ? timed("charts", () => fitChart(columns.timeS, actual, fitted, { axis })) : null;
-    const residual = timed("predict", () => {
-      for (let j = 0; j < fitted.length; j++) fitted[j] = actual[j] - fitted[j];
-      return fitted;
-    });
-    // The fitted values are gone: calibration and the residual chart read only actual and residual.
-    const prediction: Prediction = { timeS: columns.timeS, axes: [axis], actual: [actual], predicted: [], residual: [residual] };
-    // MinC/MaxC and sustain steps on the chosen statistic's values (the residual by default).
-    Object.assign(thresholds, timed("thresholds", () => calibrateColumns(prediction, profile.dt_seconds, chosen.thresholds, chosen.scoring)));
-    // Charts before the registry: a failure here leaves no registered version behind.
-    if (fit !== null) {
-      const begin = performance.now();
-      const residualFigure = residualChart(columns.timeS, residual, { axis, thresholds: thresholds[axis], maxGapSeconds });
-      chartFiles.push(...(await writeAxisChartFiles([{ axis, fit, residual: residualFigure }], config.plots.dir)));
-      seconds.charts += (performance.now() - begin) / 1000;
-    }
-  }
+  const plotsDir = config.plots.enabled ? config.plots.dir : null;
+  if (plotsDir !== null) await preparePlotsDir(plotsDir);
+  const trainOptions = trainOptionsOf(chosen);
+  const inputs = axes.map((axis, i) => ({
+    axis,
+    timeS: columns.timeS,
+    actual: columns.values[i],
+    dtSeconds: profile.dt_seconds,
+    trainOptions,
+    policy: chosen.thresholds,
+    scoring: chosen.scoring,
+    plotsDir,
+  }));
+  const threads = options.threads ?? defaultAxisThreads(columns.timeS.length, axes.length);
+  const begin = performance.now();
+  const runs = await runAxes(inputs, column, workers.resize(threads), { first: () => extraction.values.forEach((v) => fingerprint.add(v)) });
+  const axesSeconds = (performance.now() - begin) / 1000;
+  const dataFingerprint = fingerprint.digest();
+  const models: ModelSet = { type: trainOptions.type ?? "linear", models: runs.map((run) => run.model) } as ModelSet;
+  const metrics: AxisMetrics[] = runs.map((run) => run.metrics);
+  const thresholds: Record<string, AxisThresholds> = Object.fromEntries(runs.map((run, i) => [axes[i], run.thresholds]));
+  const chartFiles = runs.flatMap((run) => run.chartFiles);
+  // Seconds per stage summed over the axes (over threads, so they may add up to more than the wall time).
+  const seconds = { train: 0, predict: 0, evaluate: 0, thresholds: 0, charts: 0 };
+  for (const run of runs) for (const stage of Object.keys(seconds) as (keyof typeof seconds)[]) seconds[stage] += run.seconds[stage];
   const { charts, ...computed } = seconds;
   Object.assign(stageSeconds, computed, config.plots.enabled ? { charts } : {});
-  started = performance.now();
+  mark("axes");
+  delete stageSeconds.axes;
+  const onThreads = threads > 1 ? ` on ${threads} threads` : "";
+  log(`[4/7] train      ${models.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${seconds.train.toFixed(2)} s)`);
   log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${seconds.evaluate.toFixed(2)} s)`);
   log(`[6/7] thresholds MinC/MaxC and sustain steps for ${axes.length} axes (${seconds.thresholds.toFixed(2)} s)`);
   if (chartFiles.length > 0) log(`             ${chartFiles.length} charts → ${config.plots.dir} (${seconds.charts.toFixed(2)} s)`);
+  log(`             ${axes.length} axes in ${axesSeconds.toFixed(2)} s${onThreads}`);
 
   const registered = await registerModel({
     rootDir: config.registry.root_dir,
@@ -203,7 +220,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
       axes,
       time: extraction.time,
       values: extraction.values,
-      fingerprint,
+      fingerprint: dataFingerprint,
       trainRows: columns.timeS.length,
     }),
   });

@@ -21,6 +21,8 @@ export const DEFAULT_COMPUTE: ComputeConfig = Object.freeze({ mode: "auto", memo
 export interface ComputeChoice {
   readonly mode: "memory" | "database";
   readonly reason: string;
+  /** The planner's estimate of the window's samples (time points), when `auto` asked for it. */
+  readonly estimatedSamples?: number;
 }
 
 /**
@@ -69,7 +71,11 @@ export async function chooseComputeMode(db: Kysely<any>, config: Config): Promis
   if (picked === "database") {
     assertInDatabaseSupported(config, `compute.mode auto picked database: window ≈ ${Math.round(megabytes)} MB > compute.memory_budget_mb ${budget}`);
   }
-  return { mode: picked, reason: `auto: window ≈ ${Math.round(megabytes)} MB (${estimatedRows} rows estimated) ${picked === "database" ? ">" : "≤"} compute.memory_budget_mb ${budget}` };
+  return {
+    mode: picked,
+    reason: `auto: window ≈ ${Math.round(megabytes)} MB (${estimatedRows} rows estimated) ${picked === "database" ? ">" : "≤"} compute.memory_budget_mb ${budget}`,
+    estimatedSamples: window.layout === "wide" ? estimatedRows : estimatedRows / Math.max(1, window.axes.length),
+  };
 }
 
 /** Everything the in-database stages computed (no per-row data). */

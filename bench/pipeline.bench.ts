@@ -110,6 +110,7 @@ async function main(): Promise<void> {
 
     console.log("\nstage          seconds");
     for (const [stage, value] of Object.entries(run.stageSeconds)) console.log(`${stage.padEnd(14)} ${value.toFixed(3)}`);
+    console.log(`(train to charts: seconds summed over the axes; on ${run.threads} thread${run.threads === 1 ? "" : "s"} they took ${run.axesSeconds.toFixed(3)} s)`);
     console.log(`${"pipeline".padEnd(14)} ${run.totalSeconds.toFixed(3)}`);
     console.log(`${"process".padEnd(14)} ${processSeconds.toFixed(3)}  (node start, module loading, pipeline, exit)`);
     const budget = run.rows * (AXES + 1) * 8 + 250e6;
@@ -123,15 +124,16 @@ async function main(): Promise<void> {
 }
 
 /**
- * This file bundled as the CLI is (cli/bundle.js: esbuild, npm packages
- * external), so the measured process starts and runs like `npm start` does,
- * without transpiling TypeScript on the fly.
+ * This file bundled as the CLI is (cli/bundle.js), with the axis worker
+ * beside it as the CLI has it, so the measured process starts and runs like
+ * `npm start` does, without transpiling TypeScript on the fly.
  */
 function childScript(work: string): string {
   const outfile = join(work, "pipeline.bench.js");
   // Required here, not imported: the measured child is this file too, and should not load esbuild.
-  const { buildSync } = require("esbuild") as typeof import("esbuild");
-  buildSync({ entryPoints: [__filename], outfile, bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", logLevel: "warning" });
+  const { buildFile } = require("../cli/bundle") as { buildFile: (entry: string, outfile: string) => void };
+  buildFile(__filename, outfile);
+  buildFile(join(__dirname, "..", "lib", "axisWorker.ts"), join(work, "axisWorker.js"));
   return outfile;
 }
 
@@ -140,6 +142,8 @@ interface RunReport {
   readonly totalSeconds: number;
   readonly peakRssBytes: number;
   readonly stageSeconds: Readonly<Record<string, number>>;
+  readonly threads: number;
+  readonly axesSeconds: number;
 }
 
 /**
@@ -166,6 +170,8 @@ async function runOnce(configPath: string): Promise<void> {
     totalSeconds: seconds(started),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     stageSeconds: result.stageSeconds,
+    threads: result.threads,
+    axesSeconds: result.axesSeconds,
   };
   process.stdout.write(JSON.stringify(report));
 }

@@ -129,7 +129,7 @@ function startWorker(source: { readonly file: string } | { readonly code: string
 
 /**
  * {@link runAxis} for every input on the threads of `workers` (this one
- * included; they are used up); results in input order. More than one thread
+ * included; they are used up); results in input order, and the threads used. More than one thread
  * needs every column in a SharedArrayBuffer; otherwise the axes run here one
  * after the other. `scratch` is this thread's scratch column. `first` (default
  * none) runs on this thread once the workers have their work, before this
@@ -142,7 +142,7 @@ export async function runAxes(
   scratch: Float64Array,
   workers: AxisWorkers,
   { first }: { readonly first?: () => void } = {},
-): Promise<AxisRunResult[]> {
+): Promise<{ readonly runs: readonly AxisRunResult[]; readonly threads: number }> {
   const columns = inputs.flatMap((input) => [input.timeS, input.actual]);
   const used = workers.resize(columns.every(isShared) ? Math.min(workers.threads, inputs.length) : 1);
   const started = (used as ReturnType<typeof workerSet>).workers;
@@ -164,7 +164,7 @@ export async function runAxes(
       const [, first] = errors.reduce((a, b) => (b[0] < a[0] ? b : a));
       throw first.input ? new InputError(first.message) : new Error(first.message);
     }
-    return runs;
+    return { runs, threads: used.threads };
   } finally {
     used.close();
   }

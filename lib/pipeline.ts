@@ -45,8 +45,16 @@ export interface PipelineResult {
   readonly chartFiles: readonly string[];
   /** Where the data came from, without any password. */
   readonly database: string;
-  /** Wall-clock seconds per stage (extract, resample, analyze, prepare, select, train, predict, evaluate, thresholds, charts, register). */
+  /**
+   * Seconds per stage (extract, resample, analyze, prepare, select, train, predict, evaluate, thresholds, charts,
+   * register): wall-clock, except the per-axis stages train to charts, whose seconds are summed over the axes
+   * (over `threads` threads, so they may add up to more than `axesSeconds`).
+   */
   readonly stageSeconds: Readonly<Record<string, number>>;
+  /** Threads the axes ran on (this one included; see `defaultAxisThreads`). */
+  readonly threads: number;
+  /** Wall-clock seconds of the per-axis stages, train to charts, all axes together. */
+  readonly axesSeconds: number;
   /** What selection measured and chose (`selection.json`); absent without `auto` or `thresholds.target_alarms_per_day`. */
   readonly selection?: Selection;
   /** What selection chose, in one or two lines; absent without selection. */
@@ -183,9 +191,10 @@ async function trainExtracted(
     scoring: chosen.scoring,
     plotsDir,
   }));
-  const threads = options.threads ?? defaultAxisThreads(columns.timeS.length, axes.length);
   const begin = performance.now();
-  const runs = await runAxes(inputs, column, workers.resize(threads), { first: () => extraction.values.forEach((v) => fingerprint.add(v)) });
+  const { runs, threads } = await runAxes(inputs, column, workers.resize(options.threads ?? defaultAxisThreads(columns.timeS.length, axes.length)), {
+    first: () => extraction.values.forEach((v) => fingerprint.add(v)),
+  });
   const axesSeconds = (performance.now() - begin) / 1000;
   const dataFingerprint = fingerprint.digest();
   const models: ModelSet = { type: trainOptions.type ?? "linear", models: runs.map((run) => run.model) } as ModelSet;
@@ -242,6 +251,8 @@ async function trainExtracted(
     chartFiles,
     database,
     stageSeconds,
+    threads,
+    axesSeconds,
     ...(selected === null ? {} : { selection: selected.selection, selectionSummary: selected.summary }),
   };
 }

@@ -180,5 +180,8 @@ export async function runPipelineInDatabase(db: Kysely<any>, config: Config, log
     chartFiles,
     database: describeDatabase(config),
     stageSeconds,
+    // The database computes the axes; this thread only asks.
+    threads: 1,
+    axesSeconds: ["train", "predict", "evaluate", "thresholds", "charts"].reduce((sum, stage) => sum + (stageSeconds[stage] ?? 0), 0),
   };
 }

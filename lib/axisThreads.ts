@@ -13,8 +13,8 @@ import { Worker } from "worker_threads";
 import { runAxis, type AxisRunInput, type AxisRunResult } from "./axisRun";
 import { InputError } from "./errors";
 
-/** Scratch bytes the threads beyond the first may take together (each needs a full-length column): 64 MiB. */
-export const EXTRA_THREAD_SCRATCH_BYTES = 64 * 2 ** 20;
+/** Scratch bytes the threads beyond the first may take together (each needs a full-length column): 32 MiB, so the memory budget (raw columns + 250 MB) holds with room to spare. */
+export const EXTRA_THREAD_SCRATCH_BYTES = 32 * 2 ** 20;
 
 /** Fewer values than this (rows × axes) run on one thread: starting a worker would cost more than it saves. */
 export const MIN_VALUES_FOR_THREADS = 1_000_000;

@@ -3,7 +3,7 @@
  * data, the ML Box version and commit) and where the data came from, without
  * any password.
  */
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -53,17 +53,29 @@ export const moduleDir: string = typeof __dirname === "string" ? __dirname : pro
  */
 export function gitCommit(dir: string): string | null {
   try {
-    const out = execFileSync("git", ["rev-parse", "--verify", "--quiet", "HEAD"], {
-      cwd: path.resolve(dir),
-      timeout: GIT_TIMEOUT_MS,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      windowsHide: true,
-    }).trim();
-    return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(out) ? out : null;
+    return commitFrom(execFileSync("git", GIT_ARGS, { ...gitOptions(dir), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
   } catch {
     return null;
   }
+}
+
+/** {@link gitCommit} without blocking: the pipeline asks at the start and reads the answer when it registers. */
+export function gitCommitAsync(dir: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile("git", GIT_ARGS, { ...gitOptions(dir), encoding: "utf8" }, (error, stdout) => resolve(error ? null : commitFrom(stdout)));
+  });
+}
+
+const GIT_ARGS = ["rev-parse", "--verify", "--quiet", "HEAD"];
+
+function gitOptions(dir: string): { cwd: string; timeout: number; windowsHide: boolean } {
+  return { cwd: path.resolve(dir), timeout: GIT_TIMEOUT_MS, windowsHide: true };
+}
+
+/** The commit in `git rev-parse`'s output, or null when it is not one. */
+function commitFrom(out: string): string | null {
+  const commit = out.trim();
+  return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit) ? commit : null;
 }
 
 let cachedPackageVersion: string | undefined;

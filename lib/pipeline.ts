@@ -1,3 +1,4 @@
+import * as path from "path";
 import { profileColumns, type Profile } from "./analyze";
 import { defaultAxisThreads, runAxes, startAxisWorkers, type AxisWorkers } from "./axisThreads";
 import { preparePlotsDir, safeFileStem } from "./charts";
@@ -5,7 +6,7 @@ import { connect, describeDatabase } from "./connect";
 import { InputError, toInputError } from "./errors";
 import { extractColumns, type ExtractProgress } from "./extract";
 import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase/pipeline";
-import { startFingerprint } from "./lineage";
+import { gitCommitAsync, moduleDir, startFingerprint } from "./lineage";
 import { prepareColumns } from "./prepare";
 import { resampleColumns } from "./resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "./registryStore";
@@ -13,6 +14,7 @@ import { resolveSelection, trainOptionsOf } from "./chooseDetection";
 import { needsSelection } from "./selection";
 import { versionMeta } from "./versionMeta";
 import type { Selection } from "./artifacts";
+import type { VersionMetaInput } from "./registry";
 import type { AxisMetrics, AxisThresholds, Config, Extraction, Layout, ModelSet, PrepStats, TimeType } from "./types";
 
 /** Options of {@link runPipeline}. */
@@ -61,6 +63,11 @@ export interface PipelineResult {
   readonly selectionSummary?: readonly string[];
 }
 
+/** `meta` with the ML Box commit already known (registerModel would otherwise ask git itself). */
+function withCommit(meta: VersionMetaInput, commit: string | null): VersionMetaInput {
+  return { ...meta, lineage: { ...meta.lineage, git_commit: commit } };
+}
+
 /** Counts values that are NaN or ±Infinity. */
 function countNonFinite(values: Float64Array): number {
   let count = 0;
@@ -93,6 +100,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   await assertRegistryWritable(config.registry.root_dir);
 
   const database = describeDatabase(config);
+  // Asked now, read when registering: `git rev-parse` runs while the data is read.
+  const commit = gitCommitAsync(path.join(moduleDir, ".."));
   log(`[1/7] extract    ${config.data.table} from ${database}`);
   const db = await connect(config);
   let extraction;
@@ -120,7 +129,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     await db.destroy();
   }
   try {
-    return await trainExtracted(config, extraction, workers as AxisWorkers, options, { stageSeconds, mark, log, database });
+    return await trainExtracted(config, extraction, workers as AxisWorkers, options, { stageSeconds, mark, log, database, commit });
   } finally {
     workers?.close();
   }
@@ -135,8 +144,16 @@ async function trainExtracted(
   extraction: Extraction,
   workers: AxisWorkers,
   options: PipelineOptions,
-  { stageSeconds, mark, log, database }: { stageSeconds: Record<string, number>; mark: (stage: string) => string; log: (line: string) => void; database: string },
+  context: {
+    stageSeconds: Record<string, number>;
+    mark: (stage: string) => string;
+    log: (line: string) => void;
+    database: string;
+    /** The ML Box checkout's commit (see gitCommitAsync), for the version's lineage. */
+    commit: Promise<string | null>;
+  },
 ): Promise<PipelineResult> {
+  const { stageSeconds, mark, log, database } = context;
   const { axes } = extraction;
   // The times now (preparing turns them into time_s in place); the axes while the axis threads start.
   const fingerprint = startFingerprint();
@@ -223,15 +240,18 @@ async function trainExtracted(
     thresholds,
     metrics,
     ...(selected === null ? {} : { selection: selected.selection }),
-    meta: versionMeta(chosen, {
-      timeType: extraction.timeType,
-      layout: extraction.layout,
-      axes,
-      time: extraction.time,
-      values: extraction.values,
-      fingerprint: dataFingerprint,
-      trainRows: columns.timeS.length,
-    }),
+    meta: withCommit(
+      versionMeta(chosen, {
+        timeType: extraction.timeType,
+        layout: extraction.layout,
+        axes,
+        time: extraction.time,
+        values: extraction.values,
+        fingerprint: dataFingerprint,
+        trainRows: columns.timeS.length,
+      }),
+      await context.commit,
+    ),
   });
   log(`[7/7] register   ${registered.version} → ${registered.dir} (${mark("register")})`);
 

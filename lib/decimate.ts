@@ -105,12 +105,14 @@ function bucketExtremes(x: Float64Array, y: Float64Array, start: number, end: nu
     let high = -Infinity;
     for (let i = start; i < end; i++) {
       const v = y[i];
+      // Only a new extreme is tested further (NaN is none): most rows cost two comparisons, and x is read rarely.
+      if (!(v < low || v > high)) continue;
       if (!Number.isFinite(v) || !Number.isFinite(x[i]) || (only === KEEP_WORKING && isIdleSample(v))) continue;
-      if (iMin < 0 || v < low) {
+      if (v < low) {
         iMin = i;
         low = v;
       }
-      if (iMax < 0 || v > high) {
+      if (v > high) {
         iMax = i;
         high = v;
       }

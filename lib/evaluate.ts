@@ -2,10 +2,10 @@ import type * as dfd from "danfojs-node";
 import { toDataFrame } from "./frame";
 import { isIdleSample } from "./idleSample";
 import { predictionFromDataFrame } from "./predict";
-import { pairwiseSumsOf } from "./stats";
+import { addLeafSums, leafSum, pairwiseLeaves } from "./stats";
 import type { AxisMetrics, Prediction } from "./types";
 
-/** Values per block of {@link pairwiseSumsOf} (numpy's leaf size). */
+/** Values per block: numpy's leaf size (see pairwiseLeaves). */
 const BLOCK = 128;
 
 /**
@@ -21,35 +21,44 @@ export function regressionMetrics(axis: string, actual: Float64Array, predicted:
   let count = 0;
   for (let i = 0; i < n; i++) if (bothFinite(actual[i], predicted[i])) count++;
   if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
-  // The sums read the kept rows afresh (pairwiseSumsOf), so no full-length scratch column is needed.
-  const [absoluteErrors, squaredErrors, targets] = pairwiseSumsOf(count, 3, (blocks, size, from) => {
-    let i = from;
+  // The sums read the kept rows afresh, leaf by leaf (pairwiseLeaves), so no full-length scratch column is needed.
+  const leaves = pairwiseLeaves(count);
+  const block = new Float64Array(3 * BLOCK);
+  const absolute = new Float64Array(leaves.length);
+  const squared = new Float64Array(leaves.length);
+  const target = new Float64Array(leaves.length);
+  for (let l = 0, i = 0; l < leaves.length; l++) {
+    const size = leaves[l];
     for (let k = 0; k < size; i++) {
       const y = actual[i];
       const p = predicted[i];
       if (!bothFinite(y, p)) continue;
       const error = y - p;
-      blocks[k] = Math.abs(p - y);
-      blocks[BLOCK + k] = error * error;
-      blocks[2 * BLOCK + k] = y;
+      block[k] = Math.abs(p - y);
+      block[BLOCK + k] = error * error;
+      block[2 * BLOCK + k] = y;
       k++;
     }
-    return i;
-  });
-  const mae = absoluteErrors / count;
+    absolute[l] = leafSum(block, 0, size);
+    squared[l] = leafSum(block, BLOCK, size);
+    target[l] = leafSum(block, 2 * BLOCK, size);
+  }
+  const squaredErrors = addLeafSums(count, squared);
+  const mae = addLeafSums(count, absolute) / count;
   const rmse = Math.sqrt(squaredErrors / count);
   if (count < 2) return { axis, r2: NaN, mae, rmse };
-  const yMean = targets / count;
-  const [deviations] = pairwiseSumsOf(count, 1, (blocks, size, from) => {
-    let i = from;
+  const yMean = addLeafSums(count, target) / count;
+  for (let l = 0, i = 0; l < leaves.length; l++) {
+    const size = leaves[l];
     for (let k = 0; k < size; i++) {
       const y = actual[i];
       if (!bothFinite(y, predicted[i])) continue;
       const d = y - yMean;
-      blocks[k++] = d * d;
+      block[k++] = d * d;
     }
-    return i;
-  });
+    squared[l] = leafSum(block, 0, size);
+  }
+  const deviations = addLeafSums(count, squared);
   return { axis, r2: rSquared(squaredErrors, deviations), mae, rmse };
 }
 

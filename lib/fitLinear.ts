@@ -1,9 +1,9 @@
 import { InputError } from "./errors";
 import { isIdleSample } from "./idleSample";
-import { pairwiseSumsOf } from "./stats";
+import { addLeafSums, leafSum, pairwiseLeaves } from "./stats";
 import type { LinearModel } from "./types";
 
-/** Values per block of {@link pairwiseSumsOf} (numpy's leaf size). */
+/** Values per block: numpy's leaf size (see pairwiseLeaves). */
 const BLOCK = 128;
 
 /**
@@ -22,35 +22,43 @@ export function fitLinear(axis: string, timeS: Float64Array, y: Float64Array): L
   if (used === 0) {
     throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
   }
-  // The sums read the usable rows afresh (pairwiseSumsOf): the same sums as over compacted copies, without them.
-  // The loops test rows inline (no closure per row): this is the hot path of training.
-  const [xSum, ySum] = pairwiseSumsOf(used, 2, (blocks, size, from) => {
-    let i = from;
+  // The sums read the usable rows afresh, leaf by leaf (pairwiseLeaves): the same sums as over compacted copies,
+  // without them. The rows are tested inline (no callback per row): this is the hot path of training.
+  const leaves = pairwiseLeaves(used);
+  const block = new Float64Array(2 * BLOCK);
+  const first = new Float64Array(leaves.length);
+  const second = new Float64Array(leaves.length);
+  for (let l = 0, i = 0; l < leaves.length; l++) {
+    const size = leaves[l];
     for (let k = 0; k < size; i++) {
       const t = timeS[i];
       const v = y[i];
       if (!usable(t, v)) continue;
-      blocks[k] = t;
-      blocks[BLOCK + k] = v;
+      block[k] = t;
+      block[BLOCK + k] = v;
       k++;
     }
-    return i;
-  });
-  const xMean = xSum / used;
-  const yMean = ySum / used;
-  const [sxx, sxy] = pairwiseSumsOf(used, 2, (blocks, size, from) => {
-    let i = from;
+    first[l] = leafSum(block, 0, size);
+    second[l] = leafSum(block, BLOCK, size);
+  }
+  const xMean = addLeafSums(used, first) / used;
+  const yMean = addLeafSums(used, second) / used;
+  for (let l = 0, i = 0; l < leaves.length; l++) {
+    const size = leaves[l];
     for (let k = 0; k < size; i++) {
       const t = timeS[i];
       const v = y[i];
       if (!usable(t, v)) continue;
       const dx = t - xMean;
-      blocks[k] = dx * dx;
-      blocks[BLOCK + k] = dx * (v - yMean);
+      block[k] = dx * dx;
+      block[BLOCK + k] = dx * (v - yMean);
       k++;
     }
-    return i;
-  });
+    first[l] = leafSum(block, 0, size);
+    second[l] = leafSum(block, BLOCK, size);
+  }
+  const sxx = addLeafSums(used, first);
+  const sxy = addLeafSums(used, second);
   const coef = sxx === 0 ? 0 : sxy / sxx;
   return { axis, coef, intercept: yMean - xMean * coef, samples_used: used };
 }

@@ -15,9 +15,60 @@ export function pairwiseSum(values: ArrayLike<number>, start = 0, length = value
 
 function blockSums(values: Float64Array, start: number, length: number): number {
   if (length <= BLOCK_SIZE) return leafSum(values, start, length);
-  let half = Math.floor(length / 2);
-  half -= half % 8;
+  const half = halfOf(length);
   return blockSums(values, start, half) + blockSums(values, start + half, length - half);
+}
+
+/**
+ * The leaves of numpy's pairwise summation of `length` values: the sizes (at
+ * most 128) of the runs it adds on their own, in order. The sum is each
+ * leaf's {@link leafSum}, added as {@link addLeafSums} adds them. Summing
+ * values that are never stored (a column's rows that pass a test, or a
+ * product of two columns) leaf by leaf gives {@link pairwiseSum}'s result bit
+ * for bit with a 128-value block as the only scratch:
+ *
+ * ```ts
+ * const leaves = pairwiseLeaves(n);
+ * const sums = new Float64Array(leaves.length);
+ * for (let l = 0, i = 0; l < leaves.length; l++) {
+ *   for (let k = 0; k < leaves[l]; k++, i++) block[k] = f(i); // the leaf's values, in order
+ *   sums[l] = leafSum(block, 0, leaves[l]);
+ * }
+ * const total = addLeafSums(n, sums);
+ * ```
+ */
+export function pairwiseLeaves(length: number): Int32Array {
+  const sizes = new Int32Array(Math.max(1, Math.ceil(length / 64)));
+  let count = 0;
+  const split = (n: number): void => {
+    if (n <= BLOCK_SIZE) {
+      sizes[count++] = n;
+      return;
+    }
+    const half = halfOf(n);
+    split(half);
+    split(n - half);
+  };
+  split(length);
+  return sizes.subarray(0, count);
+}
+
+/** The sum of `length` values from their leaves' sums (one per {@link pairwiseLeaves} leaf, in order), added in numpy's order. */
+export function addLeafSums(length: number, sums: Float64Array): number {
+  let next = 0;
+  const add = (n: number): number => {
+    if (n <= BLOCK_SIZE) return sums[next++];
+    const half = halfOf(n);
+    const left = add(half);
+    return left + add(n - half);
+  };
+  return add(length);
+}
+
+/** Where numpy splits `n` > 128 values: half, rounded down to a multiple of 8. */
+function halfOf(n: number): number {
+  const half = Math.floor(n / 2);
+  return half - (half % 8);
 }
 
 /**
@@ -25,35 +76,22 @@ function blockSums(values: Float64Array, start: number, length: number): number 
  * never stored: `fill(blocks, count, from)` writes the next `count` values (at
  * most 128, in order) of sequence `j` into `blocks[j * 128 + k]`, reading its
  * source from position `from` (0 at first), and returns the position to go on
- * from. numpy adds each 128-value leaf on its own, left to right, so summing
- * the leaves as they are filled gives the same results bit for bit, with no
- * full-length scratch columns, and one pass over the source serves every sum.
+ * from (see {@link pairwiseLeaves}; hot loops write their leaves inline instead).
  */
 export function pairwiseSumsOf(
   length: number,
   width: number,
   fill: (blocks: Float64Array, count: number, from: number) => number,
 ): number[] {
+  const leaves = pairwiseLeaves(length);
   const blocks = new Float64Array(width * BLOCK_SIZE);
-  // Partial sums by recursion depth (no arrays allocated per leaf): depth d writes row d, its halves row d + 1.
-  const partial = new Float64Array(64 * width);
+  const sums = Array.from({ length: width }, () => new Float64Array(leaves.length));
   let from = 0;
-  const sum = (count: number, row: number): void => {
-    const at = row * width;
-    if (count <= BLOCK_SIZE) {
-      from = fill(blocks, count, from);
-      for (let j = 0; j < width; j++) partial[at + j] = leafSum(blocks, j * BLOCK_SIZE, count);
-      return;
-    }
-    let half = Math.floor(count / 2);
-    half -= half % 8;
-    sum(half, row + 1);
-    for (let j = 0; j < width; j++) partial[at + j] = partial[at + width + j];
-    sum(count - half, row + 1);
-    for (let j = 0; j < width; j++) partial[at + j] += partial[at + width + j];
-  };
-  sum(length, 0);
-  return Array.from(partial.subarray(0, width));
+  for (let l = 0; l < leaves.length; l++) {
+    from = fill(blocks, leaves[l], from);
+    for (let j = 0; j < width; j++) sums[j][l] = leafSum(blocks, j * BLOCK_SIZE, leaves[l]);
+  }
+  return sums.map((leafSums) => addLeafSums(length, leafSums));
 }
 
 /**
@@ -61,7 +99,7 @@ export function pairwiseSumsOf(
  * accumulators over the whole groups of 8, combined pairwise, then the rest
  * added one by one.
  */
-function leafSum(values: Float64Array, start: number, length: number): number {
+export function leafSum(values: Float64Array, start: number, length: number): number {
   if (length < 8) {
     let sum = 0;
     for (let i = 0; i < length; i++) sum += values[start + i];

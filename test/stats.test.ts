@@ -1,7 +1,7 @@
 /** numpy/pandas semantics of the numeric building blocks; expected values were produced with numpy 2.4 / pandas 3.0. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { interpolateGaps, mean, median, medianSorted, pairwiseSum, pairwiseSumsOf, percentileSorted, quantileSorted, rankView, roundHalfEven, selectRank } from "../lib/stats";
+import { addLeafSums, interpolateGaps, leafSum, mean, median, medianSorted, pairwiseLeaves, pairwiseSum, percentileSorted, quantileSorted, rankView, roundHalfEven, selectRank } from "../lib/stats";
 import { pythonFloatRepr } from "../lib/pythonFloat";
 
 const sequence = Float64Array.from({ length: 1000 }, (_, i) => (((i * 7919) % 1000) - 500.5) * 1.1 + 1 / (i + 1));
@@ -48,18 +48,20 @@ test("pythonFloatRepr writes floats as Python's repr does", () => {
   assert.deepEqual([0.02, 0, 0.1, 1e-5, 2.5e-7, 1e16, 123.0, 0.5].map(pythonFloatRepr), ["0.02", "0.0", "0.1", "1e-05", "2.5e-07", "1e+16", "123.0", "0.5"]);
 });
 
-test("pairwiseSumsOf adds sequences it never stores exactly as pairwiseSum adds them stored", () => {
+test("pairwiseLeaves, leafSum and addLeafSums add values never stored exactly as pairwiseSum adds them stored", () => {
   for (const length of [0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 1000, 4097, 100_003]) {
     const first = Float64Array.from({ length }, (_, i) => sequence[i % 1000] * (1 + i * 1e-7));
-    const second = first.map((value) => value * value - 0.3);
-    const sums = pairwiseSumsOf(length, 2, (blocks, count, from) => {
-      for (let k = 0; k < count; k++) {
-        blocks[k] = first[from + k];
-        blocks[128 + k] = second[from + k];
-      }
-      return from + count;
-    });
-    assert.deepEqual(sums, [pairwiseSum(first), pairwiseSum(second)], `length ${length}`);
+    const leaves = pairwiseLeaves(length);
+    assert.equal(leaves.reduce((sum, size) => sum + size, 0), length, `length ${length}: the leaves cover every value`);
+    assert.ok(leaves.every((size) => size <= 128), `length ${length}: no leaf over 128 values`);
+    // The squares minus 0.3, computed leaf by leaf into one block, as train and evaluate do.
+    const block = new Float64Array(128);
+    const sums = new Float64Array(leaves.length);
+    for (let l = 0, i = 0; l < leaves.length; l++) {
+      for (let k = 0; k < leaves[l]; k++, i++) block[k] = first[i] * first[i] - 0.3;
+      sums[l] = leafSum(block, 0, leaves[l]);
+    }
+    assert.equal(addLeafSums(length, sums), pairwiseSum(first.map((value) => value * value - 0.3)), `length ${length}`);
   }
 });
 

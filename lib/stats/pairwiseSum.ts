@@ -72,29 +72,6 @@ function halfOf(n: number): number {
 }
 
 /**
- * {@link pairwiseSum}s of `width` sequences of `length` values each that are
- * never stored: `fill(blocks, count, from)` writes the next `count` values (at
- * most 128, in order) of sequence `j` into `blocks[j * 128 + k]`, reading its
- * source from position `from` (0 at first), and returns the position to go on
- * from (see {@link pairwiseLeaves}; hot loops write their leaves inline instead).
- */
-export function pairwiseSumsOf(
-  length: number,
-  width: number,
-  fill: (blocks: Float64Array, count: number, from: number) => number,
-): number[] {
-  const leaves = pairwiseLeaves(length);
-  const blocks = new Float64Array(width * BLOCK_SIZE);
-  const sums = Array.from({ length: width }, () => new Float64Array(leaves.length));
-  let from = 0;
-  for (let l = 0; l < leaves.length; l++) {
-    from = fill(blocks, leaves[l], from);
-    for (let j = 0; j < width; j++) sums[j][l] = leafSum(blocks, j * BLOCK_SIZE, leaves[l]);
-  }
-  return sums.map((leafSums) => addLeafSums(length, leafSums));
-}
-
-/**
  * The sum of one leaf of numpy's pairwise summation (at most 128 values): 8
  * accumulators over the whole groups of 8, combined pairwise, then the rest
  * added one by one.

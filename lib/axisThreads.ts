@@ -172,6 +172,8 @@ export async function runAxes(
 
 /** Posts one job to a started worker and resolves with what it claimed and ran. */
 function ask(worker: Worker, job: AxisWorkerJob): Promise<ClaimedAxes> {
+  // Started unreferenced (an unused worker must not keep the process alive); while it works, it must.
+  worker.ref();
   return new Promise((resolve, reject) => {
     let answered = false;
     worker.once("message", (claimed: ClaimedAxes) => {

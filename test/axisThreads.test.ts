@@ -4,6 +4,7 @@
  * library (workers from the TypeScript sources) and the CLI (its compiled
  * worker beside the bundle), and the first failing axis's error.
  */
+import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { defaultAxisThreads } from "../lib/axisThreads";
 import { loadConfig } from "../lib/config";
 import { InputError } from "../lib/errors";
 import { runPipeline } from "../lib/pipeline";
-import { runCli } from "./support/cli";
+import { ROOT, runCli } from "./support/cli";
 import { sharedPostgres } from "./support/postgres";
 
 const work = mkdtempSync(join(tmpdir(), "mlbox-axis-threads-"));
@@ -120,6 +121,24 @@ describe("axes on several threads", () => {
     }
     assert.equal(messages[1], messages[0]);
     assert.match(messages[0], /axis "dead" has no usable samples/);
+  });
+
+  test("a process whose only work left is a worker's axes waits for them (the worker keeps it alive while it works)", () => {
+    // This thread finishes its axes long before a worker started from the TypeScript sources has even
+    // loaded; with nothing else pending, the process must still wait for the worker's answer.
+    const script = join(work, "alive.ts");
+    writeFileSync(
+      script,
+      [
+        `import { loadConfig } from ${JSON.stringify(join(ROOT, "lib", "config"))};`,
+        `import { runPipeline } from ${JSON.stringify(join(ROOT, "lib", "pipeline"))};`,
+        `void runPipeline(loadConfig(${JSON.stringify(writeConfig("alive", "threads_small", { axes: ["a1", "a2"] }))}), { threads: 2 })`,
+        `  .then((run) => console.log(JSON.stringify({ version: run.version, threads: run.threads })));`,
+      ].join("\n"),
+    );
+    const run = spawnSync(process.execPath, ["--import", "tsx", script], { cwd: ROOT, env: { ...process.env, MLBOX_THREADS_DB_URL: url }, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), { version: "v1", threads: 2 });
   });
 
   test("the CLI runs a million values on one thread per core with its compiled worker, and writes what 1 thread writes", async () => {

@@ -85,6 +85,8 @@ function isShared(column: Float64Array): boolean {
  * stops them (a no-op for those that finished).
  */
 export interface AxisWorkers {
+  /** The worker threads, started and waiting for their work. */
+  readonly workers: readonly Worker[];
   /** Threads the axes run on: the workers plus this one. */
   readonly threads: number;
   /** This many threads (this one included): stops the workers beyond them, or starts more. */
@@ -102,7 +104,7 @@ export function startAxisWorkers(threads: number): AxisWorkers {
   return workerSet(workers, source);
 }
 
-function workerSet(workers: Worker[], source: ReturnType<typeof axisWorkerSource>): AxisWorkers & { readonly workers: readonly Worker[] } {
+function workerSet(workers: Worker[], source: ReturnType<typeof axisWorkerSource>): AxisWorkers {
   return {
     workers,
     threads: workers.length + 1,
@@ -145,10 +147,9 @@ export async function runAxes(
 ): Promise<{ readonly runs: readonly AxisRunResult[]; readonly threads: number }> {
   const columns = inputs.flatMap((input) => [input.timeS, input.actual]);
   const used = workers.resize(columns.every(isShared) ? Math.min(workers.threads, inputs.length) : 1);
-  const started = (used as ReturnType<typeof workerSet>).workers;
   const next = new Int32Array(new SharedArrayBuffer(4));
   const rows = inputs.length > 0 ? inputs[0].timeS.length : 0;
-  const answers = started.map((worker) => ask(worker, { inputs, next, rows }));
+  const answers = used.workers.map((worker) => ask(worker, { inputs, next, rows }));
   try {
     first?.();
     // This thread takes axes too; the workers' answers arrive while it writes its charts.
@@ -161,8 +162,8 @@ export async function runAxes(
       errors.push(...outcome.value.errors);
     }
     if (errors.length > 0) {
-      const [, first] = errors.reduce((a, b) => (b[0] < a[0] ? b : a));
-      throw first.input ? new InputError(first.message) : new Error(first.message);
+      const [, failure] = errors.reduce((a, b) => (b[0] < a[0] ? b : a));
+      throw failure.input ? new InputError(failure.message) : new Error(failure.message);
     }
     return { runs, threads: used.threads };
   } finally {

@@ -95,6 +95,9 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     started = now;
     return `${stageSeconds[stage].toFixed(2)} s`;
   };
+  const restart = (): void => {
+    started = performance.now();
+  };
   if (config.registry.version_tag !== "auto") await assertVersionFree(config.registry.root_dir, config.registry.version_tag);
   // An unwritable registry is bad input found now, not after the whole run.
   await assertRegistryWritable(config.registry.root_dir);
@@ -129,7 +132,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     await db.destroy();
   }
   try {
-    return await trainExtracted(config, extraction, workers as AxisWorkers, options, { stageSeconds, mark, log, database, commit });
+    return await trainExtracted(config, extraction, workers as AxisWorkers, options, { stageSeconds, mark, restart, log, database, commit });
   } finally {
     workers?.close();
   }
@@ -147,13 +150,15 @@ async function trainExtracted(
   context: {
     stageSeconds: Record<string, number>;
     mark: (stage: string) => string;
+    /** Starts the next stage's clock without recording the time since the last mark. */
+    restart: () => void;
     log: (line: string) => void;
     database: string;
     /** The ML Box checkout's commit (see gitCommitAsync), for the version's lineage. */
     commit: Promise<string | null>;
   },
 ): Promise<PipelineResult> {
-  const { stageSeconds, mark, log, database } = context;
+  const { stageSeconds, mark, restart, log, database } = context;
   const { axes } = extraction;
   // The times now (preparing turns them into time_s in place); the axes while the axis threads start.
   const fingerprint = startFingerprint();
@@ -223,8 +228,7 @@ async function trainExtracted(
   for (const run of runs) for (const stage of Object.keys(seconds) as (keyof typeof seconds)[]) seconds[stage] += run.seconds[stage];
   const { charts, ...computed } = seconds;
   Object.assign(stageSeconds, computed, config.plots.enabled ? { charts } : {});
-  mark("axes");
-  delete stageSeconds.axes;
+  restart();
   const onThreads = threads > 1 ? ` on ${threads} threads` : "";
   log(`[4/7] train      ${models.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${seconds.train.toFixed(2)} s)`);
   log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${seconds.evaluate.toFixed(2)} s)`);

@@ -17,16 +17,16 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
-import { CANDIDATE_STATISTICS, detectionCandidate } from "../lib/detectionCandidates";
-import { cleanAlarms, detectionAt, validationSeconds, type DetectionPoint } from "../lib/detectionSweep";
-import { escapeHtml } from "../lib/charts";
-import { tableHtml } from "../lib/display";
-import { formatNumber } from "../lib/formatNumber";
-import { injectAnomalies, workingLevel } from "../lib/injection";
-import { INJECTION_ROUNDS, runSelection, type SelectionConfig } from "../lib/selection";
-import { selectionPageHtml } from "../lib/selectionViews";
-import { splitWindowAt } from "../lib/validationSplit";
+import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
+import { CANDIDATE_STATISTICS, detectionCandidate } from "../lib/selection/candidates";
+import { cleanAlarms, detectionAt, validationSeconds, type DetectionPoint } from "../lib/selection/sweep";
+import { escapeHtml } from "../lib/views/charts";
+import { tableHtml } from "../lib/views/display";
+import { formatNumber } from "../lib/core/formatNumber";
+import { injectAnomalies, workingLevel } from "../lib/selection/injection";
+import { INJECTION_ROUNDS, runSelection, type SelectionConfig } from "../lib/selection/runSelection";
+import { selectionPageHtml } from "../lib/views/selectionViews";
+import { splitWindowAt } from "../lib/selection/validationSplit";
 import { testConfig } from "../test/support/databases";
 import { robotWindow } from "../test/support/robotExport";
 

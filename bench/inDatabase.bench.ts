@@ -18,8 +18,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as yaml from "js-yaml";
 import { Client } from "pg";
-import { loadConfig } from "../lib/config";
-import { runPipeline } from "../lib/pipeline";
+import { loadConfig } from "../lib/shapes/config";
+import { runPipeline } from "../lib/pipeline/inMemory";
 import { startPostgres } from "../test/support/postgres";
 
 const START = "2025-01-01T00:00:00Z";

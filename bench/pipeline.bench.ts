@@ -18,8 +18,8 @@ import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { Client } from "pg";
 import { to as copyTo } from "pg-copy-streams";
-import { loadConfig } from "../lib/config";
-import { runPipeline } from "../lib/pipeline";
+import { loadConfig } from "../lib/shapes/config";
+import { runPipeline } from "../lib/pipeline/inMemory";
 import { startPostgres } from "../test/support/postgres";
 
 const samples = Number(process.argv[2] ?? 1_000_000);
@@ -148,7 +148,7 @@ function childScript(work: string): string {
   // Required here, not imported: the measured child is this file too, and should not load esbuild.
   const { buildFile } = require("../cli/bundle") as { buildFile: (entry: string, outfile: string) => void };
   buildFile(__filename, outfile);
-  buildFile(join(__dirname, "..", "lib", "axisWorker.ts"), join(work, "axisWorker.js"));
+  buildFile(join(__dirname, "..", "lib", "pipeline", "axisWorker.ts"), join(work, "axisWorker.js"));
   return outfile;
 }
 

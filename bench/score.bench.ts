@@ -21,8 +21,8 @@ import autocannon from "autocannon";
 import * as yaml from "js-yaml";
 import { Kysely, PostgresDialect } from "kysely";
 import { Pool } from "pg";
-import { generateDemoData, seedDemoTables } from "../lib/demoData";
-import { epochSecondsToIso } from "../lib/time";
+import { generateDemoData, seedDemoTables } from "../lib/db/demoData";
+import { epochSecondsToIso } from "../lib/core/time";
 import { startPostgres } from "../test/support/postgres";
 
 const replaySamples = Number(process.argv[2] ?? 1_000_000);

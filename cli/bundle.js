@@ -55,12 +55,12 @@ function isStale() {
 
 /**
  * Builds the bundle, and beside it `dist/axisWorker.js` (the entry of the
- * pipeline's axis worker threads, see lib/axisThreads.ts), each into a
+ * pipeline's axis worker threads, see lib/pipeline/axisThreads.ts), each into a
  * temporary file renamed into place, so a concurrent start never loads half
  * of one. The worker comes first: a bundle never finds a stale worker beside it.
  */
 function build() {
-  buildFile(path.join(ROOT, "lib", "axisWorker.ts"), WORKER);
+  buildFile(path.join(ROOT, "lib", "pipeline", "axisWorker.ts"), WORKER);
   buildFile(path.join(ROOT, "cli", "main.ts"), BUNDLE);
 }
 

@@ -3,8 +3,8 @@
 // chart code), and nothing in the CLI's import graph loads danfo.
 import { parseArgs } from "util";
 import { resolve } from "path";
-import { isInputError, InputError, toInputError } from "../lib/errors";
-import { scrubSecrets } from "../lib/redact";
+import { isInputError, InputError, toInputError } from "../lib/core/errors";
+import { scrubSecrets } from "../lib/core/redact";
 
 const HELP = `ML Box: train a versioned linear-trend anomaly model from sensor streams in SQL.
 
@@ -70,7 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const scoreFlags = ["version", "from", "to", "events", "follow"] as const;
     const misplaced = scoreFlags.find((flag) => values[flag] !== undefined && values[flag] !== false);
     if (command !== "score" && misplaced !== undefined) throw new InputError(`--${misplaced} belongs to the score command (see --help)`);
-    const { loadConfig } = await import("../lib/config");
+    const { loadConfig } = await import("../lib/shapes/config");
     const configPath = resolve(values.config ?? "config.yaml");
     let config;
     try {
@@ -84,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return await scoreCommand(config, { version: values.version, from: values.from, to: values.to, events: values.events, follow: values.follow }, values.quiet ?? false);
     }
     if (command === "run" && rest.length === 0) {
-      const [{ runPipeline }, { formatSummary }, { stderrProgress }] = await Promise.all([import("../lib/pipeline"), import("./summary"), import("../lib/extract")]);
+      const [{ runPipeline }, { formatSummary }, { stderrProgress }] = await Promise.all([import("../lib/pipeline/inMemory"), import("./summary"), import("../lib/db/extract")]);
       const log = values.quiet ? undefined : (line: string) => console.log(line);
       const onExtractProgress = stderrProgress({ quiet: values.quiet, force: values.progress });
       const result = await runPipeline(config, { log, onExtractProgress });
@@ -92,12 +92,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (command === "registry" && rest[0] === "list" && rest.length === 1) {
-      const [{ listVersions }, { formatVersionList }] = await Promise.all([import("../lib/registryRead"), import("./registryFormat")]);
+      const [{ listVersions }, { formatVersionList }] = await Promise.all([import("../lib/registry/read"), import("./registryFormat")]);
       console.log(formatVersionList(await listVersions(config.registry.root_dir)));
       return 0;
     }
     if (command === "registry" && rest[0] === "show" && rest.length === 2) {
-      const [{ loadVersion }, { formatVersion }] = await Promise.all([import("../lib/registryRead"), import("./registryFormat")]);
+      const [{ loadVersion }, { formatVersion }] = await Promise.all([import("../lib/registry/read"), import("./registryFormat")]);
       console.log(formatVersion(await loadVersion(config.registry.root_dir, rest[1])));
       return 0;
     }

@@ -1,7 +1,7 @@
 /** Terminal output of `registry list` and `registry show`. */
-import { redactDatabase } from "../lib/redact";
+import { redactDatabase } from "../lib/core/redact";
 import type { LoadedVersion, VersionSummary } from "../lib/registry";
-import { describeTrend, isLinearModel } from "../lib/trendModel";
+import { describeTrend, isLinearModel } from "../lib/model/trendModel";
 
 /** A number for people: at most 8 significant digits, `NaN`/`Infinity` as such. */
 function short(value: number): string {

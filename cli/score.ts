@@ -1,9 +1,9 @@
 import { renameSync, writeFileSync, appendFileSync } from "fs";
-import { InputError } from "../lib/errors";
-import { followScore, replayScore, type ReplayResult } from "../lib/replay";
-import type { ScoreEvent } from "../lib/score";
-import { scoreSummaryRows } from "../lib/scoreViews";
-import type { Config } from "../lib/types";
+import { InputError } from "../lib/core/errors";
+import { followScore, replayScore, type ReplayResult } from "../lib/scoring/replay";
+import type { ScoreEvent } from "../lib/scoring/score";
+import { scoreSummaryRows } from "../lib/views/scoreViews";
+import type { Config } from "../lib/shapes/types";
 
 /** Flags of `score`. */
 export interface ScoreFlags {

@@ -1,5 +1,5 @@
-import { formatNumber } from "../lib/formatNumber";
-import type { PipelineResult } from "../lib/pipeline";
+import { formatNumber } from "../lib/core/formatNumber";
+import type { PipelineResult } from "../lib/pipeline/inMemory";
 
 /** The end-of-run summary the CLI prints: artifact dir, shapes, one line of metrics and of thresholds per axis. */
 export function formatSummary(result: PipelineResult): string {

@@ -7,13 +7,13 @@
  * and Fastify needs a newer TypeScript than tslab's.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import { InputError, isInputError } from "../lib/errors";
+import { InputError, isInputError } from "../lib/core/errors";
 import { loadVersion } from "../lib/registry";
-import { didYouMean, parseWithSchema, z } from "../lib/schema";
-import type { StatisticSpec } from "../lib/statistic";
-import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/score";
-import { isoToEpochSeconds } from "../lib/time";
-import { isLinearModel } from "../lib/trendModel";
+import { didYouMean, parseWithSchema, z } from "../lib/core/schema";
+import type { StatisticSpec } from "../lib/model/statistic";
+import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
+import { isoToEpochSeconds } from "../lib/core/time";
+import { isLinearModel } from "../lib/model/trendModel";
 import { createMetrics, type ServiceMetrics } from "./metrics";
 
 /** Options of {@link createScoringService}. */

@@ -4,8 +4,8 @@
  */
 import { resolve } from "path";
 import { parseArgs } from "util";
-import { loadConfig } from "../lib/config";
-import { InputError, isInputError } from "../lib/errors";
+import { loadConfig } from "../lib/shapes/config";
+import { InputError, isInputError } from "../lib/core/errors";
 import { createScoringService } from "./app";
 
 const HELP = `ML Box scoring service: POST /v1/score, GET /v1/model, GET /healthz, GET /metrics.

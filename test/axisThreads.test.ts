@@ -12,10 +12,10 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { Client } from "pg";
-import { defaultAxisThreads } from "../lib/axisThreads";
-import { loadConfig } from "../lib/config";
-import { InputError } from "../lib/errors";
-import { runPipeline } from "../lib/pipeline";
+import { defaultAxisThreads } from "../lib/pipeline/axisThreads";
+import { loadConfig } from "../lib/shapes/config";
+import { InputError } from "../lib/core/errors";
+import { runPipeline } from "../lib/pipeline/inMemory";
 import { ROOT, runCli } from "./support/cli";
 import { sharedPostgres } from "./support/postgres";
 

@@ -22,11 +22,11 @@ import {
   safeFileStem,
   writeChartFiles,
   type PlotlyTrace,
-} from "../lib/charts";
-import { InputError } from "../lib/errors";
-import type { AxisThresholds, Prediction } from "../lib/types";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
-import { statisticColumn } from "../lib/statistic";
+} from "../lib/views/charts";
+import { InputError } from "../lib/core/errors";
+import type { AxisThresholds, Prediction } from "../lib/shapes/types";
+import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
+import { statisticColumn } from "../lib/model/statistic";
 
 const thresholds = (minc: number, maxc: number): AxisThresholds => ({
   MinC: minc,

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, DEFAULT_MODEL_CONFIG, DEFAULT_THRESHOLD_POLICY } from "../lib/config";
-import { InputError } from "../lib/errors";
+import { loadConfig, DEFAULT_MODEL_CONFIG, DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
+import { InputError } from "../lib/core/errors";
 
 function write(text: string, name = "config.yaml"): string {
   const dir = mkdtempSync(join(tmpdir(), "mlbox-config-"));

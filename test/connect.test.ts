@@ -5,9 +5,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
-import { connect, describeDatabase } from "../lib/connect";
-import { ensureEmbeddedDatabase } from "../lib/embedded";
-import { InputError } from "../lib/errors";
+import { connect, describeDatabase } from "../lib/db/connect";
+import { ensureEmbeddedDatabase } from "../lib/db/embedded";
+import { InputError } from "../lib/core/errors";
 import { testConfig } from "./support/databases";
 import { sharedPostgres } from "./support/postgres";
 

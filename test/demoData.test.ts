@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
-import { generateDemoData, seedDemoTables } from "../lib/demoData";
-import { extractColumns } from "../lib/extract";
-import { isoToEpochSeconds } from "../lib/time";
+import { generateDemoData, seedDemoTables } from "../lib/db/demoData";
+import { extractColumns } from "../lib/db/extract";
+import { isoToEpochSeconds } from "../lib/core/time";
 import { BACKENDS } from "./support/databases";
 import type { TestDatabase } from "./support/databases";
 

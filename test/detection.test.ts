@@ -5,15 +5,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { detectionSummary, eventsPerHour, matchDetections, type DetectionEvent } from "../lib/detection";
-import { detectionCandidate } from "../lib/detectionCandidates";
-import { detectionAt, matchedPoint, policyAtLevel } from "../lib/detectionSweep";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
-import { injectAnomalies, workingLevel, type Injection } from "../lib/injection";
-import { splitWindow, splitWindowAt } from "../lib/validationSplit";
-import { InputError } from "../lib/errors";
-import { recallTieMargin } from "../lib/selection";
-import type { PreparedColumns } from "../lib/types";
+import { detectionSummary, eventsPerHour, matchDetections, type DetectionEvent } from "../lib/selection/detection";
+import { detectionCandidate } from "../lib/selection/candidates";
+import { detectionAt, matchedPoint, policyAtLevel } from "../lib/selection/sweep";
+import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
+import { injectAnomalies, workingLevel, type Injection } from "../lib/selection/injection";
+import { splitWindow, splitWindowAt } from "../lib/selection/validationSplit";
+import { InputError } from "../lib/core/errors";
+import { recallTieMargin } from "../lib/selection/runSelection";
+import type { PreparedColumns } from "../lib/shapes/types";
 import { testConfig } from "./support/databases";
 
 /** A seeded uniform generator for test data. */

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { redactDatabase, redactDatabaseUrl, scrubSecrets } from "../lib/redact";
+import { redactDatabase, redactDatabaseUrl, scrubSecrets } from "../lib/core/redact";
 
 describe("redactDatabaseUrl", () => {
   test("drops the password of a URL, keeps everything else", () => {

@@ -8,7 +8,7 @@ import * as readline from "node:readline";
 import { after, describe, test } from "node:test";
 import { promisify } from "node:util";
 import * as yaml from "js-yaml";
-import { InputError } from "../lib/errors";
+import { InputError } from "../lib/core/errors";
 import {
   assertRegistryWritable,
   assertVersionFree,
@@ -23,8 +23,8 @@ import {
   type StoreFileSystem,
 } from "../lib/registry";
 import { formatVersion, formatVersionList } from "../cli/registryFormat";
-import type { AxisMetrics, AxisThresholds, LinearModel, ThresholdPolicy } from "../lib/types";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
+import type { AxisMetrics, AxisThresholds, LinearModel, ThresholdPolicy } from "../lib/shapes/types";
+import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
 
 const execFileAsync = promisify(execFile);
 const repoRoot = path.resolve(__dirname, "..");

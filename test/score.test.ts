@@ -1,12 +1,12 @@
 /** The pure incremental scorer (lib/score.ts): semantics, batch invariance, calibration agreement, bad input. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
-import { InputError } from "../lib/errors";
+import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
+import { InputError } from "../lib/core/errors";
 import * as dfd from "danfojs-node";
 import type { LoadedVersion } from "../lib/registry";
-import { initialScoreState, score, scoreBatch, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/score";
-import { calibrateAxis, runLengths } from "../lib/thresholds";
+import { initialScoreState, score, scoreBatch, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
+import { calibrateAxis, runLengths } from "../lib/stages/thresholds";
 import { referenceEvents } from "./support/scoreReference";
 import { seededRandom } from "../lib/stats/seededRandom";
 

@@ -9,9 +9,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
+import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
 import { loadVersion, registerModel, type RegisterOptions } from "../lib/registry";
-import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent } from "../lib/score";
+import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent } from "../lib/scoring/score";
 import { createScoringService, type ScoringService } from "../server/app";
 
 const repoRoot = path.resolve(__dirname, "..");

@@ -2,17 +2,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as dfd from "danfojs-node";
-import { analyze } from "../lib/analyze";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
-import { evaluate, evaluateColumns, regressionMetrics } from "../lib/evaluate";
-import { isIdleSample } from "../lib/idleSample";
-import { predict } from "../lib/predict";
-import { prepare } from "../lib/prepare";
-import { halfWindowFitColumns, residualBucketMeans, selectModel } from "../lib/selectModel";
-import { calibrateAxis, calibrateThresholds, runLengthSummary, runLengths, secondsToSteps } from "../lib/thresholds";
-import { fitLinear, train } from "../lib/train";
-import type { Prediction } from "../lib/types";
-import { InputError } from "../lib/errors";
+import { analyze } from "../lib/stages/analyze";
+import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
+import { evaluate, evaluateColumns, regressionMetrics } from "../lib/stages/evaluate";
+import { isIdleSample } from "../lib/core/idleSample";
+import { predict } from "../lib/stages/predict";
+import { prepare } from "../lib/stages/prepare";
+import { halfWindowFitColumns, residualBucketMeans, selectModel } from "../lib/stages/selectModel";
+import { calibrateAxis, calibrateThresholds, runLengthSummary, runLengths, secondsToSteps } from "../lib/stages/thresholds";
+import { fitLinear, train } from "../lib/stages/train";
+import type { Prediction } from "../lib/shapes/types";
+import { InputError } from "../lib/core/errors";
 
 const timeS = Float64Array.from([0, 1.5, 3, 4.5, 6, 7.5, 9]);
 const y = Float64Array.from([0, 0, 3.5, 4.1, 0, 5.2, 6.0]);

@@ -4,15 +4,15 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/config";
-import { InputError } from "../lib/errors";
-import { initialScoreState, scoreBatch, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/score";
-import { parseWithSchema } from "../lib/schema";
-import { cusumReference, statisticColumn, statisticSpec, statisticSpecSchema, statisticStep, type StatisticSpec } from "../lib/statistic";
-import { calibrateAxis, calibrateColumns, runLengthSummary } from "../lib/thresholds";
-import type { Prediction } from "../lib/types";
+import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
+import { InputError } from "../lib/core/errors";
+import { initialScoreState, scoreBatch, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
+import { parseWithSchema } from "../lib/core/schema";
+import { cusumReference, statisticColumn, statisticSpec, statisticSpecSchema, statisticStep, type StatisticSpec } from "../lib/model/statistic";
+import { calibrateAxis, calibrateColumns, runLengthSummary } from "../lib/stages/thresholds";
+import type { Prediction } from "../lib/shapes/types";
 import { sql } from "kysely";
-import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "../lib/scoreStore";
+import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "../lib/scoring/eventStore";
 import { BACKENDS } from "./support/databases";
 import { directCusum, directEwma, referenceEvents } from "./support/scoreReference";
 import { seededRandom } from "../lib/stats/seededRandom";

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { addLeafSums, interpolateGaps, leafSum, mean, median, medianSorted, pairwiseLeaves, pairwiseSum, percentileSorted, quantileSorted, rankView, roundHalfEven, selectRank } from "../lib/stats";
-import { pythonFloatRepr } from "../lib/pythonFloat";
+import { pythonFloatRepr } from "../lib/core/pythonFloat";
 
 const sequence = Float64Array.from({ length: 1000 }, (_, i) => (((i * 7919) % 1000) - 500.5) * 1.1 + 1 / (i + 1));
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { InputError } from "../lib/errors";
-import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "../lib/time";
+import { InputError } from "../lib/core/errors";
+import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "../lib/core/time";
 
 /** ISO text → float seconds as pandas computes them: `pd.Timestamp(text).value / 1e9` (pinned, pandas 3.0.6). */
 const PANDAS: readonly (readonly [string, number])[] = [

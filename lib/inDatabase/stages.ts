@@ -16,13 +16,13 @@
  */
 import { createHash } from "crypto";
 import { sql, type Kysely, type RawBuilder } from "kysely";
-import type { AxisProfile } from "../analyze";
-import { InputError } from "../errors";
-import { pythonFloatRepr } from "../pythonFloat";
+import type { AxisProfile } from "../stages/analyze";
+import { InputError } from "../core/errors";
+import { pythonFloatRepr } from "../core/pythonFloat";
 import { medianSorted, quantileSorted } from "../stats";
-import { secondsToSteps } from "../thresholds";
-import { epochSecondsToIso } from "../time";
-import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, Prediction, ThresholdPolicy } from "../types";
+import { secondsToSteps } from "../stages/thresholds";
+import { epochSecondsToIso } from "../core/time";
+import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, Prediction, ThresholdPolicy } from "../shapes/types";
 import type { SqlWindow } from "./window";
 
 const FINITE = (y: RawBuilder<unknown>): RawBuilder<unknown> => sql`(${y} > '-Infinity'::float8 and ${y} < 'Infinity'::float8)`;

@@ -10,10 +10,10 @@
  * (partitionwise aggregation, pushed to `postgres_fdw` shards).
  */
 import { sql, type Kysely, type RawBuilder } from "kysely";
-import { InputError } from "../errors";
-import { didYouMean } from "../schema";
-import { epochSecondsToIso, isoToEpochSeconds } from "../time";
-import type { DataConfig, Layout, TimeType } from "../types";
+import { InputError } from "../core/errors";
+import { didYouMean } from "../core/schema";
+import { epochSecondsToIso, isoToEpochSeconds } from "../core/time";
+import type { DataConfig, Layout, TimeType } from "../shapes/types";
 
 /** information_schema `data_type`s read as numbers. */
 const NUMERIC_TYPES = new Set(["smallint", "integer", "bigint", "real", "double precision", "numeric"]);

@@ -5,11 +5,11 @@
  * in-memory PGlite.
  */
 import type { Kysely } from "kysely";
-import { connect } from "../../lib/connect";
-import { kyselyForPGlite, openPGlite } from "../../lib/embedded";
-import type { Config, DataConfig } from "../../lib/types";
+import { connect } from "../../lib/db/connect";
+import { kyselyForPGlite, openPGlite } from "../../lib/db/embedded";
+import type { Config, DataConfig } from "../../lib/shapes/types";
 import { sharedPostgres } from "./postgres";
-import { DEFAULT_MODEL_CONFIG, DEFAULT_THRESHOLD_POLICY } from "../../lib/config";
+import { DEFAULT_MODEL_CONFIG, DEFAULT_THRESHOLD_POLICY } from "../../lib/shapes/config";
 
 /** A config with the documented defaults, for tests; override what matters. */
 export function testConfig(overrides: { readonly url_env?: string; readonly embedded_dir?: string; readonly data?: DataConfig } = {}): Config {

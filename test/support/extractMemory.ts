@@ -6,9 +6,9 @@
  * above what it was just before (after a warm-up read of a few rows, so code
  * loading does not count). Run it with `--expose-gc`.
  */
-import { connect } from "../../lib/connect";
-import { extractColumns } from "../../lib/extract";
-import type { DataConfig } from "../../lib/types";
+import { connect } from "../../lib/db/connect";
+import { extractColumns } from "../../lib/db/extract";
+import type { DataConfig } from "../../lib/shapes/types";
 import { testConfig } from "./databases";
 
 async function main(): Promise<void> {

@@ -24,9 +24,9 @@ import * as dfd from "danfojs-node";
 import { closest, distance } from "fastest-levenshtein";
 import { sql } from "kysely";
 import type { Kysely, RawBuilder } from "kysely";
-import { InputError } from "../../lib/errors";
-import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "../../lib/time";
-import type { DataConfig, Extraction, Layout, TimeType } from "../../lib/types";
+import { InputError } from "../../lib/core/errors";
+import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "../../lib/core/time";
+import type { DataConfig, Extraction, Layout, TimeType } from "../../lib/shapes/types";
 
 /** Options of {@link extractColumns}; every field is optional. */
 export interface ExtractOptions {

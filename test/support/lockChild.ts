@@ -6,7 +6,7 @@
  */
 import { createInterface } from "node:readline";
 import { sql } from "kysely";
-import { openEmbeddedDatabase } from "../../lib/embedded";
+import { openEmbeddedDatabase } from "../../lib/db/embedded";
 
 async function main(): Promise<void> {
   const dir = process.argv[2];

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { prepareColumns } from "../../lib/prepare";
-import type { PreparedColumns } from "../../lib/types";
+import { prepareColumns } from "../../lib/stages/prepare";
+import type { PreparedColumns } from "../../lib/shapes/types";
 
 /** The axis columns of the export. */
 export const ROBOT_AXES = ["axis_1", "axis_2", "axis_3", "axis_4", "axis_5", "axis_6", "axis_7", "axis_8"];

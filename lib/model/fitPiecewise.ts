@@ -1,0 +1,218 @@
+import { leastSquares, usableSamples } from "./leastSquares";
+import type { PiecewiseModel } from "../shapes/types";
+
+/** A breakpoint is added only when it lowers the sum of squared residuals by at least this fraction. */
+export const PIECEWISE_MIN_IMPROVEMENT = 0.01;
+/** Passes of moving the breakpoints after each addition stop here at the latest. */
+const REFINE_PASSES = 10;
+
+/**
+ * Value of a piecewise-linear trend at `timeS`:
+ * `c0 + c1·timeS + Σ c(k+2)·max(0, timeS − breakpoints[k])`. Continuous;
+ * before the first breakpoint it is the first segment's line, after the last
+ * (also beyond the training window) the last segment's line, continued.
+ */
+export function piecewiseValue(model: PiecewiseModel, timeS: number): number {
+  const { breakpoints, coefficients: c } = model;
+  let y = c[0] + c[1] * timeS;
+  for (let k = 0; k < breakpoints.length; k++) if (timeS > breakpoints[k]) y += c[k + 2] * (timeS - breakpoints[k]);
+  return y;
+}
+
+/**
+ * Continuous piecewise-linear least squares (hinge basis `1, t, max(0, t − τ)`)
+ * with at most `maxBreakpoints` breakpoints, chosen by greedy forward
+ * selection: starting from one line, each round tries every usable sample
+ * time as the next breakpoint τ (keeping at least max(3, 1 % of the samples)
+ * between breakpoints and from the ends of the window), takes the one that
+ * lowers the sum of squared residuals (SSE) most, then moves every breakpoint
+ * in turn to its best sample time given the others until none moves (at most
+ * 10 passes; greedy placement alone can leave a knee a little off), and keeps
+ * the round only when the SSE drops by at least {@link PIECEWISE_MIN_IMPROVEMENT}
+ * (1 %) of its value; the search stops at the first round without such a drop. Each round
+ * costs one pass over the samples (the SSE drop of a candidate follows from
+ * running sums). The fit is done on time scaled to [−1, 1] by Householder QR
+ * and the coefficients converted back to `time_s`. Idle zeros and non-finite
+ * values are left out; samples are taken in time order.
+ *
+ * @param maxBreakpoints 1..8 (`model.breakpoints`, default 3)
+ * @throws InputError when the axis has no usable sample.
+ */
+export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64Array, maxBreakpoints: number): PiecewiseModel {
+  const usable = usableSamples(axis, timeS, values);
+  const order = Array.from(usable.timeS.keys()).sort((a, b) => usable.timeS[a] - usable.timeS[b] || a - b);
+  const t = Float64Array.from(order, (i) => usable.timeS[i]);
+  const y = Float64Array.from(order, (i) => usable.values[i]);
+  const n = t.length;
+  const center = (t[0] + t[n - 1]) / 2;
+  const scale = t[n - 1] > t[0] ? (t[n - 1] - t[0]) / 2 : 1;
+  const x = t.map((time) => (time - center) / scale);
+  const hinge = (k: number): Float64Array => x.map((value) => Math.max(0, value - x[k]));
+  const minSegment = Math.max(3, Math.floor(n / 100));
+
+  /** The least-squares fit with breakpoints at the sample indices `at`. */
+  const fit = (at: readonly number[]) => {
+    const basis = [new Float64Array(n).fill(1), x, ...at.map(hinge)];
+    const b = leastSquares(basis, y);
+    const residual = residuals(basis, b, y);
+    return { at, basis, b, residual, sse: sumOfSquares(residual) };
+  };
+  let current = fit([]);
+  while (current.at.length < maxBreakpoints && current.sse > 0) {
+    const k = bestBreakpoint(x, current.basis, current.residual, current.at, minSegment);
+    if (k < 0) break;
+    // Move every breakpoint in turn to its best place given the others, until none moves (each move lowers the SSE).
+    let at = [...current.at, k];
+    for (let pass = 0, moved = true; moved && pass < REFINE_PASSES; pass++) {
+      moved = false;
+      for (let j = 0; j < at.length; j++) {
+        const others = at.filter((_, i) => i !== j);
+        const without = fit(others);
+        // Between its neighbours: moving past one would only swap their roles.
+        const low = Math.max(-1, ...others.filter((k) => k < at[j]));
+        const high = Math.min(n, ...others.filter((k) => k > at[j]));
+        const better = bestBreakpoint(x, without.basis, without.residual, others, minSegment, low, high);
+        if (better >= 0 && better !== at[j]) {
+          at = [...others.slice(0, j), better, ...others.slice(j)];
+          moved = true;
+        }
+      }
+    }
+    const trial = fit(at);
+    if (!(trial.sse <= (1 - PIECEWISE_MIN_IMPROVEMENT) * current.sse)) break;
+    current = trial;
+  }
+  const { b } = current;
+  // Breakpoints ascending, and back to time_s: x = (t − center)/scale, max(0, x − x_k) = max(0, t − t_k)/scale.
+  const hinges = current.at.map((k, j) => ({ k, slope: b[j + 2] / scale })).sort((p, q) => p.k - q.k);
+  const coefficients = [b[0] - (b[1] * center) / scale, b[1] / scale, ...hinges.map((h) => h.slope)];
+  return { axis, type: "piecewise", breakpoints: hinges.map((h) => t[h.k]), coefficients, samples_used: n };
+}
+
+function residuals(basis: readonly Float64Array[], b: Float64Array, y: Float64Array): Float64Array {
+  return y.map((value, i) => {
+    let fit = 0;
+    for (let j = 0; j < basis.length; j++) fit += b[j] * basis[j][i];
+    return value - fit;
+  });
+}
+
+function sumOfSquares(values: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
+  return sum;
+}
+
+/**
+ * The sample index k whose hinge `max(0, x − x[k])` lowers the SSE of the
+ * current fit most, or −1. The drop is `(hᵀr)² / (hᵀh − gᵀG⁻¹g)` with r the
+ * current residual, G the basis' Gram matrix and g = basisᵀh; every term is
+ * a running sum over the samples after k, so one backward pass scores all k
+ * (only those strictly between `low` and `high` are candidates).
+ */
+function bestBreakpoint(
+  x: Float64Array,
+  basis: readonly Float64Array[],
+  residual: Float64Array,
+  chosen: readonly number[],
+  minSegment: number,
+  low = -1,
+  high = x.length,
+): number {
+  const n = x.length;
+  const p = basis.length;
+  const gram = Array.from({ length: p }, (_, i) =>
+    Array.from({ length: p }, (_, j) => {
+      let sum = 0;
+      for (let s = 0; s < n; s++) sum += basis[i][s] * basis[j][s];
+      return sum;
+    }),
+  );
+  const cholesky = choleskyFactor(gram);
+  if (cholesky === undefined) return -1;
+  const sumF = new Float64Array(p);
+  const sumXF = new Float64Array(p);
+  let s1 = 0;
+  let sx = 0;
+  let sxx = 0;
+  let sr = 0;
+  let sxr = 0;
+  let best = -1;
+  let bestDrop = 0;
+  const g = new Float64Array(p);
+  for (let k = n - 1; k >= 0; k--) {
+    if (k > low && k < high && allowed(k, n, chosen, minSegment)) {
+      const tau = x[k];
+      for (let j = 0; j < p; j++) g[j] = sumXF[j] - tau * sumF[j];
+      const hh = sxx - 2 * tau * sx + tau * tau * s1;
+      const hr = sxr - tau * sr;
+      // gᵀG⁻¹g = ‖L⁻¹g‖² (one forward substitution).
+      const w = forwardSubstitute(cholesky, g);
+      let projected = 0;
+      for (let j = 0; j < p; j++) projected += w[j] * w[j];
+      const rest = hh - projected;
+      if (rest > 1e-9 * hh) {
+        const drop = (hr * hr) / rest;
+        if (drop > bestDrop) {
+          bestDrop = drop;
+          best = k;
+        }
+      }
+    }
+    // Sample k joins the sums "after" the next (smaller) candidate.
+    const xk = x[k];
+    s1 += 1;
+    sx += xk;
+    sxx += xk * xk;
+    sr += residual[k];
+    sxr += xk * residual[k];
+    for (let j = 0; j < p; j++) {
+      sumF[j] += basis[j][k];
+      sumXF[j] += xk * basis[j][k];
+    }
+  }
+  return best;
+}
+
+/** At least `minSegment` samples between a candidate and each neighbouring breakpoint or window end. */
+function allowed(k: number, n: number, chosen: readonly number[], minSegment: number): boolean {
+  let left = 0;
+  let right = n - 1;
+  for (const c of chosen) {
+    if (c === k) return false;
+    if (c < k) left = Math.max(left, c);
+    else right = Math.min(right, c);
+  }
+  return k - left >= minSegment && right - k >= minSegment;
+}
+
+/** Lower-triangular L with LLᵀ = matrix, or undefined when the matrix is not positive definite. */
+function choleskyFactor(matrix: number[][]): number[][] | undefined {
+  const p = matrix.length;
+  const l = Array.from({ length: p }, () => new Array<number>(p).fill(0));
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = matrix[i][j];
+      for (let k = 0; k < j; k++) sum -= l[i][k] * l[j][k];
+      if (i === j) {
+        if (!(sum > 0)) return undefined;
+        l[i][i] = Math.sqrt(sum);
+      } else {
+        l[i][j] = sum / l[j][j];
+      }
+    }
+  }
+  return l;
+}
+
+/** z with L z = rhs. */
+function forwardSubstitute(l: number[][], rhs: Float64Array): Float64Array {
+  const p = rhs.length;
+  const z = new Float64Array(p);
+  for (let i = 0; i < p; i++) {
+    let sum = rhs[i];
+    for (let k = 0; k < i; k++) sum -= l[i][k] * z[k];
+    z[i] = sum / l[i][i];
+  }
+  return z;
+}

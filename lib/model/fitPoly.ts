@@ -1,0 +1,47 @@
+import { leastSquares, usableSamples } from "./leastSquares";
+import type { PolyModel } from "../shapes/types";
+
+/**
+ * Value of a polynomial trend at `timeS`: `x = (timeS − center) / scale`,
+ * then `Σ coefficients[j]·x^j` by Horner's rule (highest power first).
+ */
+export function polyValue(model: PolyModel, timeS: number): number {
+  const x = (timeS - model.center) / model.scale;
+  const c = model.coefficients;
+  let y = c[c.length - 1];
+  for (let j = c.length - 2; j >= 0; j--) y = y * x + c[j];
+  return y;
+}
+
+/**
+ * Least-squares polynomial of `degree` in the scaled time `x = (time_s −
+ * center) / scale`, with `center` the middle of the usable samples' time span
+ * and `scale` half of it (1 when the span is 0), so `x` runs over [−1, 1] and
+ * the fit stays well conditioned; solved by Householder QR. Idle zeros and
+ * non-finite values are left out. With fewer distinct times than `degree + 1`
+ * the highest powers get coefficient 0.
+ *
+ * @param degree 2..6 (`model.degree`, default 2)
+ * @throws InputError when the axis has no usable sample.
+ */
+export function fitPoly(axis: string, timeS: Float64Array, values: Float64Array, degree: number): PolyModel {
+  const usable = usableSamples(axis, timeS, values);
+  const t = usable.timeS;
+  let low = Infinity;
+  let high = -Infinity;
+  let distinct = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (i === 0 || t[i] !== t[i - 1]) distinct++;
+    low = Math.min(low, t[i]);
+    high = Math.max(high, t[i]);
+  }
+  const center = (low + high) / 2;
+  const scale = high > low ? (high - low) / 2 : 1;
+  const fitted = Math.min(degree, distinct - 1);
+  const x = t.map((time) => (time - center) / scale);
+  const columns: Float64Array[] = [new Float64Array(t.length).fill(1)];
+  for (let power = 1; power <= fitted; power++) columns.push(columns[power - 1].map((value, i) => value * x[i]));
+  const solved = leastSquares(columns, usable.values);
+  const coefficients = Array.from({ length: degree + 1 }, (_, j) => (j <= fitted ? solved[j] : 0));
+  return { axis, type: "poly", degree, center, scale, coefficients, samples_used: t.length };
+}

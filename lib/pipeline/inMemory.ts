@@ -1,0 +1,236 @@
+import { packageRoot } from "../core/packageRoot";
+import { profileColumns } from "../stages/analyze";
+import { defaultAxisThreads, runAxes, startAxisWorkers, type AxisWorkers } from "./axisThreads";
+import { preparePlotsDir, safeFileStem } from "../views/charts";
+import { connect, describeDatabase } from "../db/connect";
+import { InputError, toInputError } from "../core/errors";
+import { extractColumns, type ExtractProgress } from "../db/extract";
+import { chooseComputeMode, runPipelineInDatabase } from "./inDatabase";
+import { gitCommitAsync, startFingerprint } from "../registry/lineage";
+import { prepareColumns } from "../stages/prepare";
+import { resampleColumns } from "../stages/resample";
+import { assertRegistryWritable, assertVersionFree, registerModel } from "../registry/store";
+import { resolveSelection, trainOptionsOf } from "../selection/chooseDetection";
+import { needsSelection } from "../selection/runSelection";
+import { versionMeta } from "./versionMeta";
+import type { VersionMetaInput } from "../registry";
+import { stageClock, type PipelineResult } from "./result";
+export type { PipelineResult } from "./result";
+import type { AxisMetrics, AxisThresholds, Config, Extraction, ModelSet } from "../shapes/types";
+
+/** Options of {@link runPipeline}. */
+export interface PipelineOptions {
+  /** Receives one line per stage as it runs; defaults to ignoring them. */
+  readonly log?: (line: string) => void;
+  /** Receives extraction progress (see `stderrProgress` in extract); defaults to none. */
+  readonly onExtractProgress?: (progress: ExtractProgress) => void;
+  /** Threads training, scoring and calibrating the axes (this one included); defaults to `defaultAxisThreads` (one per core, within memory). */
+  readonly threads?: number;
+}
+
+/** `meta` with the ML Box commit already known (registerModel would otherwise ask git itself). */
+function withCommit(meta: VersionMetaInput, commit: string | null): VersionMetaInput {
+  return { ...meta, lineage: { ...meta.lineage, git_commit: commit } };
+}
+
+/** Counts values that are NaN or ±Infinity. */
+function countNonFinite(values: Float64Array): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) count++;
+  return count;
+}
+
+/**
+ * Runs the whole pipeline from a validated config: extract → resample (when
+ * `prep.resample_seconds` is set) → analyze → prepare → train → predict → evaluate → calibrate thresholds → register
+ * (charts are written just before registering). Bad input fails before anything is written (a fixed version
+ * tag that exists and an unwritable registry are found before extracting); the registry version appears
+ * whole or not at all.
+ *
+ * @throws InputError for anything the user should fix (config, data, database).
+ */
+export async function runPipeline(config: Config, options: PipelineOptions = {}): Promise<PipelineResult> {
+  const { log = () => {}, onExtractProgress } = options;
+  const { seconds: stageSeconds, mark, restart } = stageClock();
+  if (config.registry.version_tag !== "auto") await assertVersionFree(config.registry.root_dir, config.registry.version_tag);
+  // An unwritable registry is bad input found now, not after the whole run.
+  await assertRegistryWritable(config.registry.root_dir);
+
+  const database = describeDatabase(config);
+  // Asked now, read when registering: `git rev-parse` runs while the data is read.
+  const commit = gitCommitAsync(packageRoot());
+  log(`[1/7] extract    ${config.data.table} from ${database}`);
+  const db = await connect(config);
+  let extraction;
+  let workers: AxisWorkers | undefined;
+  try {
+    const compute = await chooseComputeMode(db, config);
+    log(`             compute in ${compute.mode} (${compute.reason})`);
+    if (compute.mode === "database" && needsSelection(config)) {
+      throw new InputError(
+        `compute.mode database (${compute.reason}) cannot measure candidates on held-out data: model.type auto, scoring.statistic auto and thresholds.target_alarms_per_day need compute.mode memory`,
+      );
+    }
+    if (compute.mode === "database") return await runPipelineInDatabase(db, config, log);
+    // Worker threads for the axes start now when the estimate asks for them: loading their code overlaps extraction.
+    const estimated = compute.estimatedSamples;
+    workers = startAxisWorkers(options.threads ?? (estimated === undefined ? 1 : defaultAxisThreads(estimated, config.data.axes.length)));
+    extraction = await extractColumns(db, config.data, { onProgress: onExtractProgress });
+  } catch (error) {
+    workers?.close();
+    // Permission denied, statement timeout, overflow: the table or the database user is the user's to fix.
+    const { schema, table, time_col: timeCol, axes, value_col: valueCol } = config.data;
+    const columns = [timeCol, ...(valueCol ? [valueCol] : axes.map(String))];
+    throw toInputError(error, { table: schema ? `${schema}.${table}` : table, columns });
+  } finally {
+    await db.destroy();
+  }
+  try {
+    return await trainExtracted(config, extraction, workers as AxisWorkers, options, { stageSeconds, mark, restart, log, database, commit });
+  } finally {
+    workers?.close();
+  }
+}
+
+/**
+ * The pipeline from an extracted window on: see {@link runPipeline}. `workers`
+ * are the axis threads started during extraction (resized to the window).
+ */
+async function trainExtracted(
+  config: Config,
+  extraction: Extraction,
+  workers: AxisWorkers,
+  options: PipelineOptions,
+  context: {
+    stageSeconds: Record<string, number>;
+    mark: (stage: string) => string;
+    /** Starts the next stage's clock without recording the time since the last mark. */
+    restart: () => void;
+    log: (line: string) => void;
+    database: string;
+    /** The ML Box checkout's commit (see gitCommitAsync), for the version's lineage. */
+    commit: Promise<string | null>;
+  },
+): Promise<PipelineResult> {
+  const { stageSeconds, mark, restart, log, database } = context;
+  const { axes } = extraction;
+  // The times now (preparing turns them into time_s in place); the axes while the axis threads start.
+  const fingerprint = startFingerprint();
+  fingerprint.add(extraction.time);
+  log(`             ${extraction.time.length} rows × ${axes.length} axes (${extraction.layout}, time ${extraction.timeType}) in ${mark("extract")}`);
+  const resampleSeconds = config.prep.resample_seconds ?? null;
+  const { time, values } = resampleSeconds === null ? extraction : resampleColumns(extraction.time, extraction.values, resampleSeconds);
+  if (resampleSeconds !== null) log(`             resampled to ${resampleSeconds} s: ${time.length} rows (${mark("resample")})`);
+
+  // The one column beyond the extracted ones: the time steps here, then each axis's fitted values and residual.
+  const column = new Float64Array(time.length);
+  const profile = profileColumns(time, axes, values, column);
+  log(`[2/7] analyze    dt = ${profile.dt_seconds} s (${mark("analyze")})`);
+  axes.forEach((axis, i) => {
+    // The profile shows whether anything is not finite (NaN counted, ±Infinity as min or max): count only then.
+    const { nan_count: nanCount, min, max } = profile.axes[i];
+    if (nanCount === 0 && Number.isFinite(min) && Number.isFinite(max)) return;
+    const bad = countNonFinite(values[i]);
+    if (bad > 0) log(`             ${axis}: ${bad} NaN/±Infinity values are left out of fitting and scoring`);
+  });
+
+  const { columns, stats } = prepareColumns(time, axes, values, {
+    interpolate: config.prep.interpolate,
+    timeCol: extraction.timeCol,
+    timeType: extraction.timeType,
+    dtSeconds: profile.dt_seconds,
+    resampleSeconds,
+    inPlace: true,
+  });
+  log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
+
+  // Selection: fit on the earlier part, measure on the later part, then train the choice on the whole window.
+  const { config: chosen, selected } = resolveSelection(columns, profile.dt_seconds, config);
+  if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
+  // One axis at a time per thread: at most one column beyond the prepared ones is alive per thread (see runAxis).
+  const chartStems = new Map<string, string>();
+  for (const axis of config.plots.enabled ? axes : []) {
+    const other = chartStems.get(safeFileStem(axis));
+    if (other !== undefined) throw new InputError(`plots: axes "${other}" and "${axis}" both map to chart file name "${safeFileStem(axis)}"; rename one of them`);
+    chartStems.set(safeFileStem(axis), axis);
+  }
+  const plotsDir = config.plots.enabled ? config.plots.dir : null;
+  if (plotsDir !== null) await preparePlotsDir(plotsDir);
+  const trainOptions = trainOptionsOf(chosen);
+  const inputs = axes.map((axis, i) => ({
+    axis,
+    timeS: columns.timeS,
+    actual: columns.values[i],
+    dtSeconds: profile.dt_seconds,
+    trainOptions,
+    policy: chosen.thresholds,
+    scoring: chosen.scoring,
+    plotsDir,
+  }));
+  const begin = performance.now();
+  const { runs, threads } = await runAxes(inputs, column, workers.resize(options.threads ?? defaultAxisThreads(columns.timeS.length, axes.length)), {
+    first: () => extraction.values.forEach((v) => fingerprint.add(v)),
+  });
+  const axesSeconds = (performance.now() - begin) / 1000;
+  const dataFingerprint = fingerprint.digest();
+  const models: ModelSet = { type: trainOptions.type ?? "linear", models: runs.map((run) => run.model) } as ModelSet;
+  const metrics: AxisMetrics[] = runs.map((run) => run.metrics);
+  const thresholds: Record<string, AxisThresholds> = Object.fromEntries(runs.map((run, i) => [axes[i], run.thresholds]));
+  const chartFiles = runs.flatMap((run) => run.chartFiles);
+  // Seconds per stage summed over the axes (over threads, so they may add up to more than the wall time).
+  const seconds = { train: 0, predict: 0, evaluate: 0, thresholds: 0, charts: 0 };
+  for (const run of runs) for (const stage of Object.keys(seconds) as (keyof typeof seconds)[]) seconds[stage] += run.seconds[stage];
+  const { charts, ...computed } = seconds;
+  Object.assign(stageSeconds, computed, config.plots.enabled ? { charts } : {});
+  restart();
+  const onThreads = threads > 1 ? ` on ${threads} threads` : "";
+  log(`[4/7] train      ${models.type}: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${seconds.train.toFixed(2)} s)`);
+  log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${seconds.evaluate.toFixed(2)} s)`);
+  log(`[6/7] thresholds MinC/MaxC and sustain steps for ${axes.length} axes (${seconds.thresholds.toFixed(2)} s)`);
+  if (chartFiles.length > 0) log(`             ${chartFiles.length} charts → ${config.plots.dir} (${seconds.charts.toFixed(2)} s)`);
+  log(`             ${axes.length} axes in ${axesSeconds.toFixed(2)} s${onThreads}`);
+
+  const registered = await registerModel({
+    rootDir: config.registry.root_dir,
+    versionTag: config.registry.version_tag,
+    models,
+    prepStats: stats,
+    thresholds,
+    metrics,
+    ...(selected === null ? {} : { selection: selected.selection }),
+    meta: withCommit(
+      versionMeta(chosen, {
+        timeType: extraction.timeType,
+        layout: extraction.layout,
+        axes,
+        time: extraction.time,
+        values: extraction.values,
+        fingerprint: dataFingerprint,
+        trainRows: columns.timeS.length,
+      }),
+      await context.commit,
+    ),
+  });
+  log(`[7/7] register   ${registered.version} → ${registered.dir} (${mark("register")})`);
+
+
+  return {
+    version: registered.version,
+    versionDir: registered.dir,
+    rawShape: [extraction.time.length, axes.length + 1],
+    trainShape: [columns.timeS.length, axes.length + 1],
+    layout: extraction.layout,
+    timeType: extraction.timeType,
+    profile,
+    prepStats: stats,
+    models,
+    metrics,
+    thresholds,
+    chartFiles,
+    database,
+    stageSeconds,
+    threads,
+    axesSeconds,
+    ...(selected === null ? {} : { selection: selected.selection, selectionSummary: selected.summary }),
+  };
+}

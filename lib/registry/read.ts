@@ -1,0 +1,234 @@
+/**
+ * Reading the on-disk model registry: one folder per version under a root
+ * (`ModelRegistry/artifacts/<version>/`) plus `latest`, naming the most
+ * recently registered version (a symlink, or a copied folder holding a
+ * `LATEST_VERSION` file). Hidden entries (`.tmp-*`, `.old-latest-*`, the
+ * lock) are never versions.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, decodeArtifacts, decodeMeta, decodeMetrics, decodeSelection, type Artifacts, type VersionRows } from "../shapes/artifacts";
+import { InputError } from "../core/errors";
+
+const fsp = fs.promises;
+
+/** `registry.version_tag` value that picks the next free `vN`. */
+export const AUTO_VERSION_TAG = "auto";
+
+/** Name of the entry in the registry root that points to the most recently registered version. */
+export const LATEST_TAG = "latest";
+
+/** Inside a copied `latest` folder (when symlinks are impossible): the name of the version it copies. */
+export const LATEST_MARKER = "LATEST_VERSION";
+
+/**
+ * Prefix of the name `latest` is moved aside to while a copied `latest` is
+ * replaced, followed by the time in ms: when a run was killed in that
+ * moment, the newest of them is the `latest` that was.
+ */
+export const OLD_LATEST_PREFIX = ".old-latest-";
+
+const TAG_PATTERN = /^[A-Za-z0-9._-]+$/;
+/** `vN` version names. */
+export const AUTO_PATTERN = /^v(\d+)$/;
+const MAX_TAG_LENGTH = 128;
+
+/** One version read back by {@link loadVersion}. */
+export interface LoadedVersion extends Artifacts {
+  /** The real version name (never `latest`). */
+  readonly version: string;
+  /** Absolute folder of the version. */
+  readonly dir: string;
+  /** Whether `latest` names this version. */
+  readonly isLatest: boolean;
+}
+
+/** One line of {@link listVersions}. */
+export interface VersionSummary {
+  readonly version: string;
+  readonly saved_at: string;
+  readonly model_type: string;
+  /** Model axes in order. */
+  readonly axes: readonly string[];
+  readonly rows: VersionRows;
+  /** Whether `latest` names this version. */
+  readonly isLatest: boolean;
+}
+
+/**
+ * Checks a fixed version tag: letters, digits, `.`, `_`, `-`, at most 128
+ * characters, not starting with `.`, and not `latest` or `auto` (any case).
+ * Throws an {@link InputError} naming `key` (the config key or argument) otherwise.
+ */
+export function validateVersionTag(tag: string, key = "registry.version_tag"): void {
+  const lower = tag.toLowerCase();
+  if (lower === LATEST_TAG || lower === AUTO_VERSION_TAG) {
+    throw new InputError(`${key} "${tag}" is reserved: choose another version tag`);
+  }
+  if (tag.length === 0 || tag.length > MAX_TAG_LENGTH || !TAG_PATTERN.test(tag) || tag.startsWith(".")) {
+    throw new InputError(
+      `${key} ${JSON.stringify(tag)} is not a valid version tag: use 1-${MAX_TAG_LENGTH} letters, digits, ".", "_" or "-", not starting with "."`,
+    );
+  }
+}
+
+/**
+ * Reads one version back as typed artifacts. `tag` is a version name or
+ * `latest` (resolved to the real version name). A missing version is an
+ * {@link InputError} listing the available ones; a malformed artifact is an
+ * {@link InputError} naming the file, the key and the value.
+ */
+export async function loadVersion(rootDir: string, tag: string): Promise<LoadedVersion> {
+  const root = path.resolve(rootDir);
+  const latest = await resolveLatest(root);
+  let version: string;
+  if (tag === LATEST_TAG) {
+    if (latest === null) {
+      throw new InputError(`registry ${root} has no "latest" version${await availableText(root)}`);
+    }
+    version = latest;
+  } else {
+    validateVersionTag(tag, "version");
+    version = tag;
+  }
+  const dir = path.join(root, version);
+  if (!(await isFile(path.join(dir, ARTIFACT_FILES.meta)))) {
+    throw new InputError(`version "${tag}" not found in ${root}${await availableText(root)}`);
+  }
+  const keys = Object.keys(ARTIFACT_FILES) as (keyof typeof ARTIFACT_FILES)[];
+  const files = Object.fromEntries(keys.map((key) => [key, path.join(dir, ARTIFACT_FILES[key])])) as Record<keyof typeof ARTIFACT_FILES, string>;
+  const texts = await Promise.all(keys.map((key) => readArtifact(files[key])));
+  const artifacts = decodeArtifacts(Object.fromEntries(keys.map((key, i) => [key, texts[i]])) as typeof files, files);
+  const selectionFile = path.join(dir, OPTIONAL_ARTIFACT_FILES.selection);
+  const selection = (await isFile(selectionFile)) ? decodeSelection(await readArtifact(selectionFile), selectionFile) : undefined;
+  return { version, dir, isLatest: version === latest, ...artifacts, ...(selection === undefined ? {} : { selection }) };
+}
+
+/**
+ * Lists the versions of a registry (folders holding a `meta.yaml`), `vN`
+ * versions first in numeric order (v2 before v10), then other tags by name.
+ * A missing or empty root gives `[]`; a malformed `meta.yaml` or `metrics.csv`
+ * is an {@link InputError} naming the file.
+ */
+export async function listVersions(rootDir: string): Promise<VersionSummary[]> {
+  const root = path.resolve(rootDir);
+  const [names, latest] = await Promise.all([versionNames(root), resolveLatest(root)]);
+  return Promise.all(
+    names.map(async (version): Promise<VersionSummary> => {
+      const meta = path.join(root, version, ARTIFACT_FILES.meta);
+      const metrics = path.join(root, version, ARTIFACT_FILES.metrics);
+      const [metaText, metricsText] = await Promise.all([readArtifact(meta), readArtifact(metrics)]);
+      const { saved_at, model, rows } = decodeMeta(metaText, meta);
+      const axes = decodeMetrics(metricsText, metrics).map((m) => m.axis);
+      return { version, saved_at, model_type: model.type, axes, rows, isLatest: version === latest };
+    }),
+  );
+}
+
+/** Orders version names: `vN` by N, then the others by name. */
+function compareVersions(a: string, b: string): number {
+  const ma = AUTO_PATTERN.exec(a);
+  const mb = AUTO_PATTERN.exec(b);
+  if (ma !== null && mb !== null) {
+    const diff = Number(ma[1]) - Number(mb[1]);
+    if (diff !== 0) return diff;
+  } else if (ma !== null) {
+    return -1;
+  } else if (mb !== null) {
+    return 1;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The registered versions in `root`, in {@link compareVersions} order. */
+export async function versionNames(root: string): Promise<string[]> {
+  const names = (await readNames(root)).filter((name) => !name.startsWith(".") && TAG_PATTERN.test(name));
+  const checks = await Promise.all(names.map((name) => isFile(path.join(root, name, ARTIFACT_FILES.meta))));
+  // A copied `latest` folder on a case-insensitive file system is still named "latest".
+  return names.filter((name, i) => checks[i] && name.toLowerCase() !== LATEST_TAG).sort(compareVersions);
+}
+
+async function availableText(root: string): Promise<string> {
+  const names = await versionNames(root);
+  return names.length === 0 ? ": the registry is empty" : `; available: ${names.join(", ")}`;
+}
+
+/**
+ * The version `latest` names, or null when there is none. When `latest` is
+ * missing because a run was killed while replacing it, the newest
+ * `.old-latest-*` entry stands in for it (the next registration puts it back).
+ */
+export async function resolveLatest(root: string): Promise<string | null> {
+  const named = await namedVersion(root, path.join(root, LATEST_TAG));
+  if (named !== undefined) return named;
+  const aside = await newestOldLatest(root);
+  return aside === null ? null : ((await namedVersion(root, path.join(root, aside))) ?? null);
+}
+
+/** The newest `.old-latest-<ms>-…` entry of `root`, or null. */
+export async function newestOldLatest(root: string): Promise<string | null> {
+  const stamp = (name: string): number => Number(/^\d+/.exec(name.slice(OLD_LATEST_PREFIX.length))?.[0] ?? -1);
+  const asides = (await readNames(root)).filter((name) => name.startsWith(OLD_LATEST_PREFIX));
+  return asides.reduce<string | null>((best, name) => (best === null || stamp(name) > stamp(best) ? name : best), null);
+}
+
+/** The version a `latest`-like entry names (null when it names none), or undefined when the entry does not exist. */
+async function namedVersion(root: string, entry: string): Promise<string | null | undefined> {
+  let stat: fs.Stats;
+  try {
+    stat = await fsp.lstat(entry);
+  } catch {
+    return undefined;
+  }
+  let name: string;
+  if (stat.isSymbolicLink()) {
+    name = path.basename(await fsp.readlink(entry));
+  } else if (stat.isDirectory()) {
+    try {
+      name = (await fsp.readFile(path.join(entry, LATEST_MARKER), "utf8")).trim();
+    } catch {
+      return null;
+    }
+  } else {
+    return null;
+  }
+  if (name === LATEST_TAG || name.startsWith(".") || !TAG_PATTERN.test(name)) return null;
+  return (await isFile(path.join(root, name, ARTIFACT_FILES.meta))) ? name : null;
+}
+
+/** The `code` of a Node.js system error, or "". */
+export function errorCode(error: unknown): string {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" ? code : "";
+}
+
+/** The message of an error, or its text. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Entry names of `dir`; [] when it does not exist. */
+export async function readNames(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") return [];
+    throw error;
+  }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function readArtifact(file: string): Promise<string> {
+  try {
+    return await fsp.readFile(file, "utf8");
+  } catch (error) {
+    throw new InputError(`registry file ${file} cannot be read: ${errorText(error)}`);
+  }
+}

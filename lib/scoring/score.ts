@@ -1,0 +1,381 @@
+/**
+ * Scoring: applies a registered model to new samples and reports sustained
+ * anomalies as events.
+ *
+ * Per axis `residual = value − trend(t − time0)`: for a line
+ * `(t − time0)·coef + intercept`, for the other model types `predictValue`
+ * (lib/trendModel.ts), computed in the same order of operations as training,
+ * so a replay of the training window reproduces calibration's residuals bit for bit. Two levels per axis:
+ * **alert** (`residual ≥ MinC` sustained `T_long_steps` samples) and
+ * **error** (`≥ MaxC`, `T_short_steps`). A run is a maximal sequence of
+ * consecutive samples at or above the threshold; a NaN value ends it (as in
+ * calibration), and so does a time gap larger than `maxGapSeconds` when set.
+ * Every run that reaches its sustain steps is one event.
+ *
+ * When the version's thresholds record a smoothed statistic (EWMA, CUSUM; see
+ * lib/statistic.ts), the runs are on its value instead of the residual's: it is
+ * computed per sample from the residual and the axis's statistic state, which a
+ * NaN residual leaves unchanged and a gap larger than `maxGapSeconds` resets.
+ *
+ * {@link scoreBatch} is pure and incremental: the state it returns carries
+ * the open runs and the statistics' states, so any split of the same samples
+ * into batches yields the same events as one pass.
+ */
+import * as dfd from "danfojs-node";
+import { InputError } from "../core/errors";
+import { recordedStatistic, smoothedState, type StatisticSpec } from "../model/statistic";
+import { toDataFrame, type FrameColumn } from "../shapes/frame";
+import type { LoadedVersion } from "../registry";
+import { epochSecondsToIso } from "../core/time";
+import { frameColumns } from "../shapes/timeColumn";
+import { isLinearModel, predictValue } from "../model/trendModel";
+import type { AxisModel, TimeType } from "../shapes/types";
+
+/** The two event levels, in the order the runs of an axis are kept. */
+export const SCORE_LEVELS = ["alert", "error"] as const;
+
+/** `alert` (MinC, T_long_steps) or `error` (MaxC, T_short_steps). */
+export type ScoreLevel = (typeof SCORE_LEVELS)[number];
+
+/** Everything the scorer needs from a registry version (see lib/registry.ts LoadedVersion). */
+export interface ScoringModel {
+  readonly version: string;
+  /** Model axes, in order; `ScoreBatch.values` follow it. */
+  readonly axes: readonly string[];
+  /** How the training time column was stored: event times are reported the same way. */
+  readonly timeType: TimeType;
+  /** Seconds subtracted from every time before applying the trends (`prep_stats.json`). */
+  readonly time0: number;
+  /** Per axis line; NaN for an axis whose trend is not a line (see `models`). */
+  readonly coef: Float64Array;
+  readonly intercept: Float64Array;
+  /** Per axis trend model; absent: every axis is the line `coef`, `intercept`. */
+  readonly models?: readonly AxisModel[];
+  /** Alert threshold per axis. */
+  readonly minC: Float64Array;
+  /** Error threshold per axis. */
+  readonly maxC: Float64Array;
+  /** Alert sustain steps per axis. */
+  readonly tLongSteps: Int32Array;
+  /** Error sustain steps per axis. */
+  readonly tShortSteps: Int32Array;
+  /** A larger gap between consecutive samples ends every run (and resets the statistics); null: gaps never end runs. */
+  readonly maxGapSeconds: number | null;
+  /** Per axis, the statistic MinC/MaxC apply to (thresholds.json `statistic`); absent: the residual for every axis. */
+  readonly statistics?: readonly StatisticSpec[];
+}
+
+/**
+ * The scoring model of a registry version.
+ *
+ * @param version What `loadVersion` returned.
+ * @param options `maxGapSeconds` defaults to null (a gap in time does not end a run, as in calibration).
+ * @throws InputError when the version lacks thresholds for an axis or `maxGapSeconds` is not a number > 0.
+ */
+export function scoringModel(version: LoadedVersion, options: { maxGapSeconds?: number | null } = {}): ScoringModel {
+  const maxGapSeconds = options.maxGapSeconds ?? null;
+  if (maxGapSeconds !== null && !(maxGapSeconds > 0)) {
+    throw new InputError(`scoring.max_gap_seconds must be a number > 0, got ${String(maxGapSeconds)}`);
+  }
+  const models = version.models.models;
+  const axes = models.map((model) => model.axis);
+  const thresholds = axes.map((axis) => {
+    const found = version.thresholds[axis];
+    if (found === undefined) throw new InputError(`model version ${version.version} has no thresholds for axis "${axis}"`);
+    for (const key of ["T_long_steps", "T_short_steps"] as const) {
+      if (!Number.isInteger(found[key]) || found[key] < 1) {
+        throw new InputError(`model version ${version.version}: thresholds.json ${axis}.${key} must be a whole number ≥ 1, got ${found[key]}`);
+      }
+    }
+    return found;
+  });
+  return Object.freeze({
+    version: version.version,
+    axes: Object.freeze(axes),
+    timeType: version.prepStats.time_type,
+    time0: version.prepStats.time0,
+    coef: Float64Array.from(models, (model) => (isLinearModel(model) ? model.coef : NaN)),
+    intercept: Float64Array.from(models, (model) => (isLinearModel(model) ? model.intercept : NaN)),
+    models: Object.freeze([...models]),
+    minC: Float64Array.from(thresholds, (t) => t.MinC),
+    maxC: Float64Array.from(thresholds, (t) => t.MaxC),
+    tLongSteps: Int32Array.from(thresholds, (t) => t.T_long_steps),
+    tShortSteps: Int32Array.from(thresholds, (t) => t.T_short_steps),
+    maxGapSeconds,
+    statistics: Object.freeze(thresholds.map(recordedStatistic)),
+  });
+}
+
+/** One open (or idle) run of one axis and level; times in seconds. */
+export interface RunState {
+  readonly axis: string;
+  readonly level: ScoreLevel;
+  /** Samples in the current run (0: no run). */
+  readonly length: number;
+  /** Time of the run's first sample; null when no run. */
+  readonly started_at: number | null;
+  /** Time of the sample where the run reached its sustain steps; null until then. */
+  readonly fired_at: number | null;
+  /** Largest value of the scored statistic (the residual unless the version records another) in the run so far; null when no run. */
+  readonly peak_residual: number | null;
+}
+
+/** JSON-serialisable state of one stream (checkpointable). */
+export interface ScoreState {
+  readonly stream: string;
+  /** Time of the last sample scored (seconds); null before the first. */
+  readonly lastTime: number | null;
+  /** Per axis × level: index `2·axis + (alert 0 | error 1)`. */
+  readonly runs: readonly RunState[];
+  /**
+   * Per axis, the state of its statistic (EWMA value, CUSUM sum); null: none yet (and always for
+   * the residual). Absent (checkpoints written before statistics existed): none yet for every axis.
+   */
+  readonly statistics?: readonly (number | null)[];
+}
+
+/** The state of a stream before its first sample. */
+export function initialScoreState(model: ScoringModel, stream: string): ScoreState {
+  const runs: RunState[] = [];
+  for (const axis of model.axes) {
+    for (const level of SCORE_LEVELS) runs.push({ axis, level, length: 0, started_at: null, fired_at: null, peak_residual: null });
+  }
+  return { stream, lastTime: null, runs, statistics: model.axes.map(() => null) };
+}
+
+/** One sustained anomaly. Times as the time column holds them: seconds, or ISO-8601 UTC with microseconds. */
+export interface ScoreEvent {
+  readonly axis: string;
+  readonly level: "alert" | "error";
+  /** First sample of the run. */
+  readonly started_at: number | string;
+  /** The sample at which the run length reached the sustain steps. */
+  readonly fired_at: number | string;
+  /** Last sample of the run; null while the run is still open. */
+  readonly ended_at: number | string | null;
+  /** Run length in samples (while open: the sustain steps, as of `fired_at`). */
+  readonly samples: number;
+  /** Largest value of the scored statistic in the run, i.e. the largest residual unless the version records a smoothed statistic (while open: as of `fired_at`). */
+  readonly peak_residual: number;
+  /** MinC (alert) or MaxC (error). */
+  readonly threshold: number;
+  readonly model_version: string;
+  readonly stream: string;
+}
+
+/** Samples of one stream, in time order. */
+export interface ScoreBatch {
+  /** Seconds; epoch seconds for timestamps. */
+  readonly time: Float64Array;
+  /** One column per model axis, aligned with `time`; NaN = missing. */
+  readonly values: readonly Float64Array[];
+}
+
+/** What {@link scoreBatch} returns. */
+export interface ScoreResult {
+  /** The stream's state after the batch. */
+  readonly state: ScoreState;
+  /** Per model axis, one residual per sample (NaN where the value is missing). */
+  readonly residuals: readonly Float64Array[];
+  /** Per model axis, the scored statistic's value per sample (the `residuals` array itself for a residual axis). */
+  readonly statistics: readonly Float64Array[];
+  /**
+   * Events that fired or closed in this batch: first the closed ones in the order they closed
+   * (axis order, alert before error, at the same sample), then those still open.
+   * An event still open has ended_at null and is reported again when it closes.
+   */
+  readonly events: readonly ScoreEvent[];
+}
+
+/** A time as events report it. */
+export function formatScoreTime(seconds: number, timeType: TimeType): number | string {
+  return timeType === "float" ? seconds : epochSecondsToIso(seconds, timeType);
+}
+
+/** Mutable copy of a run while a batch is scored. */
+interface Run {
+  length: number;
+  startedAt: number;
+  firedAt: number;
+  peak: number;
+  /** Peak at the firing sample (what an open event reports). */
+  firedPeak: number;
+}
+
+/**
+ * Scores one batch of samples of a stream. Pure: does not mutate `state`.
+ *
+ * @throws InputError on out-of-order or duplicated times (relative to state.lastTime and within the batch),
+ *   naming the sample; on a non-finite time; when `batch.values` does not have one column per model axis of
+ *   the batch's length.
+ */
+export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreBatch): ScoreResult {
+  const { axes, coef, intercept, time0, timeType, maxGapSeconds } = model;
+  // Axes whose trend is not a line go through predictValue; lines keep the inline expression below.
+  const trends = axes.map((_, a) => (model.models !== undefined && !isLinearModel(model.models[a]) ? model.models[a] : null));
+  const { time, values } = batch;
+  const n = time.length;
+  const axisCount = axes.length;
+  if (values.length !== axisCount) {
+    throw new InputError(`score: expected ${axisCount} value columns (${axes.join(", ")}), got ${values.length}`);
+  }
+  values.forEach((column, a) => {
+    if (column.length !== n) throw new InputError(`score: axis "${axes[a]}" has ${column.length} values for ${n} times`);
+  });
+  if (state.runs.length !== 2 * axisCount) {
+    throw new InputError(`score: state of stream "${state.stream}" has ${state.runs.length} runs, model ${model.version} needs ${2 * axisCount}`);
+  }
+  if (state.statistics !== undefined && state.statistics.length !== axisCount) {
+    throw new InputError(`score: state of stream "${state.stream}" has ${state.statistics.length} statistic states, model ${model.version} needs ${axisCount}`);
+  }
+  const show = (seconds: number): string => String(formatScoreTime(seconds, timeType));
+  let previous = state.lastTime;
+  for (let i = 0; i < n; i++) {
+    const t = time[i];
+    if (!Number.isFinite(t)) throw new InputError(`score: sample ${i} of stream "${state.stream}" has no valid time (${t})`);
+    if (previous !== null && !(t > previous)) {
+      const what = t === previous ? "duplicates" : "is before";
+      throw new InputError(`score: sample ${i} of stream "${state.stream}" at ${show(t)} ${what} the previous sample at ${show(previous)}: samples must be in increasing time order`);
+    }
+    previous = t;
+  }
+
+  const thresholds = [model.minC, model.maxC];
+  const sustain = [model.tLongSteps, model.tShortSteps];
+  const runs: Run[] = state.runs.map((run) => ({
+    length: run.length,
+    startedAt: run.started_at ?? NaN,
+    firedAt: run.fired_at ?? NaN,
+    peak: run.peak_residual ?? Infinity, // JSON turns an infinite peak into null
+    firedPeak: NaN,
+  }));
+  const firedHere = new Uint8Array(runs.length);
+  const closed: ScoreEvent[] = [];
+  const event = (index: number, run: Run, endedAt: number | null): ScoreEvent => {
+    const axis = index >> 1;
+    const level = index & 1;
+    const open = endedAt === null;
+    return {
+      axis: axes[axis],
+      level: SCORE_LEVELS[level],
+      started_at: formatScoreTime(run.startedAt, timeType),
+      fired_at: formatScoreTime(run.firedAt, timeType),
+      ended_at: open ? null : formatScoreTime(endedAt, timeType),
+      samples: open ? sustain[level][axis] : run.length,
+      peak_residual: open ? run.firedPeak : run.peak,
+      threshold: thresholds[level][axis],
+      model_version: model.version,
+      stream: state.stream,
+    };
+  };
+  const end = (index: number, endedAt: number): void => {
+    const run = runs[index];
+    if (run.length >= sustain[index & 1][index >> 1]) {
+      closed.push(event(index, run, endedAt));
+      firedHere[index] = 0;
+    }
+    run.length = 0;
+  };
+
+  const residuals = axes.map(() => new Float64Array(n));
+  // Smoothed axes get their own column and state; residual axes score the residual itself.
+  const specs: readonly StatisticSpec[] = model.statistics ?? axes.map(() => ({ type: "residual" }) as const);
+  const smoothed = specs.map((spec) => spec.type !== "residual");
+  const statistics = axes.map((_, a) => (smoothed[a] ? new Float64Array(n) : residuals[a]));
+  const statisticState = Float64Array.from(axes, (_, a) => state.statistics?.[a] ?? NaN);
+  let last = state.lastTime;
+  for (let i = 0; i < n; i++) {
+    const t = time[i];
+    if (maxGapSeconds !== null && last !== null && t - last > maxGapSeconds) {
+      for (let r = 0; r < runs.length; r++) if (runs[r].length > 0) end(r, last);
+      statisticState.fill(NaN);
+    }
+    for (let a = 0; a < axisCount; a++) {
+      // Same operations, in the same order, as training's predictColumns.
+      const trend = trends[a];
+      const residual = values[a][i] - (trend === null ? (t - time0) * coef[a] + intercept[a] : predictValue(trend, t - time0, values[a][i]));
+      residuals[a][i] = residual;
+      let value = residual;
+      if (smoothed[a]) {
+        // statisticStep without its array: NaN for a missing value, the state kept.
+        value = Number.isFinite(residual) ? (statisticState[a] = smoothedState(specs[a], statisticState[a], residual)) : NaN;
+        statistics[a][i] = value;
+      }
+      for (let level = 0; level < 2; level++) {
+        const index = 2 * a + level;
+        const run = runs[index];
+        if (value >= thresholds[level][a]) {
+          if (run.length === 0) {
+            run.startedAt = t;
+            run.peak = value;
+          } else if (value > run.peak) {
+            run.peak = value;
+          }
+          run.length++;
+          if (run.length === sustain[level][a]) {
+            run.firedAt = t;
+            run.firedPeak = run.peak;
+            firedHere[index] = 1;
+          }
+        } else if (run.length > 0) {
+          end(index, last as number);
+        }
+      }
+    }
+    last = t;
+  }
+
+  const events = closed;
+  for (let r = 0; r < runs.length; r++) if (firedHere[r] === 1) events.push(event(r, runs[r], null));
+  const nextRuns: RunState[] = runs.map((run, r) => ({
+    axis: axes[r >> 1],
+    level: SCORE_LEVELS[r & 1],
+    length: run.length,
+    started_at: run.length > 0 ? run.startedAt : null,
+    fired_at: run.length >= sustain[r & 1][r >> 1] ? run.firedAt : null,
+    peak_residual: run.length > 0 ? run.peak : null,
+  }));
+  const nextStatistics = Array.from(statisticState, (value) => (Number.isNaN(value) ? null : value));
+  return { state: { stream: state.stream, lastTime: last, runs: nextRuns, statistics: nextStatistics }, residuals, statistics, events };
+}
+
+/** What {@link score} returns. */
+export interface ScoredFrame {
+  /** `[time column, ...<axis>_res]`: the input's time column and one residual column per model axis. */
+  readonly residuals: dfd.DataFrame;
+  /** `[time column, ...<axis>_stat]`: the scored statistic per model axis (equal to the residual for a residual axis). */
+  readonly statistics: dfd.DataFrame;
+  /** Every event, once: closed ones, then those still open at the last row (`ended_at` null). */
+  readonly events: readonly ScoreEvent[];
+  /** The stream's state after the last row (to continue with {@link scoreBatch}). */
+  readonly state: ScoreState;
+}
+
+/**
+ * Scores a DataFrame (as `extract` returns it: time column, then the axes; any extra columns are
+ * ignored) with a registered version in one pass; see {@link scoreBatch} for the rules.
+ *
+ * @param frame Rows in increasing time order; timestamps as ISO-8601 strings, float seconds as numbers.
+ * @param version What `loadVersion` returned.
+ * @param options `stream` defaults to `"notebook"`; `timeCol` to the frame's first column; `maxGapSeconds` to null.
+ * @throws InputError when a model axis is missing, or on out-of-order or duplicated times.
+ */
+export function score(
+  frame: dfd.DataFrame,
+  version: LoadedVersion,
+  options: { readonly stream?: string; readonly timeCol?: string; readonly maxGapSeconds?: number | null } = {},
+): ScoredFrame {
+  const { stream = "notebook", timeCol = frame.columns[0], maxGapSeconds = null } = options;
+  const model = scoringModel(version, { maxGapSeconds });
+  const columns = frameColumns(frame, timeCol, "score");
+  const values = model.axes.map((axis) => {
+    const index = columns.axes.indexOf(axis);
+    if (index < 0) throw new InputError(`score: model ${model.version} needs column "${axis}", not in the DataFrame (columns: ${frame.columns.join(", ")})`);
+    return columns.values[index];
+  });
+  const result = scoreBatch(model, initialScoreState(model, stream), { time: columns.time, values });
+  const time = frame.column(timeCol).values as FrameColumn;
+  const residuals = toDataFrame([[timeCol, time], ...model.axes.map((axis, a) => [`${axis}_res`, result.residuals[a]] as const)]);
+  const statistics = toDataFrame([[timeCol, time], ...model.axes.map((axis, a) => [`${axis}_stat`, result.statistics[a]] as const)]);
+  return { residuals, statistics, events: result.events, state: result.state };
+}

@@ -1,0 +1,101 @@
+/**
+ * The candidates selection chooses between: one trend model type × one
+ * scoring statistic each, fitted on the fit part of a window and scored by
+ * the real scorer (`scoreBatch`) on the validation part. Adding a model type
+ * or a statistic is one entry in {@link CANDIDATE_MODELS} or
+ * {@link CANDIDATE_STATISTICS}.
+ */
+import { TREND_MODEL_TYPES } from "../shapes/artifacts";
+import type { DetectionEvent } from "./detection";
+import { predictColumns } from "../stages/predict";
+import type { LoadedVersion } from "../registry";
+import { initialScoreState, scoreBatch, scoringModel } from "../scoring/score";
+import { statisticSpec } from "../model/statistic";
+import { axisStatistic } from "../stages/thresholds";
+import { trainColumns } from "../stages/train";
+import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } from "../shapes/types";
+
+/** Model types selection tries with `model.type: auto`, simplest first: linear, poly, piecewise, per_mode. */
+export const CANDIDATE_MODELS: readonly ModelType[] = Object.freeze([...TREND_MODEL_TYPES]);
+
+/** A statistic a candidate can score with (`scoring.statistic` without `auto`). */
+export type CandidateStatistic = "residual" | "ewma" | "cusum";
+
+/** Statistics selection tries with `scoring.statistic: auto`, simplest first: residual, ewma, cusum. */
+export const CANDIDATE_STATISTICS: readonly CandidateStatistic[] = Object.freeze(["residual", "ewma", "cusum"] as const);
+
+/** The config keys a candidate reads: the model's options (`model.degree` …) and the statistic's (`scoring.ewma_alpha`, `cusum_k`, `max_gap_seconds`). */
+export type CandidateConfig = Pick<Config, "model" | "scoring">;
+
+/** A candidate fitted on the fit part of a window. */
+export interface FittedCandidate {
+  /** The fitted trend models, one per axis. */
+  readonly models: ModelSet;
+  /** Per axis, what calibration sees over the fit part: the statistic of the residuals, in time order. */
+  readonly calibration: readonly Float64Array[];
+  /** The thresholds.json entry of an axis from what the policy calibrated on `calibration` (adds e.g. the statistic). */
+  thresholds(axisIndex: number, calibrated: AxisThresholds): AxisThresholds;
+}
+
+/** One model type × statistic combination. */
+export interface DetectionCandidate {
+  /** `model.type` value. */
+  readonly model: string;
+  /** `scoring.statistic` value. */
+  readonly statistic: string;
+  /** Rank for ties: lower is simpler (model rank + statistic rank, in the lists' order). */
+  readonly complexity: number;
+  /** Fits the models (and the statistic's parameters) on `part`. */
+  fit(part: PreparedColumns): FittedCandidate;
+}
+
+/**
+ * The candidate `model` × `statistic` with the other keys as in `config`.
+ *
+ * @throws Error for a model or statistic not in the candidate lists (a bug: the config schema admits only those).
+ */
+export function detectionCandidate(model: string, statistic: string, config: CandidateConfig): DetectionCandidate {
+  const modelRank = CANDIDATE_MODELS.indexOf(model as ModelType);
+  const statisticRank = CANDIDATE_STATISTICS.indexOf(statistic as CandidateStatistic);
+  if (modelRank < 0 || statisticRank < 0) throw new Error(`no detection candidate ${model} + ${statistic}`);
+  const { type: _type, ...trendOptions } = config.model;
+  const scoring = { ...config.scoring, statistic: statistic as CandidateStatistic };
+  return {
+    model,
+    statistic,
+    complexity: modelRank + statisticRank,
+    fit(part) {
+      // Exactly what training does: fit the trend, residuals on every row, the statistic's spec from them,
+      // calibration on the statistic's values from a fresh state (gaps reset it as the scorer does).
+      const models = trainColumns(part.timeS, part.axes, part.values, { ...trendOptions, type: model as ModelType });
+      const prediction = predictColumns(part.timeS, models, part.values);
+      const specs = part.axes.map((_axis, a) => statisticSpec(scoring, prediction.residual[a], prediction.actual[a]));
+      return {
+        models,
+        calibration: specs.map((spec, a) => axisStatistic(prediction, a, spec, scoring.max_gap_seconds)),
+        thresholds: (a, calibrated) => (specs[a].type === "residual" ? calibrated : { ...calibrated, statistic: specs[a] }),
+      };
+    },
+  };
+}
+
+/**
+ * Scores `values` (per axis, aligned with `timeS`, the time of the prepared window) with a fitted
+ * candidate and per-axis thresholds, from a fresh state, through `scoreBatch` (the scorer of replay,
+ * follow and HTTP). Returns the alert events; `ended_at` is null for one still open at the end.
+ */
+export function alertEvents(
+  fitted: FittedCandidate,
+  thresholds: Readonly<Record<string, AxisThresholds>>,
+  timeS: Float64Array,
+  values: readonly Float64Array[],
+  maxGapSeconds: number | null = null,
+): DetectionEvent[] {
+  // time0 = 0: the prepared time is already time_s, and (t − 0) is t exactly.
+  const version = { version: "validation", models: fitted.models, thresholds, prepStats: { time0: 0, time_type: "float" } } as unknown as LoadedVersion;
+  const model = scoringModel(version, { maxGapSeconds });
+  const { events } = scoreBatch(model, initialScoreState(model, "validation"), { time: timeS, values });
+  return events
+    .filter((event) => event.level === "alert")
+    .map((event) => ({ axis: event.axis, started_at: event.started_at as number, fired_at: event.fired_at as number, ended_at: event.ended_at as number | null }));
+}

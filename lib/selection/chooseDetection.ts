@@ -1,0 +1,89 @@
+/**
+ * The configuration a training run actually uses: with `auto` in
+ * `model.type` or `scoring.statistic` (or `thresholds.target_alarms_per_day`
+ * set), selection measures the candidates on the window (see lib/selection.ts)
+ * and its choice replaces the `auto` keys and the alert/error percentiles;
+ * otherwise the configuration is used as it is. The CLI pipeline and the
+ * notebooks both go through {@link resolveSelection}, so they train the same.
+ */
+import type * as dfd from "danfojs-node";
+import type { Selection } from "../shapes/artifacts";
+import type { CandidateStatistic } from "./candidates";
+import { numericColumn } from "../shapes/frame";
+import { needsSelection, runSelection, type SelectionResult } from "./runSelection";
+import type { TrainOptions } from "../stages/train";
+import type { Config, ModelType, PreparedColumns } from "../shapes/types";
+
+/** What {@link resolveSelection} returns. */
+export interface ResolvedSelection {
+  /** The config to train, calibrate and register with: no `auto` left, percentiles as chosen. */
+  readonly config: Config;
+  /** What selection measured and chose; null when the config asked for none. */
+  readonly selected: SelectionResult | null;
+}
+
+/**
+ * Resolves `auto` (and `thresholds.target_alarms_per_day`) by {@link runSelection} on the prepared window.
+ *
+ * @param columns The prepared window (`time_s` plus axes), in time order.
+ * @param dtSeconds Its sampling interval (`analyze`'s `dt_seconds`).
+ */
+export function resolveSelection(columns: PreparedColumns, dtSeconds: number, config: Config): ResolvedSelection {
+  if (!needsSelection(config)) return { config, selected: null };
+  const selected = runSelection(columns, dtSeconds, config);
+  const chosen: Config = {
+    ...config,
+    // Candidates come from CANDIDATE_MODELS and CANDIDATE_STATISTICS (lib/detectionCandidates.ts).
+    model: { ...config.model, type: selected.chosen.model as ModelType },
+    scoring: { ...config.scoring, statistic: selected.chosen.statistic as CandidateStatistic },
+    thresholds: { ...config.thresholds, minc_percentile: selected.chosen.minc_percentile, maxc_percentile: selected.chosen.maxc_percentile },
+  };
+  return { config: chosen, selected };
+}
+
+/** The `train` options of a resolved config (`model.type` and its keys). */
+export function trainOptionsOf(config: Config): TrainOptions {
+  const { type, ...options } = config.model;
+  // resolveSelection leaves no `auto`; a config that still has it was not resolved.
+  if (type === "auto") throw new Error("model.type auto must be resolved first (resolveSelection / chooseDetection)");
+  return { type, ...options };
+}
+
+/** What {@link chooseDetection} returns. */
+export interface DetectionChoice {
+  /** The config to train, calibrate and register with (pass it to `calibrateThresholds` and `registerRun`). */
+  readonly config: Config;
+  /** The `train` options of that config: the model type chosen or configured, with its keys. */
+  readonly trainOptions: TrainOptions;
+  /** What selection measured (`selection.json`); null when the config asked for no selection. */
+  readonly selection: Selection | null;
+  /** One or two lines: what was chosen and why; empty without selection. */
+  readonly summary: readonly string[];
+}
+
+/**
+ * Decides the trend model and the scoring statistic for a prepared window, as
+ * the CLI's training does: with `auto` in `model.type` or `scoring.statistic`
+ * (or `thresholds.target_alarms_per_day`), by measuring every candidate on the
+ * held-out end of the window at the default rule's false alarms (see the README's
+ * "Detection"); otherwise as configured.
+ *
+ * @param prepared The DataFrame from `prepare` (`time_s` plus axes).
+ * @param config The loaded config.
+ * @param dtSeconds The sampling interval (`analyze(...).dt_seconds`).
+ */
+export function chooseDetection(prepared: dfd.DataFrame, config: Config, dtSeconds: number): DetectionChoice {
+  const axes = prepared.columns.slice(1);
+  const columns: PreparedColumns = {
+    timeS: numericColumn(prepared, "time_s", "chooseDetection"),
+    axes,
+    values: axes.map((axis) => numericColumn(prepared, axis, "chooseDetection")),
+  };
+  const resolved = resolveSelection(columns, dtSeconds, config);
+  return {
+    config: resolved.config,
+    trainOptions: trainOptionsOf(resolved.config),
+    selection: resolved.selected?.selection ?? null,
+    summary: resolved.selected?.summary ?? [],
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * Choosing the trend model and the scoring statistic by measured detection
+ * (`auto` in `model.type` or `scoring.statistic`), and setting the alert level
+ * by `thresholds.target_alarms_per_day`.
+ *
+ * The window is split in time ({@link splitWindow}); every candidate
+ * combination is fitted and calibrated on the earlier part and measured on
+ * the later part: false alarms (alert events on it as it is) and detections
+ * (of seeded anomalies injected into a copy) while its alert level
+ * (`minc_percentile`) is swept through the same policy code. The default
+ * rule — `linear` + `residual` at the config's policy — sets the false-alarm
+ * budget; a candidate's score is its best recall at no more false alarms than
+ * that. The best score wins (ties: fewer false alarms, then the simpler
+ * candidate). Only the `auto` key(s) vary; the other keys stay as configured.
+ */
+import { alertLevelForTarget, type AlarmTargetLevel } from "./alarmTarget";
+import type { Selection, SelectionCandidate } from "../shapes/artifacts";
+import { CATCH_SECONDS } from "./detection";
+import { CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate, type DetectionCandidate, type FittedCandidate } from "./candidates";
+import { detectionAt, detectionCurve, matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
+import { formatNumber } from "../core/formatNumber";
+import { injectAnomalies, workingLevel, type InjectionSpec } from "./injection";
+import { splitWindow, splitWindowAt } from "./validationSplit";
+import type { Config, PreparedColumns } from "../shapes/types";
+
+/** The config sections selection reads. */
+export type SelectionConfig = Pick<Config, "model" | "scoring" | "thresholds" | "selection">;
+
+/** The value of `model.type` / `scoring.statistic` that asks for selection. */
+export const AUTO = "auto";
+
+/**
+ * Rounds of injection per measurement: each is a copy of the validation part with anomalies at other
+ * (seeded) places, so that a recall is not the luck of one placement (4 rounds × 8 per axis: 256
+ * anomalies on 8 axes, 64 of them the reference offset).
+ */
+export const INJECTION_ROUNDS = 4;
+
+/** The default rule the false-alarm budget comes from. */
+export const DEFAULT_CANDIDATE = Object.freeze({ model: "linear", statistic: "residual" });
+
+/** `scoring.statistic` as configured (`residual` when the scoring block has none). */
+export function configuredStatistic(config: Pick<Config, "scoring">): string {
+  return config.scoring?.statistic ?? DEFAULT_CANDIDATE.statistic;
+}
+
+/** Whether training must run selection: `auto` in `model.type` or `scoring.statistic`, or `thresholds.target_alarms_per_day` set. */
+export function needsSelection(config: Pick<Config, "model" | "scoring" | "thresholds">): boolean {
+  return config.model.type === AUTO || configuredStatistic(config) === AUTO || (config.thresholds.target_alarms_per_day ?? null) !== null;
+}
+
+/** The combinations selection evaluates: every candidate model for `model.type: auto` × every statistic for `scoring.statistic: auto`, else the configured one. */
+export function candidatesFor(config: Pick<Config, "model" | "scoring">): DetectionCandidate[] {
+  const models: readonly string[] = config.model.type === AUTO ? CANDIDATE_MODELS : [config.model.type];
+  const statistic = configuredStatistic(config);
+  const statistics: readonly string[] = statistic === AUTO ? CANDIDATE_STATISTICS : [statistic];
+  return models.flatMap((model) => statistics.map((s) => detectionCandidate(model, s, config)));
+}
+
+/** Options of {@link runSelection}. */
+export interface SelectionOptions {
+  /** Rows of the fit part; defaults to `floor(rows · (1 − selection.validation_fraction))`. */
+  readonly fitRows?: number;
+  /** Injections per axis; defaults to DEFAULT_INJECTIONS (lib/injection.ts). */
+  readonly specs?: readonly InjectionSpec[];
+  /** Rounds of injection, seeded `selection.seed`, `+ 1`, …; defaults to {@link INJECTION_ROUNDS}. */
+  readonly rounds?: number;
+  /** Alert levels swept; defaults to {@link SWEEP_PERCENTILES} (plus the config's `minc_percentile`). */
+  readonly percentiles?: readonly number[];
+  /** Candidates; defaults to {@link candidatesFor}(config). */
+  readonly candidates?: readonly DetectionCandidate[];
+}
+
+/** What {@link runSelection} returns. */
+export interface SelectionResult {
+  /** The content of `selection.json`. */
+  readonly selection: Selection;
+  /** What to train on the whole window: the chosen model and statistic, the policy's percentiles. */
+  readonly chosen: { readonly model: string; readonly statistic: string; readonly minc_percentile: number; readonly maxc_percentile: number };
+  /** One or two lines for the CLI log: what was chosen and why. */
+  readonly summary: readonly string[];
+}
+
+/**
+ * How far below the best recall a candidate still ties with it: one binomial standard error of the
+ * best, `sqrt(r·(1 − r) / injected)` (the one-standard-error rule), so that one or two anomalies out of
+ * hundreds do not decide for a more complex candidate; 0 when the best recall is 0 or 1.
+ */
+export function recallTieMargin(bestRecall: number, injected: number): number {
+  return injected > 0 ? Math.sqrt((bestRecall * (1 - bestRecall)) / injected) : 0;
+}
+
+const slim = (point: DetectionPoint) => ({
+  minc_percentile: point.minc_percentile,
+  false_alarms: point.false_alarms,
+  false_alarms_per_hour: point.false_alarms_per_hour,
+  caught: point.caught,
+  injected: point.injected,
+  recall: point.recall,
+  median_delay_seconds: point.median_delay_seconds,
+});
+
+// Optional fields: tslab type-checks without strictNullChecks, where zod makes every artifact field optional.
+const name = (c: { readonly model?: string; readonly statistic?: string }): string => `${c.model} + ${c.statistic}`;
+const delayText = (seconds: number | null): string => (seconds === null ? "no delay (none caught)" : `median delay ${formatNumber(seconds, 3)} s`);
+
+/**
+ * Evaluates the candidates on a prepared window and chooses (see the module comment), and with
+ * `thresholds.target_alarms_per_day` sets the chosen one's alert level by {@link alertLevelForTarget}
+ * instead of the matched level. The error level's percentile follows it (see `policyAtLevel`: it keeps its
+ * place in the headroom above the alert level, so it stays above it).
+ *
+ * A candidate no level of which stays within the default's false alarms is not eligible (its matched
+ * fields are null); when none is, the one with the fewest false alarms at its highest level is taken
+ * (the reason says so).
+ *
+ * @param columns The prepared window (`time_s` plus axes), in time order.
+ * @param dtSeconds Its sampling interval (`analyze`'s `dt_seconds`).
+ * @throws InputError when the window is too short to split or to hold an injected anomaly.
+ */
+export function runSelection(columns: PreparedColumns, dtSeconds: number, config: SelectionConfig, options: SelectionOptions = {}): SelectionResult {
+  const { validation_fraction: fraction, seed } = config.selection;
+  const split = options.fitRows === undefined ? splitWindow(columns, fraction) : splitWindowAt(columns, options.fitRows);
+  const levels = split.fit.values.map(workingLevel);
+  const injected = Array.from({ length: options.rounds ?? INJECTION_ROUNDS }, (_, round) =>
+    injectAnomalies(split.validation, levels, { seed: seed + round, specs: options.specs, guardSeconds: CATCH_SECONDS }),
+  );
+  const injections = injected.flatMap((round) => round.injections);
+  const setup: ValidationSetup = { split, injected, dtSeconds, policy: config.thresholds, maxGapSeconds: config.scoring.max_gap_seconds };
+  const percentiles = [...(options.percentiles ?? SWEEP_PERCENTILES), config.thresholds.minc_percentile];
+  const candidates = options.candidates ?? candidatesFor(config);
+
+  const fittedBy = new Map<string, FittedCandidate>();
+  const fitted = (candidate: DetectionCandidate): FittedCandidate => {
+    const key = name(candidate);
+    if (!fittedBy.has(key)) fittedBy.set(key, candidate.fit(split.fit));
+    return fittedBy.get(key) as FittedCandidate;
+  };
+  const defaultCandidate = candidates.find((c) => name(c) === name(DEFAULT_CANDIDATE)) ?? detectionCandidate(DEFAULT_CANDIDATE.model, DEFAULT_CANDIDATE.statistic, config);
+  const budget = detectionAt(fitted(defaultCandidate), setup, config.thresholds.minc_percentile);
+
+  const measured = candidates.map((candidate) => {
+    const curve = detectionCurve(fitted(candidate), setup, percentiles);
+    return { candidate, curve, matched: matchedPoint(curve, budget.false_alarms, (top) => recallTieMargin(top, injections.length)) };
+  });
+  const eligible = measured.filter((m) => m.matched !== null);
+  let best: (typeof measured)[number];
+  let point: DetectionPoint;
+  let reason: string;
+  if (eligible.length > 0) {
+    const top = Math.max(...eligible.map((m) => (m.matched as DetectionPoint).recall));
+    const tied = eligible.filter((m) => (m.matched as DetectionPoint).recall >= top - recallTieMargin(top, injections.length));
+    // Among the tied: fewer false alarms, then the simpler candidate (lower complexity, then earlier in the list).
+    best = tied.reduce((a, b) => {
+      const [pa, pb] = [a.matched as DetectionPoint, b.matched as DetectionPoint];
+      if (pa.false_alarms !== pb.false_alarms) return pb.false_alarms < pa.false_alarms ? b : a;
+      return b.candidate.complexity < a.candidate.complexity ? b : a;
+    });
+    point = best.matched as DetectionPoint;
+    reason =
+      `best recall (within one standard error of the best, ${formatNumber(top, 3)}) at no more false alarms than the default (${name(DEFAULT_CANDIDATE)} at minc_percentile ${formatNumber(budget.minc_percentile)}: ` +
+      `${budget.false_alarms} false alarms, ${budget.caught}/${budget.injected} caught): ${point.caught}/${point.injected} caught, ` +
+      `${point.false_alarms} false alarms (${formatNumber(point.false_alarms_per_hour, 3)}/h) at minc_percentile ${formatNumber(point.minc_percentile)}, ${delayText(point.median_delay_seconds)}`;
+  } else {
+    const fewest = (m: (typeof measured)[number]): DetectionPoint => m.curve[m.curve.length - 1];
+    best = measured.reduce((a, b) => (fewest(b).false_alarms < fewest(a).false_alarms ? b : a));
+    point = fewest(best);
+    reason = `no candidate stays within the default's ${budget.false_alarms} false alarms: fewest false alarms (${point.false_alarms} at minc_percentile ${formatNumber(point.minc_percentile)})`;
+  }
+
+  const targetPerDay = config.thresholds.target_alarms_per_day ?? null;
+  const target: AlarmTargetLevel | null = targetPerDay === null ? null : alertLevelForTarget(fitted(best.candidate), setup, targetPerDay);
+  const level = target === null ? point.minc_percentile : target.minc_percentile;
+  const chosen = {
+    model: best.candidate.model,
+    statistic: best.candidate.statistic,
+    minc_percentile: level,
+    maxc_percentile: policyAtLevel(config.thresholds, level).maxc_percentile,
+  };
+  if (target !== null) {
+    reason += `; alert level set by thresholds.target_alarms_per_day ${formatNumber(targetPerDay as number)}: minc_percentile ${formatNumber(level)} raises ${formatNumber(target.achieved_alarms_per_day, 4)}/day on the validation part`;
+  }
+  const injectedByLabel: Record<string, number> = {};
+  for (const injection of injections) injectedByLabel[injection.label] = (injectedByLabel[injection.label] ?? 0) + 1;
+  const hours = validationSeconds(setup) / 3600;
+  const selection: Selection = {
+    validation: {
+      fraction: options.fitRows === undefined ? fraction : 1 - split.fitRows / columns.timeS.length,
+      seed,
+      fit_rows: split.fitRows,
+      validation_rows: split.validation.timeS.length,
+      validation_hours: hours,
+      catch_seconds: CATCH_SECONDS,
+      rounds: injected.length,
+      injected: injections.length,
+      injected_by_label: injectedByLabel,
+    },
+    default: { ...DEFAULT_CANDIDATE, ...slim(budget), by_label: budget.by_label },
+    candidates: measured.map(({ candidate, curve, matched }): SelectionCandidate => ({
+      model: candidate.model,
+      statistic: candidate.statistic,
+      minc_percentile: matched?.minc_percentile ?? null,
+      false_alarms: matched?.false_alarms ?? null,
+      false_alarms_per_hour: matched?.false_alarms_per_hour ?? null,
+      recall: matched?.recall ?? null,
+      caught: matched?.caught ?? null,
+      injected: injections.length,
+      median_delay_seconds: matched?.median_delay_seconds ?? null,
+      by_label: matched?.by_label ?? null,
+      curve: curve.map(slim),
+    })),
+    chosen: { ...chosen, reason },
+    target_alarms_per_day: target,
+  };
+  const summary = [
+    `chose ${name(chosen)} at minc_percentile ${formatNumber(level)} (maxc_percentile ${formatNumber(chosen.maxc_percentile)}) of ${candidates.length} candidate${candidates.length === 1 ? "" : "s"}, ` +
+      `measured on the last ${formatNumber(hours, 3)} h of the window (${injections.length} injected anomalies in ${injected.length} round${injected.length === 1 ? "" : "s"}):`,
+    reason,
+  ];
+  return { selection, chosen, summary };
+}

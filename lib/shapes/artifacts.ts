@@ -1,0 +1,437 @@
+/**
+ * The files of one registry version, described once as zod schemas: the
+ * TypeScript types derive from them, reading checks against them, and
+ * writing serializes what they let through.
+ *
+ * Numbers are written so that they read back bit-exact (shortest round-trip
+ * text, `-0` kept); JSON has no NaN/Infinity, so those are written as the
+ * strings `"NaN"`, `"Infinity"`, `"-Infinity"` and read back as numbers.
+ */
+import { parse as parseCsv } from "csv-parse/sync";
+import { stringify as stringifyCsv } from "csv-stringify/sync";
+import * as yaml from "js-yaml";
+import { InputError } from "../core/errors";
+import { describeValue, parseWithSchema, schemaErrorText, z } from "../core/schema";
+import { statisticSpecSchema } from "./statisticSpec";
+
+/** File names of one version folder. */
+export const ARTIFACT_FILES = Object.freeze({
+  models: "models.json",
+  prepStats: "prep_stats.json",
+  thresholds: "thresholds.json",
+  metrics: "metrics.csv",
+  meta: "meta.yaml",
+} as const);
+
+const NON_FINITE: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+/** Any number, NaN and ±Infinity included; the strings `"NaN"`, `"Infinity"`, `"-Infinity"` read as those. */
+const number = z.unknown().transform((value, context): number => {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && Object.prototype.hasOwnProperty.call(NON_FINITE, value)) return NON_FINITE[value];
+  context.addIssue({ code: "custom", message: `must be a number, got ${describeValue(value)}` });
+  return z.NEVER;
+});
+
+/** A metrics.csv field: a number as text, `NaN` or empty for NaN. */
+const csvNumber = z.string().transform((text, context): number => {
+  if (text === "NaN" || text.trim() === "") return NaN;
+  const value = Number(text);
+  if (Number.isNaN(value)) context.addIssue({ code: "custom", message: `must be a number, got ${describeValue(text)}` });
+  return value;
+});
+
+/** `resample_seconds`: a cadence in seconds, or null for the raw cadence; absent in registries written before it existed. */
+const resampleSeconds = z.number().positive().nullable().optional();
+
+const timeType = z.enum(["float", "timestamp", "timestamptz"]);
+
+/** The fitted trend model types, as `model_type` and each axis's `type` in models.json name them. */
+export const TREND_MODEL_TYPES = ["linear", "poly", "piecewise", "per_mode"] as const;
+/** A fitted trend model type (`auto` in config.yaml is resolved to one of these before fitting). */
+export type ModelType = (typeof TREND_MODEL_TYPES)[number];
+
+const numbers = z.array(number).readonly();
+// A linear entry is written without `type` (models.json of older versions has none).
+const linearModelBody = z.object({ type: z.literal("linear").optional(), coef: number, intercept: number, samples_used: number });
+const polyModelBody = z.object({ type: z.literal("poly"), degree: z.number().int(), center: number, scale: number, coefficients: numbers, samples_used: number });
+const piecewiseModelBody = z.object({ type: z.literal("piecewise"), breakpoints: numbers, coefficients: numbers, samples_used: number });
+const modeBody = z.object({ level: number, coef: number, intercept: number, samples_used: number }).readonly();
+const perModeModelBody = z.object({ type: z.literal("per_mode"), modes: z.array(modeBody).readonly(), samples_used: number });
+/** One axis's entry of models.json: dispatched on `type` (absent = linear); a linear model reads back without `type`. */
+const axisModelBody = z
+  .preprocess(
+    (value) => (value !== null && typeof value === "object" && !Array.isArray(value) && (value as { type?: unknown }).type === undefined ? { ...value, type: "linear" } : value),
+    z.discriminatedUnion("type", [linearModelBody.required({ type: true }), polyModelBody, piecewiseModelBody, perModeModelBody]),
+  )
+  .transform((model) => {
+    if (model.type !== "linear") return model;
+    const { type: _, ...linear } = model;
+    return linear;
+  });
+
+type WithAxis<Body extends z.ZodTypeAny> = { readonly axis: string } & Readonly<z.infer<Body>>;
+/** Per-axis line `y = coef * time_s + intercept` (`type` absent or `"linear"`). */
+export type LinearModel = WithAxis<typeof linearModelBody>;
+/** Per-axis polynomial in `x = (time_s − center) / scale`: `y = Σ coefficients[j]·x^j`. */
+export type PolyModel = WithAxis<typeof polyModelBody>;
+/** Per-axis continuous piecewise line: `y = c0 + c1·time_s + Σ c(k+2)·max(0, time_s − breakpoints[k])`. */
+export type PiecewiseModel = WithAxis<typeof piecewiseModelBody>;
+/** Per-axis operating modes, each with its own line; a sample is predicted by the mode whose line is nearest its value. */
+export type PerModeModel = WithAxis<typeof perModeModelBody>;
+/** One operating mode of a {@link PerModeModel}. */
+export type ModeModel = z.infer<typeof modeBody>;
+/** The trend model of one axis. */
+export type AxisModel = LinearModel | PolyModel | PiecewiseModel | PerModeModel;
+
+/** The fitted models of every axis, all of one `type`. */
+export interface ModelSet {
+  readonly type: ModelType;
+  readonly models: readonly AxisModel[];
+}
+/** A model set of lines only (what the in-database path fits). */
+export interface LinearModelSet {
+  readonly type: "linear";
+  readonly models: readonly LinearModel[];
+}
+
+const prepStats = z
+  .object({ time0: number, time_col: z.string(), time_type: timeType, dt_seconds: number, interpolate: z.boolean(), resample_seconds: resampleSeconds })
+  .readonly();
+/** What preparation recorded, written to `prep_stats.json`. */
+export type PrepStats = z.infer<typeof prepStats>;
+
+/** The threshold policy as thresholds.json records it (the config's `thresholds:` block, same key order). */
+const policy = z
+  .object({
+    minc_percentile: number,
+    maxc_percentile: number,
+    trim_top_ratio: number,
+    min_pos_for_trim: number,
+    use_mad_fallback: z.boolean(),
+    alert_seconds_default: number,
+    error_seconds_default: number,
+    alert_quantile: number,
+    error_quantile: number,
+  })
+  .readonly();
+
+const axisThresholds = z
+  .object({
+    MinC: number,
+    MaxC: number,
+    T_long_steps: number,
+    T_short_steps: number,
+    dt_seconds: number,
+    policy,
+    meta: z.object({ method: z.string() }).readonly(),
+    /** What MinC/MaxC were calibrated on (lib/statistic.ts); absent: the residual (versions before statistics, and residual ones). */
+    statistic: statisticSpecSchema.optional(),
+  })
+  .readonly();
+/** Thresholds of one axis, as written to `thresholds.json`; `statistic` absent means the residual. */
+export type AxisThresholds = z.infer<typeof axisThresholds>;
+
+const metricsBody = z.object({ r2: number, mae: number, rmse: number });
+const axisMetrics = z.object({ axis: z.string() }).merge(metricsBody).readonly();
+/** Evaluation metrics of one axis, as scikit-learn computes them. */
+export type AxisMetrics = z.infer<typeof axisMetrics>;
+
+const caughtCount = z.object({ caught: number, injected: number }).readonly();
+/** One measured alert level: its false alarms on the clean part, and the injected anomalies caught. */
+const detectionPointShape = {
+  minc_percentile: number,
+  false_alarms: number,
+  false_alarms_per_hour: number,
+  caught: number,
+  injected: number,
+  recall: number,
+  median_delay_seconds: number.nullable(),
+};
+const detectionPoint = z.object(detectionPointShape).readonly();
+const selectionCandidate = z
+  .object({
+    model: z.string(),
+    statistic: z.string(),
+    /** The alert level of the matched point (best recall at no more false alarms than the default); null when no level matched. */
+    minc_percentile: number.nullable(),
+    false_alarms: number.nullable(),
+    false_alarms_per_hour: number.nullable(),
+    recall: number.nullable(),
+    caught: number.nullable(),
+    injected: number,
+    median_delay_seconds: number.nullable(),
+    by_label: z.record(caughtCount).nullable(),
+    curve: z.array(detectionPoint).readonly(),
+  })
+  .readonly();
+const selection = z
+  .object({
+    validation: z
+      .object({
+        fraction: number,
+        seed: number,
+        fit_rows: number,
+        validation_rows: number,
+        validation_hours: number,
+        catch_seconds: number,
+        rounds: number,
+        injected: number,
+        injected_by_label: z.record(number),
+      })
+      .readonly(),
+    default: z
+      .object({ model: z.string(), statistic: z.string(), ...detectionPointShape, by_label: z.record(caughtCount) })
+      .readonly(),
+    candidates: z.array(selectionCandidate).readonly(),
+    chosen: z.object({ model: z.string(), statistic: z.string(), minc_percentile: number, maxc_percentile: number, reason: z.string() }).readonly(),
+    target_alarms_per_day: z
+      .object({
+        target_alarms_per_day: number,
+        minc_percentile: number,
+        maxc_percentile: number,
+        validation_alarms: number,
+        achieved_alarms_per_day: number,
+      })
+      .readonly()
+      .nullable(),
+  })
+  .readonly();
+/** `selection.json`: how `auto` (or `thresholds.target_alarms_per_day`) chose, measured on held-out data (see lib/selection.ts). */
+export type Selection = z.infer<typeof selection>;
+/** One candidate of `selection.json`: its matched point and its whole curve. */
+export type SelectionCandidate = z.infer<typeof selectionCandidate>;
+
+/** A YAML value that js-yaml may have read as a Date (an unquoted timestamp) kept as ISO-8601 text. */
+function yamlText<T extends z.ZodTypeAny>(schema: T): z.ZodEffects<T> {
+  return z.preprocess((value) => (value instanceof Date ? value.toISOString() : value), schema);
+}
+
+const optionalName = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? undefined);
+
+const versionMeta = z
+  .object({
+    model: z.object({ type: z.string() }).readonly(),
+    data: z
+      .object({
+        table: z.string(),
+        schema: optionalName,
+        time_col: z.string(),
+        time_type: timeType,
+        layout: z.enum(["wide", "long"]),
+        axes: z.array(z.union([z.string(), z.number()], { errorMap: () => ({ message: "must be a column name or an axis id" }) })).readonly(),
+        train_start: yamlText(z.union([z.number(), z.string()])),
+        train_end: yamlText(z.union([z.number(), z.string()])),
+        axis_id_col: optionalName,
+        value_col: optionalName,
+      })
+      // Optional keys are absent rather than undefined (js-yaml cannot write undefined).
+      .transform((data) => Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)) as typeof data)
+      .readonly(),
+    prep: z.object({ interpolate: z.boolean(), resample_seconds: resampleSeconds }).readonly(),
+    rows: z.object({ raw: z.number(), train: z.number() }).readonly(),
+    saved_at: yamlText(z.string()),
+    lineage: z
+      .object({
+        config_path: z.string(),
+        config_sha256: z.string(),
+        data_fingerprint: z.string(),
+        package_version: z.string(),
+        git_commit: z.string().nullable(),
+        database: z.string(),
+      })
+      .readonly(),
+  })
+  .readonly();
+/** The content of `meta.yaml`; `saved_at` is ISO-8601 UTC, `lineage.database` never holds a password. */
+export type VersionMeta = z.infer<typeof versionMeta>;
+/** The `data:` block of `meta.yaml`: the config's data block plus what extraction found. */
+export type VersionDataMeta = VersionMeta["data"];
+/** Row counts of the training window (`rows:` in `meta.yaml`). */
+export type VersionRows = VersionMeta["rows"];
+/** The `lineage:` block of `meta.yaml`. */
+export type Lineage = VersionMeta["lineage"];
+
+/** What one version holds, in memory. */
+export interface Artifacts {
+  readonly models: ModelSet;
+  readonly prepStats: PrepStats;
+  readonly thresholds: Readonly<Record<string, AxisThresholds>>;
+  /** Metrics per axis, in model order. */
+  readonly metrics: readonly AxisMetrics[];
+  readonly meta: VersionMeta;
+  /** `selection.json`: only in versions trained with `auto` or `thresholds.target_alarms_per_day`. */
+  readonly selection?: Selection;
+}
+
+/** Files a version holds only sometimes (absent: not written, and undefined when read). */
+export const OPTIONAL_ARTIFACT_FILES = Object.freeze({ selection: "selection.json" } as const);
+
+const artifacts = z.object({
+  models: z.record(axisModelBody),
+  prepStats,
+  thresholds: z.record(axisThresholds),
+  metrics: z.record(metricsBody),
+  meta: versionMeta,
+  selection: selection.optional(),
+});
+
+/**
+ * The text of every file of a version, in model axis order. What a caller
+ * passes is checked against the schemas first: a wrong type is a bug in the
+ * caller, so it is a TypeError naming the field (`metrics.axis1.rmse`).
+ * Models, thresholds and metrics must cover the same axes (checked by the store).
+ */
+export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof ARTIFACT_FILES, string> & Partial<Record<keyof typeof OPTIONAL_ARTIFACT_FILES, string>>> {
+  const axes = value.models.models.map((m) => m.axis);
+  const input = {
+    models: Object.fromEntries(value.models.models.map((m) => [m.axis, m])),
+    prepStats: value.prepStats,
+    thresholds: value.thresholds,
+    metrics: Object.fromEntries(value.metrics.map((m) => [m.axis, m])),
+    meta: value.meta,
+    selection: value.selection,
+  };
+  const checked = artifacts.safeParse(input);
+  if (!checked.success) throw new TypeError(`registerModel: ${schemaErrorText(checked.error, artifacts, input)}`);
+  const { models, thresholds, metrics, meta } = checked.data;
+  return {
+    models: jsonText({ model_type: value.models.type, axes: Object.fromEntries(axes.map((axis) => [axis, models[axis]])) }),
+    prepStats: jsonText(checked.data.prepStats),
+    thresholds: jsonText(Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]]))),
+    metrics: stringifyCsv(
+      axes.map((axis) => [axis, ...[metrics[axis].r2, metrics[axis].mae, metrics[axis].rmse].map(csvNumberText)]),
+      // Quote names with edge spaces too, so they read back unchanged.
+      { header: true, columns: ["axis", "r2", "mae", "rmse"], quoted_match: /^\s|\s$/ },
+    ),
+    meta: yaml.dump(meta, { lineWidth: -1, noRefs: true, sortKeys: false }),
+    ...(checked.data.selection === undefined ? {} : { selection: jsonText(checked.data.selection as JsonValue) }),
+  };
+}
+
+/** Reads `selection.json` back; an InputError naming the file, key path and value when malformed. */
+export function decodeSelection(text: string, file: string): Selection {
+  return parseWithSchema(selection, parseJson(text, file), where(file));
+}
+
+/**
+ * Reads the files of a version back (`texts` keyed like {@link ARTIFACT_FILES},
+ * `files` their paths for messages). A malformed file is an InputError of one
+ * line naming the file, the key path and the value; model and threshold axes
+ * must be those of metrics.csv, whose order they take.
+ */
+export function decodeArtifacts(
+  texts: Readonly<Record<keyof typeof ARTIFACT_FILES, string>>,
+  files: Readonly<Record<keyof typeof ARTIFACT_FILES, string>>,
+): Artifacts {
+  const metrics = decodeMetrics(texts.metrics, files.metrics);
+  const axes = metrics.map((m) => m.axis);
+  const modelsFile = parseWithSchema(z.object({ model_type: z.enum(TREND_MODEL_TYPES), axes: z.record(axisModelBody) }), parseJson(texts.models, files.models), where(files.models));
+  checkSameAxes(Object.keys(modelsFile.axes), axes, files.models);
+  const thresholds = parseWithSchema(z.record(axisThresholds), parseJson(texts.thresholds, files.thresholds), where(files.thresholds));
+  checkSameAxes(Object.keys(thresholds), axes, files.thresholds);
+  return {
+    models: { type: modelsFile.model_type, models: axes.map((axis) => ({ axis, ...modelsFile.axes[axis] })) },
+    prepStats: parseWithSchema(prepStats, parseJson(texts.prepStats, files.prepStats), where(files.prepStats)),
+    thresholds: Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]])),
+    metrics,
+    meta: decodeMeta(texts.meta, files.meta),
+  };
+}
+
+/** metrics.csv rows (`axis,r2,mae,rmse`); an InputError naming the file, row and field when malformed. */
+export function decodeMetrics(text: string, file: string): AxisMetrics[] {
+  let records: string[][];
+  try {
+    records = parseCsv(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+  } catch (error) {
+    throw corrupt(file, `invalid CSV (${errorText(error)})`);
+  }
+  const [header = [], ...rows] = records;
+  if (header.join(",") !== "axis,r2,mae,rmse") throw corrupt(file, `header must be axis,r2,mae,rmse, got ${describeValue(header.join(","))}`);
+  const seen = new Set<string>();
+  return rows.map((row, i) => {
+    if (row.length !== 4) throw corrupt(file, `row ${i + 2} must have 4 fields, got ${row.length}`);
+    const [axis, r2, mae, rmse] = row;
+    if (seen.has(axis)) throw corrupt(file, `axis ${JSON.stringify(axis)} appears twice`);
+    seen.add(axis);
+    return { axis, ...parseWithSchema(z.object({ r2: csvNumber, mae: csvNumber, rmse: csvNumber }), { r2, mae, rmse }, `${where(file)}: row ${i + 2}`) };
+  });
+}
+
+/** meta.yaml; an InputError naming the file and key path when malformed. */
+export function decodeMeta(text: string, file: string): VersionMeta {
+  let loaded: unknown;
+  try {
+    loaded = yaml.load(text);
+  } catch (error) {
+    throw corrupt(file, `invalid YAML (${errorText(error)})`);
+  }
+  return parseWithSchema(versionMeta, loaded, where(file));
+}
+
+function where(file: string): string {
+  return `registry file ${file}`;
+}
+
+function corrupt(file: string, message: string): InputError {
+  return new InputError(`${where(file)}: ${message}`);
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw corrupt(file, `invalid JSON (${errorText(error)})`);
+  }
+}
+
+function checkSameAxes(keys: readonly string[], axes: readonly string[], file: string): void {
+  const set = new Set(axes);
+  if (keys.length !== axes.length || !keys.every((k) => set.has(k))) {
+    throw corrupt(file, `axes [${keys.join(", ")}] differ from metrics.csv axes [${axes.join(", ")}]`);
+  }
+}
+
+function csvNumberText(value: number): string {
+  return Object.is(value, -0) ? "-0" : String(value);
+}
+
+type JsonValue = null | undefined | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** JSON text of a number; non-finite numbers become strings, `-0` stays `-0`. */
+function jsonNumber(value: number): string {
+  if (Number.isFinite(value)) return Object.is(value, -0) ? "-0" : String(value);
+  return JSON.stringify(String(value));
+}
+
+/** Like `JSON.stringify(value, null, 2)` plus a final newline, but with {@link jsonNumber} numbers. */
+function jsonText(value: JsonValue): string {
+  return `${jsonAt(value, "")}\n`;
+}
+
+function jsonAt(value: JsonValue, indent: string): string {
+  if (value === null) return "null";
+  if (typeof value === "number") return jsonNumber(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (value === undefined) throw new TypeError("jsonText: undefined has no JSON text");
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    const items = (value as readonly JsonValue[]).map((item) => inner + jsonAt(item, inner));
+    return items.length === 0 ? "[]" : `[\n${items.join(",\n")}\n${indent}]`;
+  }
+  const record = value as { readonly [key: string]: JsonValue };
+  // Absent optional keys (undefined) are left out, as JSON.stringify does.
+  const items = Object.keys(record)
+    .filter((key) => record[key] !== undefined)
+    .map((key) => `${inner}${JSON.stringify(key)}: ${jsonAt(record[key], inner)}`);
+  return items.length === 0 ? "{}" : `{\n${items.join(",\n")}\n${indent}}`;
+}

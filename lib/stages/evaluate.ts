@@ -1,0 +1,110 @@
+import type * as dfd from "danfojs-node";
+import { toDataFrame } from "../shapes/frame";
+import { isIdleSample } from "../core/idleSample";
+import { predictionFromDataFrame } from "./predict";
+import { addLeafSums, leafSum, pairwiseLeaves } from "../stats";
+import type { AxisMetrics, Prediction } from "../shapes/types";
+
+/** Values per block: numpy's leaf size (see pairwiseLeaves). */
+const BLOCK = 128;
+
+/**
+ * R², MAE and RMSE of `actual` against `predicted`, exactly as
+ * scikit-learn's `r2_score`, `mean_absolute_error` and
+ * `root_mean_squared_error` compute them (numpy pairwise sums). Rows where
+ * either value is not finite are left out. R² of a constant target is 1.0
+ * for a perfect prediction, else 0.0; with fewer than 2 rows R² is NaN (as
+ * scikit-learn); with no rows every metric is NaN.
+ */
+export function regressionMetrics(axis: string, actual: Float64Array, predicted: Float64Array): AxisMetrics {
+  const n = actual.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) if (bothFinite(actual[i], predicted[i])) count++;
+  if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
+  // The sums read the kept rows afresh, leaf by leaf (pairwiseLeaves), so no full-length scratch column is needed.
+  const leaves = pairwiseLeaves(count);
+  const block = new Float64Array(3 * BLOCK);
+  const absolute = new Float64Array(leaves.length);
+  const squared = new Float64Array(leaves.length);
+  const target = new Float64Array(leaves.length);
+  for (let l = 0, i = 0; l < leaves.length; l++) {
+    const size = leaves[l];
+    for (let k = 0; k < size; i++) {
+      const y = actual[i];
+      const p = predicted[i];
+      if (!bothFinite(y, p)) continue;
+      const error = y - p;
+      block[k] = Math.abs(p - y);
+      block[BLOCK + k] = error * error;
+      block[2 * BLOCK + k] = y;
+      k++;
+    }
+    absolute[l] = leafSum(block, 0, size);
+    squared[l] = leafSum(block, BLOCK, size);
+    target[l] = leafSum(block, 2 * BLOCK, size);
+  }
+  const squaredErrors = addLeafSums(count, squared);
+  const mae = addLeafSums(count, absolute) / count;
+  const rmse = Math.sqrt(squaredErrors / count);
+  if (count < 2) return { axis, r2: NaN, mae, rmse };
+  const yMean = addLeafSums(count, target) / count;
+  for (let l = 0, i = 0; l < leaves.length; l++) {
+    const size = leaves[l];
+    for (let k = 0; k < size; i++) {
+      const y = actual[i];
+      if (!bothFinite(y, predicted[i])) continue;
+      const d = y - yMean;
+      block[k++] = d * d;
+    }
+    squared[l] = leafSum(block, 0, size);
+  }
+  const deviations = addLeafSums(count, squared);
+  return { axis, r2: rSquared(squaredErrors, deviations), mae, rmse };
+}
+
+/** A row the metrics count: both values finite. */
+function bothFinite(actual: number, predicted: number): boolean {
+  return Number.isFinite(actual) && Number.isFinite(predicted);
+}
+
+/** scikit-learn's `r2_score` from the sums of squared errors and squared deviations from the mean (`force_finite=True`). */
+function rSquared(numerator: number, denominator: number): number {
+  if (denominator === 0) return numerator === 0 ? 1.0 : 0.0;
+  return numerator === 0 ? 1.0 : 1 - numerator / denominator;
+}
+
+/**
+ * Typed core of {@link evaluate}: one {@link regressionMetrics} per axis.
+ * With `workingRowsOnly` (default false) idle rows (actual exactly 0, see
+ * `isIdleSample`) are left out: idle zeros are easy to predict badly or well,
+ * so this shows how the line does while the machine works (the registered
+ * metrics count every row).
+ */
+export function evaluateColumns(prediction: Prediction, { workingRowsOnly = false } = {}): AxisMetrics[] {
+  return prediction.axes.map((axis, i) => {
+    const actual = workingRowsOnly ? prediction.actual[i].map((v) => (isIdleSample(v) ? NaN : v)) : prediction.actual[i];
+    return regressionMetrics(axis, actual, prediction.predicted[i]);
+  });
+}
+
+/** Metrics as a DataFrame `axis, r2, mae, rmse`. */
+export function metricsToDataFrame(metrics: readonly AxisMetrics[]): dfd.DataFrame {
+  return toDataFrame([
+    ["axis", metrics.map((m) => m.axis)],
+    ["r2", metrics.map((m) => m.r2)],
+    ["mae", metrics.map((m) => m.mae)],
+    ["rmse", metrics.map((m) => m.rmse)],
+  ]);
+}
+
+/**
+ * Scores each axis's fit over all rows, idle zeros included: R², MAE and
+ * RMSE as scikit-learn computes them (see {@link regressionMetrics}).
+ *
+ * @param prediction The DataFrame from `predict`.
+ * @param axes The axes to score, in order.
+ * @returns A DataFrame with columns `axis, r2, mae, rmse`, one row per axis.
+ */
+export function evaluate(prediction: dfd.DataFrame, axes: readonly string[]): dfd.DataFrame {
+  return metricsToDataFrame(evaluateColumns(predictionFromDataFrame(prediction, axes, "evaluate")));
+}

@@ -84,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return await scoreCommand(config, { version: values.version, from: values.from, to: values.to, events: values.events, follow: values.follow }, values.quiet ?? false);
     }
     if (command === "run" && rest.length === 0) {
-      const [{ runPipeline }, { formatSummary }, { stderrProgress }] = await Promise.all([import("../lib/pipeline/inMemory"), import("./summary"), import("../lib/db/extract")]);
+      const [{ runPipeline }, { formatSummary }, { stderrProgress }] = await Promise.all([import("../lib/pipeline/inMemory"), import("./summary"), import("./progress")]);
       const log = values.quiet ? undefined : (line: string) => console.log(line);
       const onExtractProgress = stderrProgress({ quiet: values.quiet, force: values.progress });
       const result = await runPipeline(config, { log, onExtractProgress });

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
 import { connect, describeDatabase } from "../lib/db/connect";
-import { ensureEmbeddedDatabase } from "../lib/db/embedded";
+import { ensureEmbeddedDatabase } from "../lib/db/embeddedSeed";
 import { InputError } from "../lib/core/errors";
 import { testConfig } from "./support/databases";
 import { sharedPostgres } from "./support/postgres";

@@ -12,7 +12,8 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { sql } from "kysely";
-import { ensureEmbeddedDatabase, openEmbeddedDatabase } from "../lib/db/embedded";
+import { openEmbeddedDatabase } from "../lib/db/embedded";
+import { ensureEmbeddedDatabase } from "../lib/db/embeddedSeed";
 import { InputError } from "../lib/core/errors";
 
 const TSX = pathToFileURL(require.resolve("tsx")).href;

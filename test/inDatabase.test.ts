@@ -15,7 +15,7 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import { Pool } from "pg";
 import { profileColumns } from "../lib/stages/analyze";
 import { DEFAULT_MODEL_CONFIG, loadConfig } from "../lib/shapes/config";
-import { ensureEmbeddedDatabase } from "../lib/db/embedded";
+import { ensureEmbeddedDatabase } from "../lib/db/embeddedSeed";
 import { InputError } from "../lib/core/errors";
 import { evaluateColumns } from "../lib/stages/evaluate";
 import { extractColumns } from "../lib/db/extract";

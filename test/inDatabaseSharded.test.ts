@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from "kysely";
 import { Client, Pool } from "pg";
-import { setSessionUtc } from "../lib/db/embedded";
+import { setSessionUtc } from "../lib/db/sessionUtc";
 import { trainInDatabase, type DatabaseTrainingResult } from "../lib/pipeline/inDatabase";
 import type { Config, DataConfig } from "../lib/shapes/types";
 import { testConfig } from "./support/databases";

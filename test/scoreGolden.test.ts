@@ -13,7 +13,7 @@ import { parse } from "csv-parse/sync";
 import * as yaml from "js-yaml";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import { Pool } from "pg";
-import { ensureEmbeddedDatabase } from "../lib/db/embedded";
+import { ensureEmbeddedDatabase } from "../lib/db/embeddedSeed";
 import { runCli } from "./support/cli";
 import { sharedPostgres } from "./support/postgres";
 import { referenceEvents, type ReferenceAxis } from "./support/scoreReference";

@@ -8,7 +8,9 @@
 import { Kysely, PostgresDialect, sql } from "kysely";
 import { Pool } from "pg";
 import { generateDemoData, seedDemoTables } from "./demoData";
-import { ensureEmbeddedDatabase, openEmbeddedDatabase, setSessionUtc } from "./embedded";
+import { openEmbeddedDatabase } from "./embedded";
+import { ensureEmbeddedDatabase } from "./embeddedSeed";
+import { setSessionUtc } from "./sessionUtc";
 import { InputError, isInputError, toInputError } from "../core/errors";
 import { EMBEDDED_PREFIX, parseDatabaseUrl, redactDatabaseUrl, scrubSecrets, urlScheme } from "../core/redact";
 import type { Config } from "../shapes/types";

@@ -12,11 +12,10 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { InputError } from "../core/errors";
 import { didYouMean } from "../core/schema";
-import { epochSecondsToIso, isoToEpochSeconds } from "../core/time";
+import { NUMERIC_TYPES, timeTypeOf } from "../db/describeTable";
+import { isoToEpochSeconds } from "../core/time";
+import { parseTimeBound } from "../shapes/timeBound";
 import type { DataConfig, Layout, TimeType } from "../shapes/types";
-
-/** information_schema `data_type`s read as numbers. */
-const NUMERIC_TYPES = new Set(["smallint", "integer", "bigint", "real", "double precision", "numeric"]);
 
 /** The window of one config, resolved against the database. */
 export interface SqlWindow {
@@ -45,19 +44,10 @@ function nonEmpty(value: unknown, key: string): string {
   return value;
 }
 
-/** A window bound as a SQL parameter of the time column's type. */
-function parseBound(value: unknown, key: string, timeType: TimeType, timeCol: string): number | string {
-  if (timeType === "float") {
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new InputError(`${key} must be a finite number of seconds because column "${timeCol}" holds float seconds, got ${JSON.stringify(value)}`);
-    }
-    return value;
-  }
-  if (typeof value !== "string") {
-    throw new InputError(`${key} must be an ISO-8601 timestamp string because column "${timeCol}" is ${timeType}, got ${JSON.stringify(value)}`);
-  }
-  // Normalised UTC text: a zone offset is applied here, since PostgreSQL would ignore it for `timestamp`.
-  return epochSecondsToIso(isoToEpochSeconds(value), timeType);
+/** A window bound as a SQL parameter of the time column's type (see {@link parseTimeBound}). */
+function boundParameter(value: unknown, key: string, timeType: TimeType, timeCol: string): number | string {
+  const bound = parseTimeBound(value, key, timeType, timeCol);
+  return timeType === "float" ? bound.seconds : bound.text;
 }
 
 /** The column types of `table` (first schema of `data.schema` / search_path holding it). */
@@ -93,19 +83,11 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
     return type === "real" ? sql`${sql.id(column)}::text::float8` : sql`${sql.id(column)}::float8`;
   };
   const timeDataType = typeOf(timeCol, "data.time_col");
-  const timeType: TimeType = NUMERIC_TYPES.has(timeDataType)
-    ? "float"
-    : timeDataType === "timestamp without time zone"
-      ? "timestamp"
-      : timeDataType === "timestamp with time zone"
-        ? "timestamptz"
-        : (() => {
-            throw new InputError(`column "${timeCol}" of table "${table}" has type ${timeDataType}: data.time_col must be float seconds, timestamp or timestamptz`);
-          })();
+  const timeType = timeTypeOf(timeDataType, table, timeCol);
   const timeRef = sql.id(timeCol);
   const cast = sql.raw(timeType === "float" ? "float8" : timeType);
-  const start = parseBound(data.train_start, "data.train_start", timeType, timeCol);
-  const end = parseBound(data.train_end, "data.train_end", timeType, timeCol);
+  const start = boundParameter(data.train_start, "data.train_start", timeType, timeCol);
+  const end = boundParameter(data.train_end, "data.train_end", timeType, timeCol);
   // pandas: float64(int64 nanoseconds) / 1e9, from the exact integer microseconds. Within ±2^31 s of the
   // epoch (1901–2038) float8 suffices and is much faster than numeric extract(): date_part's seconds are
   // within 0.12 µs, so rounding their µs recovers the integer (checked against extract() on 2·10⁶ random

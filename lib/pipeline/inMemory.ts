@@ -22,7 +22,7 @@ import type { AxisMetrics, AxisThresholds, Config, Extraction, ModelSet } from "
 export interface PipelineOptions {
   /** Receives one line per stage as it runs; defaults to ignoring them. */
   readonly log?: (line: string) => void;
-  /** Receives extraction progress (see `stderrProgress` in extract); defaults to none. */
+  /** Receives extraction progress (the CLI prints it: `stderrProgress`, cli/progress.ts); defaults to none. */
   readonly onExtractProgress?: (progress: ExtractProgress) => void;
   /** Threads training, scoring and calibrating the axes (this one included); defaults to `defaultAxisThreads` (one per core, within memory). */
   readonly threads?: number;

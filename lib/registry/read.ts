@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, decodeArtifacts, decodeMeta, decodeMetrics, decodeSelection, type Artifacts, type VersionRows } from "../shapes/artifacts";
 import { InputError } from "../core/errors";
+import { errorText } from "../core/errorText";
 
 const fsp = fs.promises;
 
@@ -202,10 +203,8 @@ export function errorCode(error: unknown): string {
   return typeof code === "string" ? code : "";
 }
 
-/** The message of an error, or its text. */
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** The first line of an error's message: its home is core/errorText.ts, re-exported for this folder's importers. */
+export { errorText };
 
 /** Entry names of `dir`; [] when it does not exist. */
 export async function readNames(dir: string): Promise<string[]> {

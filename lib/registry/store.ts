@@ -13,7 +13,6 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { packageRoot } from "../core/packageRoot";
-import type * as Lockfile from "proper-lockfile";
 import {
   ARTIFACT_FILES,
   OPTIONAL_ARTIFACT_FILES,
@@ -28,6 +27,7 @@ import {
   type VersionMeta,
 } from "../shapes/artifacts";
 import { InputError } from "../core/errors";
+import { LOCK_STALE_MS, lockfile } from "../core/lockfile";
 import { gitCommit, packageVersion } from "./lineage";
 import { redactDatabase } from "../core/redact";
 import {
@@ -43,15 +43,11 @@ import {
   validateVersionTag,
 } from "./read";
 
-/** proper-lockfile, loaded when a lock is first taken (about 7 MiB that a run holds only from then on). */
-const lockfile = (): typeof Lockfile => require("proper-lockfile") as typeof Lockfile;
 
 const fsp = fs.promises;
 
 /** The lock folder inside the root, held for a whole registration. */
 const LOCK_NAME = ".lock";
-/** A lock not refreshed for this long belongs to a dead run and is taken over (proper-lockfile refreshes it every 5 s). */
-const LOCK_STALE_MS = 10_000;
 /** Waiting for the lock: about a minute in all, well past {@link LOCK_STALE_MS}. */
 const LOCK_RETRIES = { retries: 100, factor: 1.2, minTimeout: 10, maxTimeout: 400, randomize: true };
 /** Temporary entries older than this, found by the lock holder, are leftovers of killed runs. */

@@ -14,13 +14,14 @@
  */
 import { sql, type Kysely } from "kysely";
 import { connect } from "../db/connect";
-import { EmbeddedBusyError } from "../db/embedded";
+import { EmbeddedBusyError } from "../db/embeddedLock";
 import { InputError } from "../core/errors";
 import { extractColumns } from "../db/extract";
 import { loadVersion, type LoadedVersion } from "../registry";
 import { formatScoreTime, initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreResult, type ScoreState, type ScoringModel } from "./score";
 import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "./eventStore";
-import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "../core/time";
+import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds, secondsToMicros } from "../core/time";
+import { parseTimeBound } from "../shapes/timeBound";
 import type { Config, DataConfig, Extraction, TimeType } from "../shapes/types";
 
 /** Longest wait between reconnection attempts of the follower, in seconds. */
@@ -50,30 +51,24 @@ function nextUp(x: number): number {
   return buffer[0];
 }
 
-/** Exact integer microseconds of pandas-style epoch seconds (as `epochSecondsToIso` rounds them). */
-function secondsToMicros(seconds: number): number {
-  const whole = Math.floor(seconds);
-  return whole * 1_000_000 + Math.round((seconds - whole) * 1_000_000);
-}
-
 /**
  * A window bound given on the command line, for a time column of `timeType`:
- * a number of seconds, or ISO-8601 text (normalised to UTC with microseconds).
+ * a number of seconds, or ISO-8601 text (normalised to UTC with microseconds,
+ * see {@link parseTimeBound}).
  * @throws InputError naming `key` when it does not fit the time column.
+ * @example
+ * parseScoreBound("120.5", "float", "--from", "t"); // 120.5
+ * parseScoreBound("2025-09-01T00:00:00Z", "timestamptz", "--to", "ts"); // "2025-09-01T00:00:00.000000Z"
  */
-export function parseScoreBound(value: string | number, timeType: TimeType, key: string): number | string {
+export function parseScoreBound(value: string | number, timeType: TimeType, key: string, timeCol: string): number | string {
   if (timeType === "float") {
+    // Command-line text is read as a number here; the bound itself is checked as the config's are.
     const seconds = typeof value === "number" ? value : Number(value.trim());
     if (typeof value === "string" && value.trim() === "") throw new InputError(`${key} must be a number of seconds, got ""`);
     if (!Number.isFinite(seconds)) throw new InputError(`${key} must be a number of seconds (the time column holds seconds), got ${JSON.stringify(value)}`);
-    return seconds;
+    return parseTimeBound(seconds, key, timeType, timeCol).seconds;
   }
-  if (typeof value !== "string") throw new InputError(`${key} must be an ISO-8601 timestamp (the time column is ${timeType}), got ${value}`);
-  try {
-    return epochSecondsToIso(isoToEpochSeconds(value), timeType);
-  } catch (error) {
-    throw new InputError(`${key}: ${(error as Error).message}`);
-  }
+  return parseTimeBound(value, key, timeType, timeCol).text;
 }
 
 /** Seconds of a bound (number, or ISO text). */
@@ -198,8 +193,8 @@ export interface ReplayResult {
  */
 export async function replayScore(config: Config, options: ReplayOptions = {}): Promise<ReplayResult> {
   const { model, data, stream, trainEnd } = await setup(config, options.version ?? "latest");
-  const from = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from") : trainEnd;
-  const to = options.to !== undefined ? parseScoreBound(options.to, model.timeType, "--to") : undefined;
+  const from = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
+  const to = options.to !== undefined ? parseScoreBound(options.to, model.timeType, "--to", data.time_col) : undefined;
   if (to !== undefined && !(boundSeconds(from) < boundSeconds(to))) {
     throw new InputError(`--from (${from}) must be before --to (${to})`);
   }
@@ -278,7 +273,7 @@ class FatalScoreError extends Error {
 export async function followScore(config: Config, options: FollowOptions = {}): Promise<void> {
   const { signal, log = () => {}, onEvent = () => {}, onPoll = () => {} } = options;
   const { model, data, stream, trainEnd } = await setup(config, options.version ?? "latest");
-  const from = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from") : trainEnd;
+  const from = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
   const table = config.scoring.events_table;
   let state: ScoreState | null = null;
   let succeeded = false;

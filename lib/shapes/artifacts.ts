@@ -11,6 +11,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { stringify as stringifyCsv } from "csv-stringify/sync";
 import * as yaml from "js-yaml";
 import { InputError } from "../core/errors";
+import { errorText } from "../core/errorText";
 import { describeValue, parseWithSchema, schemaErrorText, z } from "../core/schema";
 import { statisticSpecSchema } from "./statisticSpec";
 
@@ -379,10 +380,6 @@ function where(file: string): string {
 
 function corrupt(file: string, message: string): InputError {
   return new InputError(`${where(file)}: ${message}`);
-}
-
-function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
 function parseJson(text: string, file: string): unknown {

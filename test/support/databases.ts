@@ -6,7 +6,7 @@
  */
 import type { Kysely } from "kysely";
 import { connect } from "../../lib/db/connect";
-import { kyselyForPGlite, openPGlite } from "../../lib/db/embedded";
+import { kyselyForPGlite, openPGlite } from "../../lib/db/pglite";
 import type { Config, DataConfig } from "../../lib/shapes/types";
 import { sharedPostgres } from "./postgres";
 import { DEFAULT_MODEL_CONFIG, DEFAULT_THRESHOLD_POLICY } from "../../lib/shapes/config";

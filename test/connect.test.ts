@@ -8,6 +8,7 @@ import { sql } from "kysely";
 import { connect, describeDatabase } from "../lib/db/connect";
 import { ensureEmbeddedDatabase } from "../lib/db/embeddedSeed";
 import { InputError } from "../lib/core/errors";
+import type { DatabaseConfig } from "../lib/shapes/types";
 import { testConfig } from "./support/databases";
 import { sharedPostgres } from "./support/postgres";
 
@@ -27,10 +28,10 @@ async function rejectsInput(promise: Promise<unknown>, parts: readonly string[],
   return message;
 }
 
-function withUrl(url: string | undefined): ReturnType<typeof testConfig> {
+function withUrl(url: string | undefined): DatabaseConfig {
   if (url === undefined) delete process.env[ENV];
   else process.env[ENV] = url;
-  return testConfig({ url_env: ENV });
+  return testConfig({ url_env: ENV }).database;
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on. */
@@ -50,8 +51,8 @@ describe("describeDatabase", () => {
     assert.equal(describeDatabase(withUrl("postgresql://ml:hunter2@db.local/plant")), "postgresql://ml@db.local/plant");
     assert.equal(describeDatabase(withUrl("host=db user=u password=hunter2")), "an unparsable URL of 31 characters");
     assert.equal(describeDatabase(withUrl("postgresql://u:pa?ss@h/db")), "an unparsable URL of 25 characters");
-    assert.equal(describeDatabase({ ...withUrl(undefined), database: { url_env: ENV, embedded_dir: "/data/pg" } }), "embedded PGlite at /data/pg");
-    assert.equal(describeDatabase({ ...withUrl("  "), database: { url_env: ENV, embedded_dir: "/data/pg" } }), "embedded PGlite at /data/pg");
+    assert.equal(describeDatabase({ ...withUrl(undefined), embedded_dir: "/data/pg" }), "embedded PGlite at /data/pg");
+    assert.equal(describeDatabase({ ...withUrl("  "), embedded_dir: "/data/pg" }), "embedded PGlite at /data/pg");
   });
 });
 
@@ -157,7 +158,7 @@ describe("connect to the embedded database", () => {
 
   test("unset URL: created with the demo tables on first use, reused afterwards", async () => {
     const dir = path.join(root, "nested", "pgdata");
-    const config = { ...withUrl(undefined), database: { url_env: ENV, embedded_dir: dir } };
+    const config = { ...withUrl(undefined), embedded_dir: dir };
     assert.equal(describeDatabase(config), `embedded PGlite at ${dir}`);
     const db = await connect(config);
     try {
@@ -187,7 +188,7 @@ describe("connect to the embedded database", () => {
     await ensureEmbeddedDatabase(dir, async (db) => {
       await sql`create table t (x int)`.execute(db);
     });
-    const config = { ...withUrl(undefined), database: { url_env: ENV, embedded_dir: dir } };
+    const config = { ...withUrl(undefined), embedded_dir: dir };
     const first = await connect(config);
     const second = await connect(config); // e.g. a re-run notebook cell
     await sql`insert into t values (1)`.execute(first);
@@ -230,6 +231,6 @@ describe("connect to the embedded database", () => {
     const dir = path.join(root, "not-a-db");
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, "notes.txt"), "hello");
-    await rejectsInput(connect({ ...withUrl(""), database: { url_env: ENV, embedded_dir: dir } }), ["database.embedded_dir", dir], []);
+    await rejectsInput(connect({ ...withUrl(""), embedded_dir: dir }), ["database.embedded_dir", dir], []);
   });
 });

@@ -50,7 +50,7 @@ for (const backend of ["postgres", "embedded"] as const) {
       const saved = process.env.GOLDEN_DB_URL;
       if (env.GOLDEN_DB_URL) process.env.GOLDEN_DB_URL = env.GOLDEN_DB_URL;
       else delete process.env.GOLDEN_DB_URL;
-      const db = await connect(loadConfig(configs[0]));
+      const db = await connect(loadConfig(configs[0]).database);
       try {
         for (const golden of CASES) await loadGoldenCase(db, golden, `golden_${golden.name}`);
       } finally {

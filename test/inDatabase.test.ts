@@ -257,7 +257,7 @@ describe("runPipeline with compute.mode: database (embedded database)", () => {
     const memoryConfig = loadConfig(write("memory"));
     const databaseConfig = loadConfig(write("database"));
     const { connect } = await import("../lib/db/connect");
-    const db = await connect(memoryConfig);
+    const db = await connect(memoryConfig.database);
     await loadGoldenCase(db, golden, "golden_long");
     await db.destroy();
 

@@ -122,7 +122,7 @@ test("every notebook executes against a real PostgreSQL server, never showing it
     const previous = process.env.DB_URL;
     process.env.DB_URL = pg.url;
     try {
-      const db = await connect(loadConfig(config));
+      const db = await connect(loadConfig(config).database);
       try {
         await seedDemoTables(db, generateDemoData());
       } finally {

@@ -39,7 +39,7 @@ test("the Python pipeline's config.yaml runs unchanged and matches the golden nu
   try {
     const config = loadConfig(configPath); // loads .env into this process, as the CLI will
     assert.equal(config.prep.resample_seconds ?? null, null);
-    const db = await connect(config);
+    const db = await connect(config.database);
     try {
       await loadGoldenCase(db, golden, config.data.table);
     } finally {

@@ -165,7 +165,7 @@ test("the pipeline resamples before analyze and prepare: at the native cadence t
     return path;
   };
   const native = loadConfig(configAt("native", { interpolate: false, resample_seconds: 2 }));
-  const db = await connect(native);
+  const db = await connect(native.database);
   try {
     await loadGoldenCase(db, golden, "resample_half_even");
   } finally {

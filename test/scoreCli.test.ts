@@ -54,7 +54,7 @@ for (const backend of ["postgres", "embedded"] as const) {
       delete process.env.SCORE_DB_URL;
     }
     const config = loadConfig(configPath);
-    const open = () => connect(config);
+    const open = () => connect(config.database);
     if (backend === "postgres") {
       const db = await open();
       await sql`drop table if exists mlbox_events`.execute(db);
@@ -139,7 +139,7 @@ test("score on a LONG table: the model's axis<id> columns are read back by id, s
       .replace("# value_col: value", "value_col: value"),
   );
   process.env.SCORE_DB_URL = env.SCORE_DB_URL;
-  const db = await connect(loadConfig(configPath));
+  const db = await connect(loadConfig(configPath).database);
   await sql`drop table if exists mlbox_events`.execute(db);
   await seedDemoTables(db, generateDemoData(), { tables: "long", replace: true });
   await db.destroy();
@@ -165,7 +165,7 @@ test("scoring.statistic ewma/cusum on a golden case: thresholds.json records it,
     const yaml = goldenConfigYaml(golden, table, { urlEnv: "SCORE_DB_URL", embeddedDir: join(folder, "pglite"), rootDir: join(folder, "registry"), plotsDir: join(folder, "out") });
     writeFileSync(path, `${yaml}scoring:\n  statistic: ${statistic}\n  events_table: events_${statistic}\n`);
     const config = loadConfig(path);
-    let db = await connect(config);
+    let db = await connect(config.database);
     await loadGoldenCase(db, golden, table);
     await db.destroy();
     // The in-database path computes the residual only: a one-line error, nothing registered.
@@ -184,7 +184,7 @@ test("scoring.statistic ewma/cusum on a golden case: thresholds.json records it,
     assert.equal(replay.status, 0, replay.stderr);
     const events = readFileSync(eventsFile, "utf8").trim().split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
     const version = await loadVersion(config.registry.root_dir, "latest");
-    db = await connect(config);
+    db = await connect(config.database);
     const window = await extractColumns(db, config.data);
     await db.destroy();
     const prediction = predictColumns(window.time.map((t) => t - version.prepStats.time0), version.models, window.values);

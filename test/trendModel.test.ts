@@ -253,7 +253,7 @@ describe("CLI: train per model type on a golden case, then replay its training w
       writeFileSync(configPath, yaml.dump({ ...document, model: { type, degree: 3, breakpoints: 2, modes: 2 } }));
       const config = loadConfig(configPath);
       if (!loaded) {
-        const db = await connect(config);
+        const db = await connect(config.database);
         await loadGoldenCase(db, golden, "golden_trend");
         await db.destroy();
         loaded = true;
@@ -273,7 +273,7 @@ describe("CLI: train per model type on a golden case, then replay its training w
       const replay = runCli(["score", "--config", configPath, "--from", String(from), "--to", String(to), "--events", eventsFile], { env });
       assert.equal(replay.status, 0, replay.stdout + replay.stderr);
       const events = readFileSync(eventsFile, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
-      const db = await connect(config);
+      const db = await connect(config.database);
       const window = await extractColumns(db, config.data);
       await db.destroy();
       const prediction = predictColumns(window.time.map((t) => t - version.prepStats.time0), version.models, window.values);

@@ -13,7 +13,7 @@ import { ensureEmbeddedDatabase } from "./embeddedSeed";
 import { setSessionUtc } from "./sessionUtc";
 import { InputError, isInputError, toInputError } from "../core/errors";
 import { EMBEDDED_PREFIX, parseDatabaseUrl, redactDatabaseUrl, scrubSecrets, urlScheme } from "../core/redact";
-import type { Config } from "../shapes/types";
+import type { DatabaseConfig } from "../shapes/types";
 
 /** Milliseconds to wait for a server to accept a connection. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -99,37 +99,42 @@ function connectionError(error: unknown, parts: UrlParts, envName: string, raw: 
 }
 
 /**
- * Human-readable description of the database `config` points to: the URL from
- * `config.database.url_env` without its password, or `embedded PGlite at <dir>`
- * when that variable is unset or empty.
- * @param config a loaded config
+ * Human-readable description of the database a `database:` section points to:
+ * the URL from `database.url_env` without its password, or
+ * `embedded PGlite at <dir>` when that variable is unset or empty.
+ * @param database the `database:` section of a loaded config
  * @returns e.g. `postgresql://mlbox@db.local:5432/plant`
+ * @example
+ * describeDatabase(config.database); // "embedded PGlite at /home/me/mlbox/.mlbox/pgdata"
  */
-export function describeDatabase(config: Config): string {
-  const raw = (process.env[config.database.url_env] ?? "").trim();
-  return raw ? redactDatabaseUrl(raw) : `${EMBEDDED_PREFIX}${config.database.embedded_dir}`;
+export function describeDatabase(database: DatabaseConfig): string {
+  const raw = (process.env[database.url_env] ?? "").trim();
+  return raw ? redactDatabaseUrl(raw) : `${EMBEDDED_PREFIX}${database.embedded_dir}`;
 }
 
 /**
- * Opens the database named by `process.env[config.database.url_env]`:
+ * Opens the database named by `process.env[database.url_env]`:
  * `postgres://`/`postgresql://` URLs (also SQLAlchemy style
  * `postgresql+psycopg2://`, the `+driver` is dropped) through a `pg` Pool;
  * unset or empty means the embedded PGlite database in
- * `config.database.embedded_dir`, created with the demo tables on first use.
+ * `database.embedded_dir`, created with the demo tables on first use.
  * Every session's `TimeZone` is UTC. The database is probed with `select 1`,
  * so a wrong URL fails here, not in the first real query.
- * @param config a loaded config
+ * @param database the `database:` section of a loaded config
  * @param options `brief` (default false): an embedded database is held only briefly, so other processes
  *   wait for it instead of failing (see `openEmbeddedDatabase`)
  * @returns a Kysely instance; call `destroy()` when done
  * @throws InputError for an unsupported scheme, a malformed URL, an unreachable
  *   server (`cannot reach the database at 127.0.0.1:5999 (connection refused): check DB_URL`),
  *   failed authentication (naming user and host) or a missing database, never showing the password
+ * @example
+ * const db = await connect(config.database);
+ * try { await sql`select 1`.execute(db); } finally { await db.destroy(); }
  */
-export async function connect(config: Config, options: { readonly brief?: boolean } = {}): Promise<Kysely<any>> {
-  const envName = config.database.url_env;
+export async function connect(database: DatabaseConfig, options: { readonly brief?: boolean } = {}): Promise<Kysely<any>> {
+  const envName = database.url_env;
   const raw = (process.env[envName] ?? "").trim();
-  if (!raw) return connectEmbedded(config.database.embedded_dir, envName, options.brief ?? false);
+  if (!raw) return connectEmbedded(database.embedded_dir, envName, options.brief ?? false);
   const parts = parseUrl(raw, envName);
   const pool = new Pool({ connectionString: parts.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: "mlbox" });
   // An idle client whose server goes away emits 'error' on the pool; without a

@@ -479,7 +479,7 @@ export async function ensureRegistered(config: Config): Promise<{ readonly versi
  * as the pipeline analyses and prepares it.
  */
 export async function extractWindow(config: Config): Promise<dfd.DataFrame> {
-  const db = await connect(config);
+  const db = await connect(config.database);
   try {
     const raw = await extract(db, config.data);
     return resample(raw, { seconds: config.prep.resample_seconds ?? null, timeCol: config.data.time_col });

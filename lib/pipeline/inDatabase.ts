@@ -171,7 +171,7 @@ export async function runPipelineInDatabase(db: Kysely<any>, config: Config, log
     metrics,
     thresholds,
     chartFiles,
-    database: describeDatabase(config),
+    database: describeDatabase(config.database),
     stageSeconds,
     // The database computes the axes; this thread only asks.
     threads: 1,

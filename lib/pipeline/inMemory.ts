@@ -56,11 +56,11 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   // An unwritable registry is bad input found now, not after the whole run.
   await assertRegistryWritable(config.registry.root_dir);
 
-  const database = describeDatabase(config);
+  const database = describeDatabase(config.database);
   // Asked now, read when registering: `git rev-parse` runs while the data is read.
   const commit = gitCommitAsync(packageRoot());
   log(`[1/7] extract    ${config.data.table} from ${database}`);
-  const db = await connect(config);
+  const db = await connect(config.database);
   let extraction;
   let workers: AxisWorkers | undefined;
   try {

@@ -34,7 +34,7 @@ export function versionMeta(config: Config, trainedOn: TrainedOn): VersionMetaIn
       config_path: config.source_path,
       config_sha256: config.source_sha256,
       data_fingerprint: fingerprint ?? fingerprintColumns([time, ...values]),
-      database: describeDatabase(config),
+      database: describeDatabase(config.database),
     },
   };
 }

@@ -198,7 +198,7 @@ export async function replayScore(config: Config, options: ReplayOptions = {}): 
   if (to !== undefined && !(boundSeconds(from) < boundSeconds(to))) {
     throw new InputError(`--from (${from}) must be before --to (${to})`);
   }
-  const db = await connect(config);
+  const db = await connect(config.database);
   try {
     const rows = await readScoreRows(db, data, model.timeType, { from, to });
     if (rows === null) {
@@ -280,7 +280,7 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
   let failures = 0;
   while (!signal?.aborted) {
     try {
-      const db = await connect(config, { brief: true });
+      const db = await connect(config.database, { brief: true });
       try {
         if (state === null) {
           await ensureScoreTables(db, table, model.timeType);

@@ -43,7 +43,7 @@ export async function openPostgres(): Promise<TestDatabase> {
   const server = await sharedPostgres();
   const envName = "MLBOX_TEST_DB_URL";
   process.env[envName] = server.url;
-  const db = await connect(testConfig({ url_env: envName }));
+  const db = await connect(testConfig({ url_env: envName }).database);
   return { name: "postgres", db, secret: decodeURIComponent(new URL(server.url).password) };
 }
 

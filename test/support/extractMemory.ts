@@ -13,7 +13,7 @@ import { testConfig } from "./databases";
 
 async function main(): Promise<void> {
   const data = JSON.parse(process.env.MLBOX_MEMORY_DATA ?? "") as DataConfig;
-  const db = await connect(testConfig({ url_env: "MLBOX_MEMORY_DB_URL" }));
+  const db = await connect(testConfig({ url_env: "MLBOX_MEMORY_DB_URL" }).database);
   try {
     await extractColumns(db, { ...data, train_end: (data.train_start as number) + 1 });
     // Live memory (heap, external and array buffers) right after a collection, every 20 ms while reading

@@ -19,8 +19,7 @@ import type { ExtractOptions, ExtractProgress } from "../lib/db/extract";
 import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds } from "../lib/core/time";
 import type { DataConfig, Extraction } from "../lib/shapes/types";
 import { BACKENDS, openPostgres } from "./support/databases";
-import { goldenCases, loadGoldenCase } from "./support/golden";
-import { extractColumns as legacyExtractColumns } from "./support/legacyExtract";
+import { goldenCases, loadGoldenCase, type GoldenCase } from "./support/golden";
 import { sharedPostgres } from "./support/postgres";
 import type { TestDatabase } from "./support/databases";
 
@@ -420,8 +419,102 @@ function naiveBound(bound: unknown): string {
   return epochSecondsToIso(isoToEpochSeconds(String(bound)), "timestamp");
 }
 
+/** Seconds of a config bound: a number, or ISO-8601 text. */
+function boundSeconds(bound: unknown): number {
+  return typeof bound === "number" ? bound : isoToEpochSeconds(String(bound));
+}
+
+/**
+ * What extracting `data` from a golden case's table must give, computed from
+ * the case's CSV alone: rows in `[train_start, train_end)` in time order, LONG
+ * pivoted to the configured ids (NaN where an id has no row at a time).
+ */
+function goldenExtraction(golden: GoldenCase, data: DataConfig, timeType: Extraction["timeType"]): Extraction {
+  const start = boundSeconds(data.train_start);
+  const end = boundSeconds(data.train_end);
+  const seconds = (text: string): number => (golden.timeType === "float" ? Number(text) : isoToEpochSeconds(text));
+  const value = (text: string): number => (text === "" ? Number.NaN : Number(text));
+  const inWindow = golden.rows.filter((row) => seconds(row[0]) >= start && seconds(row[0]) < end);
+  if (golden.layout === "wide") {
+    const sorted = [...inWindow].sort((a, b) => seconds(a[0]) - seconds(b[0]));
+    const columns = (data.axes as string[]).map((axis) => golden.header.indexOf(axis));
+    return {
+      timeCol: data.time_col,
+      timeType,
+      layout: "wide",
+      axes: data.axes as string[],
+      time: Float64Array.from(sorted, (row) => seconds(row[0])),
+      values: columns.map((c) => Float64Array.from(sorted, (row) => value(row[c]))),
+    };
+  }
+  const ids = data.axes as number[];
+  const byTime = new Map<number, Map<number, number>>();
+  for (const row of inWindow) {
+    const id = Number(row[1]);
+    if (!ids.includes(id)) continue;
+    const t = seconds(row[0]);
+    if (!byTime.has(t)) byTime.set(t, new Map());
+    byTime.get(t)!.set(id, value(row[2]));
+  }
+  const times = [...byTime.keys()].sort((a, b) => a - b);
+  return {
+    timeCol: data.time_col,
+    timeType,
+    layout: "long",
+    axes: ids.map((id) => `axis${id}`),
+    time: Float64Array.from(times),
+    values: ids.map((id) => Float64Array.from(times, (t) => byTime.get(t)!.get(id) ?? Number.NaN)),
+  };
+}
+
+/**
+ * What extracting `data` must give, read the plain way: one ordinary query
+ * (values as float8 text, timestamps as integer microseconds), row by row,
+ * LONG pivoted in JS. No COPY, no binary decoding.
+ */
+async function rowByRowExtraction(db: Kysely<any>, data: DataConfig, timeType: Extraction["timeType"]): Promise<Extraction> {
+  const time = sql.id(data.time_col);
+  const t = timeType === "float" ? sql`${time}::float8::text` : sql`(extract(epoch from ${time}) * 1000000)::int8::text`;
+  const cast = sql.raw(timeType === "float" ? "float8" : timeType);
+  const where = sql`${time} >= cast(${data.train_start} as ${cast}) and ${time} < cast(${data.train_end} as ${cast})`;
+  const toSeconds = (text: string): number => (timeType === "float" ? Number(text) : microsToSeconds(Number(text)));
+  const value = (text: string | null): number => (text === null ? Number.NaN : Number(text));
+  const table = sql.id(data.table);
+  if (typeof data.axes[0] === "string") {
+    const axes = data.axes as string[];
+    const { rows } = await sql<Record<string, string | null>>`select ${t} as t, ${sql.join(axes.map((axis, k) => sql`${sql.id(axis)}::float8::text as ${sql.id(`v${k}`)}`))}
+      from ${table} where ${where} order by ${time}`.execute(db);
+    return {
+      timeCol: data.time_col,
+      timeType,
+      layout: "wide",
+      axes,
+      time: Float64Array.from(rows, (row) => toSeconds(row.t as string)),
+      values: axes.map((_, k) => Float64Array.from(rows, (row) => value(row[`v${k}`]))),
+    };
+  }
+  const ids = data.axes as number[];
+  const { rows } = await sql<{ t: string; id: number; v: string | null }>`select ${t} as t, ${sql.id(data.axis_id_col as string)}::int as id, ${sql.id(data.value_col as string)}::float8::text as v
+    from ${table} where ${where} and ${sql.id(data.axis_id_col as string)} in (${sql.join(ids)}) order by ${time}`.execute(db);
+  const times: number[] = [];
+  const cells = new Map<string, number>();
+  for (const row of rows) {
+    const seconds = toSeconds(row.t);
+    if (times.length === 0 || times[times.length - 1] !== seconds) times.push(seconds);
+    cells.set(`${times.length - 1}:${row.id}`, value(row.v));
+  }
+  return {
+    timeCol: data.time_col,
+    timeType,
+    layout: "long",
+    axes: ids.map((id) => `axis${id}`),
+    time: Float64Array.from(times),
+    values: ids.map((id) => Float64Array.from(times, (_, i) => cells.get(`${i}:${id}`) ?? Number.NaN)),
+  };
+}
+
 for (const backend of BACKENDS) {
-  describe(`streamed extraction equals the pre-streaming one on ${backend.name}`, () => {
+  describe(`streamed extraction equals the golden data and a row-by-row read on ${backend.name}`, () => {
     let t: TestDatabase;
     before(async () => {
       t = await backend.open();
@@ -443,8 +536,9 @@ for (const backend of BACKENDS) {
         for (const [label, config] of configs) {
           const streamed = await extractColumns(t.db, config);
           assert.ok(streamed.time.length > 0);
-          sameExtraction(streamed, await legacyExtractColumns(t.db, config), `${golden.name} ${label}`);
-          sameExtraction(streamed, await legacyExtractColumns(t.db, config, { chunkRows: 97 }), `${golden.name} ${label} paged`);
+          const timeType = label as Extraction["timeType"];
+          sameExtraction(streamed, goldenExtraction(golden, config, timeType), `${golden.name} ${label}`);
+          sameExtraction(streamed, await rowByRowExtraction(t.db, config, timeType), `${golden.name} ${label} row by row`);
         }
       });
     }
@@ -468,7 +562,7 @@ for (const backend of BACKENDS) {
         where (w.tf * 100)::int8 % (50 + a.id) <> 3
         order by md5(w.tf::text || a.id::text)`.execute(t.db);
       const axes = Array.from({ length: 8 }, (_, k) => `a${k + 1}`);
-      const windows: [string, string, number | string, number | string][] = [
+      const windows: [Extraction["timeType"], string, number | string, number | string][] = [
         ["float", "tf", 5, 595],
         ["timestamptz", "tz", "2025-09-01T00:00:02.5Z", "2025-09-01T00:09:57Z"],
         ["timestamp", "tn", "2025-09-01T00:00:02.5", "2025-09-01T00:09:57"],
@@ -479,7 +573,7 @@ for (const backend of BACKENDS) {
         for (const [layout, config] of [["wide", wideConfig], ["long", longConfig]] as const) {
           const streamed = await extractColumns(t.db, config);
           assert.ok(streamed.time.length > 55_000, `${layout} ${label}: ${streamed.time.length} rows`);
-          sameExtraction(streamed, await legacyExtractColumns(t.db, config), `${layout} ${label}`);
+          sameExtraction(streamed, await rowByRowExtraction(t.db, config, label), `${layout} ${label}`);
         }
       }
     });

@@ -9,11 +9,26 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import { Pool } from "pg";
 import { generateDemoData, seedDemoTables } from "./demoData";
 import { openEmbeddedDatabase } from "./embedded";
+import { DEMO_BUILD_NOTICE, markEmbedded } from "./demoNotices";
 import { ensureEmbeddedDatabase } from "./embeddedSeed";
 import { setSessionUtc } from "./sessionUtc";
 import { InputError, isInputError, toInputError } from "../core/errors";
 import { EMBEDDED_PREFIX, parseDatabaseUrl, redactDatabaseUrl, scrubSecrets, urlScheme } from "../core/redact";
 import type { DatabaseConfig } from "../shapes/types";
+
+/** Options of {@link connect}; every field is optional. */
+export interface ConnectOptions {
+  /**
+   * An embedded database is held only briefly, so other processes wait for it instead of failing
+   * (see `openEmbeddedDatabase`); default false.
+   */
+  readonly brief?: boolean;
+  /**
+   * Called with {@link DEMO_BUILD_NOTICE} just before the first run builds the embedded demo database;
+   * default: the notice as one line on stderr.
+   */
+  readonly onDemoBuild?: (notice: string) => void;
+}
 
 /** Milliseconds to wait for a server to accept a connection. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -121,8 +136,7 @@ export function describeDatabase(database: DatabaseConfig): string {
  * Every session's `TimeZone` is UTC. The database is probed with `select 1`,
  * so a wrong URL fails here, not in the first real query.
  * @param database the `database:` section of a loaded config
- * @param options `brief` (default false): an embedded database is held only briefly, so other processes
- *   wait for it instead of failing (see `openEmbeddedDatabase`)
+ * @param options `brief` (default false), `onDemoBuild` (default: a line on stderr), see {@link ConnectOptions}
  * @returns a Kysely instance; call `destroy()` when done
  * @throws InputError for an unsupported scheme, a malformed URL, an unreachable
  *   server (`cannot reach the database at 127.0.0.1:5999 (connection refused): check DB_URL`),
@@ -131,10 +145,13 @@ export function describeDatabase(database: DatabaseConfig): string {
  * const db = await connect(config.database);
  * try { await sql`select 1`.execute(db); } finally { await db.destroy(); }
  */
-export async function connect(database: DatabaseConfig, options: { readonly brief?: boolean } = {}): Promise<Kysely<any>> {
+export async function connect(database: DatabaseConfig, options: ConnectOptions = {}): Promise<Kysely<any>> {
   const envName = database.url_env;
   const raw = (process.env[envName] ?? "").trim();
-  if (!raw) return connectEmbedded(database.embedded_dir, envName, options.brief ?? false);
+  if (!raw) {
+    const onDemoBuild = options.onDemoBuild ?? ((notice: string) => process.stderr.write(`${notice}\n`));
+    return connectEmbedded(database.embedded_dir, envName, options.brief ?? false, () => onDemoBuild(DEMO_BUILD_NOTICE));
+  }
   const parts = parseUrl(raw, envName);
   const pool = new Pool({ connectionString: parts.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: "mlbox" });
   // An idle client whose server goes away emits 'error' on the pool; without a
@@ -152,13 +169,14 @@ export async function connect(database: DatabaseConfig, options: { readonly brie
   return db;
 }
 
-/** Opens (creating and seeding on first use) the embedded PGlite database. */
-async function connectEmbedded(dir: string, envName: string, brief: boolean): Promise<Kysely<any>> {
+/** Opens (creating and seeding on first use, after `onBuild`) the embedded PGlite database. */
+async function connectEmbedded(dir: string, envName: string, brief: boolean, onBuild: () => void): Promise<Kysely<any>> {
   let db: Kysely<any> | undefined;
   try {
-    await ensureEmbeddedDatabase(dir, (seeded) => seedDemoTables(seeded, generateDemoData()));
+    await ensureEmbeddedDatabase(dir, (seeded) => seedDemoTables(seeded, generateDemoData()), { onBuild });
     db = await openEmbeddedDatabase(dir, envName, { brief });
     await sql`select 1`.execute(db);
+    markEmbedded(db, envName);
     return db;
   } catch (error) {
     await db?.destroy().catch(() => undefined);

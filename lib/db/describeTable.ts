@@ -10,6 +10,7 @@ import type { Kysely } from "kysely";
 import { InputError } from "../core/errors";
 import { didYouMean } from "../core/schema";
 import type { TimeType } from "../shapes/types";
+import { missingTableHint } from "./demoNotices";
 
 /** information_schema `data_type`s read as float seconds / numeric values. */
 export const NUMERIC_TYPES: ReadonlySet<string> = new Set(["smallint", "integer", "bigint", "real", "double precision", "numeric"]);
@@ -36,6 +37,7 @@ async function searchSchemas(db: Kysely<any>, schema: string | undefined): Promi
  * @param schemaSetting `data.schema` (undefined: the connection's search_path)
  * @returns the schema holding the table and its columns' `data_type`s, in table order
  * @throws InputError when the table is missing, naming the schema(s) looked in and where it exists instead
+ *   (on the embedded demo database, saying so and how to point at your own)
  * @example
  * const info = await describeTable(db, "robot_wide", undefined);
  * info.columns.get("ts"); // "timestamp with time zone"
@@ -57,7 +59,7 @@ export async function describeTable(db: Kysely<any>, table: string, schemaSettin
     }
     const { rows: tables } = await sql<{ table_name: string }>`
       select table_name from information_schema.tables where table_schema in (${sql.join(schemas)})`.execute(db);
-    throw new InputError(`table "${table}" not found in ${where}${didYouMean(table, tables.map((r) => r.table_name))}`);
+    throw new InputError(`table "${table}" not found in ${where}${didYouMean(table, tables.map((r) => r.table_name))}${missingTableHint(db)}`);
   }
   const { rows } = await sql<{ column_name: string; data_type: string }>`
     select column_name, data_type from information_schema.columns

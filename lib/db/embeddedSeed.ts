@@ -46,13 +46,18 @@ function removeStaleSeedings(dir: string): void {
  * and the other discards its copy.
  * @param dir the database folder (`config.database.embedded_dir`)
  * @param seed fills a fresh database (called with a Kysely over it)
+ * @param options `onBuild` (default none): called once this call found it must build the database, before it does
  * @returns true when this call created the database
  * @throws InputError when `dir` exists, is not empty and is not a PGlite database;
  *   the file-system error (EACCES, ENOTDIR) when `dir` cannot be read, written or created
  * @example
  * const created = await ensureEmbeddedDatabase(".mlbox/pgdata", (db) => seedDemoTables(db, generateDemoData()));
  */
-export async function ensureEmbeddedDatabase(dir: string, seed: (db: Kysely<any>) => Promise<void>): Promise<boolean> {
+export async function ensureEmbeddedDatabase(
+  dir: string,
+  seed: (db: Kysely<any>) => Promise<void>,
+  options: { readonly onBuild?: () => void } = {},
+): Promise<boolean> {
   // existsSync would hide EACCES/ENOTDIR, which then fail deep inside PGlite: raise them here, naming the folder.
   try {
     fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
@@ -69,6 +74,7 @@ export async function ensureEmbeddedDatabase(dir: string, seed: (db: Kysely<any>
   }
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   removeStaleSeedings(dir);
+  options.onBuild?.();
   const temp = `${dir}.seeding-${process.pid}-${randomBytes(6).toString("hex")}`;
   try {
     const db = kyselyForPGlite(await openPGlite(temp));

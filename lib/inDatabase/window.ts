@@ -13,6 +13,7 @@ import { sql, type Kysely, type RawBuilder } from "kysely";
 import { InputError } from "../core/errors";
 import { didYouMean } from "../core/schema";
 import { NUMERIC_TYPES, timeTypeOf } from "../db/describeTable";
+import { missingTableHint } from "../db/demoNotices";
 import { isoToEpochSeconds } from "../core/time";
 import { parseTimeBound } from "../shapes/timeBound";
 import type { DataConfig, Layout, TimeType } from "../shapes/types";
@@ -57,7 +58,7 @@ async function columnTypes(db: Kysely<any>, table: string, schema: string | unde
     from information_schema.columns c
     join unnest(${schema ? sql`array[${schema}]::text[]` : sql`current_schemas(false)::text[]`}) with ordinality as s(name, n) on s.name = c.table_schema
     where c.table_name = ${table} order by s.n, c.ordinal_position`.execute(db);
-  if (rows.length === 0) throw new InputError(`table "${table}" not found${schema ? ` in schema "${schema}"` : ""}: check data.table${schema ? " and data.schema" : ""}`);
+  if (rows.length === 0) throw new InputError(`table "${table}" not found${schema ? ` in schema "${schema}"` : ""}: check data.table${schema ? " and data.schema" : ""}${missingTableHint(db)}`);
   const first = rows[0].table_schema;
   return { schema: first, types: new Map(rows.filter((r) => r.table_schema === first).map((r) => [r.column_name, r.data_type])) };
 }

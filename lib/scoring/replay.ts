@@ -15,6 +15,7 @@
 import { sql, type Kysely } from "kysely";
 import { connect } from "../db/connect";
 import { EmbeddedBusyError } from "../db/embeddedLock";
+import { missingTableHint } from "../db/demoNotices";
 import { InputError } from "../core/errors";
 import { extractColumns } from "../db/extract";
 import { loadVersion, type LoadedVersion } from "../registry";
@@ -100,7 +101,7 @@ export async function readScoreRows(db: Kysely<any>, data: DataConfig, timeType:
     hiRaw = (await latest.execute(db)).rows[0]?.hi ?? null;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "42P01") throw new InputError(`table "${scoreStreamName(data)}" not found: check data.table`);
+    if (code === "42P01") throw new InputError(`table "${scoreStreamName(data)}" not found: check data.table${missingTableHint(db)}`);
     if (code === "42703") throw new InputError(`column "${data.time_col}" not found in table "${scoreStreamName(data)}": check data.time_col`);
     throw error;
   }

@@ -16,7 +16,7 @@ const nameSchema = z.string().trim().min(1);
 /**
  * The `data:` keys extraction reads. Config loading checks them too; this
  * schema guards direct library calls. Table and column existence need the
- * database and are checked in {@link describeTable}.
+ * database and are checked in `describeTable` (describeTable.ts).
  */
 const requestSchema = z.object({
   data: z

@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely } from "kysely";
 import type { Profile } from "../stages/analyze";
-import { writeChartFiles } from "../views/charts";
+import { writeChartFiles } from "../views/chartFiles";
 import { describeDatabase } from "../db/connect";
 import { InputError } from "../core/errors";
 import { stageClock, type PipelineResult } from "./result";

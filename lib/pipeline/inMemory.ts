@@ -1,7 +1,7 @@
 import { packageRoot } from "../core/packageRoot";
 import { profileColumns } from "../stages/analyze";
 import { defaultAxisThreads, runAxes, startAxisWorkers, type AxisWorkers } from "./axisThreads";
-import { preparePlotsDir, safeFileStem } from "../views/charts";
+import { preparePlotsDir, safeFileStem } from "../views/chartFiles";
 import { connect, describeDatabase } from "../db/connect";
 import { InputError, toInputError } from "../core/errors";
 import { extractColumns, type ExtractProgress } from "../db/extract";

@@ -21,7 +21,7 @@
  * the open runs and the statistics' states, so any split of the same samples
  * into batches yields the same events as one pass.
  */
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { InputError } from "../core/errors";
 import { recordedStatistic, smoothedState, type StatisticSpec } from "../model/statistic";
 import { toDataFrame, type FrameColumn } from "../shapes/frame";

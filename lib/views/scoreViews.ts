@@ -3,7 +3,7 @@
  * per-axis event summary (also printed by `npm start -- score`) and residual
  * charts with MinC/MaxC and the events shaded.
  */
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { residualChart } from "./axisCharts";
 import { CHART_COLORS, type PlotlyFigure, type PlotlyShape } from "./figure";
 import { connect } from "../db/connect";

@@ -7,7 +7,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, decodeArtifacts, decodeMeta, decodeMetrics, decodeSelection, type Artifacts, type VersionRows } from "../shapes/artifacts";
+import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, type Artifacts, type VersionRows } from "../shapes/artifacts";
+import { decodeArtifacts, decodeMeta, decodeMetrics, decodeSelection } from "./artifactText";
 import { InputError } from "../core/errors";
 
 const fsp = fs.promises;

@@ -40,8 +40,9 @@ export { calibrateColumns, calibrateThresholds } from "./stages/thresholds";
 export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline/inMemory";
 
 // Scoring: the incremental scorer, its DataFrame stage, replay and follow.
-export { initialScoreState, score, scoreBatch, scoringModel } from "./scoring/score";
-export type { ScoreBatch, ScoreEvent, ScoreResult, ScoreState, ScoredFrame, ScoringModel } from "./scoring/score";
+export { initialScoreState, scoreBatch, scoringModel } from "./scoring/score";
+export type { ScoreBatch, ScoreEvent, ScoreResult, ScoreState, ScoringModel } from "./scoring/score";
+export { score, type ScoredFrame } from "./scoring/scoreFrame";
 export { followScore, replayScore, type FollowOptions, type ReplayOptions, type ReplayResult } from "./scoring/replay";
 export { readEvents } from "./scoring/eventStore";
 

@@ -102,6 +102,10 @@ function connectionError(error: unknown, parts: UrlParts, envName: string, raw: 
  * when that variable is unset or empty.
  * @param config a loaded config
  * @returns e.g. `postgresql://mlbox@db.local:5432/plant`
+ *
+ * @example
+ * import { describeDatabase, loadConfig, resolveConfigPath } from "mlbox";
+ * describeDatabase(loadConfig(resolveConfigPath())); // e.g. "embedded PGlite at …/.mlbox/pglite"; never a password
  */
 export function describeDatabase(config: Config): string {
   const raw = (process.env[config.database.url_env] ?? "").trim();
@@ -123,6 +127,12 @@ export function describeDatabase(config: Config): string {
  * @throws InputError for an unsupported scheme, a malformed URL, an unreachable
  *   server (`cannot reach the database at 127.0.0.1:5999 (connection refused): check DB_URL`),
  *   failed authentication (naming user and host) or a missing database, never showing the password
+ *
+ * @example
+ * import { connect, loadConfig, resolveConfigPath } from "mlbox";
+ * const db = await connect(loadConfig(resolveConfigPath()));
+ * const tables = await db.introspection.getTables().finally(() => db.destroy());
+ * tables.map((t) => t.name);
  */
 export async function connect(config: Config, options: { readonly brief?: boolean } = {}): Promise<Kysely<any>> {
   const envName = config.database.url_env;

@@ -153,6 +153,31 @@ export async function assertRegistryWritable(rootDir: string): Promise<void> {
  * Models, thresholds and metrics must cover exactly the same axes, with
  * values of the right types (an Error otherwise: that is a bug in the
  * caller, not bad input).
+ *
+ * @example
+ * import { mkdtempSync } from "fs";
+ * import { tmpdir } from "os";
+ * import { join } from "path";
+ * import { DEFAULT_THRESHOLD_POLICY, calibrateColumns, evaluateColumns, predictColumns, registerModel, trainColumns } from "mlbox";
+ * const timeS = Float64Array.from({ length: 100 }, (_, i) => i);
+ * const values = [timeS.map((t) => 2 + 0.01 * t + Math.sin(t))];
+ * const models = trainColumns(timeS, ["a"], values);
+ * const prediction = predictColumns(timeS, models, values);
+ * const registered = await registerModel({
+ *   rootDir: mkdtempSync(join(tmpdir(), "registry-")),
+ *   versionTag: "auto",
+ *   models,
+ *   prepStats: { time0: 0, time_col: "ts", time_type: "float", dt_seconds: 1, interpolate: false },
+ *   thresholds: calibrateColumns(prediction, 1, DEFAULT_THRESHOLD_POLICY),
+ *   metrics: evaluateColumns(prediction),
+ *   meta: {
+ *     data: { table: "my_table", time_col: "ts", time_type: "float", layout: "wide", axes: ["a"], train_start: 0, train_end: 100 },
+ *     prep: { interpolate: false },
+ *     rows: { raw: 100, train: 100 },
+ *     lineage: { config_path: "config.yaml", config_sha256: "0".repeat(64), data_fingerprint: "none", database: "example" },
+ *   },
+ * });
+ * [registered.version, registered.latest]; // ["v1", "symlink"]
  */
 export async function registerModel(options: RegisterOptions): Promise<RegisteredVersion> {
   const { rootDir, versionTag, models, prepStats, thresholds, metrics, meta, selection, savedAt = new Date(), latestMode = "auto" } = options;

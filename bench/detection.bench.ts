@@ -20,7 +20,7 @@ import { join, resolve } from "node:path";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
 import { CANDIDATE_STATISTICS, detectionCandidate } from "../lib/selection/candidates";
 import { cleanAlarms, detectionAt, validationSeconds, type DetectionPoint } from "../lib/selection/sweep";
-import { escapeHtml } from "../lib/views/charts";
+import { escapeHtml } from "../lib/views/html";
 import { tableHtml } from "../lib/views/display";
 import { formatNumber } from "../lib/core/formatNumber";
 import { injectAnomalies, workingLevel } from "../lib/selection/injection";

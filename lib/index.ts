@@ -1,72 +1,106 @@
 /**
  * ML Box: raw multi-axis sensor streams in SQL → a versioned linear-trend anomaly model.
  *
- * One stage per file. Public stages take and return danfo DataFrames; each
- * wraps a typed core (`...Columns`) that computes on Float64Arrays, which the
- * CLI pipeline calls directly.
+ * This is `mlbox`, the notebooks' import. It has two parts:
  *
- * This is the public API, listed on purpose. Helpers that stages, charts and
- * the registry use internally are not exported here; tests and scripts that
- * need one import it from its own file.
+ * 1. **The public API**, first and short: configuration and data access,
+ *    the stages, scoring, detection selection and the registry. One stage
+ *    per file; public stages take and return danfo DataFrames, and each
+ *    wraps a typed core (`...Columns`) that computes on Float64Arrays,
+ *    which the CLI pipeline calls directly. Every function here has an
+ *    `@example` you can paste into a notebook cell.
+ * 2. **Notebook views and internals**, kept apart below: the display
+ *    helpers and the views each stage notebook shows, chart builders, and
+ *    the helpers that stages, scoring, selection and the registry share.
+ *    Notebooks, tests and scripts use them; they may change with the
+ *    notebooks.
+ *
+ * Everything else stays in its own file (lib/<layer>/<file>.ts); tests and
+ * scripts that need it import it from there.
  */
-export type * from "./shapes/types";
-export { InputError, isInputError } from "./core/errors";
-export { formatNumber } from "./core/formatNumber";
-export { isIdleSample } from "./core/idleSample";
+
+// ─── Public API ──────────────────────────────────────────────────────────────
 
 // Configuration and data access.
+export type * from "./shapes/types";
 export { DEFAULT_THRESHOLD_POLICY, loadConfig } from "./shapes/config";
+export { InputError, isInputError } from "./core/errors";
 export { connect, describeDatabase } from "./db/connect";
 export { extract, extractColumns, type ExtractOptions } from "./db/extract";
 
-// Stages over DataFrames, each with its typed core.
-export { analyze, profileColumns, samplingGaps, timeSteps, type AxisProfile, type Profile, type SamplingGap } from "./stages/analyze";
+// Stages, in pipeline order, each with its typed core.
+export { analyze, profileColumns, type AxisProfile, type Profile } from "./stages/analyze";
 export { resample, resampleColumns } from "./stages/resample";
 export { prepare, prepareColumns, type PrepareOptions, type Prepared } from "./stages/prepare";
 export { MODEL_TYPES, selectModel, type ModelChoice } from "./stages/selectModel";
-export { fitLinear, train, trainColumns, type TrainOptions } from "./stages/train";
-export { DEFAULT_TREND_OPTIONS, describeTrend, fitAxisModel, isLinearModel, predictColumn, predictValue, type TrendOptions } from "./model/trendModel";
+export { train, trainColumns, type TrainOptions } from "./stages/train";
 export { predict, predictColumns } from "./stages/predict";
 export { evaluate, evaluateColumns } from "./stages/evaluate";
-export { axisStatistic, calibrateColumns, calibrateThresholds, runLengthSummary } from "./stages/thresholds";
-export { statisticColumn, statisticLabel, statisticSpec, statisticStep, type StatisticOptions, type StatisticSpec } from "./model/statistic";
-export { frameColumns, type FrameColumns } from "./shapes/timeColumn";
+export { calibrateColumns, calibrateThresholds } from "./stages/thresholds";
 export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline/inMemory";
-export { assertInDatabaseSupported, chooseComputeMode, runPipelineInDatabase, trainInDatabase } from "./pipeline/inDatabase";
 
 // Scoring: the incremental scorer, its DataFrame stage, replay and follow.
-export { SCORE_LEVELS, formatScoreTime, initialScoreState, score, scoreBatch, scoringModel } from "./scoring/score";
-export type { RunState, ScoreBatch, ScoreEvent, ScoreLevel, ScoreResult, ScoreState, ScoredFrame, ScoringModel } from "./scoring/score";
+export { initialScoreState, scoreBatch, scoringModel } from "./scoring/score";
+export type { ScoreBatch, ScoreEvent, ScoreResult, ScoreState, ScoringModel } from "./scoring/score";
+export { score, type ScoredFrame } from "./scoring/scoreFrame";
 export { followScore, replayScore, type FollowOptions, type ReplayOptions, type ReplayResult } from "./scoring/replay";
 export { readEvents } from "./scoring/eventStore";
-export { extractScoringWindow, scoreCharts, scoreSummaryRows, versionDetection, type ScoreSummaryRow } from "./views/scoreViews";
 
-// Detection and selection: measure candidates on held-out data with injected anomalies, choose (`auto`).
-export { chooseDetection, resolveSelection, trainOptionsOf, type DetectionChoice, type ResolvedSelection } from "./selection/chooseDetection";
-export { needsSelection, candidatesFor, runSelection, type SelectionOptions, type SelectionResult } from "./selection/runSelection";
-export { splitWindow, splitWindowAt, type WindowSplit } from "./selection/validationSplit";
-export { DEFAULT_INJECTIONS, injectAnomalies, workingLevel, type Injection, type InjectionSpec } from "./selection/injection";
-export { CATCH_SECONDS, detectionSummary, matchDetections, type DetectionEvent, type DetectionSummary } from "./selection/detection";
-export { detectionCurvesChart, detectionDelayChart, selectionPageHtml, selectionRows, type SelectionRow } from "./views/selectionViews";
+// Detection selection: measure candidates on held-out data with injected anomalies, choose (`auto`).
+export { chooseDetection, type DetectionChoice } from "./selection/chooseDetection";
+export { runSelection, type SelectionOptions, type SelectionResult } from "./selection/runSelection";
 export type { Selection, SelectionCandidate } from "./shapes/artifacts";
 
 // Registry: register a model, read versions back.
 export { LATEST_TAG, listVersions, loadVersion, registerModel } from "./registry";
-export type { LatestMode, Lineage, LineageInput, LoadedVersion, RegisterOptions, RegisteredVersion } from "./registry";
-export type { VersionDataMeta, VersionMeta, VersionMetaInput, VersionRows, VersionSummary } from "./registry";
-export { versionMeta, type TrainedOn } from "./pipeline/versionMeta";
+export type { LoadedVersion, RegisterOptions, RegisteredVersion, VersionSummary } from "./registry";
 
-// Notebook cells: display helpers, chart builders and the views per stage.
+// ─── Notebook views and internals ────────────────────────────────────────────
+// For the notebooks (notebooks/*.ipynb), tests and scripts: not part of the
+// short API above, and free to change with the notebooks.
+
+// Notebook setup and display: where the config is, tables and charts in one call each.
+export { resolveConfigPath } from "./notebook/configPath";
 export { reloadPlotly, showChart, showCharts, showHtml, showProfile, showRecord, showTable, showText, useDisplay } from "./views/display";
 export type { DataFrameLike, HtmlSink, TableOptions, TableSource } from "./views/display";
-export { barChart, fitChart, histogramChart, lineChart, predictionCharts, residualChart, residualHistogram, runLengthChart } from "./views/charts";
-export type { AxisCharts, FitChartOptions, HistogramMarker, HistogramOptions, NamedSeries } from "./views/charts";
-export type { PlotlyFigure, PlotlyLayout, PlotlyTrace, ResidualChartOptions } from "./views/charts";
-export { axisCharts, extractWindow, resolveConfigPath, seriesChart, valueHistograms, zeroFractionChart } from "./notebook/views";
-export { missingComparison, samplingIntervalChart } from "./notebook/views";
-export { fitCharts, halfWindowFits, metricsCharts, modelRows, residualCharts, residualTrendChart } from "./notebook/views";
-export { samplesUsedChart, workingRowMetrics } from "./notebook/views";
-export { predictionOf, thresholdCharts, thresholdRows } from "./notebook/views";
-export { ensureRegistered, latestChanges, loadRecentVersions, registerRun, versionComparisonCharts } from "./notebook/views";
-export { versionRows, versionSummary } from "./notebook/views";
-export type { ModelRow, NotebookRun, ThresholdRow, VersionAxisRow } from "./notebook/views";
+
+// Views per stage notebook: 01–02 data, 03–05 fit and metrics, 06 thresholds, 07 versions, 08 scoring.
+export { extractWindow, missingComparison, samplingIntervalChart, seriesChart, valueHistograms, zeroFractionChart } from "./notebook/dataViews";
+export { axisCharts, fitCharts, halfWindowFits, metricsCharts, modelRows, predictionOf, residualCharts } from "./notebook/fitViews";
+export { residualTrendChart, samplesUsedChart, workingRowMetrics, type ModelRow } from "./notebook/fitViews";
+export { thresholdCharts, thresholdRows, type ThresholdRow } from "./notebook/thresholdViews";
+export { latestChanges, loadRecentVersions, versionComparisonCharts, versionRows, versionSummary, type VersionAxisRow } from "./notebook/versionViews";
+export { ensureRegistered, registerRun, type NotebookRun } from "./notebook/registerRun";
+export { extractScoringWindow, scoreCharts, scoreSummaryRows, versionDetection, type ScoreSummaryRow } from "./views/scoreViews";
+export { detectionCurvesChart, detectionDelayChart, selectionPageHtml, selectionRows, type SelectionRow } from "./views/selectionViews";
+
+// Chart builders (plotly.js figure specs).
+export { fitChart, predictionCharts, residualChart, type AxisCharts, type FitChartOptions, type ResidualChartOptions } from "./views/axisCharts";
+export { histogramChart, residualHistogram, runLengthChart, type HistogramMarker, type HistogramOptions } from "./views/histogramCharts";
+export { barChart, lineChart, type NamedSeries } from "./views/seriesCharts";
+export type { PlotlyFigure, PlotlyLayout, PlotlyTrace } from "./views/figure";
+
+// Stage helpers: sampling, trend models, statistics over residuals, run lengths.
+export { formatNumber } from "./core/formatNumber";
+export { isIdleSample } from "./core/idleSample";
+export { samplingGaps, timeSteps, type SamplingGap } from "./stages/analyze";
+export { fitLinear } from "./stages/train";
+export { DEFAULT_TREND_OPTIONS, describeTrend, fitAxisModel, isLinearModel, predictColumn, predictValue, type TrendOptions } from "./model/trendModel";
+export { axisStatistic, runLengthSummary } from "./stages/thresholds";
+export { statisticColumn, statisticLabel, statisticSpec, statisticStep, type StatisticOptions, type StatisticSpec } from "./model/statistic";
+export { frameColumns, type FrameColumns } from "./shapes/timeColumn";
+export { assertInDatabaseSupported, chooseComputeMode, runPipelineInDatabase, trainInDatabase } from "./pipeline/inDatabase";
+
+// Scoring helpers.
+export { SCORE_LEVELS, formatScoreTime, type RunState, type ScoreLevel } from "./scoring/score";
+
+// Selection helpers: the held-out split, injected anomalies, matching detections.
+export { resolveSelection, trainOptionsOf, type ResolvedSelection } from "./selection/chooseDetection";
+export { candidatesFor, needsSelection } from "./selection/runSelection";
+export { splitWindow, splitWindowAt, type WindowSplit } from "./selection/validationSplit";
+export { DEFAULT_INJECTIONS, injectAnomalies, workingLevel, type Injection, type InjectionSpec } from "./selection/injection";
+export { CATCH_SECONDS, detectionSummary, matchDetections, type DetectionEvent, type DetectionSummary } from "./selection/detection";
+
+// Registry helpers: what `meta.yaml` holds and how the pipeline fills it in.
+export type { LatestMode, Lineage, LineageInput, VersionDataMeta, VersionMeta, VersionMetaInput, VersionRows } from "./registry";
+export { versionMeta, type TrainedOn } from "./pipeline/versionMeta";

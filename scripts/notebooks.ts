@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import * as path from "path";
 import { jupyterCommand, kernelSpec, KERNEL_NAME, PROJECT_ROOT, requireJupyter } from "./install-kernel";
 
-/** Environment variable naming the config file notebooks use (same as lib/notebook.ts). */
+/** Environment variable naming the config file notebooks use (same as lib/notebook/configPath.ts). */
 export const CONFIG_ENV = "MLBOX_CONFIG";
 
 /** `00_Main.ipynb` then the stage notebooks in `notebooks/`, as absolute paths, in run order. */

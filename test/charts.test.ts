@@ -5,24 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, existsSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as vm from "node:vm";
-import {
-  CHART_COLORS,
-  chartHtml,
-  decimateMinMax,
-  fitChart,
-  histogram,
-  inlineScriptSafe,
-  jsonForScript,
-  plotlyLibraryPath,
-  plotlyScriptHtml,
-  predictionCharts,
-  residualChart,
-  residualHistogram,
-  runLengthChart,
-  safeFileStem,
-  writeChartFiles,
-  type PlotlyTrace,
-} from "../lib/views/charts";
+import { decimateMinMax } from "../lib/views/decimate";
+import { CHART_COLORS, type PlotlyTrace } from "../lib/views/figure";
+import { fitChart, predictionCharts, residualChart } from "../lib/views/axisCharts";
+import { histogram, residualHistogram, runLengthChart } from "../lib/views/histogramCharts";
+import { chartHtml, inlineScriptSafe, jsonForScript, plotlyLibraryPath, plotlyScriptHtml } from "../lib/views/html";
+import { safeFileStem, writeChartFiles } from "../lib/views/chartFiles";
 import { InputError } from "../lib/core/errors";
 import type { AxisThresholds, Prediction } from "../lib/shapes/types";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";

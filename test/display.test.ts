@@ -5,13 +5,14 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as dfd from "danfojs-node";
-import { barChart, residualChart } from "../lib/views/charts";
+import { residualChart } from "../lib/views/axisCharts";
+import { barChart } from "../lib/views/seriesCharts";
 import { formatSummary } from "../cli/summary";
 import { formatNumber } from "../lib/core/formatNumber";
 import type { PipelineResult } from "../lib/pipeline/inMemory";
 import { cellText, keyValueHtml, showChart, showTable, tableHtml, useDisplay, reloadPlotly } from "../lib/views/display";
 import { samplingGaps, timeSteps } from "../lib/stages/analyze";
-import { projectRoot, resolveConfigPath } from "../lib/notebook/views";
+import { projectRoot, resolveConfigPath } from "../lib/notebook/configPath";
 
 test("tableHtml escapes every value and header and notes the rows not shown", () => {
   const rows = Array.from({ length: 30 }, (_, i) => ({ "<axis>": `a&${i}`, value: i / 3 }));

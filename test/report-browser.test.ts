@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { writeChartFiles } from "../lib/views/charts";
+import { writeChartFiles } from "../lib/views/chartFiles";
 import { PROJECT_ROOT } from "../scripts/install-kernel";
 import { CONFIG_ENV, listNotebooks, requireJupyter } from "../scripts/notebooks";
 import { drawnCharts, openOfflinePage, type OfflinePage, type PageDocument } from "./support/browser";

@@ -9,7 +9,19 @@ export class InputError extends Error {
   }
 }
 
-/** True when `error` is an {@link InputError}. */
+/**
+ * True when `error` is an {@link InputError}.
+ *
+ * @example
+ * import { isInputError, loadConfig } from "mlbox";
+ * let message = "";
+ * try {
+ *   loadConfig("/no/such/config.yaml");
+ * } catch (error) {
+ *   if (isInputError(error)) message = error.message; // one line naming what to fix
+ * }
+ * message;
+ */
 export function isInputError(error: unknown): error is InputError {
   return error instanceof InputError;
 }

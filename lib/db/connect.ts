@@ -119,8 +119,10 @@ function connectionError(error: unknown, parts: UrlParts, envName: string, raw: 
  * `embedded PGlite at <dir>` when that variable is unset or empty.
  * @param database the `database:` section of a loaded config
  * @returns e.g. `postgresql://mlbox@db.local:5432/plant`
+ *
  * @example
- * describeDatabase(config.database); // "embedded PGlite at /home/me/mlbox/.mlbox/pgdata"
+ * import { describeDatabase, loadConfig, resolveConfigPath } from "mlbox";
+ * describeDatabase(loadConfig(resolveConfigPath()).database); // e.g. "embedded PGlite at …/.mlbox/pglite"; never a password
  */
 export function describeDatabase(database: DatabaseConfig): string {
   const raw = (process.env[database.url_env] ?? "").trim();
@@ -141,9 +143,12 @@ export function describeDatabase(database: DatabaseConfig): string {
  * @throws InputError for an unsupported scheme, a malformed URL, an unreachable
  *   server (`cannot reach the database at 127.0.0.1:5999 (connection refused): check DB_URL`),
  *   failed authentication (naming user and host) or a missing database, never showing the password
+ *
  * @example
- * const db = await connect(config.database);
- * try { await sql`select 1`.execute(db); } finally { await db.destroy(); }
+ * import { connect, loadConfig, resolveConfigPath } from "mlbox";
+ * const db = await connect(loadConfig(resolveConfigPath()).database);
+ * const tables = await db.introspection.getTables().finally(() => db.destroy());
+ * tables.map((t) => t.name);
  */
 export async function connect(database: DatabaseConfig, options: ConnectOptions = {}): Promise<Kysely<any>> {
   const envName = database.url_env;

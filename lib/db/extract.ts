@@ -139,9 +139,13 @@ function rowSink(request: Request, timeType: TimeType, out: GrowingColumns): { r
  *   `data.value_col`, a time column that is not float/timestamp, bounds of the
  *   wrong type or out of order, an empty window, an axis id without rows,
  *   duplicate (time, axis id) rows
+ *
  * @example
- * const x = await extractColumns(db, config.data);
- * x.axes; // ["axis1", …, "axis8"]; x.time and x.values[k] are Float64Arrays
+ * import { connect, extractColumns, loadConfig, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const db = await connect(config.database);
+ * const window = await extractColumns(db, config.data).finally(() => db.destroy());
+ * [window.time.length, window.axes, window.timeType];
  */
 export async function extractColumns(db: Kysely<any>, data: DataConfig, options: ExtractOptions = {}): Promise<Extraction> {
   const request = parseRequest(data);
@@ -240,9 +244,13 @@ async function emptyWindowError(
  * @param data the `data:` block of the config
  * @returns the DataFrame
  * @throws InputError as {@link extractColumns}
+ *
  * @example
- * const frame = await extract(db, config.data);
- * frame.head().print();
+ * import { connect, extract, loadConfig, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const db = await connect(config.database);
+ * const raw = await extract(db, config.data).finally(() => db.destroy());
+ * raw.shape; // [rows, 1 + axes]: the time column, then one column per axis
  */
 export async function extract(db: Kysely<any>, data: DataConfig): Promise<dfd.DataFrame> {
   const extraction = await extractColumns(db, data);

@@ -1,7 +1,10 @@
 /**
- * The pipeline's stages as SQL over a {@link SqlWindow}: one function per
- * stage, each sending one or two queries and receiving only small results
- * (per-axis aggregates, a few order statistics, decimated chart points).
+ * The fitting stages as SQL over a {@link SqlWindow}: train (profile and
+ * least-squares line per axis), evaluate (R², MAE, RMSE) and calibrate the
+ * thresholds, each sending one or two queries and receiving only small
+ * results (per-axis aggregates, a few order statistics). The window's
+ * summary and time step are in ./windowSummary, the chart series in
+ * ./chartSeries.
  *
  * Parity with the in-memory path: the same float8 expressions (`time_s = t −
  * time0`, `predicted = time_s·coef + intercept`, `residual = y − predicted`)
@@ -10,176 +13,22 @@
  * wherever JavaScript's comparisons would be false). Order statistics
  * (median, numpy-linear percentiles and quantiles) are computed in JS by the
  * same functions as in memory, from only the sorted values they need, fetched
- * by rank (`percentile_disc` at exact ranks), so they are bit-exact; sums are PostgreSQL's
+ * by rank (`percentile_disc` at exact ranks, ./orderStatistics), so they are bit-exact; sums are PostgreSQL's
  * (naive float8 / Youngs–Cramer instead of numpy's pairwise), which agree to
  * rounding.
  */
 import { createHash } from "crypto";
-import { sql, type Kysely, type RawBuilder } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { AxisProfile } from "../stages/analyze";
 import { InputError } from "../core/errors";
 import { pythonFloatRepr } from "../core/pythonFloat";
-import { medianSorted, quantileSorted } from "../stats";
+import { quantileSorted } from "../stats";
 import { secondsToSteps } from "../stages/thresholds";
-import { epochSecondsToIso } from "../core/time";
-import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, Prediction, ThresholdPolicy } from "../shapes/types";
+import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, ThresholdPolicy } from "../shapes/types";
+import { quantileRanks, sparseSorted, valuesAtRanks } from "./orderStatistics";
+import { FINITE, NOT_NAN, indexOfKey, num, perAxis, predictedSql } from "./sqlParts";
 import type { SqlWindow } from "./window";
-
-const FINITE = (y: RawBuilder<unknown>): RawBuilder<unknown> => sql`(${y} > '-Infinity'::float8 and ${y} < 'Infinity'::float8)`;
-const NOT_NAN = (y: RawBuilder<unknown>): RawBuilder<unknown> => sql`(${y} <> 'NaN'::float8)`;
-const num = (value: unknown): number => (value === null || value === undefined ? NaN : Number(value));
-
-/** `case k when <key> then <value> … end` over the window's axes. */
-function perAxis(window: SqlWindow, value: (index: number) => RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`(case k ${sql.join(window.keys.map((key, i) => sql`when ${sql.lit(key)} then ${value(i)}`), sql` `)} end)`;
-}
-
-/** `predicted` of each row: `(t − time0)·coef + intercept`, in the in-memory operation order. */
-function predictedSql(window: SqlWindow, time0: number, models: LinearModelSet): RawBuilder<unknown> {
-  return perAxis(window, (i) => sql`((t - ${time0}::float8) * ${models.models[i].coef}::float8) + ${models.models[i].intercept}::float8`);
-}
-
-/** Axis index of each group key. */
-function indexOfKey(window: SqlWindow): Map<number, number> {
-  return new Map(window.keys.map((key, i) => [key, i]));
-}
-
-/**
- * Values at the given 0-based ranks of each axis's ascending `(k, v)` relation,
- * whose axis `i` has `counts[i]` rows: `percentile_disc` at `(rank + ½) / count`
- * is exactly the value at `rank` (one sort per axis, no window function).
- * @returns per axis index, rank → value
- */
-async function valuesAtRanks(
-  db: Kysely<any>,
-  window: SqlWindow,
-  relation: RawBuilder<unknown>,
-  wanted: ReadonlyMap<number, readonly number[]>,
-  counts: readonly number[],
-): Promise<Map<number, Map<number, number>>> {
-  const out = new Map<number, Map<number, number>>();
-  const ranks = new Map<number, number[]>();
-  for (const [index, list] of wanted) {
-    out.set(index, new Map());
-    const unique = [...new Set(list)].filter((rank) => rank >= 0 && rank < counts[index]);
-    if (unique.length > 0) ranks.set(index, unique);
-  }
-  if (ranks.size === 0) return out;
-  const fractions = sql`(case k ${sql.join(
-    [...ranks].map(([index, list]) => sql`when ${sql.lit(window.keys[index])} then ${list.map((rank) => (rank + 0.5) / counts[index])}::float8[]`),
-    sql` `,
-  )} end)`;
-  const { rows } = await sql<{ k: unknown; v: unknown[] }>`
-    select k, percentile_disc(${fractions}) within group (order by v) as v
-    from (${relation}) as r where k in (${sql.join([...ranks.keys()].map((index) => sql.lit(window.keys[index])))})
-    group by k`.execute(db);
-  const index = indexOfKey(window);
-  for (const row of rows) {
-    const i = index.get(num(row.k)) as number;
-    (ranks.get(i) ?? []).forEach((rank, j) => out.get(i)?.set(rank, num(row.v[j])));
-  }
-  return out;
-}
-
-/** An ArrayLike of length `n` holding only the fetched ranks (enough for medianSorted/quantileSorted). */
-function sparseSorted(n: number, values: ReadonlyMap<number, number> | undefined): ArrayLike<number> {
-  const array: Record<number, number> & { length: number } = { length: n };
-  for (const [rank, value] of values ?? []) array[rank] = value;
-  return array;
-}
-
-/** The ranks `quantileSorted(sorted of length n, q)` reads. */
-function quantileRanks(n: number, qs: readonly number[]): number[] {
-  if (n === 0) return [];
-  const ranks = [0, n - 1];
-  for (const q of qs) {
-    const below = Math.floor((n - 1) * q);
-    if (below >= 0 && below < n) ranks.push(below);
-    if (below + 1 < n && below + 1 >= 0) ranks.push(below + 1);
-  }
-  return ranks;
-}
-
-/** Rows of the in-memory frame and its first and last time (seconds). */
-export interface WindowSummary {
-  readonly rows: number;
-  readonly firstTime: number;
-  readonly lastTime: number;
-}
-
-/** Axis ids per bit mask of {@link duplicatedAtTime} (bit 63 would make the int8 negative). */
-const IDS_PER_MASK = 63;
-
-/**
- * True for a time (in a `group by t` over LONG rows) at which some axis id has
- * more than one row: each id sets its own bit of an int8 mask, and the sum of
- * the masks differs from their bitwise OR exactly when a bit is set twice.
- * Plain aggregates, so the grouping stays a hash aggregate (no sort).
- */
-function duplicatedAtTime(window: SqlWindow): RawBuilder<unknown> {
-  const masks: RawBuilder<unknown>[] = [];
-  for (let from = 0; from < window.keys.length; from += IDS_PER_MASK) {
-    const ids = window.keys.slice(from, from + IDS_PER_MASK);
-    const mask = sql`(case k ${sql.join(ids.map((id, bit) => sql`when ${sql.lit(id)} then (1::int8 << ${sql.lit(bit)})`), sql` `)} else 0::int8 end)`;
-    masks.push(sql`sum(${mask}) <> bit_or(${mask})`);
-  }
-  return sql.join(masks, sql` or `);
-}
-
-/**
- * Counts the window's rows (LONG: distinct times) and finds `time0` (its first
- * time). For LONG, the same pass checks that each time holds at most one row
- * per axis id, as the in-memory extraction does.
- * @throws InputError naming the first duplicated (time, axis id) of a LONG table
- */
-export async function databaseWindowSummary(db: Kysely<any>, window: SqlWindow): Promise<WindowSummary> {
-  if (window.layout === "wide") {
-    const { rows } = await sql<{ n: unknown; lo: unknown; hi: unknown }>`
-      select count(*) as n, min(t) as lo, max(t) as hi from (${window.times}) as w`.execute(db);
-    return { rows: num(rows[0]?.n ?? 0), firstTime: num(rows[0]?.lo), lastTime: num(rows[0]?.hi) };
-  }
-  const { rows } = await sql<{ n: unknown; lo: unknown; hi: unknown; dup: unknown }>`
-    select count(*) as n, min(t) as lo, max(t) as hi, min(t) filter (where dup) as dup
-    from (select t, ${duplicatedAtTime(window)} as dup from (${window.rows}) as r group by t) as w`.execute(db);
-  const duplicated = rows[0]?.dup;
-  if (duplicated !== null && duplicated !== undefined) {
-    // Only on failure: which id is duplicated at that time (the smallest, if several).
-    const at = num(duplicated);
-    const { rows: ids } = await sql<{ k: unknown }>`
-      select k from (${window.rows}) as r where t = ${at}::float8 group by k having count(*) > 1 order by k limit 1`.execute(db);
-    const time = window.timeType === "float" ? String(at) : epochSecondsToIso(at, window.timeType);
-    throw new InputError(
-      `duplicate (${window.timeCol}, ${window.idCol}) = (${time}, ${num(ids[0]?.k)}) in table "${window.table}": each time may hold one value per axis id`,
-    );
-  }
-  return { rows: num(rows[0]?.n ?? 0), firstTime: num(rows[0]?.lo), lastTime: num(rows[0]?.hi) };
-}
-
-/**
- * Median time step as `medianTimeStep` (lib/analyze.ts): numpy's median of the
- * consecutive differences of the ascending times; 0 for fewer than 2 rows.
- */
-export async function databaseTimeStep(db: Kysely<any>, window: SqlWindow, rows: number): Promise<number> {
-  const steps = rows - 1;
-  if (steps < 1) return 0;
-  const middle = steps >> 1;
-  const ranks = steps % 2 === 1 ? [middle] : [middle - 1, middle];
-  // Steps take few distinct values: count each, then find the ranks in the running counts (no sort of all steps).
-  const { rows: found } = await sql<{ v: unknown; below: unknown; through: unknown }>`
-    select v, through - c as below, through from (
-      select v, c, sum(c) over (order by v) as through from (
-        select d as v, count(*) as c from (select t - lag(t) over (order by t) as d from (${window.times}) as w) as s
-        where d is not null group by d
-      ) as g
-    ) as cumulative
-    where ${sql.join(ranks.map((rank) => sql`(through - c <= ${rank} and ${rank} < through)`), sql` or `)}`.execute(db);
-  const values = new Map<number, number>();
-  for (const rank of ranks) {
-    const row = found.find((r) => num(r.below) <= rank && rank < num(r.through));
-    if (row) values.set(rank, num(row.v));
-  }
-  return medianSorted(sparseSorted(steps, values));
-}
+import type { WindowSummary } from "./windowSummary";
 
 /** What the per-axis aggregate pass returns. */
 export interface DatabaseTraining {
@@ -377,56 +226,3 @@ export async function databaseThresholds(
   return out;
 }
 
-/** Time buckets per axis for the chart series. */
-export const CHART_BUCKETS = 300;
-
-/**
- * Chart series decimated in SQL: the window's time span is cut into
- * `buckets` equal slices and each axis keeps per slice the lowest and the
- * highest finite non-zero value (drawn at the slice's first and last time),
- * the lowest and highest residual likewise, and one exact zero if there is
- * any, so spikes stay visible (like `decimateMinMax` in lib/charts.ts, by time
- * instead of row position, with plain min/max aggregates). The result is a
- * {@link Prediction} over the union of those times, NaN where a series has no
- * point, ready for `writeChartFiles`.
- */
-export async function databaseChartSeries(
-  db: Kysely<any>,
-  window: SqlWindow,
-  summary: WindowSummary,
-  models: LinearModelSet,
-  buckets = CHART_BUCKETS,
-): Promise<Prediction> {
-  const span = summary.lastTime - summary.firstTime;
-  const bucket = span > 0 ? sql`least(${buckets - 1}::int, floor((t - ${summary.firstTime}::float8) * ${buckets}::float8 / ${span}::float8)::int)` : sql`0`;
-  const finite = FINITE(sql`y`);
-  const { rows } = await sql<Record<string, unknown>>`
-    select k, min(t) as first, max(t) as last,
-      min(y) filter (where ${finite} and y <> 0) as lo, max(y) filter (where ${finite} and y <> 0) as hi,
-      min(r) filter (where ${finite}) as rlo, max(r) filter (where ${finite}) as rhi, max(t) filter (where y = 0) as zero
-    from (select k, t, y, y - ${predictedSql(window, summary.firstTime, models)} as r, ${bucket} as b from (${window.rows}) as s) as s
-    group by k, b`.execute(db);
-  const index = indexOfKey(window);
-  const actualAt = window.axes.map(() => new Map<number, number>());
-  const residualAt = window.axes.map(() => new Map<number, number>());
-  const put = (map: Map<number, number>, t: unknown, value: unknown): void => {
-    if (t !== null && value !== null && value !== undefined && !map.has(num(t))) map.set(num(t), num(value));
-  };
-  for (const row of rows) {
-    const i = index.get(num(row.k)) as number;
-    put(actualAt[i], row.first, row.lo);
-    put(actualAt[i], row.last, row.hi);
-    put(actualAt[i], row.zero, row.zero === null ? null : 0);
-    put(residualAt[i], row.first, row.rlo);
-    put(residualAt[i], row.last, row.rhi);
-  }
-  const times = Float64Array.from(new Set([...actualAt, ...residualAt].flatMap((map) => [...map.keys()]))).sort();
-  const timeS = times.map((t) => t - summary.firstTime);
-  return {
-    timeS,
-    axes: window.axes,
-    actual: actualAt.map((map) => times.map((t) => map.get(t) ?? NaN)),
-    predicted: models.models.map(({ coef, intercept }) => timeS.map((x) => x * coef + intercept)),
-    residual: residualAt.map((map) => times.map((t) => map.get(t) ?? NaN)),
-  };
-}

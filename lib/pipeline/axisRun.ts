@@ -5,7 +5,8 @@
  * residual chart. Axes do not depend on each other, so the pipeline runs this
  * on several threads at once (see axisThreads).
  */
-import { fitChart, residualChart, writeAxisChartFiles } from "../views/charts";
+import { fitChart, residualChart } from "../views/axisCharts";
+import { writeAxisChartFiles } from "../views/chartFiles";
 import { regressionMetrics } from "../stages/evaluate";
 import type { StatisticOptions } from "../model/statistic";
 import { calibrateColumns } from "../stages/thresholds";

@@ -4,14 +4,16 @@
  */
 import { sql, type Kysely } from "kysely";
 import type { Profile } from "../stages/analyze";
-import { writeChartFiles } from "../views/charts";
+import { writeChartFiles } from "../views/chartFiles";
 import { describeDatabase } from "../db/connect";
 import { InputError } from "../core/errors";
 import { stageClock, type PipelineResult } from "./result";
 import { registerModel } from "../registry";
 import type { AxisMetrics, AxisThresholds, ComputeConfig, Config, LinearModelSet, PrepStats, Prediction } from "../shapes/types";
 import { versionMeta } from "./versionMeta";
-import { databaseChartSeries, databaseEvaluate, databaseThresholds, databaseTimeStep, databaseTrain, databaseWindowSummary } from "../inDatabase/stages";
+import { databaseChartSeries } from "../inDatabase/chartSeries";
+import { databaseEvaluate, databaseThresholds, databaseTrain } from "../inDatabase/stages";
+import { databaseTimeStep, databaseWindowSummary } from "../inDatabase/windowSummary";
 import { sqlWindow, type SqlWindow } from "../inDatabase/window";
 
 /** `compute:` defaults: `auto`, 1024 MB. */
@@ -93,7 +95,7 @@ export interface DatabaseTrainingResult {
 }
 
 /**
- * Runs every stage as SQL inside the database (see lib/inDatabase/stages.ts):
+ * Runs every stage as SQL inside the database (see lib/inDatabase/):
  * window summary → median time step → per-axis profile and fit → metrics →
  * thresholds → decimated chart series. Only aggregates travel. Interpolation
  * (`prep.interpolate`) is not available here.

@@ -1,7 +1,14 @@
+/**
+ * `runPipeline`, what `npm start` runs: connect, extract the training window,
+ * analyze, prepare, choose the detection (`auto`), train, predict, evaluate
+ * and calibrate every axis (on several threads), write the charts and
+ * register the version — in memory, or inside the database when
+ * `compute.mode` says so (./inDatabase).
+ */
 import { packageRoot } from "../core/packageRoot";
 import { profileColumns } from "../stages/analyze";
 import { defaultAxisThreads, runAxes, startAxisWorkers, type AxisWorkers } from "./axisThreads";
-import { preparePlotsDir, safeFileStem } from "../views/charts";
+import { preparePlotsDir, safeFileStem } from "../views/chartFiles";
 import { connect, describeDatabase } from "../db/connect";
 import { InputError, toInputError } from "../core/errors";
 import { extractColumns, type ExtractProgress } from "../db/extract";
@@ -48,6 +55,12 @@ function countNonFinite(values: Float64Array): number {
  * whole or not at all.
  *
  * @throws InputError for anything the user should fix (config, data, database).
+ *
+ * @example
+ * import { loadConfig, resolveConfigPath, runPipeline } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const result = await runPipeline(config, { log: (line) => console.log(line) });
+ * result.version; // the version registered in config.registry.root_dir, e.g. "v3"
  */
 export async function runPipeline(config: Config, options: PipelineOptions = {}): Promise<PipelineResult> {
   const { log = () => {}, onExtractProgress } = options;

@@ -1,3 +1,9 @@
+/**
+ * What a registered version records about where it came from (`meta.yaml`):
+ * the config's data block with the time type and axes extraction found, the
+ * row counts, and lineage (config path and hash, data fingerprint, database
+ * without password). The CLI pipeline and notebooks' `registerRun` share it.
+ */
 import { describeDatabase } from "../db/connect";
 import { fingerprintColumns, type VersionMetaInput } from "../registry";
 import type { Config, Layout, TimeType } from "../shapes/types";

@@ -1,7 +1,8 @@
 /**
- * The on-disk model registry, as one import: artifact types (lib/artifacts.ts),
- * writing (lib/registryStore.ts), reading (lib/registryRead.ts) and lineage
- * (lib/lineage.ts).
+ * The on-disk model registry, as one import: artifact types
+ * (lib/shapes/artifacts.ts), writing (./store, with ./lock, ./latest and
+ * ./durableFiles), reading (./read), the files' text (./artifactText) and
+ * lineage (./lineage).
  */
 export type { Lineage, VersionDataMeta, VersionMeta, VersionRows } from "../shapes/artifacts";
 export { ARTIFACT_FILES } from "../shapes/artifacts";

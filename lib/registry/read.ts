@@ -7,7 +7,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, decodeArtifacts, decodeMeta, decodeMetrics, decodeSelection, type Artifacts, type VersionRows } from "../shapes/artifacts";
+import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, type Artifacts, type VersionRows } from "../shapes/artifacts";
+import { decodeArtifacts, decodeMeta, decodeMetrics, decodeSelection } from "./artifactText";
 import { InputError } from "../core/errors";
 import { errorText } from "../core/errorText";
 
@@ -78,6 +79,13 @@ export function validateVersionTag(tag: string, key = "registry.version_tag"): v
  * `latest` (resolved to the real version name). A missing version is an
  * {@link InputError} listing the available ones; a malformed artifact is an
  * {@link InputError} naming the file, the key and the value.
+ *
+ * @example
+ * import { ensureRegistered, loadConfig, loadVersion, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * await ensureRegistered(config); // trains and registers a version when the registry is empty
+ * const latest = await loadVersion(config.registry.root_dir, "latest"); // or a tag: "v1"
+ * [latest.version, latest.models.type, latest.metrics];
  */
 export async function loadVersion(rootDir: string, tag: string): Promise<LoadedVersion> {
   const root = path.resolve(rootDir);
@@ -110,6 +118,12 @@ export async function loadVersion(rootDir: string, tag: string): Promise<LoadedV
  * versions first in numeric order (v2 before v10), then other tags by name.
  * A missing or empty root gives `[]`; a malformed `meta.yaml` or `metrics.csv`
  * is an {@link InputError} naming the file.
+ *
+ * @example
+ * import { ensureRegistered, listVersions, loadConfig, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * await ensureRegistered(config); // trains and registers a version when the registry is empty
+ * (await listVersions(config.registry.root_dir)).map((v) => [v.version, v.saved_at]); // oldest first
  */
 export async function listVersions(rootDir: string): Promise<VersionSummary[]> {
   const root = path.resolve(rootDir);

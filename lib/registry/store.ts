@@ -9,7 +9,6 @@
  * fsynced, then renamed into place: a version is complete or absent, and
  * never overwritten. Leftovers of killed runs are swept by the next one.
  */
-import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { packageRoot } from "../core/packageRoot";
@@ -17,7 +16,6 @@ import {
   ARTIFACT_FILES,
   OPTIONAL_ARTIFACT_FILES,
   TREND_MODEL_TYPES,
-  encodeArtifacts,
   type AxisMetrics,
   type AxisThresholds,
   type Lineage,
@@ -27,29 +25,19 @@ import {
   type VersionMeta,
 } from "../shapes/artifacts";
 import { InputError } from "../core/errors";
-import { LOCK_STALE_MS, lockfile } from "../core/lockfile";
-import { gitCommit, packageVersion } from "./lineage";
 import { redactDatabase } from "../core/redact";
-import {
-  AUTO_PATTERN,
-  AUTO_VERSION_TAG,
-  LATEST_MARKER,
-  LATEST_TAG,
-  OLD_LATEST_PREFIX,
-  errorCode,
-  errorText,
-  newestOldLatest,
-  readNames,
-  validateVersionTag,
-} from "./read";
+import { encodeArtifacts } from "./artifactText";
+import { NODE_FILE_SYSTEM, fsyncDir, pathExists, tempName, writeSynced, type StoreFileSystem } from "./durableFiles";
+import { pointLatest, restoreLatest, type LatestMode } from "./latest";
+import { gitCommit, packageVersion } from "./lineage";
+import { withLock } from "./lock";
+import { AUTO_PATTERN, AUTO_VERSION_TAG, errorText, readNames, validateVersionTag } from "./read";
 
+export type { LatestMode } from "./latest";
+export type { StoreFileSystem } from "./durableFiles";
 
 const fsp = fs.promises;
 
-/** The lock folder inside the root, held for a whole registration. */
-const LOCK_NAME = ".lock";
-/** Waiting for the lock: about a minute in all, well past {@link LOCK_STALE_MS}. */
-const LOCK_RETRIES = { retries: 100, factor: 1.2, minTimeout: 10, maxTimeout: 400, randomize: true };
 /** Temporary entries older than this, found by the lock holder, are leftovers of killed runs. */
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;
 const LEFTOVER_PATTERN = /^\.(tmp|old-latest|probe)-/;
@@ -72,26 +60,6 @@ export interface VersionMetaInput {
   /** `database` is stored without password (any password left in it is stripped). */
   readonly lineage: LineageInput;
 }
-
-/**
- * How `latest` is written. `auto`: a symlink (a junction on Windows), falling
- * back to a copied folder where symlinks are impossible. `copy`: always a
- * copied folder (e.g. for storage that does not keep symlinks).
- */
-export type LatestMode = "auto" | "copy";
-
-/** The file operations a registration makes that can fail late; tests pass their own to inject failures. */
-export interface StoreFileSystem {
-  /** rename(2). */
-  rename(from: string, to: string): Promise<void>;
-  /** fsync of `handle`, open on `file` (a file or a folder). */
-  sync(handle: fs.promises.FileHandle, file: string): Promise<void>;
-}
-
-const NODE_FILE_SYSTEM: StoreFileSystem = {
-  rename: (from, to) => fsp.rename(from, to),
-  sync: (handle) => handle.sync(),
-};
 
 /** Options of {@link registerModel}. */
 export interface RegisterOptions {
@@ -185,6 +153,31 @@ export async function assertRegistryWritable(rootDir: string): Promise<void> {
  * Models, thresholds and metrics must cover exactly the same axes, with
  * values of the right types (an Error otherwise: that is a bug in the
  * caller, not bad input).
+ *
+ * @example
+ * import { mkdtempSync } from "fs";
+ * import { tmpdir } from "os";
+ * import { join } from "path";
+ * import { DEFAULT_THRESHOLD_POLICY, calibrateColumns, evaluateColumns, predictColumns, registerModel, trainColumns } from "mlbox";
+ * const timeS = Float64Array.from({ length: 100 }, (_, i) => i);
+ * const values = [timeS.map((t) => 2 + 0.01 * t + Math.sin(t))];
+ * const models = trainColumns(timeS, ["a"], values);
+ * const prediction = predictColumns(timeS, models, values);
+ * const registered = await registerModel({
+ *   rootDir: mkdtempSync(join(tmpdir(), "registry-")),
+ *   versionTag: "auto",
+ *   models,
+ *   prepStats: { time0: 0, time_col: "ts", time_type: "float", dt_seconds: 1, interpolate: false },
+ *   thresholds: calibrateColumns(prediction, 1, DEFAULT_THRESHOLD_POLICY),
+ *   metrics: evaluateColumns(prediction),
+ *   meta: {
+ *     data: { table: "my_table", time_col: "ts", time_type: "float", layout: "wide", axes: ["a"], train_start: 0, train_end: 100 },
+ *     prep: { interpolate: false },
+ *     rows: { raw: 100, train: 100 },
+ *     lineage: { config_path: "config.yaml", config_sha256: "0".repeat(64), data_fingerprint: "none", database: "example" },
+ *   },
+ * });
+ * [registered.version, registered.latest]; // ["v1", "symlink"]
  */
 export async function registerModel(options: RegisterOptions): Promise<RegisteredVersion> {
   const { rootDir, versionTag, models, prepStats, thresholds, metrics, meta, selection, savedAt = new Date(), latestMode = "auto" } = options;
@@ -237,37 +230,6 @@ export async function registerModel(options: RegisterOptions): Promise<Registere
     }
     return { version, dir: path.join(root, version), rootDir: root, latest, meta: fullMeta };
   });
-}
-
-/**
- * Runs `work` holding the registry lock of `root`. `work` calls `assertHeld`
- * before each step that must not happen without the lock (it throws once
- * proper-lockfile found the lock taken over, e.g. after a long stall).
- */
-async function withLock<T>(root: string, work: (assertHeld: () => void) => Promise<T>): Promise<T> {
-  let compromised: Error | undefined;
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile().lock(root, {
-      lockfilePath: path.join(root, LOCK_NAME),
-      realpath: false,
-      stale: LOCK_STALE_MS,
-      retries: LOCK_RETRIES,
-      onCompromised: (error) => {
-        compromised = error;
-      },
-    });
-  } catch (error) {
-    if (errorCode(error) === "ELOCKED") throw new Error(`registry ${root} stays locked by another run (${path.join(root, LOCK_NAME)})`);
-    throw error;
-  }
-  try {
-    return await work(() => {
-      if (compromised !== undefined) throw new Error(`lost the registry lock of ${root}: ${compromised.message}`);
-    });
-  } finally {
-    await release().catch(() => undefined);
-  }
 }
 
 function checkAxes(models: ModelSet, thresholds: Readonly<Record<string, AxisThresholds>>, metrics: readonly AxisMetrics[]): void {
@@ -324,15 +286,6 @@ async function nextAutoNumber(root: string): Promise<number> {
   return max + 1;
 }
 
-/** A run killed while replacing a copied `latest` leaves it aside as `.old-latest-*`: put the newest back. */
-async function restoreLatest(root: string, fileSystem: StoreFileSystem): Promise<void> {
-  if (await pathExists(path.join(root, LATEST_TAG))) return;
-  const aside = await newestOldLatest(root);
-  if (aside === null) return;
-  await fileSystem.rename(path.join(root, aside), path.join(root, LATEST_TAG));
-  await fsyncDir(root, fileSystem);
-}
-
 /** Removes temporary entries older than an hour: with the lock held, no running registration owns them. */
 async function sweepLeftovers(root: string): Promise<void> {
   const now = Date.now();
@@ -344,128 +297,7 @@ async function sweepLeftovers(root: string): Promise<void> {
   }
 }
 
-const SYMLINK_UNSUPPORTED = new Set(["EPERM", "EACCES", "ENOSYS", "ENOTSUP", "EOPNOTSUPP", "EINVAL", "EXDEV"]);
-
-async function pointLatest(root: string, version: string, mode: LatestMode, fileSystem: StoreFileSystem): Promise<"symlink" | "copy"> {
-  let kind: "symlink" | "copy" = "symlink";
-  const entry = path.join(root, tempName("tmp-latest"));
-  try {
-    if (mode === "auto") {
-      try {
-        if (process.platform === "win32") await fsp.symlink(path.join(root, version), entry, "junction");
-        else await fsp.symlink(version, entry, "dir");
-      } catch (error) {
-        if (!SYMLINK_UNSUPPORTED.has(errorCode(error))) throw error;
-        kind = "copy";
-      }
-    }
-    if (mode === "copy" || kind === "copy") {
-      kind = "copy";
-      await fsp.mkdir(entry);
-      const source = path.join(root, version);
-      for (const name of [...Object.values(ARTIFACT_FILES), ...Object.values(OPTIONAL_ARTIFACT_FILES)]) {
-        if (!Object.values<string>(ARTIFACT_FILES).includes(name) && !(await pathExists(path.join(source, name)))) continue;
-        await fsp.copyFile(path.join(source, name), path.join(entry, name));
-        await syncFile(path.join(entry, name), fileSystem);
-      }
-      // Written last: a copy holding the marker is complete.
-      await writeSynced(path.join(entry, LATEST_MARKER), `${version}\n`, fileSystem);
-      await fsyncDir(entry, fileSystem);
-    }
-    await installOver(root, entry, path.join(root, LATEST_TAG), fileSystem);
-  } catch (error) {
-    await fsp.rm(entry, { recursive: true, force: true });
-    throw error;
-  }
-  await fsyncDir(root, fileSystem);
-  return kind;
-}
-
-/**
- * Renames `source` onto `dest`. A symlink replaces a symlink in one atomic
- * step; a folder cannot be replaced that way, so the old `dest` is renamed
- * aside (`.old-latest-<ms>-…`) first and removed afterwards. A run killed
- * in between leaves no `dest`: readers then use the aside entry and the
- * next registration puts it back ({@link restoreLatest}). `fs.rm` removes a
- * symlink itself, never the version it points to.
- */
-async function installOver(root: string, source: string, dest: string, fileSystem: StoreFileSystem): Promise<void> {
-  try {
-    await fileSystem.rename(source, dest);
-    return;
-  } catch (error) {
-    if (!(await pathExists(dest))) throw error;
-  }
-  const aside = path.join(root, `${OLD_LATEST_PREFIX}${Date.now()}-${process.pid}-${randomBytes(6).toString("hex")}`);
-  await fileSystem.rename(dest, aside);
-  try {
-    await fileSystem.rename(source, dest);
-  } catch (error) {
-    await fileSystem.rename(aside, dest).catch(() => undefined);
-    throw error;
-  }
-  await fsp.rm(aside, { recursive: true, force: true });
-}
-
 function versionExists(tag: string, root: string): InputError {
   return new InputError(`version "${tag}" already exists in ${root}: choose another registry.version_tag or use auto`);
 }
 
-function tempName(kind: string): string {
-  return `.${kind}-${process.pid}-${randomBytes(6).toString("hex")}`;
-}
-
-async function pathExists(file: string): Promise<boolean> {
-  try {
-    await fsp.lstat(file);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") return false;
-    throw error;
-  }
-}
-
-/** Creates `file` (it must not exist), writes `content` and fsyncs it. */
-async function writeSynced(file: string, content: string, fileSystem: StoreFileSystem): Promise<void> {
-  const handle = await fsp.open(file, "wx");
-  try {
-    await handle.writeFile(content, "utf8");
-    await fileSystem.sync(handle, file);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** fsyncs a file that exists. */
-async function syncFile(file: string, fileSystem: StoreFileSystem): Promise<void> {
-  const handle = await fsp.open(file, "r+");
-  try {
-    await fileSystem.sync(handle, file);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Errors that mean "this platform cannot fsync a folder" (Windows, some file systems), not a failed write. */
-const DIR_SYNC_UNSUPPORTED = new Set(["EISDIR", "EINVAL", "EPERM"]);
-
-/**
- * fsyncs a folder so renames inside it are durable. Only the errors of a
- * platform that cannot fsync folders are ignored; EIO and the rest are thrown.
- */
-async function fsyncDir(dir: string, fileSystem: StoreFileSystem = NODE_FILE_SYSTEM): Promise<void> {
-  let handle: fs.promises.FileHandle;
-  try {
-    handle = await fsp.open(dir, "r");
-  } catch (error) {
-    if (DIR_SYNC_UNSUPPORTED.has(errorCode(error))) return;
-    throw error;
-  }
-  try {
-    await fileSystem.sync(handle, dir);
-  } catch (error) {
-    if (!DIR_SYNC_UNSUPPORTED.has(errorCode(error))) throw error;
-  } finally {
-    await handle.close();
-  }
-}

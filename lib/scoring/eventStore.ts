@@ -145,7 +145,18 @@ export async function loadCheckpoint(db: Kysely<any>, eventsTable: string, model
   return { ...state, statistics: state.statistics ?? model.axes.map(() => null) };
 }
 
-/** Rows of the events table for one model version and stream, ordered by axis, level, start (for tests and notebooks). */
+/**
+ * Rows of the events table for one model version and stream, ordered by axis, level, start (for tests and notebooks).
+ *
+ * @example
+ * import { connect, ensureRegistered, loadConfig, readEvents, replayScore, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * await ensureRegistered(config); // trains and registers a version when the registry is empty
+ * const replay = await replayScore(config);
+ * const db = await connect(config.database);
+ * const events = await readEvents(db, config.scoring.events_table, replay.model.version, replay.stream).finally(() => db.destroy());
+ * events.length; // the events table's rows of that version and stream
+ */
 export async function readEvents(db: Kysely<any>, eventsTable: string, modelVersion: string, stream: string): Promise<Record<string, unknown>[]> {
   const { rows } = await sql<Record<string, unknown>>`select * from ${sql.id(eventsTable)}
     where model_version = ${modelVersion} and stream = ${stream} order by axis, level, started_at`.execute(db);

@@ -191,6 +191,13 @@ export interface ReplayResult {
  * pass and writes the events to `scoring.events_table` (created when
  * missing) idempotently: replaying the same window again adds nothing.
  * @throws InputError for bad bounds, an unknown version, a window without rows, or out-of-order/duplicated times.
+ *
+ * @example
+ * import { ensureRegistered, loadConfig, replayScore, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * await ensureRegistered(config); // trains and registers a version when the registry is empty
+ * const replay = await replayScore(config); // the rows after the latest version's training window, events written to scoring.events_table
+ * [replay.rows, replay.events.length];
  */
 export async function replayScore(config: Config, options: ReplayOptions = {}): Promise<ReplayResult> {
   const { model, data, stream, trainEnd } = await setup(config, options.version ?? "latest");
@@ -270,6 +277,14 @@ class FatalScoreError extends Error {
  * database. A failing poll (server restart, embedded database busy) is retried
  * with exponential backoff (1 s, 2 s, … up to 30 s), reported through `log`.
  * @throws InputError when the first poll fails (bad config, unreachable database) or the data is out of order.
+ *
+ * @example
+ * import { ensureRegistered, followScore, loadConfig, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * await ensureRegistered(config); // trains and registers a version when the registry is empty
+ * const stop = new AbortController();
+ * // Score what is there, then stop (without `signal` it follows new rows until the process ends).
+ * await followScore(config, { signal: stop.signal, onEvent: (e) => console.log(e.axis, e.level, e.started_at), onPoll: () => stop.abort() });
  */
 export async function followScore(config: Config, options: FollowOptions = {}): Promise<void> {
   const { signal, log = () => {}, onEvent = () => {}, onPoll = () => {} } = options;

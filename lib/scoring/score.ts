@@ -19,15 +19,13 @@
  *
  * {@link scoreBatch} is pure and incremental: the state it returns carries
  * the open runs and the statistics' states, so any split of the same samples
- * into batches yields the same events as one pass.
+ * into batches yields the same events as one pass. Scoring a whole DataFrame
+ * at once is `score` (./scoreFrame).
  */
-import * as dfd from "danfojs-node";
 import { InputError } from "../core/errors";
 import { recordedStatistic, smoothedState, type StatisticSpec } from "../model/statistic";
-import { toDataFrame, type FrameColumn } from "../shapes/frame";
 import type { LoadedVersion } from "../registry";
 import { epochSecondsToIso } from "../core/time";
-import { frameColumns } from "../shapes/timeColumn";
 import { isLinearModel, predictValue } from "../model/trendModel";
 import type { AxisModel, TimeType } from "../shapes/types";
 
@@ -71,6 +69,13 @@ export interface ScoringModel {
  * @param version What `loadVersion` returned.
  * @param options `maxGapSeconds` defaults to null (a gap in time does not end a run, as in calibration).
  * @throws InputError when the version lacks thresholds for an axis or `maxGapSeconds` is not a number > 0.
+ *
+ * @example
+ * import { ensureRegistered, loadConfig, loadVersion, resolveConfigPath, scoringModel } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * await ensureRegistered(config); // trains and registers a version when the registry is empty
+ * const model = scoringModel(await loadVersion(config.registry.root_dir, "latest"), { maxGapSeconds: config.scoring.max_gap_seconds });
+ * [model.version, model.axes];
  */
 export function scoringModel(version: LoadedVersion, options: { maxGapSeconds?: number | null } = {}): ScoringModel {
   const maxGapSeconds = options.maxGapSeconds ?? null;
@@ -134,7 +139,16 @@ export interface ScoreState {
   readonly statistics?: readonly (number | null)[];
 }
 
-/** The state of a stream before its first sample. */
+/**
+ * The state of a stream before its first sample.
+ *
+ * @example
+ * import { ensureRegistered, initialScoreState, loadConfig, loadVersion, resolveConfigPath, scoringModel } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * await ensureRegistered(config); // trains and registers a version when the registry is empty
+ * const model = scoringModel(await loadVersion(config.registry.root_dir, "latest"));
+ * initialScoreState(model, "line-1"); // no samples seen yet; pass it to scoreBatch
+ */
 export function initialScoreState(model: ScoringModel, stream: string): ScoreState {
   const runs: RunState[] = [];
   for (const axis of model.axes) {
@@ -208,6 +222,16 @@ interface Run {
  * @throws InputError on out-of-order or duplicated times (relative to state.lastTime and within the batch),
  *   naming the sample; on a non-finite time; when `batch.values` does not have one column per model axis of
  *   the batch's length.
+ *
+ * @example
+ * import { ensureRegistered, initialScoreState, loadConfig, loadVersion, resolveConfigPath, scoreBatch, scoringModel } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * await ensureRegistered(config); // trains and registers a version when the registry is empty
+ * const model = scoringModel(await loadVersion(config.registry.root_dir, "latest"));
+ * // Two samples a second apart (epoch seconds for timestamp columns), every axis at 0.5.
+ * const batch = { time: Float64Array.of(1_700_000_000, 1_700_000_001), values: model.axes.map(() => Float64Array.of(0.5, 0.5)) };
+ * const { state, events, residuals } = scoreBatch(model, initialScoreState(model, "line-1"), batch);
+ * [state.lastTime, events, Array.from(residuals[0])]; // pass `state` to the next batch
  */
 export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreBatch): ScoreResult {
   const { axes, coef, intercept, time0, timeType, maxGapSeconds } = model;
@@ -337,45 +361,4 @@ export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreB
   }));
   const nextStatistics = Array.from(statisticState, (value) => (Number.isNaN(value) ? null : value));
   return { state: { stream: state.stream, lastTime: last, runs: nextRuns, statistics: nextStatistics }, residuals, statistics, events };
-}
-
-/** What {@link score} returns. */
-export interface ScoredFrame {
-  /** `[time column, ...<axis>_res]`: the input's time column and one residual column per model axis. */
-  readonly residuals: dfd.DataFrame;
-  /** `[time column, ...<axis>_stat]`: the scored statistic per model axis (equal to the residual for a residual axis). */
-  readonly statistics: dfd.DataFrame;
-  /** Every event, once: closed ones, then those still open at the last row (`ended_at` null). */
-  readonly events: readonly ScoreEvent[];
-  /** The stream's state after the last row (to continue with {@link scoreBatch}). */
-  readonly state: ScoreState;
-}
-
-/**
- * Scores a DataFrame (as `extract` returns it: time column, then the axes; any extra columns are
- * ignored) with a registered version in one pass; see {@link scoreBatch} for the rules.
- *
- * @param frame Rows in increasing time order; timestamps as ISO-8601 strings, float seconds as numbers.
- * @param version What `loadVersion` returned.
- * @param options `stream` defaults to `"notebook"`; `timeCol` to the frame's first column; `maxGapSeconds` to null.
- * @throws InputError when a model axis is missing, or on out-of-order or duplicated times.
- */
-export function score(
-  frame: dfd.DataFrame,
-  version: LoadedVersion,
-  options: { readonly stream?: string; readonly timeCol?: string; readonly maxGapSeconds?: number | null } = {},
-): ScoredFrame {
-  const { stream = "notebook", timeCol = frame.columns[0], maxGapSeconds = null } = options;
-  const model = scoringModel(version, { maxGapSeconds });
-  const columns = frameColumns(frame, timeCol, "score");
-  const values = model.axes.map((axis) => {
-    const index = columns.axes.indexOf(axis);
-    if (index < 0) throw new InputError(`score: model ${model.version} needs column "${axis}", not in the DataFrame (columns: ${frame.columns.join(", ")})`);
-    return columns.values[index];
-  });
-  const result = scoreBatch(model, initialScoreState(model, stream), { time: columns.time, values });
-  const time = frame.column(timeCol).values as FrameColumn;
-  const residuals = toDataFrame([[timeCol, time], ...model.axes.map((axis, a) => [`${axis}_res`, result.residuals[a]] as const)]);
-  const statistics = toDataFrame([[timeCol, time], ...model.axes.map((axis, a) => [`${axis}_stat`, result.statistics[a]] as const)]);
-  return { residuals, statistics, events: result.events, state: result.state };
 }

@@ -71,6 +71,14 @@ export interface DetectionChoice {
  * @param prepared The DataFrame from `prepare` (`time_s` plus axes).
  * @param config The loaded config.
  * @param dtSeconds The sampling interval (`analyze(...).dt_seconds`).
+ *
+ * @example
+ * import { analyze, chooseDetection, extractWindow, loadConfig, prepare, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const raw = await extractWindow(config);
+ * const prepared = prepare(raw, { interpolate: config.prep.interpolate, timeCol: config.data.time_col });
+ * const choice = chooseDetection(prepared.frame, config, analyze(raw, config.data.time_col).dt_seconds);
+ * [choice.trainOptions.type ?? "linear", choice.config.scoring.statistic, choice.summary]; // as configured, or what `auto` measured
  */
 export function chooseDetection(prepared: dfd.DataFrame, config: Config, dtSeconds: number): DetectionChoice {
   const axes = prepared.columns.slice(1);

@@ -117,6 +117,15 @@ const delayText = (seconds: number | null): string => (seconds === null ? "no de
  * @param columns The prepared window (`time_s` plus axes), in time order.
  * @param dtSeconds Its sampling interval (`analyze`'s `dt_seconds`).
  * @throws InputError when the window is too short to split or to hold an injected anomaly.
+ *
+ * @example
+ * import { loadConfig, prepareColumns, resolveConfigPath, runSelection } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const time = Float64Array.from({ length: 6000 }, (_, i) => i); // one sample a second, two drifting axes
+ * const values = [0, 1].map((a) => time.map((t) => 3 + a + t / 1000 + Math.sin(0.7 * t)));
+ * const { columns } = prepareColumns(time, ["a", "b"], values);
+ * const { chosen, summary } = runSelection(columns, 1, { ...config, model: { ...config.model, type: "auto" } });
+ * [chosen, summary]; // the model and statistic with the best recall at the default's false alarms
  */
 export function runSelection(columns: PreparedColumns, dtSeconds: number, config: SelectionConfig, options: SelectionOptions = {}): SelectionResult {
   const { validation_fraction: fraction, seed } = config.selection;

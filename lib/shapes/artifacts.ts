@@ -1,18 +1,13 @@
 /**
  * The files of one registry version, described once as zod schemas: the
  * TypeScript types derive from them, reading checks against them, and
- * writing serializes what they let through.
+ * writing serializes what they let through. The text of each file (JSON,
+ * CSV, YAML) and reading it back are in lib/registry/artifactText.ts.
  *
- * Numbers are written so that they read back bit-exact (shortest round-trip
- * text, `-0` kept); JSON has no NaN/Infinity, so those are written as the
- * strings `"NaN"`, `"Infinity"`, `"-Infinity"` and read back as numbers.
+ * JSON has no NaN/Infinity, so the files hold those as the strings `"NaN"`,
+ * `"Infinity"`, `"-Infinity"`; the number schemas read them back as numbers.
  */
-import { parse as parseCsv } from "csv-parse/sync";
-import { stringify as stringifyCsv } from "csv-stringify/sync";
-import * as yaml from "js-yaml";
-import { InputError } from "../core/errors";
-import { errorText } from "../core/errorText";
-import { describeValue, parseWithSchema, schemaErrorText, z } from "../core/schema";
+import { describeValue, z } from "../core/schema";
 import { statisticSpecSchema } from "./statisticSpec";
 
 /** File names of one version folder. */
@@ -32,14 +27,6 @@ const number = z.unknown().transform((value, context): number => {
   if (typeof value === "string" && Object.prototype.hasOwnProperty.call(NON_FINITE, value)) return NON_FINITE[value];
   context.addIssue({ code: "custom", message: `must be a number, got ${describeValue(value)}` });
   return z.NEVER;
-});
-
-/** A metrics.csv field: a number as text, `NaN` or empty for NaN. */
-const csvNumber = z.string().transform((text, context): number => {
-  if (text === "NaN" || text.trim() === "") return NaN;
-  const value = Number(text);
-  if (Number.isNaN(value)) context.addIssue({ code: "custom", message: `must be a number, got ${describeValue(text)}` });
-  return value;
 });
 
 /** `resample_seconds`: a cadence in seconds, or null for the raw cadence; absent in registries written before it existed. */
@@ -280,155 +267,12 @@ const artifacts = z.object({
   selection: selection.optional(),
 });
 
-/**
- * The text of every file of a version, in model axis order. What a caller
- * passes is checked against the schemas first: a wrong type is a bug in the
- * caller, so it is a TypeError naming the field (`metrics.axis1.rmse`).
- * Models, thresholds and metrics must cover the same axes (checked by the store).
- */
-export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof ARTIFACT_FILES, string> & Partial<Record<keyof typeof OPTIONAL_ARTIFACT_FILES, string>>> {
-  const axes = value.models.models.map((m) => m.axis);
-  const input = {
-    models: Object.fromEntries(value.models.models.map((m) => [m.axis, m])),
-    prepStats: value.prepStats,
-    thresholds: value.thresholds,
-    metrics: Object.fromEntries(value.metrics.map((m) => [m.axis, m])),
-    meta: value.meta,
-    selection: value.selection,
-  };
-  const checked = artifacts.safeParse(input);
-  if (!checked.success) throw new TypeError(`registerModel: ${schemaErrorText(checked.error, artifacts, input)}`);
-  const { models, thresholds, metrics, meta } = checked.data;
-  return {
-    models: jsonText({ model_type: value.models.type, axes: Object.fromEntries(axes.map((axis) => [axis, models[axis]])) }),
-    prepStats: jsonText(checked.data.prepStats),
-    thresholds: jsonText(Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]]))),
-    metrics: stringifyCsv(
-      axes.map((axis) => [axis, ...[metrics[axis].r2, metrics[axis].mae, metrics[axis].rmse].map(csvNumberText)]),
-      // Quote names with edge spaces too, so they read back unchanged.
-      { header: true, columns: ["axis", "r2", "mae", "rmse"], quoted_match: /^\s|\s$/ },
-    ),
-    meta: yaml.dump(meta, { lineWidth: -1, noRefs: true, sortKeys: false }),
-    ...(checked.data.selection === undefined ? {} : { selection: jsonText(checked.data.selection as JsonValue) }),
-  };
-}
-
-/** Reads `selection.json` back; an InputError naming the file, key path and value when malformed. */
-export function decodeSelection(text: string, file: string): Selection {
-  return parseWithSchema(selection, parseJson(text, file), where(file));
-}
-
-/**
- * Reads the files of a version back (`texts` keyed like {@link ARTIFACT_FILES},
- * `files` their paths for messages). A malformed file is an InputError of one
- * line naming the file, the key path and the value; model and threshold axes
- * must be those of metrics.csv, whose order they take.
- */
-export function decodeArtifacts(
-  texts: Readonly<Record<keyof typeof ARTIFACT_FILES, string>>,
-  files: Readonly<Record<keyof typeof ARTIFACT_FILES, string>>,
-): Artifacts {
-  const metrics = decodeMetrics(texts.metrics, files.metrics);
-  const axes = metrics.map((m) => m.axis);
-  const modelsFile = parseWithSchema(z.object({ model_type: z.enum(TREND_MODEL_TYPES), axes: z.record(axisModelBody) }), parseJson(texts.models, files.models), where(files.models));
-  checkSameAxes(Object.keys(modelsFile.axes), axes, files.models);
-  const thresholds = parseWithSchema(z.record(axisThresholds), parseJson(texts.thresholds, files.thresholds), where(files.thresholds));
-  checkSameAxes(Object.keys(thresholds), axes, files.thresholds);
-  return {
-    models: { type: modelsFile.model_type, models: axes.map((axis) => ({ axis, ...modelsFile.axes[axis] })) },
-    prepStats: parseWithSchema(prepStats, parseJson(texts.prepStats, files.prepStats), where(files.prepStats)),
-    thresholds: Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]])),
-    metrics,
-    meta: decodeMeta(texts.meta, files.meta),
-  };
-}
-
-/** metrics.csv rows (`axis,r2,mae,rmse`); an InputError naming the file, row and field when malformed. */
-export function decodeMetrics(text: string, file: string): AxisMetrics[] {
-  let records: string[][];
-  try {
-    records = parseCsv(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
-  } catch (error) {
-    throw corrupt(file, `invalid CSV (${errorText(error)})`);
-  }
-  const [header = [], ...rows] = records;
-  if (header.join(",") !== "axis,r2,mae,rmse") throw corrupt(file, `header must be axis,r2,mae,rmse, got ${describeValue(header.join(","))}`);
-  const seen = new Set<string>();
-  return rows.map((row, i) => {
-    if (row.length !== 4) throw corrupt(file, `row ${i + 2} must have 4 fields, got ${row.length}`);
-    const [axis, r2, mae, rmse] = row;
-    if (seen.has(axis)) throw corrupt(file, `axis ${JSON.stringify(axis)} appears twice`);
-    seen.add(axis);
-    return { axis, ...parseWithSchema(z.object({ r2: csvNumber, mae: csvNumber, rmse: csvNumber }), { r2, mae, rmse }, `${where(file)}: row ${i + 2}`) };
-  });
-}
-
-/** meta.yaml; an InputError naming the file and key path when malformed. */
-export function decodeMeta(text: string, file: string): VersionMeta {
-  let loaded: unknown;
-  try {
-    loaded = yaml.load(text);
-  } catch (error) {
-    throw corrupt(file, `invalid YAML (${errorText(error)})`);
-  }
-  return parseWithSchema(versionMeta, loaded, where(file));
-}
-
-function where(file: string): string {
-  return `registry file ${file}`;
-}
-
-function corrupt(file: string, message: string): InputError {
-  return new InputError(`${where(file)}: ${message}`);
-}
-
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw corrupt(file, `invalid JSON (${errorText(error)})`);
-  }
-}
-
-function checkSameAxes(keys: readonly string[], axes: readonly string[], file: string): void {
-  const set = new Set(axes);
-  if (keys.length !== axes.length || !keys.every((k) => set.has(k))) {
-    throw corrupt(file, `axes [${keys.join(", ")}] differ from metrics.csv axes [${axes.join(", ")}]`);
-  }
-}
-
-function csvNumberText(value: number): string {
-  return Object.is(value, -0) ? "-0" : String(value);
-}
-
-type JsonValue = null | undefined | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
-
-/** JSON text of a number; non-finite numbers become strings, `-0` stays `-0`. */
-function jsonNumber(value: number): string {
-  if (Number.isFinite(value)) return Object.is(value, -0) ? "-0" : String(value);
-  return JSON.stringify(String(value));
-}
-
-/** Like `JSON.stringify(value, null, 2)` plus a final newline, but with {@link jsonNumber} numbers. */
-function jsonText(value: JsonValue): string {
-  return `${jsonAt(value, "")}\n`;
-}
-
-function jsonAt(value: JsonValue, indent: string): string {
-  if (value === null) return "null";
-  if (typeof value === "number") return jsonNumber(value);
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "boolean") return value ? "true" : "false";
-  if (value === undefined) throw new TypeError("jsonText: undefined has no JSON text");
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) {
-    const items = (value as readonly JsonValue[]).map((item) => inner + jsonAt(item, inner));
-    return items.length === 0 ? "[]" : `[\n${items.join(",\n")}\n${indent}]`;
-  }
-  const record = value as { readonly [key: string]: JsonValue };
-  // Absent optional keys (undefined) are left out, as JSON.stringify does.
-  const items = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .map((key) => `${inner}${JSON.stringify(key)}: ${jsonAt(record[key], inner)}`);
-  return items.length === 0 ? "{}" : `{\n${items.join(",\n")}\n${indent}}`;
-}
+/** The schemas the registry reads and writes with (lib/registry/artifactText.ts). */
+export {
+  artifacts as artifactsSchema,
+  axisModelBody as axisModelSchema,
+  axisThresholds as axisThresholdsSchema,
+  prepStats as prepStatsSchema,
+  selection as selectionSchema,
+  versionMeta as versionMetaSchema,
+};

@@ -218,6 +218,11 @@ export const DEFAULT_THRESHOLD_POLICY: ThresholdPolicy = Object.freeze(threshold
  * @throws InputError of one line, starting with the file name, naming the
  *   key or value to fix: missing file, YAML syntax error (with line), unknown
  *   key (with a suggestion), wrong type or range, inconsistent training window.
+ *
+ * @example
+ * import { loadConfig, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath()); // $MLBOX_CONFIG, else config.yaml in the project
+ * [config.data.table, config.data.axes, config.model.type];
  */
 export function loadConfig(path: string): Config {
   const sourcePath = resolve(path);

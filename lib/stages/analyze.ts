@@ -1,3 +1,11 @@
+/**
+ * The analyze stage: profiles an extracted window before anything is fitted —
+ * row count, sampling interval (`dt_seconds`, the median time step), first
+ * and last time, and per axis the count, missing values, share of exact
+ * zeros (idle samples), min, max and mean; plus the sampling gaps notebook
+ * 01 shows. `analyze` takes the DataFrame from `extract`, `profileColumns`
+ * is its typed core.
+ */
 import type * as dfd from "danfojs-node";
 import { isIdleSample } from "../core/idleSample";
 import { medianSorted, rankView } from "../stats";
@@ -105,7 +113,15 @@ export function profileAxis(axis: string, values: Float64Array): AxisProfile {
   };
 }
 
-/** Typed core of {@link analyze}; `scratch` as in {@link medianTimeStep} (default: a new column). */
+/**
+ * Typed core of {@link analyze}; `scratch` as in {@link medianTimeStep} (default: a new column).
+ *
+ * @example
+ * import { profileColumns } from "mlbox";
+ * const time = Float64Array.of(0, 2, 4, 6, 8); // seconds
+ * const profile = profileColumns(time, ["a"], [Float64Array.of(1, 0, NaN, 4, 5)]);
+ * [profile.dt_seconds, profile.axes[0].nan_count, profile.axes[0].zero_fraction]; // [2, 1, 0.2]
+ */
 export function profileColumns(time: Float64Array, axes: readonly string[], values: readonly Float64Array[], scratch?: Float64Array): Profile {
   return {
     rows: time.length,
@@ -124,6 +140,13 @@ export function profileColumns(time: Float64Array, axes: readonly string[], valu
  *
  * @param frame The DataFrame from `extract`: `[timeCol, ...axes]`.
  * @param timeCol The time column's name (float seconds, or ISO timestamps).
+ *
+ * @example
+ * import { analyze, extractWindow, loadConfig, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const raw = await extractWindow(config);
+ * const profile = analyze(raw, config.data.time_col);
+ * [profile.rows, profile.dt_seconds]; // rows, and the median sampling interval in seconds
  */
 export function analyze(frame: dfd.DataFrame, timeCol: string): Profile {
   const { time, axes, values } = frameColumns(frame, timeCol, "analyze");

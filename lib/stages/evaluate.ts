@@ -1,3 +1,9 @@
+/**
+ * The evaluate stage: R², MAE and RMSE per axis as scikit-learn computes
+ * them, over all rows with a finite value (idle zeros included) or, for
+ * notebook 05, over the working rows only. `evaluate` takes the DataFrame
+ * from `predict`, `evaluateColumns` is its typed core.
+ */
 import type * as dfd from "danfojs-node";
 import { toDataFrame } from "../shapes/frame";
 import { isIdleSample } from "../core/idleSample";
@@ -79,6 +85,13 @@ function rSquared(numerator: number, denominator: number): number {
  * `isIdleSample`) are left out: idle zeros are easy to predict badly or well,
  * so this shows how the line does while the machine works (the registered
  * metrics count every row).
+ *
+ * @example
+ * import { evaluateColumns, predictColumns, trainColumns } from "mlbox";
+ * const timeS = Float64Array.of(0, 1, 2, 3, 4);
+ * const values = [Float64Array.of(1, 3, 5, 8, 9)];
+ * const prediction = predictColumns(timeS, trainColumns(timeS, ["a"], values), values);
+ * evaluateColumns(prediction); // [{ axis: "a", r2, mae, rmse }]
  */
 export function evaluateColumns(prediction: Prediction, { workingRowsOnly = false } = {}): AxisMetrics[] {
   return prediction.axes.map((axis, i) => {
@@ -104,6 +117,15 @@ export function metricsToDataFrame(metrics: readonly AxisMetrics[]): dfd.DataFra
  * @param prediction The DataFrame from `predict`.
  * @param axes The axes to score, in order.
  * @returns A DataFrame with columns `axis, r2, mae, rmse`, one row per axis.
+ *
+ * @example
+ * import { evaluate, extractWindow, loadConfig, predict, prepare, resolveConfigPath, train } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const raw = await extractWindow(config);
+ * const prepared = prepare(raw, { interpolate: config.prep.interpolate, timeCol: config.data.time_col });
+ * const axes = prepared.frame.columns.slice(1);
+ * const predicted = predict(prepared.frame, train(prepared.frame, axes));
+ * evaluate(predicted, axes); // a DataFrame: axis, r2, mae, rmse
  */
 export function evaluate(prediction: dfd.DataFrame, axes: readonly string[]): dfd.DataFrame {
   return metricsToDataFrame(evaluateColumns(predictionFromDataFrame(prediction, axes, "evaluate")));

@@ -1,3 +1,9 @@
+/**
+ * The predict stage: the fitted trend at every row and the residual
+ * (actual − predicted) per axis. `predict` adds `<axis>_pred` and
+ * `<axis>_res` columns to the prepared DataFrame, `predictColumns` is its
+ * typed core.
+ */
 import type * as dfd from "danfojs-node";
 import { InputError } from "../core/errors";
 import { numericColumn, toDataFrame, type FrameColumn } from "../shapes/frame";
@@ -8,6 +14,13 @@ import type { ModelSet, Prediction } from "../shapes/types";
  * Typed core of {@link predict}: `predicted` by {@link predictColumn} (a line: `time_s * coef + intercept`), `residual = actual - predicted`, every row.
  * `into` (default: new columns) holds columns as long as `timeS` to write them into, one per model,
  * e.g. the same ones from axis to axis, so finished columns do not pile up waiting for the garbage collector.
+ *
+ * @example
+ * import { predictColumns, trainColumns } from "mlbox";
+ * const timeS = Float64Array.of(0, 1, 2, 3);
+ * const values = [Float64Array.of(1, 3, 5, 8)];
+ * const prediction = predictColumns(timeS, trainColumns(timeS, ["a"], values), values);
+ * Array.from(prediction.residual[0]); // actual − predicted per row
  */
 export function predictColumns(
   timeS: Float64Array,
@@ -35,6 +48,15 @@ export function predictColumns(
  *
  * @param frame The prepared DataFrame (`time_s` plus axes).
  * @param models What `train` returned.
+ *
+ * @example
+ * import { extractWindow, loadConfig, predict, prepare, resolveConfigPath, train } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const raw = await extractWindow(config);
+ * const prepared = prepare(raw, { interpolate: config.prep.interpolate, timeCol: config.data.time_col });
+ * const axes = prepared.frame.columns.slice(1);
+ * const predicted = predict(prepared.frame, train(prepared.frame, axes));
+ * predicted.columns; // time_s, the axes, then <axis>_pred and <axis>_res per axis
  */
 export function predict(frame: dfd.DataFrame, models: ModelSet): dfd.DataFrame {
   if (models.models.length === 0) throw new InputError("predict: the model set has no axes");

@@ -1,3 +1,10 @@
+/**
+ * The prepare stage: turns the extracted window into what training fits —
+ * `time_s` (seconds since the first row, which is kept as `time0`) then the
+ * axes, with NaN gaps optionally filled — and records what it did
+ * (`prep_stats.json`). `prepare` takes a DataFrame, `prepareColumns` is its
+ * typed core.
+ */
 import type * as dfd from "danfojs-node";
 import { medianTimeStep } from "./analyze";
 import { toDataFrame } from "../shapes/frame";
@@ -28,6 +35,11 @@ export interface Prepared {
  * to computing it here); `resampleSeconds` (defaults to null) is only recorded.
  * With `inPlace` (default false) `time_s` is written over `time`, saving a
  * column when the caller needs the times no more.
+ *
+ * @example
+ * import { prepareColumns } from "mlbox";
+ * const { columns, stats } = prepareColumns(Float64Array.of(100, 101, 102), ["a"], [Float64Array.of(1, NaN, 3)], { interpolate: true });
+ * [Array.from(columns.timeS), Array.from(columns.values[0]), stats.time0]; // [[0, 1, 2], [1, 2, 3], 100]
  */
 export function prepareColumns(
   time: Float64Array,
@@ -54,6 +66,13 @@ export function prepareColumns(
  *
  * @param frame The DataFrame from `extract` (or `resample`): `[time_col, ...axes]`.
  * @param options `interpolate` defaults to false; `timeCol` to the first column; `resampleSeconds` to null.
+ *
+ * @example
+ * import { extractWindow, loadConfig, prepare, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const raw = await extractWindow(config);
+ * const prepared = prepare(raw, { interpolate: config.prep.interpolate, timeCol: config.data.time_col, resampleSeconds: config.prep.resample_seconds });
+ * [prepared.frame.columns, prepared.stats.dt_seconds]; // ["time_s", ...axes], the sampling interval
  */
 export function prepare(frame: dfd.DataFrame, options: PrepareOptions = {}): Prepared {
   const { interpolate = false, timeCol = frame.columns[0], resampleSeconds = null } = options;

@@ -1,3 +1,9 @@
+/**
+ * The resample stage (optional, `prep.resample_seconds`): one row per fixed
+ * time bucket holding each axis's mean, as pandas `resample(...).mean()`
+ * does, right after extraction (before `analyze` and `prepare`). `resample`
+ * works on the DataFrame from `extract`, `resampleColumns` is its typed core.
+ */
 import type * as dfd from "danfojs-node";
 import { InputError } from "../core/errors";
 import { toDataFrame } from "../shapes/frame";
@@ -31,6 +37,12 @@ export interface ResampledColumns {
  *
  * @throws InputError when `seconds` is not a positive number of at least 1 µs,
  *   or would make more than 10 million rows.
+ *
+ * @example
+ * import { resampleColumns } from "mlbox";
+ * const time = Float64Array.of(0, 1, 2, 3, 10, 11); // seconds since the epoch
+ * const { time: starts, values } = resampleColumns(time, [Float64Array.of(1, 2, 3, 4, 5, 6)], 5);
+ * [Array.from(starts), Array.from(values[0])]; // [[0, 5, 10], [2.5, NaN, 5.5]]: the empty bucket is a gap
  */
 export function resampleColumns(time: Float64Array, values: readonly Float64Array[], seconds: number): ResampledColumns {
   const step = Math.round(seconds * 1e6);
@@ -88,6 +100,13 @@ export interface ResampleOptions {
  *
  * @param frame The DataFrame from `extract`: `[time_col, ...axes]`.
  * @param options `seconds` defaults to null (no resampling); `timeCol` to the first column.
+ *
+ * @example
+ * import { extractWindow, loadConfig, resample, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const raw = await extractWindow(config);
+ * const perMinute = resample(raw, { seconds: 60, timeCol: config.data.time_col });
+ * perMinute.shape; // one row per minute of the window
  */
 export function resample(frame: dfd.DataFrame, options: ResampleOptions = {}): dfd.DataFrame {
   const { seconds = null, timeCol = frame.columns[0] } = options;

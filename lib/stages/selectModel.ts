@@ -1,3 +1,10 @@
+/**
+ * The model selection stage: the trend model types `model.type` can name
+ * and what each fits, plus the checks notebook 03 shows of whether a
+ * straight line describes an axis (fits on each half of the window, mean
+ * residual over time). Which model and statistic `auto` picks is measured
+ * in lib/selection/.
+ */
 import { InputError } from "../core/errors";
 import { isIdleSample } from "../core/idleSample";
 import { fitLinear } from "../model/fitLinear";
@@ -41,6 +48,11 @@ export const MODEL_TYPES: Readonly<Record<ModelType | "auto", ModelChoice>> = Ob
  * Looks up a value of `model.type` (`config.model.type`, already checked by loadConfig).
  *
  * @throws InputError naming the unknown type and listing the ones that exist.
+ *
+ * @example
+ * import { MODEL_TYPES, selectModel } from "mlbox";
+ * selectModel("linear").description; // what a model.type fits; an unknown name is an InputError with a did-you-mean
+ * Object.keys(MODEL_TYPES); // every value model.type accepts
  */
 export function selectModel(type: string): ModelChoice {
   const choice = Object.prototype.hasOwnProperty.call(MODEL_TYPES, type) ? MODEL_TYPES[type as ModelType] : undefined;

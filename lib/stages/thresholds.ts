@@ -1,3 +1,11 @@
+/**
+ * The thresholds stage: calibrates per axis the alert level MinC and the
+ * error level MaxC (percentiles of the positive residuals, or of the
+ * configured statistic, after trimming the largest) and the sustain steps
+ * `T_long_steps`/`T_short_steps` (from the run lengths above each level),
+ * then summarises the runs. `calibrateThresholds` takes the DataFrame from
+ * `predict`, `calibrateColumns` is its typed core.
+ */
 import type * as dfd from "danfojs-node";
 import { InputError } from "../core/errors";
 import { predictionFromDataFrame } from "./predict";
@@ -208,6 +216,13 @@ export function axisStatistic(prediction: Prediction, i: number, spec: Statistic
  * Typed core of {@link calibrateThresholds}. Per axis: the statistic of `options`
  * (`statisticSpec`, default residual) over the window, then {@link calibrateAxis} on its
  * values; a non-residual statistic is recorded as the axis's `statistic`.
+ *
+ * @example
+ * import { DEFAULT_THRESHOLD_POLICY, calibrateColumns, predictColumns, trainColumns } from "mlbox";
+ * const timeS = Float64Array.from({ length: 200 }, (_, i) => i); // one sample a second
+ * const values = [timeS.map((t) => 2 + 0.01 * t + Math.sin(t))];
+ * const prediction = predictColumns(timeS, trainColumns(timeS, ["a"], values), values);
+ * calibrateColumns(prediction, 1, DEFAULT_THRESHOLD_POLICY).a; // { MinC, MaxC, T_long_steps, T_short_steps, … }
  */
 export function calibrateColumns(
   prediction: Prediction,
@@ -238,6 +253,16 @@ export function calibrateColumns(
  * @param policy The `thresholds:` block of the config.
  * @param options The statistic to calibrate on: pass `config.scoring` (`statistic`, `ewma_alpha`,
  *   `cusum_k`, `max_gap_seconds`); default: the residual.
+ *
+ * @example
+ * import { analyze, calibrateThresholds, extractWindow, loadConfig, predict, prepare, resolveConfigPath, train } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const raw = await extractWindow(config);
+ * const prepared = prepare(raw, { interpolate: config.prep.interpolate, timeCol: config.data.time_col });
+ * const axes = prepared.frame.columns.slice(1);
+ * const predicted = predict(prepared.frame, train(prepared.frame, axes));
+ * const thresholds = calibrateThresholds(predicted, axes, analyze(raw, config.data.time_col).dt_seconds, config.thresholds, config.scoring);
+ * thresholds[axes[0]]; // MinC, MaxC, T_long_steps, T_short_steps, the policy they came from
  */
 export function calibrateThresholds(
   prediction: dfd.DataFrame,

@@ -12,7 +12,8 @@
  */
 import type { Display } from "tslab";
 import type { Profile } from "../stages/analyze";
-import { chartHtml, escapeHtml, plotlyScriptHtml, type PlotlyFigure } from "./charts";
+import type { PlotlyFigure } from "./figure";
+import { chartHtml, escapeHtml, plotlyScriptHtml } from "./html";
 import { formatNumber } from "../core/formatNumber";
 
 /** Where `show...` functions send HTML: tslab's `display` in a notebook. */

@@ -3,8 +3,9 @@
  * per-axis event summary (also printed by `npm start -- score`) and residual
  * charts with MinC/MaxC and the events shaded.
  */
-import * as dfd from "danfojs-node";
-import { CHART_COLORS, residualChart, type PlotlyFigure, type PlotlyShape } from "./charts";
+import type * as dfd from "danfojs-node";
+import { residualChart } from "./axisCharts";
+import { CHART_COLORS, type PlotlyFigure, type PlotlyShape } from "./figure";
 import { connect } from "../db/connect";
 import { toDataFrame } from "../shapes/frame";
 import type { LoadedVersion } from "../registry";

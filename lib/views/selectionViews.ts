@@ -4,7 +4,8 @@
  * delay against false alarms per hour as the alert level is swept).
  */
 import type { Selection } from "../shapes/artifacts";
-import { CHART_COLORS, chartHtml, escapeHtml, plotlyScriptHtml, type PlotlyFigure, type PlotlyTrace } from "./charts";
+import { CHART_COLORS, type PlotlyFigure, type PlotlyTrace } from "./figure";
+import { chartHtml, escapeHtml, htmlPage, plotlyScriptHtml } from "./html";
 import { tableHtml } from "./display";
 import { formatNumber } from "../core/formatNumber";
 
@@ -132,24 +133,15 @@ export function detectionDelayChart(selection: Selection): PlotlyFigure {
  * measured table), the selection table, and both curve charts.
  */
 export function selectionPageHtml(title: string, selection: Selection, introHtml = ""): string {
-  return [
-    "<!DOCTYPE html>",
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    `<title>${escapeHtml(title)}</title>`,
-    "<style>body{font-family:sans-serif;margin:16px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}</style>",
-    plotlyScriptHtml(),
-    "</head>",
-    "<body>",
-    `<h1>${escapeHtml(title)}</h1>`,
-    introHtml,
-    `<p>${escapeHtml(`Chosen: ${label(selection.chosen)} at minc_percentile ${formatNumber(selection.chosen.minc_percentile)} — ${selection.chosen.reason}`)}</p>`,
-    tableHtml(selectionRows(selection), { maxRows: 100, caption: "Candidates at matched false alarms" }),
-    chartHtml(detectionCurvesChart(selection)),
-    chartHtml(detectionDelayChart(selection)),
-    "</body>",
-    "</html>",
-    "",
-  ].join("\n");
+  return htmlPage(title, {
+    head: ["<style>body{font-family:sans-serif;margin:16px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}</style>", plotlyScriptHtml()],
+    body: [
+      `<h1>${escapeHtml(title)}</h1>`,
+      introHtml,
+      `<p>${escapeHtml(`Chosen: ${label(selection.chosen)} at minc_percentile ${formatNumber(selection.chosen.minc_percentile)} — ${selection.chosen.reason}`)}</p>`,
+      tableHtml(selectionRows(selection), { maxRows: 100, caption: "Candidates at matched false alarms" }),
+      chartHtml(detectionCurvesChart(selection)),
+      chartHtml(detectionDelayChart(selection)),
+    ],
+  });
 }

@@ -1,0 +1,64 @@
+/**
+ * The chart series of the in-database path, decimated in SQL: per time slice
+ * and axis the extreme values and residuals, so the charts show what the
+ * in-memory ones show without fetching the window.
+ */
+import { sql, type Kysely } from "kysely";
+import type { LinearModelSet, Prediction } from "../shapes/types";
+import { FINITE, indexOfKey, num, predictedSql } from "./sqlParts";
+import type { SqlWindow } from "./window";
+import type { WindowSummary } from "./windowSummary";
+
+/** Time buckets per axis for the chart series. */
+export const CHART_BUCKETS = 300;
+
+/**
+ * Chart series decimated in SQL: the window's time span is cut into
+ * `buckets` equal slices and each axis keeps per slice the lowest and the
+ * highest finite non-zero value (drawn at the slice's first and last time),
+ * the lowest and highest residual likewise, and one exact zero if there is
+ * any, so spikes stay visible (like `decimateMinMax` in lib/charts.ts, by time
+ * instead of row position, with plain min/max aggregates). The result is a
+ * {@link Prediction} over the union of those times, NaN where a series has no
+ * point, ready for `writeChartFiles`.
+ */
+export async function databaseChartSeries(
+  db: Kysely<any>,
+  window: SqlWindow,
+  summary: WindowSummary,
+  models: LinearModelSet,
+  buckets = CHART_BUCKETS,
+): Promise<Prediction> {
+  const span = summary.lastTime - summary.firstTime;
+  const bucket = span > 0 ? sql`least(${buckets - 1}::int, floor((t - ${summary.firstTime}::float8) * ${buckets}::float8 / ${span}::float8)::int)` : sql`0`;
+  const finite = FINITE(sql`y`);
+  const { rows } = await sql<Record<string, unknown>>`
+    select k, min(t) as first, max(t) as last,
+      min(y) filter (where ${finite} and y <> 0) as lo, max(y) filter (where ${finite} and y <> 0) as hi,
+      min(r) filter (where ${finite}) as rlo, max(r) filter (where ${finite}) as rhi, max(t) filter (where y = 0) as zero
+    from (select k, t, y, y - ${predictedSql(window, summary.firstTime, models)} as r, ${bucket} as b from (${window.rows}) as s) as s
+    group by k, b`.execute(db);
+  const index = indexOfKey(window);
+  const actualAt = window.axes.map(() => new Map<number, number>());
+  const residualAt = window.axes.map(() => new Map<number, number>());
+  const put = (map: Map<number, number>, t: unknown, value: unknown): void => {
+    if (t !== null && value !== null && value !== undefined && !map.has(num(t))) map.set(num(t), num(value));
+  };
+  for (const row of rows) {
+    const i = index.get(num(row.k)) as number;
+    put(actualAt[i], row.first, row.lo);
+    put(actualAt[i], row.last, row.hi);
+    put(actualAt[i], row.zero, row.zero === null ? null : 0);
+    put(residualAt[i], row.first, row.rlo);
+    put(residualAt[i], row.last, row.rhi);
+  }
+  const times = Float64Array.from(new Set([...actualAt, ...residualAt].flatMap((map) => [...map.keys()]))).sort();
+  const timeS = times.map((t) => t - summary.firstTime);
+  return {
+    timeS,
+    axes: window.axes,
+    actual: actualAt.map((map) => times.map((t) => map.get(t) ?? NaN)),
+    predicted: models.models.map(({ coef, intercept }) => timeS.map((x) => x * coef + intercept)),
+    residual: residualAt.map((map) => times.map((t) => map.get(t) ?? NaN)),
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * HTML for charts and pages, with no network access: escaping (text, JSON in
+ * a `<script>`, inlined JavaScript), the chart fragment that waits for
+ * plotly.js, plotly.js itself inlined, and the one page skeleton every ML Box
+ * HTML page uses.
+ */
+import { readFileSync } from "fs";
+import { CHART_SIGNIFICANT_DIGITS, type PlotlyFigure } from "./figure";
+
+/**
+ * JSON for embedding inside an HTML `<script>` element: numbers rounded to
+ * {@link CHART_SIGNIFICANT_DIGITS} significant digits, non-finite numbers as
+ * null, and `<`, `>`, `&`, U+2028, U+2029 escaped so no string can close the
+ * script element.
+ */
+export function jsonForScript(value: unknown): string {
+  const json = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== "number") return v;
+    if (!Number.isFinite(v)) return null;
+    return Number.isInteger(v) ? v : Number(v.toPrecision(CHART_SIGNIFICANT_DIGITS));
+  });
+  return json
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/&/g, "\\u0026")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+let chartCounter = 0;
+
+/** Options of {@link chartHtml}. */
+export interface ChartHtmlOptions {
+  /** Element id of the chart's div; defaults to a fresh `mlbox-chart-<n>-<random>`. */
+  readonly id?: string;
+}
+
+/**
+ * An HTML fragment drawing `figure`: a `<div class="mlbox-chart">` and a
+ * script that calls `Plotly.newPlot` once `window.Plotly` exists and the div
+ * is attached to the page (it retries for up to a minute, so the order in
+ * which a frontend renders outputs does not matter). plotly.js itself is not
+ * included: see {@link plotlyScriptHtml}.
+ *
+ * @param figure the figure to draw
+ * @param options `id` (default: a fresh unique id)
+ */
+export function chartHtml(figure: PlotlyFigure, options: ChartHtmlOptions = {}): string {
+  const { id = `mlbox-chart-${++chartCounter}-${Math.random().toString(36).slice(2, 10)}` } = options;
+  const title = figure.layout.title.text;
+  const drawScript =
+    `(function(){var id=${jsonForScript(id)};var fig=${jsonForScript(figure)};` +
+    `var host=document.currentScript&&document.currentScript.parentNode;var tries=0;` +
+    `function find(){var el=host&&host.querySelector?host.querySelector('[id="'+id+'"]'):null;return el||document.getElementById(id);}` +
+    `function draw(){var el=find();` +
+    `if(el&&el.isConnected&&window.Plotly&&window.Plotly.newPlot){` +
+    `window.Plotly.newPlot(el,fig.data,fig.layout,{responsive:true,displaylogo:false});return;}` +
+    `if(++tries>600){if(el){el.textContent="plotly.js was not loaded: re-run the notebook from the top (the first chart loads it).";}return;}` +
+    `setTimeout(draw,100);}draw();})();`;
+  return (
+    `<div class="mlbox-chart" id="${escapeHtml(id)}" data-title="${escapeHtml(title)}" ` +
+    `style="width:100%;min-width:480px;height:${figure.layout.height}px"></div>\n` +
+    `<script type="text/javascript">${drawScript}</script>`
+  );
+}
+
+let plotlySource: string | undefined;
+
+/** Absolute path of `plotly.min.js` from the `plotly.js-dist-min` package. */
+export function plotlyLibraryPath(): string {
+  return require.resolve("plotly.js-dist-min/plotly.min.js");
+}
+
+/**
+ * Makes a JavaScript source safe to inline in an HTML `<script>` element
+ * without changing its meaning: `</script` becomes `<\/script`, `<script`
+ * becomes `<\x73cript` and `<!--` becomes `<\x21--` (escapes that mean the
+ * same inside strings and regular expressions, where such text occurs).
+ */
+export function inlineScriptSafe(source: string): string {
+  return source
+    .replace(/<\/(script)/gi, "<\\/$1")
+    .replace(/<(script)/gi, (_m, word: string) => `<\\x${word.charCodeAt(0).toString(16)}${word.slice(1)}`)
+    .replace(/<!--/g, "<\\x21--");
+}
+
+/**
+ * A `<script>` element holding the whole plotly.js library (from
+ * `plotly.js-dist-min`), made inline-safe. Include it once per page or
+ * notebook, before or after the charts ({@link chartHtml} waits for it).
+ */
+export function plotlyScriptHtml(): string {
+  plotlySource ??= inlineScriptSafe(readFileSync(plotlyLibraryPath(), "utf8"));
+  return `<script type="text/javascript" data-mlbox="plotly.js">${plotlySource}</script>`;
+}
+
+/** What goes into a page's `<head>` after its title, and into its `<body>`: trusted HTML, one line each. */
+export interface HtmlPageParts {
+  readonly head: readonly string[];
+  readonly body: readonly string[];
+}
+
+/**
+ * A complete HTML page: doctype, `lang="en"`, UTF-8, the escaped `title`,
+ * then `head` and `body` lines as given (trusted HTML), ending in a newline.
+ *
+ * @example
+ * htmlPage("Report", { head: ["<style>body{margin:16px}</style>"], body: ["<p>hello</p>"] });
+ */
+export function htmlPage(title: string, { head, body }: HtmlPageParts): string {
+  return [
+    "<!DOCTYPE html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    `<title>${escapeHtml(title)}</title>`,
+    ...head,
+    "</head>",
+    "<body>",
+    ...body,
+    "</body>",
+    "</html>",
+    "",
+  ].join("\n");
+}
+
+/** A complete HTML page showing `figures`; plotly.js is loaded from `plotlySrc` (a relative URL). */
+export function chartPageHtml(title: string, figures: readonly PlotlyFigure[], plotlySrc: string): string {
+  return htmlPage(title, {
+    head: [`<script src="${escapeHtml(plotlySrc)}"></script>`, "<style>body{font-family:sans-serif;margin:16px}</style>"],
+    body: figures.map((f) => chartHtml(f)),
+  });
+}

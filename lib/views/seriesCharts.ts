@@ -1,0 +1,72 @@
+/**
+ * Charts of named series: grouped bars per category, and lines or markers
+ * over a shared x (decimated with {@link decimateMinMax}).
+ */
+import { decimateMinMax } from "./decimate";
+import { DEFAULT_MAX_POINTS, baseLayout, seriesFrom, type PlotlyFigure, type PlotlyTrace } from "./figure";
+
+/** One named series of a {@link barChart} or {@link lineChart}. */
+export interface NamedSeries {
+  readonly name: string;
+  readonly values: ArrayLike<number>;
+  readonly color?: string;
+}
+
+/**
+ * Grouped bar chart: one group per category, one bar per series.
+ *
+ * @param categories category labels (x axis)
+ * @param series one bar per category each, in order
+ * @param options `title`, `yTitle` (required), `xTitle` (default ""), `height` (default 340), `logY` (default false)
+ */
+export function barChart(
+  categories: readonly string[],
+  series: readonly NamedSeries[],
+  options: { readonly title: string; readonly yTitle: string; readonly xTitle?: string; readonly height?: number; readonly logY?: boolean },
+): PlotlyFigure {
+  const { title, yTitle, xTitle = "", height = 340, logY = false } = options;
+  const data: PlotlyTrace[] = series.map((s) => ({
+    type: "bar",
+    name: s.name,
+    x: [...categories],
+    y: Array.from(s.values),
+    ...(s.color ? { marker: { color: s.color } } : {}),
+  }));
+  const layout = baseLayout(title, xTitle, yTitle, height);
+  return {
+    data,
+    layout: { ...layout, xaxis: { ...layout.xaxis, type: "category" }, yaxis: { ...layout.yaxis, type: logY ? "log" : "linear" }, barmode: "group" },
+  };
+}
+
+/**
+ * Several series over a shared x (e.g. every axis over `time_s`), each
+ * decimated with {@link decimateMinMax}.
+ *
+ * @param x shared positions
+ * @param series values per series, aligned with `x`
+ * @param options `title` (required), `xTitle` (default "time_s (s)"), `yTitle` (default "value"),
+ *   `mode` (default "markers"), `maxPoints` per series (default 2000), `height` (default 420)
+ */
+export function lineChart(
+  x: Float64Array,
+  series: readonly NamedSeries[],
+  options: {
+    readonly title: string;
+    readonly xTitle?: string;
+    readonly yTitle?: string;
+    readonly mode?: "markers" | "lines";
+    readonly maxPoints?: number;
+    readonly height?: number;
+  },
+): PlotlyFigure {
+  const { title, xTitle = "time_s (s)", yTitle = "value", mode = "markers", maxPoints = DEFAULT_MAX_POINTS, height = 420 } = options;
+  const data: PlotlyTrace[] = series.map((s) => ({
+    type: "scatter",
+    mode,
+    name: s.name,
+    ...seriesFrom(decimateMinMax(x, s.values, maxPoints)),
+    ...(mode === "markers" ? { marker: { size: 3, ...(s.color ? { color: s.color } : {}) } } : { line: { width: 1.5, ...(s.color ? { color: s.color } : {}) } }),
+  }));
+  return { data, layout: baseLayout(title, xTitle, yTitle, height) };
+}

@@ -108,7 +108,7 @@ describe("the CLI", () => {
   test("--help documents commands and options", () => {
     const run = cli(["--help"]);
     assert.equal(run.status, 0);
-    for (const word of ["--config", "registry list", "registry show", "DB_URL", "Exit status"]) assert.ok(run.stdout.includes(word), word);
+    for (const word of ["--config", "registry list", "registry show", "npm run serve", "npm run report", "DB_URL", "Exit status"]) assert.ok(run.stdout.includes(word), word);
   });
 
   test("runs the pipeline, prints progress and a summary, and registers v1, v2", () => {

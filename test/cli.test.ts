@@ -204,7 +204,7 @@ describe("secrets are never printed", () => {
       ["Hunter2-kv", "password="],
     ));
 
-  // More shapes (#, /, a port-like start such as 12?ss) in test/connect.test.ts and test/redact.test.ts.
+  // More shapes (#, /, a port-like start such as 12?ss) in test/connect.test.ts and test/redact.unit.test.ts.
   test("an unencoded ? in a password is never echoed", () =>
     expectBadInput(
       ["--config", writeConfig("unencoded", config())],

@@ -19,6 +19,11 @@ Usage:
   npm start -- score --follow [--from X] [--events out.jsonl]
                                                   keep scoring new rows every scoring.poll_seconds
 
+Also (other scripts of this package):
+  npm run serve [-- --config <file>] [--port 8080] [--host 127.0.0.1]
+                                                  HTTP scoring service on the registry's latest version
+  npm run report [-- notebooks/<name>.ipynb …]    run the notebooks headless → HTML reports in out/report/
+
 Options:
   -c, --config <file>  config file (default: ./config.yaml); relative paths in it
                        resolve against its folder, and .env is read from there

@@ -14,10 +14,14 @@ export interface ScoreFlags {
   readonly follow?: boolean;
 }
 
-/** Per axis: alert and error counts, longest event (samples), first and last event start. */
+/**
+ * Per axis: the events of each level — alert-level (residual ≥ MinC for T_long_steps samples) and
+ * error-level (≥ MaxC for T_short_steps, the higher level): alert levels, not failures of ML Box —,
+ * longest event (samples), first and last event start.
+ */
 export function formatScoreSummary(result: ReplayResult): string {
   const { model, events } = result;
-  const header = ["axis", "alerts", "errors", "longest", "first", "last"];
+  const header = ["axis", "alert-level", "error-level", "longest", "first", "last"];
   const rows = scoreSummaryRows(model.axes, events).map((row) => [
     row.axis,
     String(row.alerts),
@@ -35,7 +39,8 @@ export function formatScoreSummary(result: ReplayResult): string {
     "Events per axis (longest in samples; first/last by start):",
     line(header),
     ...rows.map(line),
-    `Events: ${events.length} (${events.filter((e) => e.level === "alert").length} alerts, ${events.filter((e) => e.level === "error").length} errors, ${open} still open) → table ${result.eventsTable}`,
+    "  Two alert levels: alert-level = residual ≥ MinC for T_long samples; error-level (the higher) = ≥ MaxC for T_short samples",
+    `Events: ${events.length} (${events.filter((e) => e.level === "alert").length} alert-level, ${events.filter((e) => e.level === "error").length} error-level, ${open} still open) → table ${result.eventsTable}`,
   ].join("\n");
 }
 
@@ -45,8 +50,19 @@ function eventLine(event: ScoreEvent): string {
   return `${event.level.padEnd(5)} ${event.axis}: started ${event.started_at}, ${what} (peak residual ${Number(event.peak_residual.toPrecision(6))}, threshold ${Number(event.threshold.toPrecision(6))})`;
 }
 
+/**
+ * An {@link InputError} saying to train first when the registry holds no version at all (a fresh clone
+ * runs `score` before `npm start`): the first thing a newcomer meets should say what to do.
+ */
+async function requireTrainedVersion(rootDir: string): Promise<void> {
+  const { listVersions } = await import("../lib/registry/read");
+  if ((await listVersions(rootDir)).length > 0) return;
+  throw new InputError(`score: no model version in the registry ${rootDir} yet: train one first with \`npm start\` (same --config), then score`);
+}
+
 /** `npm start -- score …`: a replay (summary, events file, events table), or `--follow` until SIGINT/SIGTERM. */
 export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boolean): Promise<number> {
+  await requireTrainedVersion(config.registry.root_dir);
   if (flags.follow) {
     if (flags.to !== undefined) throw new InputError("--to cannot be combined with --follow (following has no end)");
     const controller = new AbortController();

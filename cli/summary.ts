@@ -1,16 +1,33 @@
 import { formatNumber } from "../lib/core/formatNumber";
 import type { PipelineResult } from "../lib/pipeline/inMemory";
+import type { AxisMetrics } from "../lib/shapes/types";
 
-/** The end-of-run summary the CLI prints: artifact dir, shapes, one line of metrics and of thresholds per axis. */
+/** What a negative all-rows R² beside the working-rows figure means for the fitted trend, in one line. */
+export const METRICS_NOTE =
+  "R2 < 0 over all rows means the trend misses the idle zeros (it is fitted to the working samples only); " +
+  "a working-rows R2 near 0 means it is the slow baseline residuals are measured from, not a model of every swing.";
+
+/**
+ * The end-of-run summary the CLI prints: artifact dir, shapes, one line of metrics and of thresholds per axis.
+ * The metrics are the registered ones (over all rows, idle zeros included), with the working-rows figures
+ * (idle zeros left out, as notebook 05 shows them) beside them when the run has them, and
+ * {@link METRICS_NOTE} when an all-rows R² is negative.
+ *
+ * @example
+ * console.log(formatSummary(await runPipeline(loadConfig("config.yaml"))));
+ */
 export function formatSummary(result: PipelineResult): string {
   const width = Math.max(...result.metrics.map((m) => m.axis.length), 4);
+  const metric = (m: AxisMetrics): string => `R2=${formatNumber(m.r2)}  MAE=${formatNumber(m.mae)}  RMSE=${formatNumber(m.rmse)}`;
+  const working = result.workingMetrics;
   const lines = [
     `Artifacts: ${result.versionDir}`,
     `Version: ${result.version}`,
     `Data: ${result.database}`,
     `Raw shape: (${result.rawShape.join(", ")})  Train shape: (${result.trainShape.join(", ")})`,
-    "Metrics:",
-    ...result.metrics.map((m) => `  ${m.axis.padEnd(width)}  R2=${formatNumber(m.r2)}  MAE=${formatNumber(m.mae)}  RMSE=${formatNumber(m.rmse)}`),
+    working === undefined ? "Metrics (all rows, idle zeros included):" : "Metrics (all rows, idle zeros included; working rows only, idle zeros left out):",
+    ...result.metrics.map((m, i) => `  ${m.axis.padEnd(width)}  ${metric(m)}${working?.[i] === undefined ? "" : `  working: ${metric(working[i])}`}`),
+    ...(working !== undefined && result.metrics.some((m) => m.r2 < 0) ? [`  ${METRICS_NOTE}`] : []),
     "Thresholds:",
     ...Object.entries(result.thresholds).map(
       ([axis, t]) =>

@@ -130,8 +130,8 @@ describe("axes on several threads", () => {
     writeFileSync(
       script,
       [
-        `import { loadConfig } from ${JSON.stringify(join(ROOT, "lib", "config"))};`,
-        `import { runPipeline } from ${JSON.stringify(join(ROOT, "lib", "pipeline"))};`,
+        `import { loadConfig } from ${JSON.stringify(join(ROOT, "lib", "shapes", "config"))};`,
+        `import { runPipeline } from ${JSON.stringify(join(ROOT, "lib", "pipeline", "inMemory"))};`,
         `void runPipeline(loadConfig(${JSON.stringify(writeConfig("alive", "threads_small", { axes: ["a1", "a2"] }))}), { threads: 2 })`,
         `  .then((run) => console.log(JSON.stringify({ version: run.version, threads: run.threads })));`,
       ].join("\n"),

@@ -108,7 +108,7 @@ describe("the CLI", () => {
   test("--help documents commands and options", () => {
     const run = cli(["--help"]);
     assert.equal(run.status, 0);
-    for (const word of ["--config", "registry list", "registry show", "DB_URL", "Exit status"]) assert.ok(run.stdout.includes(word), word);
+    for (const word of ["--config", "registry list", "registry show", "npm run serve", "npm run report", "DB_URL", "Exit status"]) assert.ok(run.stdout.includes(word), word);
   });
 
   test("runs the pipeline, prints progress and a summary, and registers v1, v2", () => {
@@ -204,7 +204,7 @@ describe("secrets are never printed", () => {
       ["Hunter2-kv", "password="],
     ));
 
-  // More shapes (#, /, a port-like start such as 12?ss) in test/connect.test.ts and test/redact.test.ts.
+  // More shapes (#, /, a port-like start such as 12?ss) in test/connect.test.ts and test/redact.unit.test.ts.
   test("an unencoded ? in a password is never echoed", () =>
     expectBadInput(
       ["--config", writeConfig("unencoded", config())],

@@ -96,7 +96,7 @@ for (const backend of ["postgres", "embedded"] as const) {
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /Scored: 8040 rows from 2022-10-18T06:00:00\.427000Z to 2022-10-18T10:18:36\.548000Z/);
     assert.match(first.stdout, /^ {2}axis8 +27 +8 +9 +2022-10-18T06:00:22\.019000Z +2022-10-18T10:16:01\.919000Z$/m);
-    assert.match(first.stdout, /Events: 61 \(35 alerts, 26 errors, 0 still open\) → table mlbox_events/);
+    assert.match(first.stdout, /Events: 61 \(35 alert-level, 26 error-level, 0 still open\) → table mlbox_events/);
     db = await open();
     const stored = await count(db, "stream_samples_wide");
     await db.destroy();
@@ -147,7 +147,7 @@ test("score on a LONG table: the model's axis<id> columns are read back by id, s
   assert.equal(trained.status, 0, trained.stderr);
   const scored = runCli(["score", "--config", configPath], { env });
   assert.equal(scored.status, 0, scored.stderr);
-  assert.match(scored.stdout, /Events: 61 \(35 alerts, 26 errors, 0 still open\) → table mlbox_events/);
+  assert.match(scored.stdout, /Events: 61 \(35 alert-level, 26 error-level, 0 still open\) → table mlbox_events/);
   assert.match(scored.stdout, /^ {2}axis8 +27 +8 +9 +2022-10-18T06:00:22\.019000Z +2022-10-18T10:16:01\.919000Z$/m);
 });
 

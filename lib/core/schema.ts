@@ -12,12 +12,19 @@ export { z };
 
 /**
  * ` (did you mean "best"?)` when one of `candidates` is close to `name`
- * (edit distance at most max(2, a third of its length)), else "".
+ * (edit distance at most max(2, a third of its length)), or else when one
+ * starts the other (at least 3 characters: `time_column` → `time_col`,
+ * `resample` → `resample_seconds`; the nearest such one), else "".
+ *
+ * @example
+ * didYouMean("time_column", ["table", "time_col", "axes"]); // ' (did you mean "time_col"?)'
  */
 export function didYouMean(name: string, candidates: readonly string[]): string {
   if (candidates.length === 0) return "";
   const best = closest(name, [...candidates]);
-  return distance(name, best) <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean "${best}"?)` : "";
+  if (distance(name, best) <= Math.max(2, Math.floor(best.length / 3))) return ` (did you mean "${best}"?)`;
+  const prefixed = candidates.filter((c) => Math.min(c.length, name.length) >= 3 && (name.startsWith(c) || c.startsWith(name)));
+  return prefixed.length === 0 ? "" : ` (did you mean "${closest(name, prefixed)}"?)`;
 }
 
 /** A value as a message shows it: strings quoted, objects as compact JSON, at most 80 characters. */

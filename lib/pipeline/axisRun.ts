@@ -40,6 +40,8 @@ export type AxisStage = "train" | "predict" | "evaluate" | "thresholds" | "chart
 export interface AxisRunResult {
   readonly model: AxisModel;
   readonly metrics: AxisMetrics;
+  /** The same metrics over the working rows only (idle zeros left out): the CLI summary shows both. */
+  readonly workingMetrics: AxisMetrics;
   readonly thresholds: AxisThresholds;
   /** Chart pages written: fit, then residual (none without `plotsDir`). */
   readonly chartFiles: readonly string[];
@@ -70,6 +72,7 @@ export async function runAxis(input: AxisRunInput, scratch: Float64Array): Promi
   const column = scratch.length === timeS.length ? scratch : scratch.subarray(0, timeS.length);
   const fitted = timed("predict", () => predictColumn(model, timeS, actual, column));
   const metrics = timed("evaluate", () => regressionMetrics(axis, actual, fitted));
+  const workingMetrics = timed("evaluate", () => regressionMetrics(axis, actual, fitted, { workingRowsOnly: true }));
   const fit = plotsDir === null ? null : timed("charts", () => fitChart(timeS, actual, fitted, { axis }));
   const residual = timed("predict", () => {
     for (let j = 0; j < fitted.length; j++) fitted[j] = actual[j] - fitted[j];
@@ -86,5 +89,5 @@ export async function runAxis(input: AxisRunInput, scratch: Float64Array): Promi
     chartFiles.push(...(await writeAxisChartFiles([{ axis, fit, residual: residualFigure }], plotsDir, { copyLibrary: false })));
     seconds.charts += (performance.now() - begin) / 1000;
   }
-  return { model, metrics, thresholds, chartFiles, seconds };
+  return { model, metrics, workingMetrics, thresholds, chartFiles, seconds };
 }

@@ -238,6 +238,7 @@ async function trainExtracted(
     prepStats: stats,
     models,
     metrics,
+    workingMetrics: runs.map((run) => run.workingMetrics),
     thresholds,
     chartFiles,
     database,

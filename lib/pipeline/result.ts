@@ -21,6 +21,8 @@ export interface PipelineResult {
   readonly prepStats: PrepStats;
   readonly models: ModelSet;
   readonly metrics: readonly AxisMetrics[];
+  /** The metrics over the working rows only (idle zeros left out), as notebook 05 shows them; absent in the database path. */
+  readonly workingMetrics?: readonly AxisMetrics[];
   readonly thresholds: Readonly<Record<string, AxisThresholds>>;
   /** Chart files written (empty when `plots.enabled` is false). */
   readonly chartFiles: readonly string[];

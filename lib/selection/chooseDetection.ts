@@ -65,8 +65,8 @@ export interface DetectionChoice {
  * Decides the trend model and the scoring statistic for a prepared window, as
  * the CLI's training does: with `auto` in `model.type` or `scoring.statistic`
  * (or `thresholds.target_alarms_per_day`), by measuring every candidate on the
- * held-out end of the window at the default rule's false alarms (see the README's
- * "Detection"); otherwise as configured.
+ * held-out end of the window at the default rule's false alarms (see docs/detection.md;
+ * README "Detection (auto)"); otherwise as configured.
  *
  * @param prepared The DataFrame from `prepare` (`time_s` plus axes).
  * @param config The loaded config.

@@ -24,7 +24,7 @@ import type { Config, ThresholdPolicy } from "./config";
 /**
  * The `model:` block: `type` (`linear`, the default; `poly`, `piecewise`, `per_mode`; `auto`: chosen on
  * held-out data), `degree` (poly: 2..6, default 2), `breakpoints` (piecewise: at most 1..8, default 3),
- * `modes` (per_mode: 2..8, default 3). See lib/trendModel.ts and README "Trend models".
+ * `modes` (per_mode: 2..8, default 3). See lib/model/trendModel.ts and docs/design.md "How the trend models are fitted".
  */
 export type ModelConfig = Config["model"];
 /** The `registry:` block: `root_dir` (absolute after loadConfig), `version_tag` (`auto` → next `vN`). */

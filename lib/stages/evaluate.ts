@@ -20,12 +20,18 @@ const BLOCK = 128;
  * `root_mean_squared_error` compute them (numpy pairwise sums). Rows where
  * either value is not finite are left out. R² of a constant target is 1.0
  * for a perfect prediction, else 0.0; with fewer than 2 rows R² is NaN (as
- * scikit-learn); with no rows every metric is NaN.
+ * scikit-learn); with no rows every metric is NaN. With `workingRowsOnly`
+ * idle rows (actual exactly 0) are left out too, without a copy of `actual`:
+ * the same numbers as `evaluateColumns(…, { workingRowsOnly: true })`.
+ *
+ * @example
+ * regressionMetrics("axis1", Float64Array.of(0, 2, 4), Float64Array.of(1, 2, 3), { workingRowsOnly: true });
+ * // { axis: "axis1", r2: 0.75, mae: 0.5, rmse: 0.7071… } (the idle first row left out)
  */
-export function regressionMetrics(axis: string, actual: Float64Array, predicted: Float64Array): AxisMetrics {
+export function regressionMetrics(axis: string, actual: Float64Array, predicted: Float64Array, { workingRowsOnly = false } = {}): AxisMetrics {
   const n = actual.length;
   let count = 0;
-  for (let i = 0; i < n; i++) if (bothFinite(actual[i], predicted[i])) count++;
+  for (let i = 0; i < n; i++) if (bothFinite(actual[i], predicted[i]) && !(workingRowsOnly && isIdleSample(actual[i]))) count++;
   if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
   // The sums read the kept rows afresh, leaf by leaf (pairwiseLeaves), so no full-length scratch column is needed.
   const leaves = pairwiseLeaves(count);
@@ -38,7 +44,7 @@ export function regressionMetrics(axis: string, actual: Float64Array, predicted:
     for (let k = 0; k < size; i++) {
       const y = actual[i];
       const p = predicted[i];
-      if (!bothFinite(y, p)) continue;
+      if (!bothFinite(y, p) || (workingRowsOnly && isIdleSample(y))) continue;
       const error = y - p;
       block[k] = Math.abs(p - y);
       block[BLOCK + k] = error * error;
@@ -58,7 +64,7 @@ export function regressionMetrics(axis: string, actual: Float64Array, predicted:
     const size = leaves[l];
     for (let k = 0; k < size; i++) {
       const y = actual[i];
-      if (!bothFinite(y, predicted[i])) continue;
+      if (!bothFinite(y, predicted[i]) || (workingRowsOnly && isIdleSample(y))) continue;
       const d = y - yMean;
       block[k++] = d * d;
     }

@@ -161,3 +161,11 @@ test("model: type, degree, breakpoints, modes take their defaults; bad values ar
   bad('modes: "3"', /model\.modes must be a number, got "3"/);
   bad("degre: 3", /unknown key "model\.degre" \(did you mean "degree"\?\)/);
 });
+
+test("did-you-mean also matches by prefix: data.time_column → time_col, prep.resample → resample_seconds; unrelated keys get no guess", () => {
+  const bad = (text: string, message: RegExp) =>
+    assert.throws(() => loadConfig(write(text)), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n"));
+  bad(MINIMAL + "  time_column: ts\n", /^config\.yaml: unknown key "data\.time_column" \(did you mean "time_col"\?\)$/);
+  bad(MINIMAL + "prep:\n  resample: 10\n", /^config\.yaml: unknown key "prep\.resample" \(did you mean "resample_seconds"\?\)$/);
+  bad(MINIMAL + "registry:\n  ro: x\n", /^config\.yaml: unknown key "registry\.ro"$/);
+});

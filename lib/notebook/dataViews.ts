@@ -23,7 +23,8 @@ import type { Config } from "../shapes/types";
  * as the pipeline analyses and prepares it.
  */
 export async function extractWindow(config: Config): Promise<dfd.DataFrame> {
-  const db = await connect(config.database);
+  // A notebook shows stderr as an error: the first run's "building the demo database" notice goes to the cell's output.
+  const db = await connect(config.database, { onDemoBuild: (notice) => console.log(notice) });
   try {
     const raw = await extract(db, config.data);
     return resample(raw, { seconds: config.prep.resample_seconds ?? null, timeCol: config.data.time_col });

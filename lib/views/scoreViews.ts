@@ -20,7 +20,8 @@ import type { Config } from "../shapes/types";
  * DataFrame `[time_col, ...model axes]` like `extract` returns; null when there are none.
  */
 export async function extractScoringWindow(config: Config, version: LoadedVersion, options: { readonly from?: number | string } = {}): Promise<dfd.DataFrame | null> {
-  const db = await connect(config.database);
+  // A notebook shows stderr as an error: the first run's "building the demo database" notice goes to the cell's output.
+  const db = await connect(config.database, { onDemoBuild: (notice) => console.log(notice) });
   try {
     const rows = await readScoreRows(db, versionDataConfig(config, version), version.prepStats.time_type, { from: options.from ?? version.meta.data.train_end });
     if (rows === null) return null;

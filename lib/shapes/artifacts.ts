@@ -10,6 +10,7 @@
 import { parse as parseCsv } from "csv-parse/sync";
 import { stringify as stringifyCsv } from "csv-stringify/sync";
 import * as yaml from "js-yaml";
+import { loadYamlBounded } from "../core/boundedYaml";
 import { InputError } from "../core/errors";
 import { describeValue, parseWithSchema, schemaErrorText, z } from "../core/schema";
 import { statisticSpecSchema } from "./statisticSpec";
@@ -366,7 +367,7 @@ export function decodeMetrics(text: string, file: string): AxisMetrics[] {
 export function decodeMeta(text: string, file: string): VersionMeta {
   let loaded: unknown;
   try {
-    loaded = yaml.load(text);
+    loaded = loadYamlBounded(text);
   } catch (error) {
     throw corrupt(file, `invalid YAML (${errorText(error)})`);
   }

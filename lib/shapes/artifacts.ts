@@ -11,6 +11,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { stringify as stringifyCsv } from "csv-stringify/sync";
 import * as yaml from "js-yaml";
 import { loadYamlBounded } from "../core/boundedYaml";
+import { dtSecondsSchema, sustainStepsSchema } from "./artifactBounds";
 import { InputError } from "../core/errors";
 import { describeValue, parseWithSchema, schemaErrorText, z } from "../core/schema";
 import { statisticSpecSchema } from "./statisticSpec";
@@ -97,7 +98,7 @@ export interface LinearModelSet {
 }
 
 const prepStats = z
-  .object({ time0: number, time_col: z.string(), time_type: timeType, dt_seconds: number, interpolate: z.boolean(), resample_seconds: resampleSeconds })
+  .object({ time0: number, time_col: z.string(), time_type: timeType, dt_seconds: dtSecondsSchema, interpolate: z.boolean(), resample_seconds: resampleSeconds })
   .readonly();
 /** What preparation recorded, written to `prep_stats.json`. */
 export type PrepStats = z.infer<typeof prepStats>;
@@ -121,9 +122,9 @@ const axisThresholds = z
   .object({
     MinC: number,
     MaxC: number,
-    T_long_steps: number,
-    T_short_steps: number,
-    dt_seconds: number,
+    T_long_steps: sustainStepsSchema,
+    T_short_steps: sustainStepsSchema,
+    dt_seconds: dtSecondsSchema,
     policy,
     meta: z.object({ method: z.string() }).readonly(),
     /** What MinC/MaxC were calibrated on (lib/statistic.ts); absent: the residual (versions before statistics, and residual ones). */

@@ -48,7 +48,7 @@ const AXES = ["axis1", "axis2", 'odd "axis", name'] as const;
 function thresholdsFor(axis: string, i: number): AxisThresholds {
   const values: readonly number[][] = [
     [0.1 + 0.2, 1 / 3, 12, 3, 0.1],
-    [NaN, Infinity, 0, 0, 5e-324],
+    [NaN, Infinity, 1, 1, 5e-324], // sustain steps are at least 1 (lib/shapes/artifactBounds.ts)
     [-0, -Infinity, 7, 1, 1.7976931348623157e308],
   ];
   const [MinC, MaxC, T_long_steps, T_short_steps, dt_seconds] = values[i];

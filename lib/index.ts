@@ -37,7 +37,8 @@ export { assertInDatabaseSupported, chooseComputeMode, runPipelineInDatabase, tr
 // Scoring: the incremental scorer, its DataFrame stage, replay and follow.
 export { SCORE_LEVELS, formatScoreTime, initialScoreState, score, scoreBatch, scoringModel } from "./scoring/score";
 export type { RunState, ScoreBatch, ScoreEvent, ScoreLevel, ScoreResult, ScoreState, ScoredFrame, ScoringModel } from "./scoring/score";
-export { followScore, replayScore, type FollowOptions, type ReplayOptions, type ReplayResult } from "./scoring/replay";
+export { replayScore, type ReplayOptions, type ReplayResult } from "./scoring/replay";
+export { followScore, type FollowOptions, type FollowStats } from "./scoring/follow";
 export { readEvents } from "./scoring/eventStore";
 export { extractScoringWindow, scoreCharts, scoreSummaryRows, versionDetection, type ScoreSummaryRow } from "./views/scoreViews";
 

@@ -164,6 +164,8 @@ const SECTIONS = {
     events_table: text.default("mlbox_events"),
     poll_seconds: numberIn(0.001, 86_400).default(5),
     max_gap_seconds: numberIn(0.000001, Number.MAX_VALUE).nullable().default(null),
+    /** A row that cannot be scored in order (duplicated or earlier time): `stop` refuses it, `skip` leaves it unscored and reports it. */
+    on_bad_row: z.enum(["stop", "skip"]).default("stop"),
     ...statisticConfigShape,
   }),
   compute: section({

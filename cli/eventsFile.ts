@@ -18,9 +18,11 @@ export function eventLines(events: readonly ScoreEvent[]): string {
 
 /** A one-line error naming `path` for a failed write (an InputError for a path the user must fix, else an Error). */
 function writeError(error: unknown, path: string, what: string): unknown {
-  const mapped = toInputError(error, { key: "--events", path });
-  if (mapped !== error) return mapped;
   const code = (error as { code?: string }).code ?? "";
+  if (code !== "ENOSPC" && code !== "EFBIG") {
+    const mapped = toInputError(error, { key: "--events", path });
+    if (mapped !== error) return mapped;
+  }
   const reason = code === "ENOSPC" ? "the disk is full" : code === "EFBIG" ? "the file size limit was reached" : String((error as Error).message).split("\n")[0];
   return new Error(`cannot write the events file "${path}" (${code ? `${code}: ` : ""}${reason}): ${what}`);
 }

@@ -18,6 +18,18 @@ export function cutText(text: string, max: number = ECHO_LIMIT): string {
 }
 
 /**
+ * `text` cut to at most about `max` characters by dropping its middle (the start and the end stay).
+ * @example
+ * cutMiddle("a".repeat(5000) + " check data.table", 100); // "aaa… [4917 characters cut] …aaa check data.table"
+ */
+export function cutMiddle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const tail = Math.floor(max / 4);
+  const head = Math.max(0, max - tail - 40);
+  return `${text.slice(0, head)}… [${text.length - head - tail} characters cut] …${text.slice(text.length - tail)}`;
+}
+
+/**
  * Compact JSON of `value`, at most `max` characters (cut with `...`), built
  * without serialising more than that: safe on huge, deep or shared values.
  * Cycles print as `"[cycle]"`; what JSON cannot show (undefined, functions) as `String(value)`.

@@ -16,7 +16,8 @@ export { z };
  * (edit distance at most max(2, a third of its length)), else "".
  */
 export function didYouMean(name: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return "";
+  // Edit distance is quadratic: a huge name (a 50 MB table name) gets no suggestion.
+  if (candidates.length === 0 || name.length > 200) return "";
   const best = closest(name, [...candidates]);
   return distance(name, best) <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean "${best}"?)` : "";
 }

@@ -28,6 +28,7 @@ import {
   type VersionMeta,
 } from "../shapes/artifacts";
 import { InputError } from "../core/errors";
+import { assertLatestIsOurs } from "./latestGuard";
 import { gitCommit, packageVersion } from "./lineage";
 import { redactDatabase } from "../core/redact";
 import {
@@ -209,6 +210,7 @@ export async function registerModel(options: RegisterOptions): Promise<Registere
 
   return withLock(root, async (assertHeld) => {
     await restoreLatest(root, fileSystem);
+    await assertLatestIsOurs(root);
     await sweepLeftovers(root);
     const tmp = path.join(root, tempName("tmp"));
     let version: string;
@@ -435,6 +437,10 @@ async function writeSynced(file: string, content: string, fileSystem: StoreFileS
   try {
     await handle.writeFile(content, "utf8");
     await fileSystem.sync(handle, file);
+  } catch (error) {
+    // A failed write(2) (a disk that filled after the probe) carries no path: name the file.
+    if (error !== null && typeof error === "object" && !("path" in error)) Object.assign(error, { path: file });
+    throw error;
   } finally {
     await handle.close();
   }

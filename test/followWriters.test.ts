@@ -6,7 +6,9 @@
  * has polled past them. The follower must wait for it: in the end its events
  * equal one replay of the same rows, and it scored every row. A row inserted
  * afterwards behind the position is counted and reported, not dropped
- * silently. Every wait is on an event (a poll, a log line), never a sleep.
+ * silently. The same on a view over the table (no locks to ask: every open
+ * transaction counts as a writer). Every wait is on an event (a poll, a log
+ * line), never a sleep.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -28,7 +30,11 @@ import { sharedPostgres } from "./support/postgres";
 const work = mkdtempSync(join(tmpdir(), "mlbox-follow-writers-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-const TABLE = "writers_feed";
+/** The table the writers feed, and what the follower follows: the table itself, or a view over it. */
+const CASES = [
+  { kind: "table", table: "writers_feed", followed: "writers_feed" },
+  { kind: "view", table: "writers_base", followed: "writers_view" },
+] as const;
 const TRAIN_END = 600;
 const LAST = 1799;
 const CHUNK = 20;
@@ -37,7 +43,7 @@ const HELD = new Set([8, 31]);
 let url: string;
 /** Last time of the rows committed in order so far. */
 let visibleThrough = -1;
-let configPath: string;
+const configPaths = new Map<string, string>();
 
 /** One row per second: two trends with noise, anomalies in some chunks (the held ones among them). */
 function row(t: number, random: () => number): [number, number, number] {
@@ -49,9 +55,9 @@ function row(t: number, random: () => number): [number, number, number] {
 const random = seededRandom(16);
 const ROWS = Array.from({ length: LAST + 1 }, (_, t) => row(t, random));
 
-async function insert(client: pg.Client, rows: readonly (readonly number[])[]): Promise<void> {
+async function insert(client: pg.Client, table: string, rows: readonly (readonly number[])[]): Promise<void> {
   const values = rows.map((_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(", ");
-  await client.query(`insert into ${TABLE} (ts, a, b) values ${values}`, rows.flat());
+  await client.query(`insert into ${table} (ts, a, b) values ${values}`, rows.flat());
 }
 
 before(async () => {
@@ -59,20 +65,25 @@ before(async () => {
   process.env.WRITERS_DB_URL = url;
   const client = new pg.Client(url);
   await client.connect();
-  await client.query(`drop table if exists ${TABLE}`);
-  await client.query("drop table if exists writers_events");
-  await client.query("drop table if exists writers_events_checkpoints");
-  await client.query(`create table ${TABLE} (ts double precision, a double precision, b double precision)`);
-  await insert(client, ROWS.slice(0, TRAIN_END));
+  for (const { kind, table, followed } of CASES) {
+    await client.query(`drop view if exists writers_view`);
+    await client.query(`drop table if exists ${table}`);
+    await client.query(`drop table if exists ${followed}_events`);
+    await client.query(`drop table if exists ${followed}_events_checkpoints`);
+    await client.query(`create table ${table} (ts double precision, a double precision, b double precision)`);
+    if (kind === "view") await client.query(`create view ${followed} as select ts, a, b from ${table}`);
+    await insert(client, table, ROWS.slice(0, TRAIN_END));
+    const configPath = join(work, `${kind}.yaml`);
+    writeFileSync(
+      configPath,
+      `database:\n  url_env: WRITERS_DB_URL\ndata:\n  table: ${followed}\n  axes: [a, b]\n  train_start: 0\n  train_end: ${TRAIN_END}\n` +
+        `registry:\n  root_dir: ${join(work, kind, "registry")}\nplots:\n  enabled: false\nscoring:\n  events_table: ${followed}_events\n  poll_seconds: 0.02\n`,
+    );
+    const trained = runCli(["--config", configPath, "--quiet"], { env: { ...process.env } });
+    assert.equal(trained.status, 0, trained.stderr);
+    configPaths.set(kind, configPath);
+  }
   await client.end();
-  configPath = join(work, "config.yaml");
-  writeFileSync(
-    configPath,
-    `database:\n  url_env: WRITERS_DB_URL\ndata:\n  table: ${TABLE}\n  axes: [a, b]\n  train_start: 0\n  train_end: ${TRAIN_END}\n` +
-      `registry:\n  root_dir: ${join(work, "registry")}\nplots:\n  enabled: false\nscoring:\n  events_table: writers_events\n  poll_seconds: 0.02\n`,
-  );
-  const trained = runCli(["--config", configPath, "--quiet"], { env: { ...process.env } });
-  assert.equal(trained.status, 0, trained.stderr);
 });
 
 /** Resolves when `check` holds after some poll (checked at every poll). */
@@ -106,8 +117,9 @@ const canonical = (events: readonly Record<string, unknown>[]): string[] =>
     .map((e) => JSON.stringify([e.axis, e.level, Number(e.started_at), Number(e.fired_at), e.ended_at === null ? null : Number(e.ended_at), Number(e.samples), Number(e.peak_residual), Number(e.threshold)]))
     .sort();
 
-test("three writers, one holding its transaction open past later commits: follow events equal one replay, every row scored", async () => {
-  const config = loadConfig(configPath);
+for (const { kind, table, followed } of CASES) test(`three writers, one holding its transaction open past later commits (following a ${kind}): follow events equal one replay, every row scored`, async () => {
+  visibleThrough = -1;
+  const config = loadConfig(configPaths.get(kind) as string);
   const writers = await Promise.all([0, 1, 2].map(async () => {
     const client = new pg.Client(url);
     await client.connect();
@@ -125,7 +137,7 @@ test("three writers, one holding its transaction open past later commits: follow
     const rows = ROWS.slice(TRAIN_END + k * CHUNK, TRAIN_END + (k + 1) * CHUNK);
     if (HELD.has(k)) {
       await holder.query("begin");
-      await insert(holder, rows);
+      await insert(holder, table, rows);
       // Commit only once later rows are committed and the follower has polled past them twice.
       const committedLater = TRAIN_END + (k + 4) * CHUNK - 1;
       pending.push(
@@ -139,7 +151,7 @@ test("three writers, one holding its transaction open past later commits: follow
     }
     const client = k % 2 === 0 ? first : second;
     await client.query("begin");
-    await insert(client, rows);
+    await insert(client, table, rows);
     await client.query("commit");
     visibleThrough = rows[rows.length - 1][0];
     if (k % 3 === 0) await polls.more(1);
@@ -150,24 +162,24 @@ test("three writers, one holding its transaction open past later commits: follow
   await polls.until((_, state, stats) => state.lastTime === LAST && stats.waitingFor === 0);
   assert.equal(polls.scored, LAST + 1 - TRAIN_END, "every row after train_end scored exactly once");
   assert.equal(polls.stats.late, 0, lines.join("\n"));
-  assert.ok(lines.some((line) => /waiting for \d+ open transactions? writing writers_feed/.test(line)), lines.join("\n"));
+  assert.ok(lines.some((line) => new RegExp(`waiting for \\d+ open transactions? writing ${followed}`).test(line)), lines.join("\n"));
 
   // A row inserted now behind the position is reported and counted, not scored.
-  await first.query(`insert into ${TABLE} (ts, a, b) values (700.5, 1, 1)`);
+  await first.query(`insert into ${table} (ts, a, b) values (700.5, 1, 1)`);
   await polls.until((_, __, stats) => stats.late === 1);
-  assert.ok(lines.some((line) => /^late rows: 1 row of writers_feed committed at or before the position 1799 after it was scored; left unscored \(1 since start\)$/.test(line)), lines.join("\n"));
+  assert.ok(lines.some((line) => new RegExp(`^late rows: 1 row of ${followed} committed at or before the position 1799 after it was scored; left unscored \\(1 since start\\)$`).test(line)), lines.join("\n"));
   await polls.more(2);
   assert.equal(polls.stats.late, 1, "reported once");
   controller.abort();
   await following;
-  await first.query(`delete from ${TABLE} where ts = 700.5`);
+  await first.query(`delete from ${table} where ts = 700.5`);
 
   const db = await connect(config);
-  const version = (await sql<{ v: string }>`select distinct model_version as v from writers_events`.execute(db)).rows[0].v;
-  const followed = await readEvents(db, "writers_events", version, TABLE);
+  const version = (await sql<{ v: string }>`select distinct model_version as v from ${sql.id(`${followed}_events`)}`.execute(db)).rows[0].v;
+  const followedEvents = await readEvents(db, `${followed}_events`, version, followed);
   await db.destroy();
   for (const client of writers) await client.end();
   const replay = await replayScore(config, {});
   assert.ok(replay.events.some((e) => Number(e.started_at) >= TRAIN_END + 8 * CHUNK && Number(e.started_at) < TRAIN_END + 9 * CHUNK), "the held chunk holds an event");
-  assert.deepEqual(canonical(followed), canonical(replay.events as unknown as Record<string, unknown>[]));
+  assert.deepEqual(canonical(followedEvents), canonical(replay.events as unknown as Record<string, unknown>[]));
 });

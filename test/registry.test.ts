@@ -551,7 +551,7 @@ describe("listVersions, loadVersion errors and formatting", () => {
     assert.match(text, /database: +postgres:\/\/ml@db\.example:5432\/sensors/);
     assert.match(text, /git unavailable/);
     assert.match(text, /\naxis1 +0\.3 +-1\.2345679e-300 +1000 +1 +2\.220446e-16 +123456790 +0\.3 +0\.33333333 +12 +3 +trimmed-axis1/);
-    assert.match(text, /\naxis2 +NaN +NaN +0 +NaN .* NaN +Infinity +0 +0 +NaN/);
+    assert.match(text, /\naxis2 +NaN +NaN +0 +NaN .* NaN +Infinity +1 +1 +NaN/);
   });
 
   test("a missing version is an InputError listing the available ones", async () => {

@@ -1,7 +1,8 @@
-import { renameSync, writeFileSync, appendFileSync } from "fs";
 import { InputError } from "../lib/core/errors";
-import { followScore, replayScore, type ReplayResult } from "../lib/scoring/replay";
-import type { ScoreEvent } from "../lib/scoring/score";
+import { followScore } from "../lib/scoring/follow";
+import { replayScore, type ReplayResult } from "../lib/scoring/replay";
+import { appendEventsWhole, writeEventsFile } from "./eventsFile";
+import { formatScoreTime, type ScoreEvent } from "../lib/scoring/score";
 import { scoreSummaryRows } from "../lib/views/scoreViews";
 import type { Config } from "../lib/shapes/types";
 
@@ -77,10 +78,9 @@ export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boo
         from: flags.from,
         signal: controller.signal,
         log: (line) => console.error(line),
-        onEvent: (event) => {
-          console.log(eventLine(event));
-          if (flags.events !== undefined) appendFileSync(flags.events, `${JSON.stringify(event)}\n`);
-        },
+        // The file before the checkpoint commits: a failed write commits nothing, so no event is lost.
+        beforeCommit: flags.events === undefined ? undefined : (events) => appendEventsWhole(flags.events as string, events),
+        onEvent: (event) => console.log(eventLine(event)),
       });
     } finally {
       process.removeListener("SIGINT", stop);
@@ -89,12 +89,9 @@ export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boo
     return 0;
   }
   const result = await replayScore(config, { version: flags.version, from: flags.from, to: flags.to });
-  if (flags.events !== undefined) {
-    // Written whole, then renamed: never half a file.
-    const temp = `${flags.events}.tmp-${process.pid}`;
-    writeFileSync(temp, result.events.map((event) => `${JSON.stringify(event)}\n`).join(""));
-    renameSync(temp, flags.events);
-  }
+  for (const row of result.skipped) console.error(`skipped row of ${result.stream} at ${formatScoreTime(row.time, result.model.timeType)}: it ${row.why} the previous sample (scoring.on_bad_row: skip; left unscored)`);
+  // Written whole, then renamed: never half a file.
+  if (flags.events !== undefined) writeEventsFile(flags.events, result.events);
   console.log(formatScoreSummary(result));
   if (flags.events !== undefined && !quiet) console.log(`Events file: ${flags.events} (JSON Lines)`);
   return 0;

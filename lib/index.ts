@@ -43,7 +43,8 @@ export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeli
 export { initialScoreState, scoreBatch, scoringModel } from "./scoring/score";
 export type { ScoreBatch, ScoreEvent, ScoreResult, ScoreState, ScoringModel } from "./scoring/score";
 export { score, type ScoredFrame } from "./scoring/scoreFrame";
-export { followScore, replayScore, type FollowOptions, type ReplayOptions, type ReplayResult } from "./scoring/replay";
+export { replayScore, type ReplayOptions, type ReplayResult } from "./scoring/replay";
+export { followScore, type FollowOptions, type FollowStats } from "./scoring/follow";
 export { readEvents } from "./scoring/eventStore";
 
 // Detection selection: measure candidates on held-out data with injected anomalies, choose (`auto`).

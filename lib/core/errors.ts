@@ -1,3 +1,8 @@
+import { cutMiddle } from "./boundedText";
+
+/** Longest message of an {@link InputError}, in characters. */
+export const MAX_MESSAGE_LENGTH = 1000;
+
 /**
  * An error in what the user gave ML Box (config, data, arguments): the message
  * is one line naming the key, table, column or value to fix. The CLI exits 2.
@@ -5,7 +10,8 @@
 export class InputError extends Error {
   override readonly name = "InputError";
   constructor(message: string) {
-    super(message);
+    // A value echoed into the message (a 50 MB table name) is cut in the middle: the hint at the end stays.
+    super(cutMiddle(message, MAX_MESSAGE_LENGTH));
   }
 }
 
@@ -67,21 +73,26 @@ const ERRNO_MESSAGES = new Map<string, (path: string) => string>([
   ["EACCES", (p) => `permission denied on "${p}"`],
   ["EPERM", (p) => `permission denied on "${p}"`],
   ["EROFS", (p) => `"${p}" is on a read-only file system`],
+  ["ENOSPC", (p) => `no space left on the device holding "${p}"`],
+  ["EDQUOT", (p) => `the disk quota is exhausted writing "${p}"`],
+  ["EFBIG", (p) => `"${p}" reached the file size limit`],
 ]);
 
 /**
  * The one mapping from low-level errors that mean bad input to a one-line
  * {@link InputError}: database errors by SQLSTATE (42501 permission denied,
  * 57014 statement timeout, 22003 numeric overflow) naming the table, and
- * file-system errors by errno (EISDIR, ENOTDIR, EACCES, EPERM, EROFS) naming
- * the path and the key that gave it. Anything else is returned unchanged.
+ * file-system errors by errno (EISDIR, ENOTDIR, EACCES, EPERM, EROFS, ENOSPC,
+ * EDQUOT, EFBIG) naming the path (a copy's or rename's destination) and the key that gave it. Anything else is returned unchanged.
  * @param error what was thrown
  * @param subject what the operation worked on (default: nothing known)
  * @returns an InputError, or `error` itself
  */
 export function toInputError(error: unknown, subject: ErrorSubject = {}): unknown {
   if (isInputError(error) || typeof error !== "object" || error === null) return error;
-  const { code, path = subject.path } = error as { code?: unknown; path?: unknown };
+  const { code, dest } = error as { code?: unknown; dest?: unknown };
+  // copyFile/rename errors carry both paths: the destination is the one being written.
+  const path = typeof dest === "string" ? dest : ((error as { path?: unknown }).path ?? subject.path);
   if (typeof code !== "string") return error;
   const database = SQLSTATE_MESSAGES.get(code);
   if (database) return new InputError(database(subject));

@@ -6,6 +6,7 @@
  */
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
+import { boundedJson, cutText } from "./boundedText";
 import { InputError } from "./errors";
 
 export { z };
@@ -20,31 +21,24 @@ export { z };
  * didYouMean("time_column", ["table", "time_col", "axes"]); // ' (did you mean "time_col"?)'
  */
 export function didYouMean(name: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return "";
+  // Edit distance is quadratic: a huge name (a 50 MB table name) gets no suggestion.
+  if (candidates.length === 0 || name.length > 200) return "";
   const best = closest(name, [...candidates]);
   if (distance(name, best) <= Math.max(2, Math.floor(best.length / 3))) return ` (did you mean "${best}"?)`;
   const prefixed = candidates.filter((c) => Math.min(c.length, name.length) >= 3 && (name.startsWith(c) || c.startsWith(name)));
   return prefixed.length === 0 ? "" : ` (did you mean "${closest(name, prefixed)}"?)`;
 }
 
-/** A value as a message shows it: strings quoted, objects as compact JSON, at most 80 characters. */
+/** A value as a message shows it: strings quoted, objects as compact JSON, at most 80 characters (built without serialising more). */
 export function describeValue(value: unknown): string {
-  let text: string;
-  if (value === undefined) text = "nothing";
-  else if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") text = String(value);
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (value === undefined) return "nothing";
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return cutText(String(value));
+  return boundedJson(value);
 }
 
 /** `data.axes[0]` from `["data", "axes", 0]`. */
 export function keyPath(path: readonly (string | number)[]): string {
-  return path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : text === "" ? part : `${text}.${part}`), "");
+  return path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : text === "" ? cutText(part) : `${text}.${cutText(part)}`), "");
 }
 
 function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
@@ -84,36 +78,41 @@ function objectAt(schema: z.ZodTypeAny, path: readonly (string | number)[]): z.A
 function issueText(issue: z.ZodIssue, schema: z.ZodTypeAny, input: unknown): string {
   const key = keyPath(issue.path);
   const subject = key === "" ? "the document" : key;
-  const got = `, got ${describeValue(valueAt(input, issue.path))}`;
+  // Built only when a message shows it: the value may be huge.
+  const got = (): string => `, got ${describeValue(valueAt(input, issue.path))}`;
   switch (issue.code) {
     case "unrecognized_keys": {
       const known = Object.keys(objectAt(schema, issue.path)?.shape ?? {});
       const name = issue.keys[0];
-      return `unknown key "${keyPath([...issue.path, name])}"${didYouMean(name, known)}`;
+      return `unknown key "${keyPath([...issue.path, name])}"${didYouMean(cutText(name), known)}`;
     }
     case "invalid_type":
       if (issue.received === "undefined") return `${subject} is required`;
-      if (issue.expected === "integer") return `${subject} must be a whole number${got}`;
-      if (issue.expected === "object") return `${subject} must be a mapping of keys${got}`;
-      return `${subject} must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}${got}`;
+      if (issue.expected === "integer") return `${subject} must be a whole number${got()}`;
+      if (issue.expected === "object") return `${subject} must be a mapping of keys${got()}`;
+      return `${subject} must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}${got()}`;
     case "too_small":
       if (issue.type === "array") return `${subject} must have at least ${String(issue.minimum)} entr${issue.minimum === 1 ? "y" : "ies"}`;
-      if (issue.type === "string") return `${subject} must be a non-empty string${got}`;
-      return `${subject} must be ${issue.inclusive ? "at least" : "greater than"} ${String(issue.minimum)}${got}`;
+      if (issue.type === "string") return `${subject} must be a non-empty string${got()}`;
+      return `${subject} must be ${issue.inclusive ? "at least" : "greater than"} ${String(issue.minimum)}${got()}`;
     case "too_big":
       if (issue.type === "array" || issue.type === "string") return `${subject} is too long (at most ${String(issue.maximum)})`;
-      return `${subject} must be ${issue.inclusive ? "at most" : "less than"} ${String(issue.maximum)}${got}`;
+      return `${subject} must be ${issue.inclusive ? "at most" : "less than"} ${String(issue.maximum)}${got()}`;
     case "invalid_enum_value":
-      return `${subject} must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}${got}${didYouMean(String(valueAt(input, issue.path)), issue.options.map(String))}`;
+    {
+      const given = valueAt(input, issue.path);
+      const hint = given !== null && typeof given === "object" ? "" : didYouMean(cutText(String(given)), issue.options.map(String));
+      return `${subject} must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}${got()}${hint}`;
+    }
     case "invalid_literal":
-      return `${subject} must be ${JSON.stringify(issue.expected)}${got}`;
+      return `${subject} must be ${JSON.stringify(issue.expected)}${got()}`;
     case "not_finite":
-      return `${subject} must be a finite number${got}`;
+      return `${subject} must be a finite number${got()}`;
     case "invalid_union":
     case "custom":
     default:
       // Our schemas word custom messages as predicates: "must be …".
-      return `${subject} ${issue.message}${issue.code === "custom" ? "" : got}`;
+      return `${subject} ${issue.message}${issue.code === "custom" ? "" : got()}`;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely } from "kysely";
 import type { Profile } from "../stages/analyze";
+import { assertTrainableWindow } from "../stages/trainingWindow";
 import { writeChartFiles } from "../views/chartFiles";
 import { describeDatabase } from "../db/connect";
 import { InputError } from "../core/errors";
@@ -120,6 +121,7 @@ export async function trainInDatabase(
   log(`[1/7] extract    (in database) ${summary.rows} rows × ${window.axes.length} axes (${window.layout}, time ${window.timeType}) (${mark("extract")})`);
   const dtSeconds = await databaseTimeStep(db, window, summary.rows);
   log(`[2/7] analyze    dt = ${dtSeconds} s (${mark("analyze")})`);
+  assertTrainableWindow(summary.rows, dtSeconds, { table: window.table, trainStart: config.data.train_start, trainEnd: config.data.train_end });
   const time0 = summary.firstTime;
   const prepStats: PrepStats = { time0, time_col: window.timeCol, time_type: window.timeType, dt_seconds: dtSeconds, interpolate: false };
   log(`[3/7] prepare    time0 = ${time0} (${mark("prepare")})`);

@@ -7,6 +7,7 @@
  */
 import { packageRoot } from "../core/packageRoot";
 import { profileColumns } from "../stages/analyze";
+import { assertTrainableWindow } from "../stages/trainingWindow";
 import { defaultAxisThreads, runAxes, startAxisWorkers, type AxisWorkers } from "./axisThreads";
 import { preparePlotsDir, safeFileStem } from "../views/chartFiles";
 import { connect, describeDatabase } from "../db/connect";
@@ -139,6 +140,7 @@ async function trainExtracted(
   const column = new Float64Array(time.length);
   const profile = profileColumns(time, axes, values, column);
   log(`[2/7] analyze    dt = ${profile.dt_seconds} s (${mark("analyze")})`);
+  assertTrainableWindow(time.length, profile.dt_seconds, { table: config.data.table, trainStart: config.data.train_start, trainEnd: config.data.train_end });
   axes.forEach((axis, i) => {
     // The profile shows whether anything is not finite (NaN counted, ±Infinity as min or max): count only then.
     const { nan_count: nanCount, min, max } = profile.axes[i];

@@ -10,6 +10,7 @@
  * line naming the file, the key path and the value.
  */
 import { errorText } from "../core/errorText";
+import { loadYamlBounded } from "../core/boundedYaml";
 import { parse as parseCsv } from "csv-parse/sync";
 import { stringify as stringifyCsv } from "csv-stringify/sync";
 import * as yaml from "js-yaml";
@@ -127,7 +128,7 @@ export function decodeMetrics(text: string, file: string): AxisMetrics[] {
 export function decodeMeta(text: string, file: string): VersionMeta {
   let loaded: unknown;
   try {
-    loaded = yaml.load(text);
+    loaded = loadYamlBounded(text);
   } catch (error) {
     throw corrupt(file, `invalid YAML (${errorText(error)})`);
   }

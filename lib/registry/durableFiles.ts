@@ -46,6 +46,10 @@ export async function writeSynced(file: string, content: string, fileSystem: Sto
   try {
     await handle.writeFile(content, "utf8");
     await fileSystem.sync(handle, file);
+  } catch (error) {
+    // A failed write(2) (a disk that filled after the probe) carries no path: name the file.
+    if (error !== null && typeof error === "object" && !("path" in error)) Object.assign(error, { path: file });
+    throw error;
   } finally {
     await handle.close();
   }

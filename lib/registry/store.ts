@@ -25,6 +25,7 @@ import {
   type VersionMeta,
 } from "../shapes/artifacts";
 import { InputError } from "../core/errors";
+import { assertLatestIsOurs } from "./latestGuard";
 import { redactDatabase } from "../core/redact";
 import { encodeArtifacts } from "./artifactText";
 import { NODE_FILE_SYSTEM, fsyncDir, pathExists, tempName, writeSynced, type StoreFileSystem } from "./durableFiles";
@@ -198,6 +199,7 @@ export async function registerModel(options: RegisterOptions): Promise<Registere
 
   return withLock(root, async (assertHeld) => {
     await restoreLatest(root, fileSystem);
+    await assertLatestIsOurs(root);
     await sweepLeftovers(root);
     const tmp = path.join(root, tempName("tmp"));
     let version: string;

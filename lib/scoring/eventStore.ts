@@ -115,7 +115,14 @@ const runSchema = z
   .strict();
 /** `statistics` (per axis, null: none yet) is absent in checkpoints written before statistics existed: those start them fresh. */
 const stateSchema = z
-  .object({ stream: z.string(), lastTime: z.number().nullable(), runs: z.array(runSchema), statistics: z.array(z.number().nullable()).optional() })
+  .object({
+    stream: z.string(),
+    lastTime: z.number().nullable(),
+    runs: z.array(runSchema),
+    statistics: z.array(z.number().nullable()).optional(),
+    /** Rows from the follower's start through the position it accounted for (absent: counted again on resume). */
+    seen_rows: z.number().int().min(0).optional(),
+  })
   .strict();
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Scoring the configured table with a registered model: a replay of a time
- * window (`score`) and a follower that keeps scoring new rows (`score --follow`).
+ * window (`score`); the follower that keeps scoring new rows (`score --follow`)
+ * is lib/scoring/follow.ts and reads through the functions here.
  *
  * The whole table is one stream, named after `data.table` (`schema.table`
  * when `data.schema` is set). Events go to `scoring.events_table`, written
@@ -14,19 +15,17 @@
  */
 import { sql, type Kysely } from "kysely";
 import { connect } from "../db/connect";
-import { EmbeddedBusyError } from "../db/embeddedLock";
 import { missingTableHint } from "../db/demoNotices";
 import { InputError } from "../core/errors";
+import { cutText } from "../core/boundedText";
+import { dropBadRows, type SkippedRow } from "./badRows";
 import { extractColumns } from "../db/extract";
 import { loadVersion, type LoadedVersion } from "../registry";
-import { formatScoreTime, initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreResult, type ScoreState, type ScoringModel } from "./score";
-import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "./eventStore";
+import { formatScoreTime, initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoringModel } from "./score";
+import { ensureScoreTables, writeEvents } from "./eventStore";
 import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds, secondsToMicros } from "../core/time";
 import { parseTimeBound } from "../shapes/timeBound";
 import type { Config, DataConfig, Extraction, TimeType } from "../shapes/types";
-
-/** Longest wait between reconnection attempts of the follower, in seconds. */
-const MAX_BACKOFF_SECONDS = 30;
 
 /** The rows to read: `from` (inclusive) or `after` (exclusive, seconds), up to `to` (exclusive) or the last row. */
 export interface ScoreWindow {
@@ -83,12 +82,13 @@ function boundParam(seconds: number, timeType: TimeType): number | string {
 }
 
 /**
- * Reads the rows of `data.table` in `window` (time order) as typed columns, or
- * null when there are none. The end defaults to just after the last row at
- * the time of reading, so rows written meanwhile are left for the next read.
- * @throws InputError for a missing table or time column, or bad bounds.
+ * The exclusive end of the rows of `data.table` now visible (just after the
+ * last finite time), in seconds, or null when there are none.
+ * @throws InputError for a missing table or time column.
+ * @example
+ * const end = await visibleScoreEnd(db, config.data, "float"); // e.g. 1000.0000000000001
  */
-export async function readScoreRows(db: Kysely<any>, data: DataConfig, timeType: TimeType, window: ScoreWindow): Promise<Extraction | null> {
+export async function visibleScoreEnd(db: Kysely<any>, data: DataConfig, timeType: TimeType): Promise<number | null> {
   const table = data.schema ? sql.id(data.schema, data.table) : sql.id(data.table);
   const time = sql.id(data.time_col);
   // Latest time: exact integer microseconds for timestamps; finite seconds for floats.
@@ -101,13 +101,27 @@ export async function readScoreRows(db: Kysely<any>, data: DataConfig, timeType:
     hiRaw = (await latest.execute(db)).rows[0]?.hi ?? null;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "42P01") throw new InputError(`table "${scoreStreamName(data)}" not found: check data.table${missingTableHint(db)}`);
-    if (code === "42703") throw new InputError(`column "${data.time_col}" not found in table "${scoreStreamName(data)}": check data.time_col`);
+    if (code === "42P01") throw new InputError(`table "${cutText(scoreStreamName(data))}" not found: check data.table${missingTableHint(db)}`);
+    if (code === "42703") throw new InputError(`column "${cutText(data.time_col)}" not found in table "${cutText(scoreStreamName(data))}": check data.time_col`);
     throw error;
   }
   if (hiRaw === null) return null;
   const hi = Number(hiRaw);
-  let endSeconds = timeType === "float" ? nextUp(hi) : microsToSeconds(hi + 1);
+  return timeType === "float" ? nextUp(hi) : microsToSeconds(hi + 1);
+}
+
+/**
+ * Reads the rows of `data.table` in `window` (time order) as typed columns, or
+ * null when there are none. The end defaults to just after the last row at
+ * the time of reading, so rows written meanwhile are left for the next read.
+ * @throws InputError for a missing table or time column, or bad bounds.
+ */
+export async function readScoreRows(db: Kysely<any>, data: DataConfig, timeType: TimeType, window: ScoreWindow): Promise<Extraction | null> {
+  const table = data.schema ? sql.id(data.schema, data.table) : sql.id(data.table);
+  const time = sql.id(data.time_col);
+  const visible = await visibleScoreEnd(db, data, timeType);
+  if (visible === null) return null;
+  let endSeconds = visible;
   if (window.to !== undefined) endSeconds = Math.min(endSeconds, boundSeconds(window.to));
   let startSeconds: number;
   if (window.after !== undefined && window.after !== null) {
@@ -128,7 +142,7 @@ export async function readScoreRows(db: Kysely<any>, data: DataConfig, timeType:
 }
 
 /** The model, the data block (with the model's axes) and the stream a scoring run uses. */
-interface ScoringSetup {
+export interface ScoringSetup {
   readonly model: ScoringModel;
   readonly data: DataConfig;
   readonly stream: string;
@@ -151,7 +165,8 @@ export function versionDataConfig(config: Config, version: LoadedVersion): DataC
   return { ...config.data, axes: ids };
 }
 
-async function setup(config: Config, version: string): Promise<ScoringSetup> {
+/** The model, data block and stream of a scoring run with `version` of the registry. */
+export async function scoringSetup(config: Config, version: string): Promise<ScoringSetup> {
   const loaded = await loadVersion(config.registry.root_dir, version);
   const model = scoringModel(loaded, { maxGapSeconds: config.scoring.max_gap_seconds });
   // The model's own axes, read from the configured table.
@@ -184,6 +199,8 @@ export interface ReplayResult {
   readonly residuals: readonly Float64Array[];
   /** Where the events were written. */
   readonly eventsTable: string;
+  /** Rows left unscored by `scoring.on_bad_row: skip` (empty with `stop`). */
+  readonly skipped: readonly SkippedRow[];
 }
 
 /**
@@ -200,7 +217,7 @@ export interface ReplayResult {
  * [replay.rows, replay.events.length];
  */
 export async function replayScore(config: Config, options: ReplayOptions = {}): Promise<ReplayResult> {
-  const { model, data, stream, trainEnd } = await setup(config, options.version ?? "latest");
+  const { model, data, stream, trainEnd } = await scoringSetup(config, options.version ?? "latest");
   const from = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
   const to = options.to !== undefined ? parseScoreBound(options.to, model.timeType, "--to", data.time_col) : undefined;
   if (to !== undefined && !(boundSeconds(from) < boundSeconds(to))) {
@@ -213,134 +230,24 @@ export async function replayScore(config: Config, options: ReplayOptions = {}): 
       const why = options.from === undefined ? ` (the default start is model ${model.version}'s train_end)` : "";
       throw new InputError(`no rows to score in table "${stream}" with ${data.time_col} in [${from}, ${to ?? "last row"}]${why}: pass --from/--to`);
     }
-    const result = scoreBatch(model, initialScoreState(model, stream), { time: rows.time, values: rows.values });
+    const read = { time: rows.time, values: rows.values };
+    const { batch, skipped } = config.scoring.on_bad_row === "skip" ? dropBadRows(read, null) : { batch: read, skipped: [] };
+    const result = scoreBatch(model, initialScoreState(model, stream), batch);
     await ensureScoreTables(db, config.scoring.events_table, model.timeType);
     await db.transaction().execute((trx) => writeEvents(trx, config.scoring.events_table, result.events));
     return {
       model,
       stream,
-      rows: rows.time.length,
-      firstTime: formatScoreTime(rows.time[0], model.timeType),
-      lastTime: formatScoreTime(rows.time[rows.time.length - 1], model.timeType),
+      rows: batch.time.length,
+      firstTime: formatScoreTime(batch.time[0], model.timeType),
+      lastTime: formatScoreTime(batch.time[batch.time.length - 1], model.timeType),
       events: result.events,
-      time: rows.time,
+      time: batch.time,
       residuals: result.residuals,
       eventsTable: config.scoring.events_table,
+      skipped,
     };
   } finally {
     await db.destroy();
-  }
-}
-
-/** Options of {@link followScore}. */
-export interface FollowOptions {
-  /** Registry tag or `latest` (default), resolved once at start. */
-  readonly version?: string;
-  /** Where to start without a checkpoint (inclusive); default: the version's `train_end`. */
-  readonly from?: string | number;
-  /** Stops the follower after the current poll. */
-  readonly signal?: AbortSignal;
-  /** Status lines (start, resume, retries, reconnects). */
-  readonly log?: (line: string) => void;
-  /** Every event report, after it is committed. */
-  readonly onEvent?: (event: ScoreEvent) => void;
-  /** After each successful poll: rows scored and the state. */
-  readonly onPoll?: (rows: number, state: ScoreState) => void;
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
-/** An error of the data itself (out-of-order times, …): retrying cannot help. */
-class FatalScoreError extends Error {
-  constructor(readonly inner: unknown) {
-    super((inner as Error).message);
-  }
-}
-
-/**
- * Keeps scoring rows of the configured table as they arrive, every
- * `scoring.poll_seconds`, until `signal` aborts. Each poll opens the database,
- * reads the rows after the checkpointed position, scores them and writes the
- * events together with the new checkpoint in one transaction, then closes the
- * database. A failing poll (server restart, embedded database busy) is retried
- * with exponential backoff (1 s, 2 s, … up to 30 s), reported through `log`.
- * @throws InputError when the first poll fails (bad config, unreachable database) or the data is out of order.
- *
- * @example
- * import { ensureRegistered, followScore, loadConfig, resolveConfigPath } from "mlbox";
- * const config = loadConfig(resolveConfigPath());
- * await ensureRegistered(config); // trains and registers a version when the registry is empty
- * const stop = new AbortController();
- * // Score what is there, then stop (without `signal` it follows new rows until the process ends).
- * await followScore(config, { signal: stop.signal, onEvent: (e) => console.log(e.axis, e.level, e.started_at), onPoll: () => stop.abort() });
- */
-export async function followScore(config: Config, options: FollowOptions = {}): Promise<void> {
-  const { signal, log = () => {}, onEvent = () => {}, onPoll = () => {} } = options;
-  const { model, data, stream, trainEnd } = await setup(config, options.version ?? "latest");
-  const from = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
-  const table = config.scoring.events_table;
-  let state: ScoreState | null = null;
-  let succeeded = false;
-  let failures = 0;
-  while (!signal?.aborted) {
-    try {
-      const db = await connect(config.database, { brief: true });
-      try {
-        if (state === null) {
-          await ensureScoreTables(db, table, model.timeType);
-          const saved = await loadCheckpoint(db, table, model, stream);
-          state = saved ?? initialScoreState(model, stream);
-          if (!succeeded) {
-            const where = saved?.lastTime != null ? `resuming after ${formatScoreTime(saved.lastTime, model.timeType)}` : `from ${from}`;
-            log(`following ${stream} with model ${model.version}, ${where}, every ${config.scoring.poll_seconds} s`);
-          }
-        }
-        succeeded = true; // the setup works: from now on a failure is the database's, and is retried
-        const rows = await readScoreRows(db, data, model.timeType, state.lastTime === null ? { from } : { after: state.lastTime });
-        if (rows !== null) {
-          let result: ScoreResult;
-          try {
-            result = scoreBatch(model, state, { time: rows.time, values: rows.values });
-          } catch (error) {
-            throw new FatalScoreError(error);
-          }
-          const next = result.state;
-          await db.transaction().execute(async (trx) => {
-            await writeEvents(trx, table, result.events);
-            await saveCheckpoint(trx, table, model, next, formatScoreTime(next.lastTime as number, model.timeType));
-          });
-          state = next;
-          result.events.forEach(onEvent);
-        }
-        onPoll(rows === null ? 0 : rows.time.length, state);
-      } finally {
-        await db.destroy();
-      }
-      if (failures > 0) log(`reconnected after ${failures} failed attempt${failures === 1 ? "" : "s"}`);
-      failures = 0;
-    } catch (error) {
-      if (error instanceof FatalScoreError) throw error.inner;
-      // Before a first poll succeeded an error means a bad setup, except an embedded database busy for a while.
-      if (!succeeded && !(error instanceof EmbeddedBusyError)) throw error;
-      state = null; // reload the checkpoint: the failed transaction may or may not have committed
-      failures++;
-      const wait = Math.min(MAX_BACKOFF_SECONDS, 2 ** (failures - 1));
-      log(`poll failed (${String((error as Error).message).split("\n")[0]}); reconnecting in ${wait} s`);
-      await sleep(wait * 1000, signal);
-      continue;
-    }
-    await sleep(config.scoring.poll_seconds * 1000, signal);
   }
 }

@@ -7,6 +7,7 @@
  * JSON has no NaN/Infinity, so the files hold those as the strings `"NaN"`,
  * `"Infinity"`, `"-Infinity"`; the number schemas read them back as numbers.
  */
+import { dtSecondsSchema, sustainStepsSchema } from "./artifactBounds";
 import { describeValue, z } from "../core/schema";
 import { statisticSpecSchema } from "./statisticSpec";
 
@@ -84,7 +85,7 @@ export interface LinearModelSet {
 }
 
 const prepStats = z
-  .object({ time0: number, time_col: z.string(), time_type: timeType, dt_seconds: number, interpolate: z.boolean(), resample_seconds: resampleSeconds })
+  .object({ time0: number, time_col: z.string(), time_type: timeType, dt_seconds: dtSecondsSchema, interpolate: z.boolean(), resample_seconds: resampleSeconds })
   .readonly();
 /** What preparation recorded, written to `prep_stats.json`. */
 export type PrepStats = z.infer<typeof prepStats>;
@@ -108,9 +109,9 @@ const axisThresholds = z
   .object({
     MinC: number,
     MaxC: number,
-    T_long_steps: number,
-    T_short_steps: number,
-    dt_seconds: number,
+    T_long_steps: sustainStepsSchema,
+    T_short_steps: sustainStepsSchema,
+    dt_seconds: dtSecondsSchema,
     policy,
     meta: z.object({ method: z.string() }).readonly(),
     /** What MinC/MaxC were calibrated on (lib/statistic.ts); absent: the residual (versions before statistics, and residual ones). */

@@ -47,8 +47,12 @@ export interface TestPostgres {
   readonly port: number;
   /** Shut the server down and delete its folder; safe to call more than once. */
   stop(): Promise<void>;
-  /** Stops the server (fast shutdown: clients are disconnected), waits `downMs`, starts it again on the same port. */
-  restart(downMs?: number): Promise<void>;
+  /**
+   * Stops the server (fast shutdown: clients are disconnected), waits `down` ms or, given a function, until
+   * the promise it returns settles (the event the test means, e.g. a client seeing the server gone), and
+   * starts it again on the same port.
+   */
+  restart(down?: number | (() => Promise<void>)): Promise<void>;
 }
 
 /** OS user that runs the server when the tests run as root. */
@@ -307,9 +311,10 @@ async function startOnce(binDir: string): Promise<TestPostgres> {
       host,
       port,
       stop: () => shutdown(server),
-      restart: async (downMs = 0) => {
+      restart: async (down = 0) => {
         runPgBinary(path.join(binDir, "pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "-t", String(START_TIMEOUT_S), "stop"], dir);
-        await new Promise((resolve) => setTimeout(resolve, downMs));
+        if (typeof down === "function") await down();
+        else await new Promise((resolve) => setTimeout(resolve, down));
         start();
       },
     };

@@ -67,6 +67,8 @@ export interface ScoringService {
   currentVersion(): string;
   /** Looks at `latest` now (the watcher does this every `watchMs`); resolves to the version served afterwards. */
   checkLatest(): Promise<string>;
+  /** Body bytes and samples in flight now (server/admission.ts). */
+  inFlight(): { bytes: number; samples: number };
 }
 
 const envelopeSchema = z
@@ -328,7 +330,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     app.addHook("onClose", async () => clearInterval(sweeper));
   }
 
-  return { app, metrics, currentVersion: () => model.version, checkLatest };
+  return { app, metrics, currentVersion: () => model.version, checkLatest, inFlight: admission.inFlight };
 }
 
 /** Counts fired events and keeps the open-event gauge, from the batch's events and the open flags before/after. */

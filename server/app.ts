@@ -144,6 +144,8 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
   };
   const streams = createStreamCache({
     store,
+    // The open-event gauge counts the streams in memory.
+    onEvict: (stream) => recordEvents(metrics, stream.model, [], openFlags(stream.model, stream.state), new Uint8Array(2 * stream.model.axes.length)),
     maxStreams,
     idleMs: idleStreamSeconds * 1000,
     load: async (name) => {
@@ -237,7 +239,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       throw new RequestError(413, `request body: samples has ${body.samples.length} entries, more than the limit of ${maxSamples}`, "too_large");
     }
     admission.admitSamples(request, body.samples.length);
-    return streams.exclusive(body.stream, async (stream, room) => {
+    return streams.exclusive(body.stream, async (stream, room, inMemory) => {
       if (!room()) {
         throw new RequestError(429, `stream "${body.stream}" is new, but the service already keeps the limit of ${maxStreams} streams busy`, "too_many_streams");
       }
@@ -250,8 +252,11 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       const batch = readSamples(current.model, body.samples, { maxFutureSeconds });
       const result = scoreBatch(current.model, current.state, batch); // throws before any state changes
       if (store !== null) await store.save(current.model, result.state, result.events); // throws before memory changes
-      // A switched stream starts from a fresh state: nothing open before.
-      recordEvents(metrics, current.model, result.events, openFlags(current.model, current.state), openFlags(current.model, result.state));
+      // A switched stream starts from a fresh state: nothing open before. A stream loaded from the store had its open
+      // events counted (fired) before: they count as open again, not as fired again.
+      const before = openFlags(current.model, current.state);
+      if (!inMemory) recordEvents(metrics, current.model, [], new Uint8Array(before.length), before, false);
+      recordEvents(metrics, current.model, result.events, before, openFlags(current.model, result.state));
       metrics.samplesScored.inc(batch.time.length);
       const perAxis = (columns: readonly Float64Array[]): Record<string, (number | null)[]> =>
         Object.fromEntries(current.model.axes.map((axis, a) => [axis, Array.from(columns[a], (value) => (Number.isFinite(value) ? value : null))]));
@@ -333,8 +338,8 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
   return { app, metrics, currentVersion: () => model.version, checkLatest, inFlight: admission.inFlight };
 }
 
-/** Counts fired events and keeps the open-event gauge, from the batch's events and the open flags before/after. */
-function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: readonly ScoreEvent[], before: Uint8Array, after: Uint8Array): void {
+/** Counts fired events (unless `count` is false) and keeps the open-event gauge, from the batch's events and the open flags before/after. */
+function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: readonly ScoreEvent[], before: Uint8Array, after: Uint8Array, count = true): void {
   // Each run either was open before the batch or fired in it: fired = closed + open after − open before.
   const closed = new Int32Array(after.length);
   const index = new Map(model.axes.map((axis, a) => [axis, a] as const));
@@ -344,7 +349,7 @@ function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: read
   for (let r = 0; r < after.length; r++) {
     const labels = { axis: model.axes[r >> 1], level: r & 1 ? "error" : "alert" };
     const fired = closed[r] + after[r] - before[r];
-    if (fired > 0) metrics.eventsFired.inc(labels, fired);
+    if (fired > 0 && count) metrics.eventsFired.inc(labels, fired);
     if (after[r] !== before[r]) metrics.openEvents.inc(labels, after[r] - before[r]);
   }
 }

@@ -27,6 +27,8 @@ export interface StreamCacheOptions {
   readonly maxStreams: number;
   /** A stream unused this long (ms) leaves memory (with a store only). */
   readonly idleMs: number;
+  /** Called with each stream that leaves memory. */
+  readonly onEvict?: (stream: Stream) => void;
   /** The clock in ms (tests pass their own). */
   readonly now?: () => number;
 }
@@ -36,9 +38,10 @@ export interface StreamCache {
   /**
    * Runs `work` with the stream's entry (from memory, else the store; null when new) alone for that stream.
    * `work` returns the entry to keep (nothing is kept when it throws); before that it calls `room`, which is false
-   * when the stream is not in memory and no room can be made for it.
+   * when the stream is not in memory and no room can be made for it; `inMemory` says whether `current` was in
+   * memory (else it was loaded from the store, or is new).
    */
-  exclusive<T>(name: string, work: (current: Stream | null, room: () => boolean) => Promise<{ keep: Stream; value: T }>): Promise<T>;
+  exclusive<T>(name: string, work: (current: Stream | null, room: () => boolean, inMemory: boolean) => Promise<{ keep: Stream; value: T }>): Promise<T>;
   /** Streams in memory. */
   size(): number;
   /** Drops streams idle past the idle time; returns how many. */
@@ -53,7 +56,7 @@ export interface StreamCache {
  * await streams.exclusive("robot-7", async (current) => ({ keep: next, value: reply }));
  */
 export function createStreamCache(options: StreamCacheOptions): StreamCache {
-  const { store, load, maxStreams, idleMs, now = Date.now } = options;
+  const { store, load, maxStreams, idleMs, onEvict = () => {}, now = Date.now } = options;
   /** In least-recently-used order (a use moves an entry to the end). */
   const entries = new Map<string, { stream: Stream; usedAt: number }>();
   /** The last queued request of each stream in use. */
@@ -67,6 +70,7 @@ export function createStreamCache(options: StreamCacheOptions): StreamCache {
       if (entry.usedAt > oldest) break;
       if (tails.has(name)) continue;
       entries.delete(name);
+      onEvict(entry.stream);
       dropped++;
     }
     return dropped;
@@ -76,9 +80,10 @@ export function createStreamCache(options: StreamCacheOptions): StreamCache {
     sweep();
     if (entries.size < maxStreams) return true;
     if (store === null) return false;
-    for (const name of entries.keys()) {
+    for (const [name, entry] of entries) {
       if (tails.has(name)) continue;
       entries.delete(name);
+      onEvict(entry.stream);
       return true;
     }
     return false;
@@ -95,7 +100,7 @@ export function createStreamCache(options: StreamCacheOptions): StreamCache {
       try {
         const held = entries.get(name);
         const current = held?.stream ?? (store === null ? null : await load(name));
-        const { keep, value } = await work(current, () => held !== undefined || makeRoom());
+        const { keep, value } = await work(current, () => held !== undefined || makeRoom(), held !== undefined);
         entries.delete(name);
         entries.set(name, { stream: keep, usedAt: now() });
         return value;

@@ -99,6 +99,8 @@ test("twenty concurrent 100k-sample requests to a service with a 256 MiB heap: i
       )),
     ]);
     const statuses = replies.slice(0, CONCURRENT).map((reply) => reply.status);
+    const scored = replies.find((reply) => reply.status === 200);
+    t.diagnostic(`answer with residuals ${(JSON.stringify(scored?.body ?? null).length / 2 ** 20).toFixed(1)} MiB`);
     t.diagnostic(`statuses ${statuses.join(" ")}; peak RSS ${peakRssMiB(service.child.pid as number).toFixed(0)} MiB`);
     for (const reply of replies.slice(0, CONCURRENT)) {
       assert.ok(reply.status === 200 || reply.status === 503, `status ${reply.status}: ${JSON.stringify(reply.body).slice(0, 200)}; service: ${service.output().slice(-300)}`);
@@ -116,6 +118,7 @@ test("twenty concurrent 100k-sample requests to a service with a 256 MiB heap: i
       const retried = await score(service.address, bodies[k], "?residuals=false");
       assert.equal(retried.status, 200, JSON.stringify(retried.body).slice(0, 200));
       assert.equal(retried.body.residuals, undefined);
+      t.diagnostic(`answer without residuals ${(JSON.stringify(retried.body).length / 1024).toFixed(1)} KiB`);
     }
     assert.equal(service.child.exitCode, null, service.output());
     assert.equal((await request(service.address, "/healthz")).status, 200);

@@ -155,7 +155,10 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       try {
         savedModel = await modelOf(saved.version);
       } catch (error) {
-        if (saved.state.runs.some((run) => run.length > 0)) throw error;
+        if (saved.state.runs.some((run) => run.length > 0)) {
+          const why = String((error as Error).message).split("\n")[0];
+          throw new RequestError(409, `stream "${name}" has a run in progress on model version ${saved.version}, which the registry cannot load (${why}): restore that version`, "version_gone");
+        }
         // Its version is gone and none of its runs is open: it continues on the current one (switched_from says so).
         return { model: { ...model, version: saved.version }, state: { ...initialScoreState(model, name), lastTime: saved.state.lastTime } };
       }

@@ -129,11 +129,13 @@ test("kill -9 mid-event and restart: events equal one pass, the last sample re-s
 
   assert.deepEqual(residuals, Array.from(onePass.residuals[0]));
   assert.deepEqual(finalEvents(reported), finalEvents(onePass.events));
+  // The events table holds each event once, as one pass would leave it.
   const rows = await readEvents(db, "restart_events", "v1", "robot");
-  const expected = finalEvents(onePass.events).map(({ model_version: _, stream: __, ...row }) => ({ model_version: "v1", stream: "robot", ...row }));
   assert.deepEqual(
     rows.map((row) => ({ ...row })),
-    expected.map((e) => ({ model_version: e.model_version, stream: e.stream, axis: e.axis, level: e.level, started_at: e.started_at, fired_at: e.fired_at, ended_at: e.ended_at, samples: e.samples, peak_residual: e.peak_residual, threshold: e.threshold })),
+    finalEvents(onePass.events).map(({ model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold }) => ({
+      model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold,
+    })),
   );
 
   // A newer version registered while the service is down: the stream with a run in progress stays on v1.
@@ -180,6 +182,38 @@ test("streams beyond the memory limit are evicted and continue exactly from the 
       });
       assert.deepEqual(finalEvents(reported.get(name) ?? []), finalEvents(onePass.events), name);
     }
+  } finally {
+    await service.app.close();
+  }
+});
+
+test("concurrent batches of one stream: what was accepted is scored and saved in order, as one pass over it", async () => {
+  const { root } = await setup("concurrent_events");
+  const store = await openStreamStore(db, "concurrent_events");
+  const service = await createScoringService({ rootDir: root, watchMs: 0, store });
+  try {
+    const base = await service.app.listen({ port: 0, host: "127.0.0.1" });
+    const samples = signal(200);
+    const batches = Array.from({ length: 20 }, (_, k) => samples.slice(k * 10, k * 10 + 10));
+    const replies = await Promise.all(batches.map((batch) => post(base, { stream: "busy", samples: batch })));
+    const accepted = batches.filter((_, k) => replies[k].status === 200);
+    for (const reply of replies) {
+      if (reply.status !== 200) assert.match(reply.body.error, /before the previous sample/);
+    }
+    assert.ok(accepted.length > 0);
+    const kept = accepted.flat();
+    for (let i = 1; i < kept.length; i++) assert.ok(kept[i].ts > kept[i - 1].ts, "accepted batches are in time order");
+    const scorer = scoringModel(await loadVersion(root, "latest"));
+    const onePass = scoreBatch(scorer, initialScoreState(scorer, "busy"), {
+      time: Float64Array.from(kept, (s) => s.ts),
+      values: AXES.map((axis) => Float64Array.from(kept, (s) => s[axis as "axis1" | "axis2"])),
+    });
+    const reported = replies.filter((reply) => reply.status === 200).flatMap((reply) => reply.body.events as ScoreEvent[]);
+    assert.deepEqual(finalEvents(reported), finalEvents(onePass.events));
+    const rows = await readEvents(db, "concurrent_events", "v1", "busy");
+    assert.equal(rows.length, finalEvents(onePass.events).length);
+    const saved = await store.load("busy");
+    assert.equal(saved?.state.lastTime, kept[kept.length - 1].ts);
   } finally {
     await service.app.close();
   }

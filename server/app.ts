@@ -1,7 +1,10 @@
 /**
  * The scoring service: Fastify routes over the one incremental scorer
- * (lib/score.ts), with per-stream state kept between calls and the model
- * following the registry's `latest`.
+ * (lib/score.ts), with per-stream state kept between calls (in memory, and in
+ * the database when given a stream store: server/streamStore.ts) and the model
+ * following the registry's `latest`. Its limits (body, work in flight, times,
+ * values, streams in memory) and token live in the files it registers:
+ * server/body.ts, admission.ts, samples.ts, streams.ts, auth.ts.
  *
  * Kept outside lib/ on purpose: tslab type-checks everything lib/ imports,
  * and Fastify needs a newer TypeScript than tslab's.
@@ -130,6 +133,8 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
   let model = await load();
   let previousVersion: string | null = null;
   let switchedAt: string | null = null;
+  const metrics = createMetrics();
+  metrics.modelInfo.set({ version: model.version }, 1);
   /** Versions saved streams are on, other than the one served. */
   const older = new Map<string, Promise<ScoringModel>>();
   const modelOf = (version: string): Promise<ScoringModel> => {
@@ -165,9 +170,6 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       return { model: savedModel, state: savedStateFor(savedModel, saved, store?.table ?? "") };
     },
   });
-  const metrics = createMetrics();
-  metrics.modelInfo.set({ version: model.version }, 1);
-
   const checkLatest = async (): Promise<string> => {
     const next = await load();
     if (next.version !== model.version) {

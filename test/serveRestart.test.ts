@@ -4,8 +4,9 @@
  * exactly (events and residuals equal a one-pass score of the same samples,
  * the events table holds each event once), the stream's last sample re-sent
  * after the restart is refused, a stream with an open run stays on its version
- * across a restart, and streams evicted from memory continue from the
- * database.
+ * across a restart, streams evicted from memory continue from the database,
+ * concurrent batches of one stream are saved in order, and a batch whose save
+ * fails is 503 and changes nothing.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -214,6 +215,46 @@ test("concurrent batches of one stream: what was accepted is scored and saved in
     assert.equal(rows.length, finalEvents(onePass.events).length);
     const saved = await store.load("busy");
     assert.equal(saved?.state.lastTime, kept[kept.length - 1].ts);
+  } finally {
+    await service.app.close();
+  }
+});
+
+test("a batch whose save fails is 503 + Retry-After and changes nothing: the same batch retried is scored as one pass", async () => {
+  const { root } = await setup("failing_events");
+  const store = await openStreamStore(db, "failing_events");
+  // A store whose database is gone: its queries really fail.
+  const goneDb = new Kysely<any>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: pg.url }) }) });
+  const gone = await openStreamStore(goneDb, "failing_events");
+  await goneDb.destroy();
+  let failing = false;
+  const switchable: typeof store = { table: store.table, load: (name) => store.load(name), save: (...args) => (failing ? gone : store).save(...args) };
+  const service = await createScoringService({ rootDir: root, watchMs: 0, store: switchable });
+  try {
+    const base = await service.app.listen({ port: 0, host: "127.0.0.1" });
+    const samples = signal(60);
+    const reported: ScoreEvent[] = [];
+    for (let start = 0; start < samples.length; start += 10) {
+      const batch = { stream: "flaky", samples: samples.slice(start, start + 10) };
+      if (start === 30) {
+        failing = true;
+        const response = await fetch(`${base}/v1/score`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(batch) });
+        assert.equal(response.status, 503);
+        assert.equal(response.headers.get("retry-after"), "1");
+        assert.match(((await response.json()) as { error: string }).error, /^cannot save stream "flaky" to failing_events_streams \(.*\): retry$/);
+        failing = false;
+      }
+      const reply = await post(base, batch);
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      reported.push(...reply.body.events);
+    }
+    const scorer = scoringModel(await loadVersion(root, "latest"));
+    const onePass = scoreBatch(scorer, initialScoreState(scorer, "flaky"), {
+      time: Float64Array.from(samples, (s) => s.ts),
+      values: AXES.map((axis) => Float64Array.from(samples, (s) => s[axis as "axis1" | "axis2"])),
+    });
+    assert.deepEqual(finalEvents(reported), finalEvents(onePass.events));
+    assert.equal((await readEvents(db, "failing_events", "v1", "flaky")).length, finalEvents(onePass.events).length);
   } finally {
     await service.app.close();
   }

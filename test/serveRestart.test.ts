@@ -21,6 +21,7 @@ import { readEvents } from "../lib/scoring/eventStore";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent } from "../lib/scoring/score";
 import { createScoringService } from "../server/app";
 import { openStreamStore } from "../server/streamStore";
+import { createStreamCache, type Stream } from "../server/streams";
 import { sharedPostgres, type TestPostgres } from "./support/postgres";
 import { startServe } from "./support/serveProcess";
 
@@ -258,4 +259,35 @@ test("a batch whose save fails is 503 + Retry-After and changes nothing: the sam
   } finally {
     await service.app.close();
   }
+});
+
+test("a stream unused past the idle time leaves memory and is loaded from the store at its next request", async () => {
+  const { root } = await setup("idle_events");
+  const store = await openStreamStore(db, "idle_events");
+  const scorer = scoringModel(await loadVersion(root, "latest"));
+  let clock = 0;
+  const loaded: string[] = [];
+  const evicted: string[] = [];
+  const cache = createStreamCache({
+    store,
+    maxStreams: 100,
+    idleMs: 600_000,
+    now: () => clock,
+    load: async (name) => (loaded.push(name), { model: scorer, state: { ...initialScoreState(scorer, name), lastTime: 7 } }),
+    onEvict: (stream) => evicted.push(stream.state.stream),
+  });
+  const touch = (name: string): Promise<Stream | null> =>
+    cache.exclusive(name, async (current) => ({ keep: current ?? { model: scorer, state: initialScoreState(scorer, name) }, value: current }));
+  await touch("a");
+  clock = 300_000;
+  await touch("b");
+  assert.deepEqual(loaded, ["a", "b"], "not in memory: asked the store first");
+  clock = 600_000;
+  assert.equal(cache.sweep(), 1, "a was unused for 600 s");
+  assert.deepEqual(evicted, ["a"]);
+  assert.equal(cache.size(), 1);
+  assert.equal((await touch("b"))?.state.lastTime, 7, "b is still in memory");
+  assert.deepEqual(loaded, ["a", "b"]);
+  assert.equal((await touch("a"))?.state.lastTime, 7, "a comes back from the store");
+  assert.deepEqual(loaded, ["a", "b", "a"]);
 });

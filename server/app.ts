@@ -246,7 +246,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     admission.admitSamples(request, body.samples.length);
     return streams.exclusive(body.stream, async (stream, room, inMemory) => {
       if (!room()) {
-        throw new RequestError(429, `stream "${body.stream}" is new, but the service already keeps the limit of ${maxStreams} streams busy`, "too_many_streams");
+        throw new RequestError(429, `stream "${body.stream}" is not in memory, and all ${maxStreams} streams the service keeps there have requests in flight${store === null ? " (without a database none is evicted)" : ""}: retry later`, "too_many_streams");
       }
       let switchedFrom: string | null = null;
       let current: Stream = stream ?? { model, state: initialScoreState(model, body.stream) };

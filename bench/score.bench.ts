@@ -73,9 +73,11 @@ async function replay(work: string, url: string): Promise<string> {
 }
 
 /** Starts `npm run serve` on a free port; resolves with its address and a stop function. */
-async function startService(configPath: string): Promise<{ address: string; stop: () => void }> {
+async function startService(configPath: string, url: string): Promise<{ address: string; stop: () => void }> {
+  // The service keeps its streams and events in the config's database, the bench's server.
   const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "server", "main.ts"), "--config", configPath, "--port", "0"], {
     stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, MLBOX_BENCH_DB_URL: url },
   });
   let output = "";
   const address = await new Promise<string>((resolveAddress, reject) => {
@@ -112,7 +114,7 @@ async function load(address: string, batch: number, connections: number): Promis
     // when the previous response arrives (autocannon sends one request at a time per connection).
     setupClient: (client) => {
       const stream = `bench-${batch}-${clients++}`;
-      let next = 2e9;
+      let next = Math.floor(Date.now() / 1000) - 1e8; // in the past: the service refuses times beyond now + 1 day
       const advance = (): void => {
         client.setBody(body(stream, next, batch));
         next += batch;
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
   const server = await startPostgres();
   try {
     const configPath = await replay(work, server.url);
-    const service = await startService(configPath);
+    const service = await startService(configPath, server.url);
     try {
       await load(service.address, 1, 16);
       await load(service.address, 1000, 4);

@@ -1,7 +1,10 @@
 /**
  * The scoring service: Fastify routes over the one incremental scorer
- * (lib/score.ts), with per-stream state kept between calls and the model
- * following the registry's `latest`.
+ * (lib/score.ts), with per-stream state kept between calls (in memory, and in
+ * the database when given a stream store: server/streamStore.ts) and the model
+ * following the registry's `latest`. Its limits (body, work in flight, times,
+ * values, streams in memory) and token live in the files it registers:
+ * server/body.ts, admission.ts, samples.ts, streams.ts, auth.ts.
  *
  * Kept outside lib/ on purpose: tslab type-checks everything lib/ imports,
  * and Fastify needs a newer TypeScript than tslab's.
@@ -9,12 +12,17 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { InputError, isInputError } from "../lib/core/errors";
 import { loadVersion } from "../lib/registry";
-import { didYouMean, parseWithSchema, z } from "../lib/core/schema";
+import { parseWithSchema, z } from "../lib/core/schema";
 import type { StatisticSpec } from "../lib/model/statistic";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
-import { isoToEpochSeconds } from "../lib/core/time";
 import { isLinearModel } from "../lib/model/trendModel";
+import { BusyError, registerAdmission } from "./admission";
+import { AuthError, registerAuth } from "./auth";
+import { BodyError, registerJsonBody } from "./body";
 import { createMetrics, type ServiceMetrics } from "./metrics";
+import { readSamples } from "./samples";
+import { createStreamCache, type Stream } from "./streams";
+import { savedStateFor, StoreError, type StreamStore } from "./streamStore";
 
 /** Options of {@link createScoringService}. */
 export interface ServiceOptions {
@@ -32,12 +40,26 @@ export interface ServiceOptions {
   readonly watchMs?: number;
   /** Receives one line per notable happening (model switch, watch errors); defaults to ignoring them. */
   readonly log?: (line: string) => void;
-}
-
-/** One stream's scorer: the model it is on and its state. */
-interface Stream {
-  model: ScoringModel;
-  state: ScoreState;
+  /** Where streams and events are kept across restarts (server/streamStore.ts); null (default): in memory only. */
+  readonly store?: StreamStore | null;
+  /** The token every route but `/healthz` and `/metrics` requires (server/auth.ts); null (default): none. */
+  readonly token?: string | null;
+  /** Most samples in flight over all requests (503 + Retry-After beyond); defaults to 200,000. */
+  readonly maxSamplesInFlight?: number;
+  /** Most body bytes in flight over all requests (503 + Retry-After beyond); defaults to twice the body limit. */
+  readonly maxBytesInFlight?: number;
+  /** Milliseconds to receive a request body (408 beyond); defaults to 10,000. */
+  readonly bodyTimeoutMs?: number;
+  /** Milliseconds for a whole request (Fastify `requestTimeout`); defaults to 60,000. */
+  readonly requestTimeoutMs?: number;
+  /** Milliseconds a connection may be silent (Fastify `connectionTimeout`); defaults to 30,000. */
+  readonly connectionTimeoutMs?: number;
+  /** Deepest nesting of a JSON body (400 beyond); defaults to 32. */
+  readonly maxDepth?: number;
+  /** Latest sample time accepted, in seconds after now (400 beyond); defaults to 86,400 (one day). */
+  readonly maxFutureSeconds?: number;
+  /** Seconds after which an unused stream leaves memory (with a store; its saved state stays); defaults to 600. */
+  readonly idleStreamSeconds?: number;
 }
 
 /** The running service: the Fastify app plus what tests and the entry point need. */
@@ -48,6 +70,8 @@ export interface ScoringService {
   currentVersion(): string;
   /** Looks at `latest` now (the watcher does this every `watchMs`); resolves to the version served afterwards. */
   checkLatest(): Promise<string>;
+  /** Body bytes and samples in flight now (server/admission.ts). */
+  inFlight(): { bytes: number; samples: number };
 }
 
 const envelopeSchema = z
@@ -62,39 +86,6 @@ class RequestError extends Error {
   constructor(readonly statusCode: number, message: string, readonly reason: string) {
     super(message);
   }
-}
-
-/** Reads the samples of a request into the scorer's columns, naming the first bad sample. */
-function readSamples(model: ScoringModel, samples: readonly unknown[]): { time: Float64Array; values: Float64Array[] } {
-  const n = samples.length;
-  const time = new Float64Array(n);
-  const values = model.axes.map(() => new Float64Array(n).fill(NaN));
-  const column = new Map(model.axes.map((axis, a) => [axis, a] as const));
-  for (let i = 0; i < n; i++) {
-    const sample = samples[i];
-    if (typeof sample !== "object" || sample === null || Array.isArray(sample)) {
-      throw new InputError(`samples[${i}] must be an object {"ts": …, "<axis>": value}`);
-    }
-    const record = sample as Record<string, unknown>;
-    const ts = record.ts;
-    if (typeof ts === "number" && Number.isFinite(ts)) time[i] = ts;
-    else if (typeof ts === "string" && model.timeType !== "float") time[i] = isoToEpochSeconds(ts);
-    else {
-      const want = model.timeType === "float" ? "a number of seconds" : "an ISO-8601 timestamp or epoch seconds";
-      throw new InputError(`samples[${i}].ts must be ${want}, got ${JSON.stringify(ts) ?? "nothing"}`);
-    }
-    for (const key in record) {
-      if (key === "ts") continue;
-      const a = column.get(key);
-      if (a === undefined) {
-        throw new InputError(`samples[${i}]: unknown axis "${key}" (model ${model.version} axes: ${model.axes.join(", ")})${didYouMean(key, model.axes)}`);
-      }
-      const value = record[key];
-      if (typeof value === "number") values[a][i] = value;
-      else if (value !== null) throw new InputError(`samples[${i}].${key} must be a number or null, got ${JSON.stringify(value)}`);
-    }
-  }
-  return { time, values };
 }
 
 /** Whether any run of the state is in progress (a model switch waits for none). */
@@ -127,15 +118,58 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     maxStreams = 10_000,
     watchMs = 2_000,
     log = () => {},
+    store = null,
+    token = null,
+    maxSamplesInFlight = 200_000,
+    maxBytesInFlight = 2 * bodyLimitBytes,
+    bodyTimeoutMs = 10_000,
+    requestTimeoutMs = 60_000,
+    connectionTimeoutMs = 30_000,
+    maxDepth = 32,
+    maxFutureSeconds = 86_400,
+    idleStreamSeconds = 600,
   } = options;
-  const load = async (): Promise<ScoringModel> => scoringModel(await loadVersion(rootDir, "latest"), { maxGapSeconds });
+  const load = async (version = "latest"): Promise<ScoringModel> => scoringModel(await loadVersion(rootDir, version), { maxGapSeconds });
   let model = await load();
   let previousVersion: string | null = null;
   let switchedAt: string | null = null;
-  const streams = new Map<string, Stream>();
   const metrics = createMetrics();
   metrics.modelInfo.set({ version: model.version }, 1);
-
+  /** Versions saved streams are on, other than the one served. */
+  const older = new Map<string, Promise<ScoringModel>>();
+  const modelOf = (version: string): Promise<ScoringModel> => {
+    if (version === model.version) return Promise.resolve(model);
+    let found = older.get(version);
+    if (found === undefined) {
+      found = load(version);
+      older.set(version, found);
+      found.catch(() => older.delete(version));
+    }
+    return found;
+  };
+  const streams = createStreamCache({
+    store,
+    // The open-event gauge counts the streams in memory.
+    onEvict: (stream) => recordEvents(metrics, stream.model, [], openFlags(stream.model, stream.state), new Uint8Array(2 * stream.model.axes.length)),
+    maxStreams,
+    idleMs: idleStreamSeconds * 1000,
+    load: async (name) => {
+      const saved = store === null ? null : await store.load(name);
+      if (saved === null) return null;
+      let savedModel: ScoringModel;
+      try {
+        savedModel = await modelOf(saved.version);
+      } catch (error) {
+        if (saved.state.runs.some((run) => run.length > 0)) {
+          const why = String((error as Error).message).split("\n")[0];
+          throw new RequestError(409, `stream "${name}" has a run in progress on model version ${saved.version}, which the registry cannot load (${why}): restore that version`, "version_gone");
+        }
+        // Its version is gone and none of its runs is open: it continues on the current one (switched_from says so).
+        return { model: { ...model, version: saved.version }, state: { ...initialScoreState(model, name), lastTime: saved.state.lastTime } };
+      }
+      return { model: savedModel, state: savedStateFor(savedModel, saved, store?.table ?? "") };
+    },
+  });
   const checkLatest = async (): Promise<string> => {
     const next = await load();
     if (next.version !== model.version) {
@@ -145,30 +179,50 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       log(`model: latest is now ${next.version} (was ${model.version}); streams switch at their next request with no run in progress`);
       previousVersion = model.version;
       switchedAt = new Date().toISOString();
+      older.set(model.version, Promise.resolve(model));
       model = next;
     }
     return model.version;
   };
 
-  const app = Fastify({ bodyLimit: bodyLimitBytes, logger: false });
+  const app = Fastify({ bodyLimit: bodyLimitBytes, logger: false, requestTimeout: requestTimeoutMs, connectionTimeout: connectionTimeoutMs });
 
   app.addHook("onResponse", async (request, reply) => {
     metrics.requestSeconds.observe({ route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
+  registerAuth(app, token); // first: a request without the token costs nothing more
+  const admission = registerAdmission(app, { bodyLimitBytes, maxBytesInFlight, maxSamplesInFlight, retryAfterSeconds: 1 });
+  registerJsonBody(app, { bodyLimitBytes, bodyTimeoutMs, maxDepth });
 
-  app.setErrorHandler((error: FastifyError | RequestError | InputError, _request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    metrics.rejected.inc({ reason: "not_found" });
+    void reply.status(404);
+    return { error: `no route ${request.method} ${request.url.split("?")[0].slice(0, 100)}: the service has POST /v1/score, GET /v1/model, GET /healthz, GET /metrics` };
+  });
+
+  app.setErrorHandler((error: FastifyError | RequestError | InputError | Error, _request, reply) => {
     let status = 500;
     let reason = "internal";
     let message = "internal error";
-    if (error instanceof RequestError) {
+    if (error instanceof RequestError || error instanceof BodyError) {
       ({ statusCode: status, reason, message } = error);
+    } else if (error instanceof BusyError || error instanceof StoreError) {
+      ({ statusCode: status, message } = error);
+      reason = error instanceof BusyError ? "busy" : "store";
+      void reply.header("retry-after", String(error instanceof BusyError ? error.retryAfterSeconds : 1));
+      if (error instanceof StoreError) log(`error: ${message}`);
+    } else if (error instanceof AuthError) {
+      ({ statusCode: status, message } = error);
+      reason = "unauthorized";
+      void reply.header("www-authenticate", "Bearer");
     } else if (isInputError(error)) {
       status = 400;
       reason = "bad_sample";
       message = error.message;
-    } else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
+    } else if ("statusCode" in error && typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
       status = error.statusCode;
-      reason = error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? "too_large" : error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? "media_type" : "malformed";
+      const code = (error as FastifyError).code;
+      reason = code === "FST_ERR_CTP_BODY_TOO_LARGE" ? "too_large" : code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? "media_type" : "malformed";
       message =
         reason === "too_large"
           ? `request body is larger than the limit of ${bodyLimitBytes} bytes: send fewer samples per request`
@@ -178,44 +232,52 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     } else {
       log(`error: ${error.message}`);
     }
-    if (status < 500) metrics.rejected.inc({ reason });
-    void reply.status(status).send({ error: message.replace(/\s*\n\s*/g, " ") });
+    if (status < 500 || status === 503) metrics.rejected.inc({ reason });
+    void reply.status(status).send({ error: message.replace(/\s*\n\s*/g, " ").slice(0, 500) });
   });
 
+  const querySchema = z.object({ residuals: z.enum(["true", "false"]).optional() }).strict();
   app.post("/v1/score", async (request) => {
+    const query = parseWithSchema(querySchema, request.query, "query string");
     const body = parseWithSchema(envelopeSchema, request.body, "request body");
     if (body.samples.length > maxSamples) {
       throw new RequestError(413, `request body: samples has ${body.samples.length} entries, more than the limit of ${maxSamples}`, "too_large");
     }
-    let stream = streams.get(body.stream);
-    if (stream === undefined && streams.size >= maxStreams) {
-      throw new RequestError(429, `stream "${body.stream}" is new, but the service already keeps the limit of ${maxStreams} streams`, "too_many_streams");
-    }
-    let switchedFrom: string | null = null;
-    if (stream !== undefined && stream.model !== model && !runInProgress(stream.state)) {
-      switchedFrom = stream.model.version;
-      stream = { model, state: { ...initialScoreState(model, body.stream), lastTime: stream.state.lastTime } };
-    }
-    const current = stream ?? { model, state: initialScoreState(model, body.stream) };
-    const batch = readSamples(current.model, body.samples);
-    const result = scoreBatch(current.model, current.state, batch); // throws before any state changes
-    // A switched stream starts from a fresh state: nothing open before.
-    recordEvents(metrics, current.model, result.events, openFlags(current.model, current.state), openFlags(current.model, result.state));
-    streams.set(body.stream, { model: current.model, state: result.state });
-    metrics.streams.set(streams.size);
-    metrics.samplesScored.inc(batch.time.length);
-    const perAxis = (columns: readonly Float64Array[]): Record<string, (number | null)[]> =>
-      Object.fromEntries(current.model.axes.map((axis, a) => [axis, Array.from(columns[a], (value) => (Number.isFinite(value) ? value : null))]));
-    // The scored statistic's values only when some axis is not scored on its residual.
-    const smoothed = current.model.statistics?.some((spec) => spec.type !== "residual") ?? false;
-    return {
-      stream: body.stream,
-      model_version: current.model.version,
-      ...(switchedFrom === null ? {} : { switched_from: switchedFrom }),
-      residuals: perAxis(result.residuals),
-      ...(smoothed ? { statistics: perAxis(result.statistics) } : {}),
-      events: result.events,
-    };
+    admission.admitSamples(request, body.samples.length);
+    return streams.exclusive(body.stream, async (stream, room, inMemory) => {
+      if (!room()) {
+        throw new RequestError(429, `stream "${body.stream}" is not in memory, and all ${maxStreams} streams the service keeps there have requests in flight${store === null ? " (without a database none is evicted)" : ""}: retry later`, "too_many_streams");
+      }
+      let switchedFrom: string | null = null;
+      let current: Stream = stream ?? { model, state: initialScoreState(model, body.stream) };
+      if (current.model.version !== model.version && !runInProgress(current.state)) {
+        switchedFrom = current.model.version;
+        current = { model, state: { ...initialScoreState(model, body.stream), lastTime: current.state.lastTime } };
+      }
+      const batch = readSamples(current.model, body.samples, { maxFutureSeconds });
+      const result = scoreBatch(current.model, current.state, batch); // throws before any state changes
+      if (store !== null) await store.save(current.model, result.state, result.events); // throws before memory changes
+      // A switched stream starts from a fresh state: nothing open before. A stream loaded from the store had its open
+      // events counted (fired) before: they count as open again, not as fired again.
+      const before = openFlags(current.model, current.state);
+      if (!inMemory) recordEvents(metrics, current.model, [], new Uint8Array(before.length), before, false);
+      recordEvents(metrics, current.model, result.events, before, openFlags(current.model, result.state));
+      metrics.samplesScored.inc(batch.time.length);
+      const perAxis = (columns: readonly Float64Array[]): Record<string, (number | null)[]> =>
+        Object.fromEntries(current.model.axes.map((axis, a) => [axis, Array.from(columns[a], (value) => (Number.isFinite(value) ? value : null))]));
+      // The scored statistic's values only when some axis is not scored on its residual.
+      const smoothed = current.model.statistics?.some((spec) => spec.type !== "residual") ?? false;
+      const withResiduals = query.residuals !== "false";
+      const value = {
+        stream: body.stream,
+        model_version: current.model.version,
+        ...(switchedFrom === null ? {} : { switched_from: switchedFrom }),
+        ...(withResiduals ? { residuals: perAxis(result.residuals) } : {}),
+        ...(withResiduals && smoothed ? { statistics: perAxis(result.statistics) } : {}),
+        events: result.events,
+      };
+      return { keep: { model: current.model, state: result.state }, value };
+    }).finally(() => metrics.streams.set(streams.size()));
   });
 
   app.get("/v1/model", async () => {
@@ -247,7 +309,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       max_gap_seconds: model.maxGapSeconds,
       previous_version: previousVersion,
       switched_at: switchedAt,
-      streams: streams.size,
+      streams: streams.size(),
     };
   });
 
@@ -272,12 +334,17 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     timer.unref();
     app.addHook("onClose", async () => clearInterval(timer));
   }
+  if (store !== null) {
+    const sweeper = setInterval(() => metrics.streams.set((streams.sweep(), streams.size())), Math.min(60_000, idleStreamSeconds * 1000));
+    sweeper.unref();
+    app.addHook("onClose", async () => clearInterval(sweeper));
+  }
 
-  return { app, metrics, currentVersion: () => model.version, checkLatest };
+  return { app, metrics, currentVersion: () => model.version, checkLatest, inFlight: admission.inFlight };
 }
 
-/** Counts fired events and keeps the open-event gauge, from the batch's events and the open flags before/after. */
-function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: readonly ScoreEvent[], before: Uint8Array, after: Uint8Array): void {
+/** Counts fired events (unless `count` is false) and keeps the open-event gauge, from the batch's events and the open flags before/after. */
+function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: readonly ScoreEvent[], before: Uint8Array, after: Uint8Array, count = true): void {
   // Each run either was open before the batch or fired in it: fired = closed + open after − open before.
   const closed = new Int32Array(after.length);
   const index = new Map(model.axes.map((axis, a) => [axis, a] as const));
@@ -287,7 +354,7 @@ function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: read
   for (let r = 0; r < after.length; r++) {
     const labels = { axis: model.axes[r >> 1], level: r & 1 ? "error" : "alert" };
     const fired = closed[r] + after[r] - before[r];
-    if (fired > 0) metrics.eventsFired.inc(labels, fired);
+    if (fired > 0 && count) metrics.eventsFired.inc(labels, fired);
     if (after[r] !== before[r]) metrics.openEvents.inc(labels, after[r] - before[r]);
   }
 }

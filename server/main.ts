@@ -4,20 +4,28 @@
  */
 import { resolve } from "path";
 import { parseArgs } from "util";
+import type { AddressInfo } from "net";
 import { loadConfig } from "../lib/shapes/config";
+import { connect, describeDatabase } from "../lib/db/connect";
 import { InputError, isInputError } from "../lib/core/errors";
+import { loadVersion } from "../lib/registry";
 import { createScoringService } from "./app";
+import { resolveToken } from "./auth";
+import { openStreamStore } from "./streamStore";
 
 const HELP = `ML Box scoring service: POST /v1/score, GET /v1/model, GET /healthz, GET /metrics.
 
 Usage:
-  npm run serve [-- --config <file>] [--port <P>] [--host <H>]
+  npm run serve [-- --config <file>] [--port <P>] [--host <H>] [--token-file <file>]
 
 Options:
-  -c, --config <file>  config file (default: ./config.yaml): registry.root_dir, scoring.max_gap_seconds
-  -p, --port <P>       TCP port (default: 8080; 0 picks a free one)
-      --host <H>       address to listen on (default: 127.0.0.1; 0.0.0.0 for all)
-  -h, --help           show this help
+  -c, --config <file>    config file (default: ./config.yaml): registry.root_dir, scoring.max_gap_seconds,
+                         scoring.events_table and the database, where streams and events are kept
+  -p, --port <P>         TCP port (default: 8080; 0 picks a free one)
+      --host <H>         address to listen on (default: 127.0.0.1; 0.0.0.0 for all: needs a token)
+      --token-file <f>   file holding the token clients send as Authorization: Bearer <token>
+                         (or MLBOX_TOKEN, MLBOX_TOKEN_FILE)
+  -h, --help             show this help
 
 Stops gracefully on SIGTERM or SIGINT. Exit status: 0 stopped, 2 bad input, 1 other errors.`;
 
@@ -31,6 +39,7 @@ export async function serve(argv: readonly string[], log: (line: string) => void
         config: { type: "string", short: "c", default: "config.yaml" },
         port: { type: "string", short: "p", default: "8080" },
         host: { type: "string", default: "127.0.0.1" },
+        "token-file": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -43,13 +52,27 @@ export async function serve(argv: readonly string[], log: (line: string) => void
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`--port must be a whole number from 0 to 65535, got ${JSON.stringify(values.port)}`);
+  const host = values.host ?? "127.0.0.1";
+  const token = resolveToken({ host, tokenFile: values["token-file"], env: process.env });
   const config = loadConfig(resolve(values.config ?? "config.yaml"));
-  const service = await createScoringService({ rootDir: config.registry.root_dir, maxGapSeconds: config.scoring.max_gap_seconds, log });
-  const address = await service.app.listen({ port, host: values.host });
-  log(`serving model ${service.currentVersion()} from ${config.registry.root_dir} on ${address}`);
-  return async () => {
-    await service.app.close();
-  };
+  await loadVersion(config.registry.root_dir, "latest"); // a registry without one fails before the database is opened
+  const db = await connect(config.database);
+  try {
+    const store = await openStreamStore(db, config.scoring.events_table);
+    const service = await createScoringService({ rootDir: config.registry.root_dir, maxGapSeconds: config.scoring.max_gap_seconds, log, store, token });
+    await service.app.listen({ port, host });
+    const bound = service.app.server.address() as AddressInfo;
+    const address = `http://${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;
+    const auth = token === null ? "no token" : "token required";
+    log(`serving model ${service.currentVersion()} from ${config.registry.root_dir} on ${address} (${auth}; streams in ${store.table} of ${describeDatabase(config.database)})`);
+    return async () => {
+      await service.app.close();
+      await db.destroy();
+    };
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
 }
 
 if (require.main === module) {

@@ -13,6 +13,7 @@ import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
 import { loadVersion, registerModel, type RegisterOptions } from "../lib/registry";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent } from "../lib/scoring/score";
 import { createScoringService, type ScoringService } from "../server/app";
+import { sharedPostgres } from "./support/postgres";
 
 const repoRoot = path.resolve(__dirname, "..");
 const AXES = ["axis1", "axis2"];
@@ -246,11 +247,13 @@ test("a version scored on EWMA: replies carry the statistic per axis, equal to t
 
 describe("npm run serve", () => {
   test("serves the config's registry and stops gracefully on SIGTERM", async () => {
+    const pg = await sharedPostgres(); // where the service keeps its streams (the embedded database's first seeding is slow)
     const dir = tempRoot();
     await registerModel(version(path.join(dir, "registry")));
     fs.writeFileSync(path.join(dir, "config.yaml"), "data:\n  table: t\n  axes: [axis1, axis2]\n  train_start: 0\n  train_end: 10\nregistry:\n  root_dir: registry\n");
     const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "server", "main.ts"), "--config", path.join(dir, "config.yaml"), "--port", "0"], {
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, DB_URL: pg.url },
     });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));

@@ -1,0 +1,132 @@
+/**
+ * Where the scoring service keeps its streams in the config's database, so
+ * that a restart continues exactly: `<events_table>_streams` holds per stream
+ * the model version it is served, its position (last time scored, seconds)
+ * and its scorer state (open runs, statistic states). Each scored batch writes
+ * its events to the events table (idempotently, as replay and follow do; see
+ * lib/scoring/eventStore.ts) and the stream's row in one transaction, so what
+ * the database holds is always a state some response reported, never half.
+ */
+import { sql, type Kysely } from "kysely";
+import { InputError } from "../lib/core/errors";
+import { parseWithSchema, z } from "../lib/core/schema";
+import { ensureScoreTables, writeEvents } from "../lib/scoring/eventStore";
+import { SCORE_LEVELS, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
+import type { TimeType } from "../lib/shapes/types";
+
+/** A stream as saved: the version it is on and its state. */
+export interface SavedStream {
+  readonly version: string;
+  readonly state: ScoreState;
+}
+
+/** What the service needs of a store. */
+export interface StreamStore {
+  /** The saved stream, or null when it was never scored. */
+  load(stream: string): Promise<SavedStream | null>;
+  /** Writes the batch's events and the stream's new state in one transaction. */
+  save(model: ScoringModel, state: ScoreState, events: readonly ScoreEvent[]): Promise<void>;
+  /** Where it keeps streams, for the startup line. */
+  readonly table: string;
+}
+
+/** A store failure (database down, …): the request is 503 and the stream's state stays as it was. */
+export class StoreError extends Error {
+  readonly statusCode = 503;
+}
+
+/** The stream table's name for an events table. */
+export function streamTable(eventsTable: string): string {
+  return `${eventsTable}_streams`;
+}
+
+const runSchema = z
+  .object({
+    axis: z.string(),
+    level: z.enum(SCORE_LEVELS),
+    length: z.number().int().min(0),
+    started_at: z.number().nullable(),
+    fired_at: z.number().nullable(),
+    peak_residual: z.number().nullable(),
+  })
+  .strict();
+const stateSchema = z
+  .object({ stream: z.string(), lastTime: z.number().nullable(), runs: z.array(runSchema), statistics: z.array(z.number().nullable()).optional() })
+  .strict();
+
+/**
+ * Checks a saved state against the model it is to continue with.
+ *
+ * @example
+ * const state = savedStateFor(model, saved, "robot-7");
+ * @throws InputError naming the row when the state does not fit the model's axes.
+ */
+export function savedStateFor(model: ScoringModel, saved: SavedStream, table: string): ScoreState {
+  const where = `stream "${saved.state.stream}" in ${table}`;
+  const expected = model.axes.flatMap((axis) => SCORE_LEVELS.map((level) => `${axis}/${level}`)).join(",");
+  const got = saved.state.runs.map((run) => `${run.axis}/${run.level}`).join(",");
+  if (expected !== got || (saved.state.statistics !== undefined && saved.state.statistics.length !== model.axes.length)) {
+    throw new InputError(`${where}: its saved state does not match the axes of model ${model.version} (${model.axes.join(", ")}): delete that row to start the stream over`);
+  }
+  return { ...saved.state, statistics: saved.state.statistics ?? model.axes.map(() => null) };
+}
+
+/** Wraps a database failure as a {@link StoreError} (an InputError about a foreign table stays what it is). */
+function storeFailure(error: unknown, what: string): never {
+  if (error instanceof InputError) throw error;
+  throw new StoreError(`cannot ${what} (${String((error as Error).message).split("\n")[0]}): retry`);
+}
+
+/**
+ * A store over `db`, creating `<eventsTable>_streams` when missing (the events table itself is created, with the
+ * model's time type, at the first save).
+ *
+ * @example
+ * const store = await openStreamStore(await connect(config.database), config.scoring.events_table);
+ */
+export async function openStreamStore(db: Kysely<any>, eventsTable: string): Promise<StreamStore> {
+  const table = streamTable(eventsTable);
+  try {
+    await sql`create table if not exists ${sql.id(table)} (
+      stream text primary key,
+      model_version text not null,
+      position double precision,
+      state jsonb not null,
+      updated_at timestamptz not null default now())`.execute(db);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "23505") throw error; // two services creating it at once
+  }
+  const ensured = new Set<TimeType>();
+  return {
+    table,
+    async load(stream) {
+      let rows: { model_version: string; state: unknown }[];
+      try {
+        ({ rows } = await sql<{ model_version: string; state: unknown }>`select model_version, state from ${sql.id(table)} where stream = ${stream}`.execute(db));
+      } catch (error) {
+        storeFailure(error, `read stream "${stream}" from ${table}`);
+      }
+      if (rows.length === 0) return null;
+      const raw = typeof rows[0].state === "string" ? JSON.parse(rows[0].state) : rows[0].state;
+      const state = parseWithSchema(stateSchema, raw, `stream "${stream}" in ${table}`) as ScoreState;
+      return { version: rows[0].model_version, state };
+    },
+    async save(model, state, events) {
+      try {
+        if (!ensured.has(model.timeType)) {
+          await ensureScoreTables(db, eventsTable, model.timeType);
+          ensured.add(model.timeType);
+        }
+        await db.transaction().execute(async (trx) => {
+          await writeEvents(trx, eventsTable, events);
+          await sql`insert into ${sql.id(table)} (stream, model_version, position, state, updated_at)
+            values (${state.stream}, ${model.version}, ${state.lastTime}, cast(${JSON.stringify(state)} as jsonb), now())
+            on conflict (stream) do update set model_version = excluded.model_version, position = excluded.position,
+              state = excluded.state, updated_at = excluded.updated_at`.execute(trx);
+        });
+      } catch (error) {
+        storeFailure(error, `save stream "${state.stream}" to ${table}`);
+      }
+    },
+  };
+}

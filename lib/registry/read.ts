@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, decodeArtifacts, decodeMeta, decodeMetrics, decodeSelection, type Artifacts, type VersionRows } from "../shapes/artifacts";
+import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, decodeArtifacts, decodeMeta, decodeMetrics, decodePca, decodeSelection, type Artifacts, type VersionRows } from "../shapes/artifacts";
 import { InputError } from "../core/errors";
 
 const fsp = fs.promises;
@@ -101,7 +101,9 @@ export async function loadVersion(rootDir: string, tag: string): Promise<LoadedV
   const artifacts = decodeArtifacts(Object.fromEntries(keys.map((key, i) => [key, texts[i]])) as typeof files, files);
   const selectionFile = path.join(dir, OPTIONAL_ARTIFACT_FILES.selection);
   const selection = (await isFile(selectionFile)) ? decodeSelection(await readArtifact(selectionFile), selectionFile) : undefined;
-  return { version, dir, isLatest: version === latest, ...artifacts, ...(selection === undefined ? {} : { selection }) };
+  const pcaFile = path.join(dir, OPTIONAL_ARTIFACT_FILES.pca);
+  const pca = artifacts.models.type === "pca" ? decodePca(await readArtifact(pcaFile), pcaFile) : undefined;
+  return { version, dir, isLatest: version === latest, ...artifacts, ...(selection === undefined ? {} : { selection }), ...(pca === undefined ? {} : { pca }) };
 }
 
 /**

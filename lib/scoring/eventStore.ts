@@ -55,6 +55,8 @@ export async function ensureScoreTables(db: Kysely<any>, eventsTable: string, ti
       peak_residual double precision not null,
       threshold double precision not null,
       primary key (model_version, stream, axis, level, started_at))`.execute(db);
+    // Added to tables created before it (rows kept): a pca event's contributions, JSON; null for per-axis events.
+    await sql`alter table ${sql.id(eventsTable)} add column if not exists contributions jsonb`.execute(db);
     await sql`create table if not exists ${sql.id(checkpointTable(eventsTable))} (
       model_version text not null,
       stream text not null,
@@ -77,14 +79,14 @@ export async function writeEvents(db: Kysely<any>, eventsTable: string, events: 
   for (let from = 0; from < events.length; from += INSERT_CHUNK) {
     const rows = events.slice(from, from + INSERT_CHUNK).map(
       (e) =>
-        sql`(${e.model_version}, ${e.stream}, ${e.axis}, ${e.level}, ${e.started_at}, ${e.fired_at}, ${e.ended_at}, ${e.samples}, ${e.peak_residual}, ${e.threshold})`,
+        sql`(${e.model_version}, ${e.stream}, ${e.axis}, ${e.level}, ${e.started_at}, ${e.fired_at}, ${e.ended_at}, ${e.samples}, ${e.peak_residual}, ${e.threshold}, cast(${e.contributions === undefined ? null : JSON.stringify(e.contributions)} as jsonb))`,
     );
     try {
-      await sql`insert into ${table} as e (model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold)
+      await sql`insert into ${table} as e (model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions)
         values ${sql.join(rows)}
         on conflict (model_version, stream, axis, level, started_at) do update
         set fired_at = excluded.fired_at, ended_at = excluded.ended_at, samples = excluded.samples,
-            peak_residual = excluded.peak_residual, threshold = excluded.threshold
+            peak_residual = excluded.peak_residual, threshold = excluded.threshold, contributions = excluded.contributions
         where e.ended_at is null`.execute(db);
     } catch (error) {
       explain(error, eventsTable);
@@ -115,7 +117,21 @@ const runSchema = z
   .strict();
 /** `statistics` (per axis, null: none yet) is absent in checkpoints written before statistics existed: those start them fresh. */
 const stateSchema = z
-  .object({ stream: z.string(), lastTime: z.number().nullable(), runs: z.array(runSchema), statistics: z.array(z.number().nullable()).optional() })
+  .object({
+    stream: z.string(),
+    lastTime: z.number().nullable(),
+    runs: z.array(runSchema),
+    statistics: z.array(z.number().nullable()).optional(),
+    /** A pca version's model state (lib/scoring/pcaBatch.ts). */
+    pca: z
+      .object({
+        previous: z.array(z.number().nullable()),
+        smoothed: z.array(z.number()),
+        peaks: z.array(z.object({ s: z.array(z.number()), row: z.array(z.number()) }).strict().nullable()),
+      })
+      .strict()
+      .optional(),
+  })
   .strict();
 
 /**
@@ -134,15 +150,20 @@ export async function loadCheckpoint(db: Kysely<any>, eventsTable: string, model
   const raw = typeof rows[0].state === "string" ? JSON.parse(rows[0].state) : rows[0].state;
   const where = `checkpoint of ${model.version}/${stream} in ${checkpointTable(eventsTable)}`;
   const state = parseWithSchema(stateSchema, raw, where) as ScoreState;
-  const expected = model.axes.flatMap((axis) => SCORE_LEVELS.map((level) => `${axis}/${level}`));
+  // A pca version's runs are those of its statistics (T2, SPE).
+  const runAxes = model.pca?.channels.axes ?? model.axes;
+  const expected = runAxes.flatMap((axis) => SCORE_LEVELS.map((level) => `${axis}/${level}`));
   const got = state.runs.map((run) => `${run.axis}/${run.level}`);
   if (expected.join(",") !== got.join(",")) {
     throw new InputError(`${where}: its runs (${got.join(", ")}) do not match the model's axes (${model.axes.join(", ")}): delete that row to start over`);
   }
-  if (state.statistics !== undefined && state.statistics.length !== model.axes.length) {
-    throw new InputError(`${where}: it has ${state.statistics.length} statistic states for the model's ${model.axes.length} axes: delete that row to start over`);
+  if (state.statistics !== undefined && state.statistics.length !== runAxes.length) {
+    throw new InputError(`${where}: it has ${state.statistics.length} statistic states for the model's ${runAxes.length} axes: delete that row to start over`);
   }
-  return { ...state, statistics: state.statistics ?? model.axes.map(() => null) };
+  if ((model.pca !== undefined) !== (state.pca !== undefined) || (state.pca !== undefined && state.pca.previous.length !== model.axes.length)) {
+    throw new InputError(`${where}: its model state does not fit model ${model.version} (${model.pca ? "pca" : "per-axis"}, ${model.axes.length} axes): delete that row to start over`);
+  }
+  return { ...state, statistics: state.statistics ?? runAxes.map(() => null) };
 }
 
 /** Rows of the events table for one model version and stream, ordered by axis, level, start (for tests and notebooks). */

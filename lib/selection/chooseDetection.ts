@@ -46,6 +46,7 @@ export function trainOptionsOf(config: Config): TrainOptions {
   const { type, ...options } = config.model;
   // resolveSelection leaves no `auto`; a config that still has it was not resolved.
   if (type === "auto") throw new Error("model.type auto must be resolved first (resolveSelection / chooseDetection)");
+  if (type === "pca") throw new Error("model.type pca trains all axes at once (trainPca), not per-axis trends");
   return { type, ...options };
 }
 

@@ -13,6 +13,7 @@ import * as yaml from "js-yaml";
 import { InputError } from "../core/errors";
 import { describeValue, parseWithSchema, schemaErrorText, z } from "../core/schema";
 import { statisticSpecSchema } from "./statisticSpec";
+import { PCA_CHANNELS, pcaArtifactSchema, type PcaArtifact } from "./pcaArtifacts";
 
 /** File names of one version folder. */
 export const ARTIFACT_FILES = Object.freeze({
@@ -84,9 +85,12 @@ export type ModeModel = z.infer<typeof modeBody>;
 /** The trend model of one axis. */
 export type AxisModel = LinearModel | PolyModel | PiecewiseModel | PerModeModel;
 
-/** The fitted models of every axis, all of one `type`. */
+/** What models.json's `model_type` names: a trend type, or `pca` (per-axis levels as lines; the model is pca.json). */
+export const MODEL_SET_TYPES = [...TREND_MODEL_TYPES, "pca"] as const;
+
+/** The fitted models of every axis, all of one `type` (`pca`: lines holding each axis's level). */
 export interface ModelSet {
-  readonly type: ModelType;
+  readonly type: (typeof MODEL_SET_TYPES)[number];
   readonly models: readonly AxisModel[];
 }
 /** A model set of lines only (what the in-database path fits). */
@@ -265,10 +269,12 @@ export interface Artifacts {
   readonly meta: VersionMeta;
   /** `selection.json`: only in versions trained with `auto` or `thresholds.target_alarms_per_day`. */
   readonly selection?: Selection;
+  /** `pca.json`: only in `model_type: pca` versions (thresholds are then keyed `T2`, `SPE`). */
+  readonly pca?: PcaArtifact;
 }
 
 /** Files a version holds only sometimes (absent: not written, and undefined when read). */
-export const OPTIONAL_ARTIFACT_FILES = Object.freeze({ selection: "selection.json" } as const);
+export const OPTIONAL_ARTIFACT_FILES = Object.freeze({ selection: "selection.json", pca: "pca.json" } as const);
 
 const artifacts = z.object({
   models: z.record(axisModelBody),
@@ -277,6 +283,7 @@ const artifacts = z.object({
   metrics: z.record(metricsBody),
   meta: versionMeta,
   selection: selection.optional(),
+  pca: pcaArtifactSchema.optional(),
 });
 
 /**
@@ -294,6 +301,7 @@ export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof 
     metrics: Object.fromEntries(value.metrics.map((m) => [m.axis, m])),
     meta: value.meta,
     selection: value.selection,
+    pca: value.pca,
   };
   const checked = artifacts.safeParse(input);
   if (!checked.success) throw new TypeError(`registerModel: ${schemaErrorText(checked.error, artifacts, input)}`);
@@ -301,7 +309,7 @@ export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof 
   return {
     models: jsonText({ model_type: value.models.type, axes: Object.fromEntries(axes.map((axis) => [axis, models[axis]])) }),
     prepStats: jsonText(checked.data.prepStats),
-    thresholds: jsonText(Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]]))),
+    thresholds: jsonText(Object.fromEntries((value.models.type === "pca" ? PCA_CHANNELS : axes).map((axis) => [axis, thresholds[axis]]))),
     metrics: stringifyCsv(
       axes.map((axis) => [axis, ...[metrics[axis].r2, metrics[axis].mae, metrics[axis].rmse].map(csvNumberText)]),
       // Quote names with edge spaces too, so they read back unchanged.
@@ -309,7 +317,13 @@ export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof 
     ),
     meta: yaml.dump(meta, { lineWidth: -1, noRefs: true, sortKeys: false }),
     ...(checked.data.selection === undefined ? {} : { selection: jsonText(checked.data.selection as JsonValue) }),
+    ...(checked.data.pca === undefined ? {} : { pca: jsonText(checked.data.pca as unknown as JsonValue) }),
   };
+}
+
+/** Reads `pca.json` back; an InputError naming the file, key path and value when malformed. */
+export function decodePca(text: string, file: string): PcaArtifact {
+  return parseWithSchema(pcaArtifactSchema, parseJson(text, file), where(file));
 }
 
 /** Reads `selection.json` back; an InputError naming the file, key path and value when malformed. */
@@ -329,14 +343,14 @@ export function decodeArtifacts(
 ): Artifacts {
   const metrics = decodeMetrics(texts.metrics, files.metrics);
   const axes = metrics.map((m) => m.axis);
-  const modelsFile = parseWithSchema(z.object({ model_type: z.enum(TREND_MODEL_TYPES), axes: z.record(axisModelBody) }), parseJson(texts.models, files.models), where(files.models));
+  const modelsFile = parseWithSchema(z.object({ model_type: z.enum(MODEL_SET_TYPES), axes: z.record(axisModelBody) }), parseJson(texts.models, files.models), where(files.models));
   checkSameAxes(Object.keys(modelsFile.axes), axes, files.models);
   const thresholds = parseWithSchema(z.record(axisThresholds), parseJson(texts.thresholds, files.thresholds), where(files.thresholds));
-  checkSameAxes(Object.keys(thresholds), axes, files.thresholds);
+  checkSameAxes(Object.keys(thresholds), modelsFile.model_type === "pca" ? PCA_CHANNELS : axes, files.thresholds);
   return {
     models: { type: modelsFile.model_type, models: axes.map((axis) => ({ axis, ...modelsFile.axes[axis] })) },
     prepStats: parseWithSchema(prepStats, parseJson(texts.prepStats, files.prepStats), where(files.prepStats)),
-    thresholds: Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]])),
+    thresholds: Object.fromEntries((modelsFile.model_type === "pca" ? PCA_CHANNELS : axes).map((axis) => [axis, thresholds[axis]])),
     metrics,
     meta: decodeMeta(texts.meta, files.meta),
   };

@@ -62,7 +62,7 @@ function correlated(rows: number, seed = 3): { time: Float64Array; values: Float
 }
 
 const AXES = ["a", "b", "c", "d"];
-const options = { explainedVariance: 0.95, slowRatio: 0.3, ewmaAlpha: null, maxGapSeconds: null };
+const options: { explainedVariance: number; slowRatio: number; ewmaAlpha: number | null; maxGapSeconds: number | null } = { explainedVariance: 0.95, slowRatio: 0.3, ewmaAlpha: null, maxGapSeconds: null };
 
 /** Solves `m·x = y` by Gaussian elimination with partial pivoting (the direct computation's inverse). */
 function solve(m: number[][], y: number[]): number[] {

@@ -11,6 +11,7 @@ import { InputError, isInputError } from "../lib/core/errors";
 import { loadVersion } from "../lib/registry";
 import { didYouMean, parseWithSchema, z } from "../lib/core/schema";
 import type { StatisticSpec } from "../lib/model/statistic";
+import type { PcaArtifact } from "../lib/shapes/pcaArtifacts";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
 import { isoToEpochSeconds } from "../lib/core/time";
 import { isLinearModel } from "../lib/model/trendModel";
@@ -98,6 +99,12 @@ function readSamples(model: ScoringModel, samples: readonly unknown[]): { time: 
 }
 
 /** Whether any run of the state is in progress (a model switch waits for none). */
+/** What `GET /v1/model` tells of a pca version: components, explained variance, loadings, standardisation, smoothing. */
+function pcaDescription(pca: PcaArtifact): Record<string, unknown> {
+  const { components, explained, explained_variance, eigenvalues, loadings, means, scales, differenced, smoothing, limits_method } = pca;
+  return { components, explained, explained_variance, eigenvalues, loadings, means, scales, differenced, smoothing, limits_method };
+}
+
 function runInProgress(state: ScoreState): boolean {
   return state.runs.some((run) => run.length > 0);
 }
@@ -205,7 +212,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     metrics.streams.set(streams.size);
     metrics.samplesScored.inc(batch.time.length);
     const perAxis = (columns: readonly Float64Array[]): Record<string, (number | null)[]> =>
-      Object.fromEntries(current.model.axes.map((axis, a) => [axis, Array.from(columns[a], (value) => (Number.isFinite(value) ? value : null))]));
+      Object.fromEntries((current.model.pca?.channels.axes ?? current.model.axes).map((axis, a) => [axis, Array.from(columns[a], (value) => (Number.isFinite(value) ? value : null))]));
     // The scored statistic's values only when some axis is not scored on its residual.
     const smoothed = current.model.statistics?.some((spec) => spec.type !== "residual") ?? false;
     return {
@@ -220,7 +227,8 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
 
   app.get("/v1/model", async () => {
     const thresholds: Record<string, { MinC: number; MaxC: number; T_long_steps: number; T_short_steps: number; statistic?: StatisticSpec }> = {};
-    model.axes.forEach((axis, a) => {
+    // A pca version: thresholds of its statistics T2 and SPE.
+    (model.pca?.channels.axes ?? model.axes).forEach((axis, a) => {
       const statistic = model.statistics?.[a];
       thresholds[axis] = {
         MinC: model.minC[a],
@@ -244,6 +252,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
           return [axis, parameters];
         }),
       ),
+      ...(model.pca === undefined ? {} : { pca: pcaDescription(model.pca.artifact) }),
       max_gap_seconds: model.maxGapSeconds,
       previous_version: previousVersion,
       switched_at: switchedAt,
@@ -280,12 +289,14 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
 function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: readonly ScoreEvent[], before: Uint8Array, after: Uint8Array): void {
   // Each run either was open before the batch or fired in it: fired = closed + open after − open before.
   const closed = new Int32Array(after.length);
-  const index = new Map(model.axes.map((axis, a) => [axis, a] as const));
+  // A pca version's runs are those of its statistics (T2, SPE).
+  const runAxes = model.pca?.channels.axes ?? model.axes;
+  const index = new Map(runAxes.map((axis, a) => [axis, a] as const));
   for (const event of events) {
     if (event.ended_at !== null) closed[2 * (index.get(event.axis) as number) + (event.level === "alert" ? 0 : 1)]++;
   }
   for (let r = 0; r < after.length; r++) {
-    const labels = { axis: model.axes[r >> 1], level: r & 1 ? "error" : "alert" };
+    const labels = { axis: runAxes[r >> 1], level: r & 1 ? "error" : "alert" };
     const fired = closed[r] + after[r] - before[r];
     if (fired > 0) metrics.eventsFired.inc(labels, fired);
     if (after[r] !== before[r]) metrics.openEvents.inc(labels, after[r] - before[r]);

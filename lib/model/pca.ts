@@ -15,8 +15,9 @@
  *
  * A sample with a missing value (NaN) on any axis, or idle (every axis exactly
  * 0: the robot standing still), gives NaN for both statistics and leaves the
- * state as it was. Contributions: T² = Σ_j ((P Λ^-½ Pᵀ s)_j)² and
- * SPE = Σ_j e_j², so both split into non-negative per-axis parts.
+ * state as it was. Contributions: T² = Σ_j s_j·(P Λ⁻¹ Pᵀ s)_j (the partial
+ * decomposition: parts clipped at 0, which attributes a shift on one of two
+ * correlated axes to that axis) and SPE = Σ_j e_j².
  */
 import { jacobiEigen } from "../stats";
 import type { PcaArtifact } from "../shapes/pcaArtifacts";
@@ -84,7 +85,7 @@ export function pcaStatistics(model: PcaCore, s: ArrayLike<number>): [t2: number
   return [t2, spe];
 }
 
-/** The in-model part `P·Pᵀ·s` and the T²-whitened vector `P·Λ^-½·Pᵀ·s` of `s`. */
+/** The in-model part `P·Pᵀ·s` and `D·s = P·Λ⁻¹·Pᵀ·s` (T² = sᵀ·D·s) of `s`. */
 function projections(model: PcaCore, s: ArrayLike<number>): { inModel: Float64Array; whitened: Float64Array } {
   const n = s.length;
   const inModel = new Float64Array(n);
@@ -93,7 +94,7 @@ function projections(model: PcaCore, s: ArrayLike<number>): { inModel: Float64Ar
     const p = model.loadings[k];
     let t = 0;
     for (let j = 0; j < n; j++) t += p[j] * s[j];
-    const w = t / Math.sqrt(model.eigenvalues[k]);
+    const w = t / model.eigenvalues[k];
     for (let j = 0; j < n; j++) {
       inModel[j] += p[j] * t;
       whitened[j] += p[j] * w;
@@ -116,7 +117,7 @@ export interface Contribution {
 /**
  * Each axis's share of T² or SPE at one sample, largest first. `s` is the
  * sample's smoothed standardised vector, `row` its raw values. T²: parts
- * `((P Λ^-½ Pᵀ s)_j)²`, deviation `(P Pᵀ s)_j`; SPE: parts `e_j²`, deviation
+ * `max(0, s_j·(P Λ⁻¹ Pᵀ s)_j)` (all ≤ 0: their magnitudes), deviation `(P Pᵀ s)_j`; SPE: parts `e_j²`, deviation
  * `e_j`. `expected_j = value_j − scale_j · deviation_j`. Shares are the parts
  * over their sum (equal shares when the sum is 0).
  *
@@ -130,10 +131,12 @@ export function pcaContributions(model: PcaCore, axes: readonly string[], channe
   const deviation = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     deviation[j] = channel === "T2" ? inModel[j] : s[j] - inModel[j];
-    parts[j] = channel === "T2" ? whitened[j] * whitened[j] : deviation[j] * deviation[j];
+    // T²: the partial decomposition s_j·(P Λ⁻¹ Pᵀ s)_j (sums to T²), clipped at 0; SPE: e_j².
+    parts[j] = channel === "T2" ? Math.max(0, s[j] * whitened[j]) : deviation[j] * deviation[j];
   }
   let total = 0;
   for (let j = 0; j < n; j++) total += parts[j];
+  if (channel === "T2" && !(total > 0)) for (let j = 0; j < n; j++) total += parts[j] = Math.abs(s[j] * whitened[j]);
   const out = axes.map((axis, j) => ({
     axis,
     share: total > 0 ? parts[j] / total : 1 / n,

@@ -146,7 +146,8 @@ async function trainExtracted(
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
   // Selection: fit on the earlier part, measure on the later part, then train the choice on the whole window.
-  const { config: chosen, selected } = resolveSelection(columns, profile.dt_seconds, config);
+  const { config: chosen, selected, warning } = resolveSelection(columns, profile.dt_seconds, config);
+  if (warning !== undefined) log(`             ${warning}`);
   if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
   if (chosen.model.type === "pca") {
     const fingerprintOf = (): string => {

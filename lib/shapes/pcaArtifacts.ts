@@ -14,8 +14,8 @@ export const PCA_CHANNELS = ["T2", "SPE"] as const;
 /** `model.explained_variance` default: the components explaining 95 % of the standardised variance. */
 export const DEFAULT_EXPLAINED_VARIANCE = 0.95;
 
-/** `model.slow_ratio` default: an axis whose 31-sample moving average keeps more than 30 % of its variance is slow. */
-export const DEFAULT_SLOW_RATIO = 0.3;
+/** `model.slow_ratio` default: an axis whose 31-sample moving average keeps more than 40 % of its variance is slow. */
+export const DEFAULT_SLOW_RATIO = 0.4;
 
 /** Samples of the moving average of the slow-axis test. */
 export const SLOW_WINDOW_SAMPLES = 31;

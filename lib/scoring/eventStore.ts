@@ -10,6 +10,7 @@
 import { sql, type Kysely } from "kysely";
 import { InputError } from "../core/errors";
 import { parseWithSchema, z } from "../core/schema";
+import { twoSidedModel } from "./twoSided";
 import { SCORE_LEVELS, type ScoreEvent, type ScoreState, type ScoringModel } from "./score";
 import type { TimeType } from "../shapes/types";
 
@@ -151,7 +152,7 @@ export async function loadCheckpoint(db: Kysely<any>, eventsTable: string, model
   const where = `checkpoint of ${model.version}/${stream} in ${checkpointTable(eventsTable)}`;
   const state = parseWithSchema(stateSchema, raw, where) as ScoreState;
   // A pca version's runs are those of its statistics (T2, SPE).
-  const runAxes = model.pca?.channels.axes ?? model.axes;
+  const runAxes = model.pca?.channels.axes ?? twoSidedModel(model).axes;
   const expected = runAxes.flatMap((axis) => SCORE_LEVELS.map((level) => `${axis}/${level}`));
   const got = state.runs.map((run) => `${run.axis}/${run.level}`);
   if (expected.join(",") !== got.join(",")) {

@@ -30,6 +30,7 @@ import { frameColumns } from "../shapes/timeColumn";
 import { isLinearModel, predictValue } from "../model/trendModel";
 import type { AxisModel } from "../shapes/types";
 import { initialPcaStreamState, pcaScoringModel, scorePcaBatch } from "./pcaBatch";
+import { downOf, scoreTwoSidedBatch, twoSidedModel } from "./twoSided";
 import { SCORE_LEVELS, formatScoreTime, type RunState, type ScoreBatch, type ScoreEvent, type ScoreResult, type ScoreState, type ScoringModel } from "./scoreTypes";
 export { SCORE_LEVELS, formatScoreTime, type RunState, type ScoreBatch, type ScoreEvent, type ScoreLevel, type ScoreResult, type ScoreState, type ScoringModel } from "./scoreTypes";
 
@@ -73,6 +74,7 @@ export function scoringModel(version: LoadedVersion, options: { maxGapSeconds?: 
     tShortSteps: Int32Array.from(thresholds, (t) => t.T_short_steps),
     maxGapSeconds,
     statistics: Object.freeze(thresholds.map(recordedStatistic)),
+    ...downOf(thresholds),
   });
 }
 
@@ -80,6 +82,7 @@ export function scoringModel(version: LoadedVersion, options: { maxGapSeconds?: 
 /** The state of a stream before its first sample. */
 export function initialScoreState(model: ScoringModel, stream: string): ScoreState {
   if (model.pca !== undefined) return { ...initialScoreState(model.pca.channels, stream), pca: initialPcaStreamState(model, 2 * model.pca.channels.axes.length) };
+  if (model.down !== undefined) return initialScoreState(twoSidedModel(model), stream);
   const runs: RunState[] = [];
   for (const axis of model.axes) {
     for (const level of SCORE_LEVELS) runs.push({ axis, level, length: 0, started_at: null, fired_at: null, peak_residual: null });
@@ -108,6 +111,9 @@ interface Run {
 export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreBatch): ScoreResult {
   // A pca version: T² and SPE per sample, scored as two axes by the rules below, events explained by contributions.
   if (model.pca !== undefined) return scorePcaBatch(model, state, batch, scoreBatch);
+  // Two-sided: the lower sides scored as axes of their own on the negated residuals.
+  if (model.down !== undefined) return scoreTwoSidedBatch(model, state, batch, scoreBatch);
+  const signs = model.signs;
   const { axes, coef, intercept, time0, timeType, maxGapSeconds } = model;
   // Axes whose trend is not a line go through predictValue; lines keep the inline expression below.
   const trends = axes.map((_, a) => (model.models !== undefined && !isLinearModel(model.models[a]) ? model.models[a] : null));
@@ -191,7 +197,8 @@ export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreB
     for (let a = 0; a < axisCount; a++) {
       // Same operations, in the same order, as training's predictColumns.
       const trend = trends[a];
-      const residual = values[a][i] - (trend === null ? (t - time0) * coef[a] + intercept[a] : predictValue(trend, t - time0, values[a][i]));
+      let residual = values[a][i] - (trend === null ? (t - time0) * coef[a] + intercept[a] : predictValue(trend, t - time0, values[a][i]));
+      if (signs !== undefined) residual *= signs[a];
       residuals[a][i] = residual;
       let value = residual;
       if (smoothed[a]) {

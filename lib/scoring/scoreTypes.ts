@@ -47,6 +47,19 @@ export interface ScoringModel {
    * (axes `T2`, `SPE`: lines 0, so each statistic is its own residual, with their thresholds). Absent: per-axis trends.
    */
   readonly pca?: { readonly artifact: PcaArtifact; readonly channels: ScoringModel };
+  /**
+   * `thresholds.direction: both`: per axis the lower side, as levels of the statistic of the negated residual
+   * (positive: `−lower.MinC`, `−lower.MaxC`), sustain steps and statistic. Absent: upward only.
+   */
+  readonly down?: {
+    readonly minC: Float64Array;
+    readonly maxC: Float64Array;
+    readonly tLongSteps: Int32Array;
+    readonly tShortSteps: Int32Array;
+    readonly statistics: readonly StatisticSpec[];
+  };
+  /** Per axis, the residual's sign as scored (−1: a lower side of a two-sided version, see lib/scoring/twoSided.ts); absent: all +1. */
+  readonly signs?: Float64Array;
 }
 /** One open (or idle) run of one axis and level; times in seconds. */
 export interface RunState {
@@ -107,6 +120,8 @@ export interface ScoreEvent {
   readonly stream: string;
   /** A pca version's event: the axes ranked by their share of the statistic at the event's peak (see lib/model/pca.ts). */
   readonly contributions?: readonly Contribution[];
+  /** `thresholds.direction: both` versions: `up` (residual high) or `down` (residual low); absent: up (older and one-sided versions). */
+  readonly direction?: "up" | "down";
 }
 
 /** Samples of one stream, in time order. */

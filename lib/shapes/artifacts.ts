@@ -131,8 +131,15 @@ const axisThresholds = z
     meta: z.object({ method: z.string() }).readonly(),
     /** What MinC/MaxC were calibrated on (lib/statistic.ts); absent: the residual (versions before statistics, and residual ones). */
     statistic: statisticSpecSchema.optional(),
+    /** `thresholds.direction: both`: the lower side's levels (negative), sustain steps and statistic (of the negated residual); absent: upward only. */
+    lower: z
+      .object({ MinC: number, MaxC: number, T_long_steps: number, T_short_steps: number, statistic: statisticSpecSchema.optional() })
+      .readonly()
+      .optional(),
   })
   .readonly();
+/** The lower side of an axis's thresholds (`thresholds.direction: both`). */
+export type LowerThresholds = NonNullable<z.infer<typeof axisThresholds>["lower"]>;
 /** Thresholds of one axis, as written to `thresholds.json`; `statistic` absent means the residual. */
 export type AxisThresholds = z.infer<typeof axisThresholds>;
 

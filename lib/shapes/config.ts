@@ -128,6 +128,8 @@ const thresholdsSection = section({
   error_quantile: numberIn(0, 1).default(0.5),
   // Optional (absent = null): thresholds.json policies written before the key existed still type as ThresholdPolicy.
   target_alarms_per_day: z.number().finite().positive().nullish(),
+  // Optional (absent = up, the Python pipeline's rule): policies recorded before the key existed type as before.
+  direction: z.enum(["up", "both"]).optional(),
 });
 
 /** `selection:` — how `auto` and `thresholds.target_alarms_per_day` measure candidates on held-out data (lib/selection.ts). */

@@ -12,6 +12,7 @@ import { loadVersion } from "../lib/registry";
 import { didYouMean, parseWithSchema, z } from "../lib/core/schema";
 import type { StatisticSpec } from "../lib/model/statistic";
 import type { PcaArtifact } from "../lib/shapes/pcaArtifacts";
+import { DOWN_SUFFIX, twoSidedModel } from "../lib/scoring/twoSided";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
 import { isoToEpochSeconds } from "../lib/core/time";
 import { isLinearModel } from "../lib/model/trendModel";
@@ -111,7 +112,9 @@ function runInProgress(state: ScoreState): boolean {
 
 /** Per axis × level: 1 when an event has fired and not ended. */
 function openFlags(model: ScoringModel, state: ScoreState): Uint8Array {
-  const sustain = [model.tLongSteps, model.tShortSteps];
+  // Two-sided versions: the lower sides' runs follow the upper ones (lib/scoring/twoSided.ts).
+  const both = twoSidedModel(model);
+  const sustain = [both.tLongSteps, both.tShortSteps];
   return Uint8Array.from(state.runs, (run, r) => (run.length >= sustain[r & 1][r >> 1] ? 1 : 0));
 }
 
@@ -290,10 +293,11 @@ function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: read
   // Each run either was open before the batch or fired in it: fired = closed + open after − open before.
   const closed = new Int32Array(after.length);
   // A pca version's runs are those of its statistics (T2, SPE).
-  const runAxes = model.pca?.channels.axes ?? model.axes;
+  const runAxes = model.pca?.channels.axes ?? twoSidedModel(model).axes;
   const index = new Map(runAxes.map((axis, a) => [axis, a] as const));
   for (const event of events) {
-    if (event.ended_at !== null) closed[2 * (index.get(event.axis) as number) + (event.level === "alert" ? 0 : 1)]++;
+    const axis = event.direction === "down" ? `${event.axis}${DOWN_SUFFIX}` : event.axis;
+    if (event.ended_at !== null) closed[2 * (index.get(axis) as number) + (event.level === "alert" ? 0 : 1)]++;
   }
   for (let r = 0; r < after.length; r++) {
     const labels = { axis: runAxes[r >> 1], level: r & 1 ? "error" : "alert" };

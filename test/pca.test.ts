@@ -203,3 +203,38 @@ test("pca: any split into batches, through JSON state, gives the same events and
   const columns = pcaColumns(version.pca!, time, values, 5);
   assert.deepEqual(Array.from(one.residuals[1]), Array.from(columns.spe));
 });
+
+import * as dfd from "danfojs-node";
+import { score } from "../lib/scoring/score";
+import { createScoringService } from "../server/app";
+
+test("pca: score(frame, version) and the HTTP service (GET /v1/model describes it; POST /v1/score explains its events)", async () => {
+  const all = correlated(900, 5);
+  const train = { time: all.time.subarray(0, 500), values: all.values.map((v) => v.slice(0, 500)) };
+  const { version } = await registered("serve", train);
+  const values = all.values.map((v) => v.slice(500));
+  for (let i = 200; i < 260; i++) values[1][i] += 1.5;
+  const time = Array.from(all.time.subarray(500));
+  const frame = new dfd.DataFrame({ ts: time, ...Object.fromEntries(AXES.map((axis, j) => [axis, Array.from(values[j])])) });
+  const scored = score(frame, version);
+  assert.deepEqual(scored.residuals.columns, ["ts", "T2_res", "SPE_res"]);
+  assert.ok(scored.events.some((e) => e.axis === "SPE" && e.contributions?.[0].axis === "b"));
+
+  const service = await createScoringService({ rootDir: join(work, "registry"), watchMs: 0 });
+  try {
+    const described = await service.app.inject({ method: "GET", url: "/v1/model" });
+    const body = described.json();
+    assert.equal(body.version, "serve");
+    assert.deepEqual(Object.keys(body.thresholds), ["T2", "SPE"]);
+    assert.equal(body.pca.components, version.pca?.components);
+    assert.deepEqual(body.pca.loadings, version.pca?.loadings);
+    const samples = time.map((ts, i) => ({ ts, ...Object.fromEntries(AXES.map((axis, j) => [axis, values[j][i]])) }));
+    const response = await service.app.inject({ method: "POST", url: "/v1/score", payload: { stream: "pump", samples } });
+    assert.equal(response.statusCode, 200, response.body);
+    const result = response.json();
+    assert.deepEqual(Object.keys(result.residuals), ["T2", "SPE"]);
+    assert.deepEqual(result.events, JSON.parse(JSON.stringify(scored.events.map((e) => ({ ...e, stream: "pump" })))));
+  } finally {
+    await service.app.close();
+  }
+});

@@ -29,6 +29,12 @@ export { DEFAULT_TREND_OPTIONS, describeTrend, fitAxisModel, isLinearModel, pred
 export { predict, predictColumns } from "./stages/predict";
 export { evaluate, evaluateColumns } from "./stages/evaluate";
 export { axisStatistic, calibrateColumns, calibrateThresholds, runLengthSummary } from "./stages/thresholds";
+// The multivariate model (model.type pca, docs/pca.md) and two-sided lower levels.
+export { trainPca, pcaColumns, type PcaTrained, type PcaTrainOptions } from "./stages/pcaTrain";
+export { pcaContributions, pcaStatistics, type Contribution } from "./model/pca";
+export { PCA_CHANNELS, type PcaArtifact } from "./shapes/pcaArtifacts";
+export { jacobiEigen, type SymmetricEigen } from "./stats/jacobiEigen";
+export { calibrateLower } from "./stages/lowerThresholds";
 export { statisticColumn, statisticLabel, statisticSpec, statisticStep, type StatisticOptions, type StatisticSpec } from "./model/statistic";
 export { frameColumns, type FrameColumns } from "./shapes/timeColumn";
 export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline/inMemory";

@@ -75,7 +75,7 @@ test("needsSelection and candidatesFor: auto in model.type or scoring.statistic,
   assert.equal(needsSelection(config({ model: "auto" })), true);
   assert.equal(needsSelection(config({ statistic: "auto" })), true);
   assert.equal(needsSelection(config({ target: 24 })), true);
-  assert.deepEqual(candidatesFor(config({ model: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["linear+residual", "poly+residual", "piecewise+residual", "per_mode+residual"]);
+  assert.deepEqual(candidatesFor(config({ model: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["linear+residual", "poly+residual", "piecewise+residual", "per_mode+residual", "pca+residual"]);
   assert.deepEqual(candidatesFor(config({ model: "poly", statistic: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["poly+residual", "poly+ewma", "poly+cusum"]);
   assert.deepEqual(candidatesFor(config()).map((c) => `${c.model}+${c.statistic}`), ["linear+residual"]);
 });
@@ -102,14 +102,14 @@ test("auto picks the statistic the data favours: ewma for a jumping signal, cusu
 test("auto picks the model the data favours: poly for a curved trend", () => {
   // A hump 2 + 40·s·(1 − s): a line fitted on the first 80% overshoots the last 20% and misses what is injected there.
   const result = runSelection(shaped(12_000, 1, (s, normal) => 2 + 40 * s * (1 - s) + normal(), 1), 1, config({ model: "auto" }));
-  assert.deepEqual(result.selection.candidates.map((c) => c.model), ["linear", "poly", "piecewise", "per_mode"]);
+  assert.deepEqual(result.selection.candidates.map((c) => c.model), ["linear", "poly", "piecewise", "per_mode", "pca"]);
   assert.equal(result.chosen.model, "poly");
   assert.equal(result.chosen.statistic, "residual");
   const [linear, poly, ...others] = result.selection.candidates;
   assert.ok((poly.recall as number) > 2 * (linear.recall as number), `poly ${poly.caught} vs linear ${linear.caught}`);
   for (const other of others) assert.ok(other.recall === null || other.recall <= (poly.recall as number));
-  // Both auto: 12 combinations.
-  assert.equal(runSelection(shaped(6_000, 1, (s, normal) => 2 + 40 * s * (1 - s) + normal(), 1), 1, config({ model: "auto", statistic: "auto" })).selection.candidates.length, 12);
+  // Both auto: 14 combinations (4 trends × 3 statistics, pca × residual, ewma).
+  assert.equal(runSelection(shaped(6_000, 1, (s, normal) => 2 + 40 * s * (1 - s) + normal(), 1), 1, config({ model: "auto", statistic: "auto" })).selection.candidates.length, 14);
 });
 
 test("runSelection picks the best recall at no more false alarms than linear + residual; a tie goes to the simpler candidate", () => {
@@ -240,7 +240,7 @@ test("npm start with model.type auto on the embedded database: selection logged 
   delete env.SELECTION_TEST_DB_URL;
   const run = runCli(["--config", configPath], { env });
   assert.equal(run.status, 0, run.stderr);
-  const logged = /select {5}chose (\w+) \+ (\w+) at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 12 candidates, measured on the last [\d.]+ h of the window \(256 injected anomalies in 4 rounds\):\n {24}best recall \(within one standard error of the best, [\d.]+\) at no more false alarms than the default/.exec(run.stdout);
+  const logged = /select {5}chose (\w+) \+ (\w+) at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 14 candidates, measured on the last [\d.]+ h of the window \(256 injected anomalies in 4 rounds\):\n {24}best recall \(within one standard error of the best, [\d.]+\) at no more false alarms than the default/.exec(run.stdout);
   assert.ok(logged !== null, run.stdout);
   assert.match(run.stdout, new RegExp(`Selection: chose ${logged[1]} \\+ ${logged[2]}`));
   const registry = join(folder, "ModelRegistry", "artifacts");
@@ -248,7 +248,7 @@ test("npm start with model.type auto on the embedded database: selection logged 
   const thresholds = JSON.parse(readFileSync(join(registry, "v1", "thresholds.json"), "utf8"));
   assert.equal(selection.chosen.model, logged[1]);
   assert.equal(selection.chosen.statistic, logged[2]);
-  assert.equal(selection.candidates.length, 12);
+  assert.equal(selection.candidates.length, 14);
   // The choice is what was trained: its statistic recorded per axis (absent for residual), its percentiles in
   // the policy, its model type in models.json and meta.yaml.
   assert.equal(thresholds.axis1.statistic?.type ?? "residual", logged[2]);

@@ -154,7 +154,7 @@ async function trainExtracted(
       extraction.values.forEach((v) => fingerprint.add(v));
       return fingerprint.digest();
     };
-    const prepared = { extraction, timeS: columns.timeS, values: columns.values, profile, prepStats: stats };
+    const prepared = { extraction, timeS: columns.timeS, values: columns.values, profile, prepStats: stats, ...(selected === null ? {} : { selection: selected.selection }) };
     const result = await runPcaPipeline(chosen, prepared, { stageSeconds, mark, log, database, commit: context.commit, fingerprint: fingerprintOf });
     return selected === null ? result : { ...result, selection: selected.selection, selectionSummary: selected.summary };
   }

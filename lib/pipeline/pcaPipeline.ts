@@ -10,6 +10,7 @@ import { versionMeta } from "./versionMeta";
 import type { Profile } from "../stages/analyze";
 import type { PipelineResult } from "./result";
 import type { Config, Extraction, ModelSet, PrepStats } from "../shapes/types";
+import type { Selection } from "../shapes/artifacts";
 import type { VersionMetaInput } from "../registry";
 
 /** What the in-memory pipeline hands over once the window is prepared. */
@@ -19,6 +20,8 @@ export interface PreparedWindow {
   readonly values: readonly Float64Array[];
   readonly profile: Profile;
   readonly prepStats: PrepStats;
+  /** What selection measured (`model.type: auto` chose pca); written as selection.json. */
+  readonly selection?: Selection;
 }
 
 /** The pipeline's context: its clock, log, database text, commit and data fingerprint. */
@@ -78,6 +81,7 @@ export async function runPcaPipeline(config: Config, prepared: PreparedWindow, c
     thresholds: trained.thresholds,
     metrics: trained.metrics,
     pca,
+    ...(prepared.selection === undefined ? {} : { selection: prepared.selection }),
     meta: { ...meta, lineage: { ...meta.lineage, git_commit: await context.commit } },
   });
   log(`[7/7] register   ${registered.version} → ${registered.dir} (${mark("register")})`);

@@ -101,3 +101,40 @@ test("direction both with EWMA: any split into batches, through JSON state, give
     assert.deepEqual(last(events), last(one.events), `cuts ${cuts}`);
   }
 });
+
+import { sql } from "kysely";
+import { openPostgres } from "./support/databases";
+import { ensureScoreTables, loadCheckpoint, saveCheckpoint } from "../lib/scoring/eventStore";
+
+test("direction both: the follower's checkpoint on a real PostgreSQL server holds both sides; a restart mid-event scores on as one pass", async () => {
+  const loaded = await version("both-follow", true, "ewma");
+  const model = scoringModel(loaded);
+  const t = time.subarray(TRAIN);
+  const v = values.map((c) => c.subarray(TRAIN));
+  const one = scoreBatch(model, initialScoreState(model, "follow"), { time: t, values: v });
+  const cut = 320; // inside the drop (rows 1300–1349)
+  const first = scoreBatch(model, initialScoreState(model, "follow"), { time: t.subarray(0, cut), values: v.map((c) => c.subarray(0, cut)) });
+  assert.ok(first.state.runs.some((run) => run.axis === "a:down" && run.length > 0), "a down run is open at the cut");
+  const { db } = await openPostgres();
+  try {
+    await sql`drop table if exists direction_events_checkpoints`.execute(db);
+    await sql`drop table if exists direction_events`.execute(db);
+    await ensureScoreTables(db, "direction_events", "float");
+    await saveCheckpoint(db, "direction_events", model, first.state, t[cut - 1]);
+    const restored = await loadCheckpoint(db, "direction_events", model, "follow");
+    assert.ok(restored !== null);
+    const rest = scoreBatch(model, restored, { time: t.subarray(cut), values: v.map((c) => c.subarray(cut)) });
+    const last = (events: readonly ScoreEvent[]) => {
+      const byKey = new Map<string, ScoreEvent>();
+      for (const e of events) byKey.set(`${e.axis}|${e.direction}|${e.level}|${e.started_at}`, e);
+      return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    };
+    assert.deepEqual(last([...first.events, ...rest.events]), last(one.events));
+    // A one-sided version cannot resume from a two-sided checkpoint: one line naming the row to delete.
+    const oneSided = scoringModel(await version("up-follow", false, "ewma"));
+    await saveCheckpoint(db, "direction_events", { ...oneSided, version: model.version }, initialScoreState(oneSided, "other"), null);
+    await assert.rejects(loadCheckpoint(db, "direction_events", model, "other"), /do not match the model's axes .*: delete that row to start over/);
+  } finally {
+    await db.destroy();
+  }
+});

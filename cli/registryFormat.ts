@@ -93,5 +93,18 @@ export function formatVersion(loaded: LoadedVersion): string {
   // A trend that is not a line has no COEF/INTERCEPT: one line each says what it is.
   const trends = loaded.models.models.filter((m) => !isLinearModel(m));
   if (trends.length > 0) lines.push("", ...trends.map((m) => `  ${m.axis}: ${describeTrend(m)}`));
+  // A pca version: its components, the axes entering as first differences, and its statistics' limits.
+  if (loaded.pca !== undefined) {
+    const { pca } = loaded;
+    const slow = pca.axes.filter((_, j) => pca.differenced[j]);
+    lines.push(
+      "",
+      `  pca: ${pca.components} of ${pca.axes.length} components explain ${short(pca.explained)} (target ${short(pca.explained_variance)}), ${pca.rows_used} rows, smoothing ${pca.smoothing.type === "ewma" ? `EWMA α=${short(pca.smoothing.alpha)}` : "none"}; first differences: ${slow.length === 0 ? "none" : slow.join(", ")}`,
+      ...["T2", "SPE"].map((channel) => {
+        const t = loaded.thresholds[channel];
+        return `  ${channel}: MinC ${short(t.MinC)}, MaxC ${short(t.MaxC)}, T_long ${t.T_long_steps}, T_short ${t.T_short_steps} (${t.meta.method})`;
+      }),
+    );
+  }
   return lines.join("\n");
 }

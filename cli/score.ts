@@ -23,7 +23,8 @@ export interface ScoreFlags {
 export function formatScoreSummary(result: ReplayResult): string {
   const { model, events } = result;
   const header = ["axis", "alert-level", "error-level", "longest", "first", "last"];
-  const rows = scoreSummaryRows(model.axes, events).map((row) => [
+  // A pca version's events are on its statistics (T2, SPE).
+  const rows = scoreSummaryRows(model.pca?.channels.axes ?? model.axes, events).map((row) => [
     row.axis,
     String(row.alerts),
     String(row.errors),
@@ -45,10 +46,12 @@ export function formatScoreSummary(result: ReplayResult): string {
   ].join("\n");
 }
 
-/** One event as a line of the follower's output. */
-function eventLine(event: ScoreEvent): string {
-  const what = event.ended_at === null ? `fired at ${event.fired_at}` : `ended at ${event.ended_at} after ${event.samples} samples`;
-  return `${event.level.padEnd(5)} ${event.axis}: started ${event.started_at}, ${what} (peak residual ${Number(event.peak_residual.toPrecision(6))}, threshold ${Number(event.threshold.toPrecision(6))})`;
+/** The three largest contributions of a pca event: `; top: b 62% (3.4, expected 2.1), a 20% (…)`; "" without. */
+export function contributionsText(event: ScoreEvent): string {
+  if (event.contributions === undefined) return "";
+  const short = (x: number): string => String(Number(x.toPrecision(4)));
+  const top = event.contributions.slice(0, 3).map((c) => `${c.axis} ${Math.round(100 * c.share)}% (${short(c.value)}, expected ${short(c.expected)})`);
+  return `; top: ${top.join(", ")}`;
 }
 
 /**
@@ -60,6 +63,16 @@ async function requireTrainedVersion(rootDir: string): Promise<void> {
   if ((await listVersions(rootDir)).length > 0) return;
   throw new InputError(`score: no model version in the registry ${rootDir} yet: train one first with \`npm start\` (same --config), then score`);
 }
+
+/** One event as a line of the follower's output (and of a pca replay). */
+export function eventLine(event: ScoreEvent): string {
+  const what = event.ended_at === null ? `fired at ${event.fired_at}` : `ended at ${event.ended_at} after ${event.samples} samples`;
+  const peak = event.contributions === undefined ? "peak residual" : "peak";
+  return `${event.level.padEnd(5)} ${event.axis}: started ${event.started_at}, ${what} (${peak} ${Number(event.peak_residual.toPrecision(6))}, threshold ${Number(event.threshold.toPrecision(6))}${contributionsText(event)})`;
+}
+
+/** Event lines printed after a pca replay's summary, at most. */
+const PCA_EVENT_LINES = 20;
 
 /** `npm start -- score …`: a replay (summary, events file, events table), or `--follow` until SIGINT/SIGTERM. */
 export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boolean): Promise<number> {
@@ -93,6 +106,10 @@ export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boo
   // Written whole, then renamed: never half a file.
   if (flags.events !== undefined) writeEventsFile(flags.events, result.events);
   console.log(formatScoreSummary(result));
+  if (result.model.pca !== undefined && result.events.length > 0) {
+    const shown = result.events.slice(0, PCA_EVENT_LINES);
+    console.log([`Events (${shown.length} of ${result.events.length}; shares of the statistic at the peak):`, ...shown.map((e) => `  ${eventLine(e)}`)].join("\n"));
+  }
   if (flags.events !== undefined && !quiet) console.log(`Events file: ${flags.events} (JSON Lines)`);
   return 0;
 }

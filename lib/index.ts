@@ -37,6 +37,12 @@ export { train, trainColumns, type TrainOptions } from "./stages/train";
 export { predict, predictColumns } from "./stages/predict";
 export { evaluate, evaluateColumns } from "./stages/evaluate";
 export { calibrateColumns, calibrateThresholds } from "./stages/thresholds";
+// The multivariate model (model.type pca, docs/pca.md) and two-sided lower levels.
+export { trainPca, pcaColumns, type PcaTrained, type PcaTrainOptions } from "./stages/pcaTrain";
+export { pcaContributions, pcaStatistics, type Contribution } from "./model/pca";
+export { PCA_CHANNELS, type PcaArtifact } from "./shapes/pcaArtifacts";
+export { jacobiEigen, type SymmetricEigen } from "./stats/jacobiEigen";
+export { calibrateLower } from "./stages/lowerThresholds";
 export { runPipeline, type PipelineOptions, type PipelineResult } from "./pipeline/inMemory";
 
 // Scoring: the incremental scorer, its DataFrame stage, replay and follow.

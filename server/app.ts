@@ -14,6 +14,8 @@ import { InputError, isInputError } from "../lib/core/errors";
 import { loadVersion } from "../lib/registry";
 import { parseWithSchema, z } from "../lib/core/schema";
 import type { StatisticSpec } from "../lib/model/statistic";
+import type { PcaArtifact } from "../lib/shapes/pcaArtifacts";
+import { DOWN_SUFFIX, twoSidedModel } from "../lib/scoring/twoSided";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
 import { isLinearModel } from "../lib/model/trendModel";
 import { BusyError, registerAdmission } from "./admission";
@@ -89,13 +91,21 @@ class RequestError extends Error {
 }
 
 /** Whether any run of the state is in progress (a model switch waits for none). */
+/** What `GET /v1/model` tells of a pca version: components, explained variance, loadings, standardisation, smoothing. */
+function pcaDescription(pca: PcaArtifact): Record<string, unknown> {
+  const { components, explained, explained_variance, eigenvalues, loadings, means, scales, differenced, smoothing, limits_method } = pca;
+  return { components, explained, explained_variance, eigenvalues, loadings, means, scales, differenced, smoothing, limits_method };
+}
+
 function runInProgress(state: ScoreState): boolean {
   return state.runs.some((run) => run.length > 0);
 }
 
 /** Per axis × level: 1 when an event has fired and not ended. */
 function openFlags(model: ScoringModel, state: ScoreState): Uint8Array {
-  const sustain = [model.tLongSteps, model.tShortSteps];
+  // Two-sided versions: the lower sides' runs follow the upper ones (lib/scoring/twoSided.ts).
+  const both = twoSidedModel(model);
+  const sustain = [both.tLongSteps, both.tShortSteps];
   return Uint8Array.from(state.runs, (run, r) => (run.length >= sustain[r & 1][r >> 1] ? 1 : 0));
 }
 
@@ -264,7 +274,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       recordEvents(metrics, current.model, result.events, before, openFlags(current.model, result.state));
       metrics.samplesScored.inc(batch.time.length);
       const perAxis = (columns: readonly Float64Array[]): Record<string, (number | null)[]> =>
-        Object.fromEntries(current.model.axes.map((axis, a) => [axis, Array.from(columns[a], (value) => (Number.isFinite(value) ? value : null))]));
+        Object.fromEntries((current.model.pca?.channels.axes ?? current.model.axes).map((axis, a) => [axis, Array.from(columns[a], (value) => (Number.isFinite(value) ? value : null))]));
       // The scored statistic's values only when some axis is not scored on its residual.
       const smoothed = current.model.statistics?.some((spec) => spec.type !== "residual") ?? false;
       const withResiduals = query.residuals !== "false";
@@ -282,7 +292,8 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
 
   app.get("/v1/model", async () => {
     const thresholds: Record<string, { MinC: number; MaxC: number; T_long_steps: number; T_short_steps: number; statistic?: StatisticSpec }> = {};
-    model.axes.forEach((axis, a) => {
+    // A pca version: thresholds of its statistics T2 and SPE.
+    (model.pca?.channels.axes ?? model.axes).forEach((axis, a) => {
       const statistic = model.statistics?.[a];
       thresholds[axis] = {
         MinC: model.minC[a],
@@ -306,6 +317,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
           return [axis, parameters];
         }),
       ),
+      ...(model.pca === undefined ? {} : { pca: pcaDescription(model.pca.artifact) }),
       max_gap_seconds: model.maxGapSeconds,
       previous_version: previousVersion,
       switched_at: switchedAt,
@@ -347,12 +359,15 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
 function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: readonly ScoreEvent[], before: Uint8Array, after: Uint8Array, count = true): void {
   // Each run either was open before the batch or fired in it: fired = closed + open after − open before.
   const closed = new Int32Array(after.length);
-  const index = new Map(model.axes.map((axis, a) => [axis, a] as const));
+  // A pca version's runs are those of its statistics (T2, SPE).
+  const runAxes = model.pca?.channels.axes ?? twoSidedModel(model).axes;
+  const index = new Map(runAxes.map((axis, a) => [axis, a] as const));
   for (const event of events) {
-    if (event.ended_at !== null) closed[2 * (index.get(event.axis) as number) + (event.level === "alert" ? 0 : 1)]++;
+    const axis = event.direction === "down" ? `${event.axis}${DOWN_SUFFIX}` : event.axis;
+    if (event.ended_at !== null) closed[2 * (index.get(axis) as number) + (event.level === "alert" ? 0 : 1)]++;
   }
   for (let r = 0; r < after.length; r++) {
-    const labels = { axis: model.axes[r >> 1], level: r & 1 ? "error" : "alert" };
+    const labels = { axis: runAxes[r >> 1], level: r & 1 ? "error" : "alert" };
     const fired = closed[r] + after[r] - before[r];
     if (fired > 0 && count) metrics.eventsFired.inc(labels, fired);
     if (after[r] !== before[r]) metrics.openEvents.inc(labels, after[r] - before[r]);

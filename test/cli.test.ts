@@ -189,7 +189,7 @@ describe("bad input: one line naming what to fix, exit 2, registry untouched", (
     expectBadInput(["--config", path], /version "release-1" already exists/);
   });
   test("unknown model type", () =>
-    expectBadInput(["--config", writeConfig("model", config({ model: { type: "polly" } }))], /model\.type must be one of "linear", "poly", "piecewise", "per_mode", "auto", got "polly" \(did you mean "poly"\?\)/));
+    expectBadInput(["--config", writeConfig("model", config({ model: { type: "polly" } }))], /model\.type must be one of "linear", "poly", "piecewise", "per_mode", "pca", "auto", got "polly" \(did you mean "poly"\?\)/));
   test("model.degree out of range", () =>
     expectBadInput(["--config", writeConfig("degree", config({ model: { type: "poly", degree: 7 } }))], /model\.degree must be at most 6, got 7/));
   test("unknown command", () => expectBadInput(["frobnicate", "--config", writeConfig("cmd", config())], /unknown command "frobnicate"/));

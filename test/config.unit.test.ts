@@ -143,13 +143,27 @@ test("scoring.statistic, ewma_alpha, cusum_k: defaults residual, 0.1, 0.5; bad v
 });
 
 test("model: type, degree, breakpoints, modes take their defaults; bad values are one-line errors naming the key", () => {
-  assert.deepEqual({ ...loadConfig(write(MINIMAL)).model }, { type: "linear", degree: 2, breakpoints: 3, modes: 3 });
-  assert.deepEqual({ ...DEFAULT_MODEL_CONFIG }, { type: "linear", degree: 2, breakpoints: 3, modes: 3 });
-  for (const type of ["linear", "poly", "piecewise", "per_mode", "auto"]) assert.equal(loadConfig(write(`${MINIMAL}model:\n  type: ${type}\n`)).model.type, type);
-  assert.deepEqual({ ...loadConfig(write(`${MINIMAL}model:\n  type: poly\n  degree: 6\n  breakpoints: 8\n  modes: 2\n`)).model }, { type: "poly", degree: 6, breakpoints: 8, modes: 2 });
+  assert.deepEqual({ ...loadConfig(write(MINIMAL)).model }, { type: "linear", explained_variance: 0.95, slow_ratio: 0.4, degree: 2, breakpoints: 3, modes: 3 });
+  assert.deepEqual({ ...DEFAULT_MODEL_CONFIG }, { type: "linear", explained_variance: 0.95, slow_ratio: 0.4, degree: 2, breakpoints: 3, modes: 3 });
+  for (const type of ["linear", "poly", "piecewise", "per_mode", "pca", "auto"]) assert.equal(loadConfig(write(`${MINIMAL}model:\n  type: ${type}\n`)).model.type, type);
+  assert.deepEqual({ ...loadConfig(write(`${MINIMAL}model:\n  type: poly\n  degree: 6\n  breakpoints: 8\n  modes: 2\n`)).model }, { type: "poly", explained_variance: 0.95, slow_ratio: 0.4, degree: 6, breakpoints: 8, modes: 2 });
   const bad = (model: string, message: RegExp) =>
     assert.throws(() => loadConfig(write(`${MINIMAL}model:\n  ${model}\n`)), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n"));
-  bad("type: polynomial", /config\.yaml: model\.type must be one of "linear", "poly", "piecewise", "per_mode", "auto", got "polynomial"/);
+  bad("type: polynomial", /config\.yaml: model\.type must be one of "linear", "poly", "piecewise", "per_mode", "pca", "auto", got "polynomial"/);
+  bad("explained_variance: 1.5", /^config\.yaml: model\.explained_variance must be within 0 \(exclusive\) to 1, got 1\.5$/);
+  bad("explained_variance: 0", /model\.explained_variance must be within 0 \(exclusive\) to 1, got 0/);
+  bad("slow_ratio: 2", /model\.slow_ratio must be within 0 to 1, got 2/);
+  // pca with an axis named like one of its statistics, with cusum, in the database: one line each.
+  const pca = (text: string, message: RegExp) =>
+    assert.throws(() => loadConfig(write(text)), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n"));
+  pca(`${MINIMAL.replace("[a, b]", "[a, SPE]")}model:\n  type: pca\n`, /data\.axes names an axis "SPE", which model\.type pca uses/);
+  pca(`${MINIMAL}model:\n  type: pca\nscoring:\n  statistic: cusum\n`, /scoring\.statistic cusum is not available with model\.type pca/);
+  pca(`${MINIMAL}model:\n  type: pca\ncompute:\n  mode: database\n`, /compute\.mode database cannot train model\.type pca/);
+  assert.equal(loadConfig(write(`${MINIMAL.replace("[a, b]", "[a, T2]")}`)).data.axes[1], "T2", "T2 is an ordinary axis name without pca");
+  // thresholds.direction: up | both (absent: up); a misspelling is one line.
+  assert.equal(loadConfig(write(MINIMAL)).thresholds.direction, undefined);
+  assert.equal(loadConfig(write(`${MINIMAL}thresholds:\n  direction: both\n`)).thresholds.direction, "both");
+  pca(`${MINIMAL}thresholds:\n  direction: bot\n`, /^config\.yaml: thresholds\.direction must be one of "up", "both", got "bot" \(did you mean "both"\?\)$/);
   bad("type: per-mode", /model\.type must be one of .*, got "per-mode" \(did you mean "per_mode"\?\)/);
   bad("degree: 1", /model\.degree must be at least 2, got 1/);
   bad("degree: 7", /model\.degree must be at most 6, got 7/);

@@ -74,7 +74,7 @@ test("needsSelection and candidatesFor: auto in model.type or scoring.statistic,
   assert.equal(needsSelection(config({ model: "auto" })), true);
   assert.equal(needsSelection(config({ statistic: "auto" })), true);
   assert.equal(needsSelection(config({ target: 24 })), true);
-  assert.deepEqual(candidatesFor(config({ model: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["linear+residual", "poly+residual", "piecewise+residual", "per_mode+residual"]);
+  assert.deepEqual(candidatesFor(config({ model: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["linear+residual", "poly+residual", "piecewise+residual", "per_mode+residual", "pca+residual"]);
   assert.deepEqual(candidatesFor(config({ model: "poly", statistic: "auto" })).map((c) => `${c.model}+${c.statistic}`), ["poly+residual", "poly+ewma", "poly+cusum"]);
   assert.deepEqual(candidatesFor(config()).map((c) => `${c.model}+${c.statistic}`), ["linear+residual"]);
 });
@@ -101,14 +101,14 @@ test("auto picks the statistic the data favours: ewma for a jumping signal, cusu
 test("auto picks the model the data favours: poly for a curved trend", () => {
   // A hump 2 + 40·s·(1 − s): a line fitted on the first 80% overshoots the last 20% and misses what is injected there.
   const result = runSelection(shaped(12_000, 1, (s, normal) => 2 + 40 * s * (1 - s) + normal(), 1), 1, config({ model: "auto" }));
-  assert.deepEqual(result.selection.candidates.map((c) => c.model), ["linear", "poly", "piecewise", "per_mode"]);
+  assert.deepEqual(result.selection.candidates.map((c) => c.model), ["linear", "poly", "piecewise", "per_mode", "pca"]);
   assert.equal(result.chosen.model, "poly");
   assert.equal(result.chosen.statistic, "residual");
   const [linear, poly, ...others] = result.selection.candidates;
   assert.ok((poly.recall as number) > 2 * (linear.recall as number), `poly ${poly.caught} vs linear ${linear.caught}`);
   for (const other of others) assert.ok(other.recall === null || other.recall <= (poly.recall as number));
-  // Both auto: 12 combinations.
-  assert.equal(runSelection(shaped(6_000, 1, (s, normal) => 2 + 40 * s * (1 - s) + normal(), 1), 1, config({ model: "auto", statistic: "auto" })).selection.candidates.length, 12);
+  // Both auto: 14 combinations (4 trends × 3 statistics, pca × residual, ewma).
+  assert.equal(runSelection(shaped(6_000, 1, (s, normal) => 2 + 40 * s * (1 - s) + normal(), 1), 1, config({ model: "auto", statistic: "auto" })).selection.candidates.length, 14);
 });
 
 test("runSelection picks the best recall at no more false alarms than linear + residual; a tie goes to the simpler candidate", () => {

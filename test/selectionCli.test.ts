@@ -25,7 +25,7 @@ test("npm start with model.type auto on the embedded database: selection logged 
   delete env.SELECTION_TEST_DB_URL;
   const run = runCli(["--config", configPath], { env });
   assert.equal(run.status, 0, run.stderr);
-  const logged = /select {5}chose (\w+) \+ (\w+) at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 12 candidates, measured on the last [\d.]+ h of the window \(256 injected anomalies in 4 rounds\):\n {24}best recall \(within one standard error of the best, [\d.]+\) at no more false alarms than the default/.exec(run.stdout);
+  const logged = /select {5}chose (\w+) \+ (\w+) at minc_percentile [\d.]+ \(maxc_percentile [\d.]+\) of 14 candidates, measured on the last [\d.]+ h of the window \(256 injected anomalies in 4 rounds\):\n {24}best recall \(within one standard error of the best, [\d.]+\) at no more false alarms than the default/.exec(run.stdout);
   assert.ok(logged !== null, run.stdout);
   assert.match(run.stdout, new RegExp(`Selection: chose ${logged[1]} \\+ ${logged[2]}`));
   const registry = join(folder, "ModelRegistry", "artifacts");
@@ -33,7 +33,7 @@ test("npm start with model.type auto on the embedded database: selection logged 
   const thresholds = JSON.parse(readFileSync(join(registry, "v1", "thresholds.json"), "utf8"));
   assert.equal(selection.chosen.model, logged[1]);
   assert.equal(selection.chosen.statistic, logged[2]);
-  assert.equal(selection.candidates.length, 12);
+  assert.equal(selection.candidates.length, 14);
   // The choice is what was trained: its statistic recorded per axis (absent for residual), its percentiles in
   // the policy, its model type in models.json and meta.yaml.
   assert.equal(thresholds.axis1.statistic?.type ?? "residual", logged[2]);

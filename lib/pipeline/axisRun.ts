@@ -10,6 +10,7 @@ import { writeAxisChartFiles } from "../views/chartFiles";
 import { regressionMetrics } from "../stages/evaluate";
 import type { StatisticOptions } from "../model/statistic";
 import { calibrateColumns } from "../stages/thresholds";
+import { calibrateLower } from "../stages/lowerThresholds";
 import type { TrainOptions } from "../stages/train";
 import { fitAxisModel, predictColumn } from "../model/trendModel";
 import type { AxisMetrics, AxisModel, AxisThresholds, Prediction, ThresholdPolicy } from "../shapes/types";
@@ -81,7 +82,9 @@ export async function runAxis(input: AxisRunInput, scratch: Float64Array): Promi
   // The fitted values are gone: calibration and the residual chart read only actual and residual.
   const prediction: Prediction = { timeS, axes: [axis], actual: [actual], predicted: [], residual: [residual] };
   // MinC/MaxC and sustain steps on the chosen statistic's values (the residual by default).
-  const thresholds = timed("thresholds", () => calibrateColumns(prediction, dtSeconds, policy, scoring))[axis];
+  const upper = timed("thresholds", () => calibrateColumns(prediction, dtSeconds, policy, scoring))[axis];
+  // thresholds.direction both: the lower side, by the same policy on the negated residuals.
+  const thresholds = policy.direction === "both" ? { ...upper, lower: timed("thresholds", () => calibrateLower(residual, actual, timeS, dtSeconds, policy, scoring)) } : upper;
   const chartFiles: string[] = [];
   if (fit !== null && plotsDir !== null) {
     const begin = performance.now();

@@ -39,6 +39,7 @@ export function assertInDatabaseSupported(config: Pick<Config, "model"> & { read
   if (modelType !== "linear") problems.push(`model.type ${modelType}`);
   const statistic = config.scoring?.statistic ?? "residual";
   if (statistic !== "residual") problems.push(`scoring.statistic ${statistic}`);
+  if ((config as { readonly thresholds?: { readonly direction?: string } }).thresholds?.direction === "both") problems.push("thresholds.direction both");
   if (problems.length === 0) return;
   const how = why === undefined ? "" : ` (${why})`;
   throw new InputError(`compute.mode database supports model.type linear and scoring.statistic residual; got ${problems.join(", ")}${how}: set compute.mode memory`);

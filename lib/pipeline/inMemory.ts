@@ -21,6 +21,7 @@ import { assertRegistryWritable, assertVersionFree, registerModel } from "../reg
 import { resolveSelection, trainOptionsOf } from "../selection/chooseDetection";
 import { needsSelection } from "../selection/runSelection";
 import { versionMeta } from "./versionMeta";
+import { runPcaPipeline } from "./pcaPipeline";
 import type { VersionMetaInput } from "../registry";
 import { stageClock, type PipelineResult } from "./result";
 export type { PipelineResult } from "./result";
@@ -160,8 +161,18 @@ async function trainExtracted(
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
   // Selection: fit on the earlier part, measure on the later part, then train the choice on the whole window.
-  const { config: chosen, selected } = resolveSelection(columns, profile.dt_seconds, config);
+  const { config: chosen, selected, warning } = resolveSelection(columns, profile.dt_seconds, config);
+  if (warning !== undefined) log(`             ${warning}`);
   if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
+  if (chosen.model.type === "pca") {
+    const fingerprintOf = (): string => {
+      extraction.values.forEach((v) => fingerprint.add(v));
+      return fingerprint.digest();
+    };
+    const prepared = { extraction, timeS: columns.timeS, values: columns.values, profile, prepStats: stats, ...(selected === null ? {} : { selection: selected.selection }) };
+    const result = await runPcaPipeline(chosen, prepared, { stageSeconds, mark, log, database, commit: context.commit, fingerprint: fingerprintOf });
+    return selected === null ? result : { ...result, selection: selected.selection, selectionSummary: selected.summary };
+  }
   // One axis at a time per thread: at most one column beyond the prepared ones is alive per thread (see runAxis).
   const chartStems = new Map<string, string>();
   for (const axis of config.plots.enabled ? axes : []) {

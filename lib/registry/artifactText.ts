@@ -19,7 +19,7 @@ import { describeValue, parseWithSchema, schemaErrorText, z } from "../core/sche
 import {
   ARTIFACT_FILES,
   OPTIONAL_ARTIFACT_FILES,
-  TREND_MODEL_TYPES,
+  MODEL_SET_TYPES,
   artifactsSchema as artifacts,
   axisModelSchema as axisModelBody,
   axisThresholdsSchema as axisThresholds,
@@ -32,6 +32,7 @@ import {
   type VersionMeta,
 } from "../shapes/artifacts";
 import { jsonText, type JsonValue } from "./jsonText";
+import { PCA_CHANNELS, pcaArtifactSchema, type PcaArtifact } from "../shapes/pcaArtifacts";
 
 /** A metrics.csv field: a number as text, `NaN` or empty for NaN. */
 const csvNumber = z.string().transform((text, context): number => {
@@ -56,6 +57,7 @@ export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof 
     metrics: Object.fromEntries(value.metrics.map((m) => [m.axis, m])),
     meta: value.meta,
     selection: value.selection,
+    pca: value.pca,
   };
   const checked = artifacts.safeParse(input);
   if (!checked.success) throw new TypeError(`registerModel: ${schemaErrorText(checked.error, artifacts, input)}`);
@@ -63,7 +65,7 @@ export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof 
   return {
     models: jsonText({ model_type: value.models.type, axes: Object.fromEntries(axes.map((axis) => [axis, models[axis]])) }),
     prepStats: jsonText(checked.data.prepStats),
-    thresholds: jsonText(Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]]))),
+    thresholds: jsonText(Object.fromEntries((value.models.type === "pca" ? PCA_CHANNELS : axes).map((axis) => [axis, thresholds[axis]]))),
     metrics: stringifyCsv(
       axes.map((axis) => [axis, ...[metrics[axis].r2, metrics[axis].mae, metrics[axis].rmse].map(csvNumberText)]),
       // Quote names with edge spaces too, so they read back unchanged.
@@ -71,7 +73,13 @@ export function encodeArtifacts(value: Artifacts): Readonly<Record<keyof typeof 
     ),
     meta: yaml.dump(meta, { lineWidth: -1, noRefs: true, sortKeys: false }),
     ...(checked.data.selection === undefined ? {} : { selection: jsonText(checked.data.selection as JsonValue) }),
+    ...(checked.data.pca === undefined ? {} : { pca: jsonText(checked.data.pca as unknown as JsonValue) }),
   };
+}
+
+/** Reads `pca.json` back; an InputError naming the file, key path and value when malformed. */
+export function decodePca(text: string, file: string): PcaArtifact {
+  return parseWithSchema(pcaArtifactSchema, parseJson(text, file), where(file));
 }
 
 /** Reads `selection.json` back; an InputError naming the file, key path and value when malformed. */
@@ -91,14 +99,14 @@ export function decodeArtifacts(
 ): Artifacts {
   const metrics = decodeMetrics(texts.metrics, files.metrics);
   const axes = metrics.map((m) => m.axis);
-  const modelsFile = parseWithSchema(z.object({ model_type: z.enum(TREND_MODEL_TYPES), axes: z.record(axisModelBody) }), parseJson(texts.models, files.models), where(files.models));
+  const modelsFile = parseWithSchema(z.object({ model_type: z.enum(MODEL_SET_TYPES), axes: z.record(axisModelBody) }), parseJson(texts.models, files.models), where(files.models));
   checkSameAxes(Object.keys(modelsFile.axes), axes, files.models);
   const thresholds = parseWithSchema(z.record(axisThresholds), parseJson(texts.thresholds, files.thresholds), where(files.thresholds));
-  checkSameAxes(Object.keys(thresholds), axes, files.thresholds);
+  checkSameAxes(Object.keys(thresholds), modelsFile.model_type === "pca" ? PCA_CHANNELS : axes, files.thresholds);
   return {
     models: { type: modelsFile.model_type, models: axes.map((axis) => ({ axis, ...modelsFile.axes[axis] })) },
     prepStats: parseWithSchema(prepStats, parseJson(texts.prepStats, files.prepStats), where(files.prepStats)),
-    thresholds: Object.fromEntries(axes.map((axis) => [axis, thresholds[axis]])),
+    thresholds: Object.fromEntries((modelsFile.model_type === "pca" ? PCA_CHANNELS : axes).map((axis) => [axis, thresholds[axis]])),
     metrics,
     meta: decodeMeta(texts.meta, files.meta),
   };

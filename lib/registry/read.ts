@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, type Artifacts, type VersionRows } from "../shapes/artifacts";
-import { decodeArtifacts, decodeMeta, decodeMetrics, decodeSelection } from "./artifactText";
+import { decodeArtifacts, decodeMeta, decodeMetrics, decodePca, decodeSelection } from "./artifactText";
 import { InputError } from "../core/errors";
 import { errorText } from "../core/errorText";
 
@@ -110,7 +110,9 @@ export async function loadVersion(rootDir: string, tag: string): Promise<LoadedV
   const artifacts = decodeArtifacts(Object.fromEntries(keys.map((key, i) => [key, texts[i]])) as typeof files, files);
   const selectionFile = path.join(dir, OPTIONAL_ARTIFACT_FILES.selection);
   const selection = (await isFile(selectionFile)) ? decodeSelection(await readArtifact(selectionFile), selectionFile) : undefined;
-  return { version, dir, isLatest: version === latest, ...artifacts, ...(selection === undefined ? {} : { selection }) };
+  const pcaFile = path.join(dir, OPTIONAL_ARTIFACT_FILES.pca);
+  const pca = artifacts.models.type === "pca" ? decodePca(await readArtifact(pcaFile), pcaFile) : undefined;
+  return { version, dir, isLatest: version === latest, ...artifacts, ...(selection === undefined ? {} : { selection }), ...(pca === undefined ? {} : { pca }) };
 }
 
 /**

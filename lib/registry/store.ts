@@ -15,7 +15,7 @@ import { packageRoot } from "../core/packageRoot";
 import {
   ARTIFACT_FILES,
   OPTIONAL_ARTIFACT_FILES,
-  TREND_MODEL_TYPES,
+  MODEL_SET_TYPES,
   type AxisMetrics,
   type AxisThresholds,
   type Lineage,
@@ -26,6 +26,7 @@ import {
 } from "../shapes/artifacts";
 import { InputError } from "../core/errors";
 import { assertLatestIsOurs } from "./latestGuard";
+import { PCA_CHANNELS, type PcaArtifact } from "../shapes/pcaArtifacts";
 import { redactDatabase } from "../core/redact";
 import { encodeArtifacts } from "./artifactText";
 import { NODE_FILE_SYSTEM, fsyncDir, pathExists, tempName, writeSynced, type StoreFileSystem } from "./durableFiles";
@@ -80,6 +81,8 @@ export interface RegisterOptions {
   readonly meta: VersionMetaInput;
   /** Content of `selection.json` (how `auto` chose); omitted: no such file. */
   readonly selection?: Selection;
+  /** Content of `pca.json` (a `model.type: pca` version); omitted: no such file. */
+  readonly pca?: PcaArtifact;
   /** Time stamp written as `saved_at`; defaults to now. */
   readonly savedAt?: Date;
   /** How `latest` is written; defaults to `auto`. */
@@ -181,14 +184,14 @@ export async function assertRegistryWritable(rootDir: string): Promise<void> {
  * [registered.version, registered.latest]; // ["v1", "symlink"]
  */
 export async function registerModel(options: RegisterOptions): Promise<RegisteredVersion> {
-  const { rootDir, versionTag, models, prepStats, thresholds, metrics, meta, selection, savedAt = new Date(), latestMode = "auto" } = options;
+  const { rootDir, versionTag, models, prepStats, thresholds, metrics, meta, selection, pca, savedAt = new Date(), latestMode = "auto" } = options;
   const fileSystem = options.fileSystem ?? NODE_FILE_SYSTEM;
   const root = path.resolve(rootDir);
   const auto = versionTag === AUTO_VERSION_TAG;
   if (!auto) validateVersionTag(versionTag);
   checkAxes(models, thresholds, metrics);
   const fullMeta = buildMeta(models.type, meta, savedAt);
-  const texts = encodeArtifacts({ models, prepStats, thresholds, metrics, meta: fullMeta, selection });
+  const texts = encodeArtifacts({ models, prepStats, thresholds, metrics, meta: fullMeta, selection, pca });
 
   try {
     await fsp.mkdir(root, { recursive: true });
@@ -235,8 +238,9 @@ export async function registerModel(options: RegisterOptions): Promise<Registere
 }
 
 function checkAxes(models: ModelSet, thresholds: Readonly<Record<string, AxisThresholds>>, metrics: readonly AxisMetrics[]): void {
-  if (!TREND_MODEL_TYPES.includes(models.type)) throw new Error(`registerModel: unsupported model type "${String(models.type)}"`);
-  const other = models.models.find((m) => (m.type ?? "linear") !== models.type);
+  if (!MODEL_SET_TYPES.includes(models.type)) throw new Error(`registerModel: unsupported model type "${String(models.type)}"`);
+  // A pca version's per-axis entries are lines (each axis's level); its thresholds are T2 and SPE.
+  const other = models.models.find((m) => (m.type ?? "linear") !== (models.type === "pca" ? "linear" : models.type));
   if (other !== undefined) throw new Error(`registerModel: axis "${other.axis}" has model type "${other.type ?? "linear"}", the set "${models.type}"`);
   if (models.models.length === 0) throw new Error("registerModel: no models to register");
   const axes = models.models.map((m) => m.axis);
@@ -245,7 +249,7 @@ function checkAxes(models: ModelSet, thresholds: Readonly<Record<string, AxisThr
   const same = (list: readonly string[]): boolean =>
     list.length === axes.length && new Set(list).size === list.length && list.every((a) => axisSet.has(a));
   const thresholdAxes = Object.keys(thresholds);
-  if (!same(thresholdAxes)) {
+  if (models.type === "pca" ? thresholdAxes.join(",") !== PCA_CHANNELS.join(",") : !same(thresholdAxes)) {
     throw new Error(`registerModel: thresholds axes [${thresholdAxes.join(", ")}] differ from model axes [${axes.join(", ")}]`);
   }
   const metricAxes = metrics.map((m) => m.axis);

@@ -10,6 +10,7 @@
 import { sql, type Kysely } from "kysely";
 import { InputError } from "../core/errors";
 import { parseWithSchema, z } from "../core/schema";
+import { twoSidedModel } from "./twoSided";
 import { SCORE_LEVELS, type ScoreEvent, type ScoreState, type ScoringModel } from "./score";
 import type { TimeType } from "../shapes/types";
 
@@ -55,6 +56,8 @@ export async function ensureScoreTables(db: Kysely<any>, eventsTable: string, ti
       peak_residual double precision not null,
       threshold double precision not null,
       primary key (model_version, stream, axis, level, started_at))`.execute(db);
+    // Added to tables created before it (rows kept): a pca event's contributions, JSON; null for per-axis events.
+    await sql`alter table ${sql.id(eventsTable)} add column if not exists contributions jsonb`.execute(db);
     await sql`create table if not exists ${sql.id(checkpointTable(eventsTable))} (
       model_version text not null,
       stream text not null,
@@ -77,14 +80,14 @@ export async function writeEvents(db: Kysely<any>, eventsTable: string, events: 
   for (let from = 0; from < events.length; from += INSERT_CHUNK) {
     const rows = events.slice(from, from + INSERT_CHUNK).map(
       (e) =>
-        sql`(${e.model_version}, ${e.stream}, ${e.axis}, ${e.level}, ${e.started_at}, ${e.fired_at}, ${e.ended_at}, ${e.samples}, ${e.peak_residual}, ${e.threshold})`,
+        sql`(${e.model_version}, ${e.stream}, ${e.axis}, ${e.level}, ${e.started_at}, ${e.fired_at}, ${e.ended_at}, ${e.samples}, ${e.peak_residual}, ${e.threshold}, cast(${e.contributions === undefined ? null : JSON.stringify(e.contributions)} as jsonb))`,
     );
     try {
-      await sql`insert into ${table} as e (model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold)
+      await sql`insert into ${table} as e (model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions)
         values ${sql.join(rows)}
         on conflict (model_version, stream, axis, level, started_at) do update
         set fired_at = excluded.fired_at, ended_at = excluded.ended_at, samples = excluded.samples,
-            peak_residual = excluded.peak_residual, threshold = excluded.threshold
+            peak_residual = excluded.peak_residual, threshold = excluded.threshold, contributions = excluded.contributions
         where e.ended_at is null`.execute(db);
     } catch (error) {
       explain(error, eventsTable);
@@ -122,6 +125,15 @@ const stateSchema = z
     statistics: z.array(z.number().nullable()).optional(),
     /** Rows from the follower's start through the position it accounted for (absent: counted again on resume). */
     seen_rows: z.number().int().min(0).optional(),
+    /** A pca version's model state (lib/scoring/pcaBatch.ts). */
+    pca: z
+      .object({
+        previous: z.array(z.number().nullable()),
+        smoothed: z.array(z.number()),
+        peaks: z.array(z.object({ s: z.array(z.number()), row: z.array(z.number()) }).strict().nullable()),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -141,15 +153,20 @@ export async function loadCheckpoint(db: Kysely<any>, eventsTable: string, model
   const raw = typeof rows[0].state === "string" ? JSON.parse(rows[0].state) : rows[0].state;
   const where = `checkpoint of ${model.version}/${stream} in ${checkpointTable(eventsTable)}`;
   const state = parseWithSchema(stateSchema, raw, where) as ScoreState;
-  const expected = model.axes.flatMap((axis) => SCORE_LEVELS.map((level) => `${axis}/${level}`));
+  // A pca version's runs are those of its statistics (T2, SPE).
+  const runAxes = model.pca?.channels.axes ?? twoSidedModel(model).axes;
+  const expected = runAxes.flatMap((axis) => SCORE_LEVELS.map((level) => `${axis}/${level}`));
   const got = state.runs.map((run) => `${run.axis}/${run.level}`);
   if (expected.join(",") !== got.join(",")) {
     throw new InputError(`${where}: its runs (${got.join(", ")}) do not match the model's axes (${model.axes.join(", ")}): delete that row to start over`);
   }
-  if (state.statistics !== undefined && state.statistics.length !== model.axes.length) {
-    throw new InputError(`${where}: it has ${state.statistics.length} statistic states for the model's ${model.axes.length} axes: delete that row to start over`);
+  if (state.statistics !== undefined && state.statistics.length !== runAxes.length) {
+    throw new InputError(`${where}: it has ${state.statistics.length} statistic states for the model's ${runAxes.length} axes: delete that row to start over`);
   }
-  return { ...state, statistics: state.statistics ?? model.axes.map(() => null) };
+  if ((model.pca !== undefined) !== (state.pca !== undefined) || (state.pca !== undefined && state.pca.previous.length !== model.axes.length)) {
+    throw new InputError(`${where}: its model state does not fit model ${model.version} (${model.pca ? "pca" : "per-axis"}, ${model.axes.length} axes): delete that row to start over`);
+  }
+  return { ...state, statistics: state.statistics ?? runAxes.map(() => null) };
 }
 
 /**

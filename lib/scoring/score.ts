@@ -25,43 +25,13 @@
 import { InputError } from "../core/errors";
 import { recordedStatistic, smoothedState, type StatisticSpec } from "../model/statistic";
 import type { LoadedVersion } from "../registry";
-import { epochSecondsToIso } from "../core/time";
 import { isLinearModel, predictValue } from "../model/trendModel";
-import type { AxisModel, TimeType } from "../shapes/types";
+import type { AxisModel } from "../shapes/types";
+import { initialPcaStreamState, pcaScoringModel, scorePcaBatch } from "./pcaBatch";
+import { downOf, scoreTwoSidedBatch, twoSidedModel } from "./twoSided";
+import { SCORE_LEVELS, formatScoreTime, type RunState, type ScoreBatch, type ScoreEvent, type ScoreResult, type ScoreState, type ScoringModel } from "./scoreTypes";
+export { SCORE_LEVELS, formatScoreTime, type RunState, type ScoreBatch, type ScoreEvent, type ScoreLevel, type ScoreResult, type ScoreState, type ScoringModel } from "./scoreTypes";
 
-/** The two event levels, in the order the runs of an axis are kept. */
-export const SCORE_LEVELS = ["alert", "error"] as const;
-
-/** `alert` (MinC, T_long_steps) or `error` (MaxC, T_short_steps). */
-export type ScoreLevel = (typeof SCORE_LEVELS)[number];
-
-/** Everything the scorer needs from a registry version (see lib/registry.ts LoadedVersion). */
-export interface ScoringModel {
-  readonly version: string;
-  /** Model axes, in order; `ScoreBatch.values` follow it. */
-  readonly axes: readonly string[];
-  /** How the training time column was stored: event times are reported the same way. */
-  readonly timeType: TimeType;
-  /** Seconds subtracted from every time before applying the trends (`prep_stats.json`). */
-  readonly time0: number;
-  /** Per axis line; NaN for an axis whose trend is not a line (see `models`). */
-  readonly coef: Float64Array;
-  readonly intercept: Float64Array;
-  /** Per axis trend model; absent: every axis is the line `coef`, `intercept`. */
-  readonly models?: readonly AxisModel[];
-  /** Alert threshold per axis. */
-  readonly minC: Float64Array;
-  /** Error threshold per axis. */
-  readonly maxC: Float64Array;
-  /** Alert sustain steps per axis. */
-  readonly tLongSteps: Int32Array;
-  /** Error sustain steps per axis. */
-  readonly tShortSteps: Int32Array;
-  /** A larger gap between consecutive samples ends every run (and resets the statistics); null: gaps never end runs. */
-  readonly maxGapSeconds: number | null;
-  /** Per axis, the statistic MinC/MaxC apply to (thresholds.json `statistic`); absent: the residual for every axis. */
-  readonly statistics?: readonly StatisticSpec[];
-}
 
 /**
  * The scoring model of a registry version.
@@ -82,6 +52,7 @@ export function scoringModel(version: LoadedVersion, options: { maxGapSeconds?: 
   if (maxGapSeconds !== null && !(maxGapSeconds > 0)) {
     throw new InputError(`scoring.max_gap_seconds must be a number > 0, got ${String(maxGapSeconds)}`);
   }
+  if (version.models.type === "pca") return pcaScoringModel(version, maxGapSeconds);
   const models = version.models.models;
   const axes = models.map((model) => model.axis);
   const thresholds = axes.map((axis) => {
@@ -108,36 +79,10 @@ export function scoringModel(version: LoadedVersion, options: { maxGapSeconds?: 
     tShortSteps: Int32Array.from(thresholds, (t) => t.T_short_steps),
     maxGapSeconds,
     statistics: Object.freeze(thresholds.map(recordedStatistic)),
+    ...downOf(thresholds),
   });
 }
 
-/** One open (or idle) run of one axis and level; times in seconds. */
-export interface RunState {
-  readonly axis: string;
-  readonly level: ScoreLevel;
-  /** Samples in the current run (0: no run). */
-  readonly length: number;
-  /** Time of the run's first sample; null when no run. */
-  readonly started_at: number | null;
-  /** Time of the sample where the run reached its sustain steps; null until then. */
-  readonly fired_at: number | null;
-  /** Largest value of the scored statistic (the residual unless the version records another) in the run so far; null when no run. */
-  readonly peak_residual: number | null;
-}
-
-/** JSON-serialisable state of one stream (checkpointable). */
-export interface ScoreState {
-  readonly stream: string;
-  /** Time of the last sample scored (seconds); null before the first. */
-  readonly lastTime: number | null;
-  /** Per axis × level: index `2·axis + (alert 0 | error 1)`. */
-  readonly runs: readonly RunState[];
-  /**
-   * Per axis, the state of its statistic (EWMA value, CUSUM sum); null: none yet (and always for
-   * the residual). Absent (checkpoints written before statistics existed): none yet for every axis.
-   */
-  readonly statistics?: readonly (number | null)[];
-}
 
 /**
  * The state of a stream before its first sample.
@@ -150,6 +95,8 @@ export interface ScoreState {
  * initialScoreState(model, "line-1"); // no samples seen yet; pass it to scoreBatch
  */
 export function initialScoreState(model: ScoringModel, stream: string): ScoreState {
+  if (model.pca !== undefined) return { ...initialScoreState(model.pca.channels, stream), pca: initialPcaStreamState(model, 2 * model.pca.channels.axes.length) };
+  if (model.down !== undefined) return initialScoreState(twoSidedModel(model), stream);
   const runs: RunState[] = [];
   for (const axis of model.axes) {
     for (const level of SCORE_LEVELS) runs.push({ axis, level, length: 0, started_at: null, fired_at: null, peak_residual: null });
@@ -157,54 +104,6 @@ export function initialScoreState(model: ScoringModel, stream: string): ScoreSta
   return { stream, lastTime: null, runs, statistics: model.axes.map(() => null) };
 }
 
-/** One sustained anomaly. Times as the time column holds them: seconds, or ISO-8601 UTC with microseconds. */
-export interface ScoreEvent {
-  readonly axis: string;
-  readonly level: "alert" | "error";
-  /** First sample of the run. */
-  readonly started_at: number | string;
-  /** The sample at which the run length reached the sustain steps. */
-  readonly fired_at: number | string;
-  /** Last sample of the run; null while the run is still open. */
-  readonly ended_at: number | string | null;
-  /** Run length in samples (while open: the sustain steps, as of `fired_at`). */
-  readonly samples: number;
-  /** Largest value of the scored statistic in the run, i.e. the largest residual unless the version records a smoothed statistic (while open: as of `fired_at`). */
-  readonly peak_residual: number;
-  /** MinC (alert) or MaxC (error). */
-  readonly threshold: number;
-  readonly model_version: string;
-  readonly stream: string;
-}
-
-/** Samples of one stream, in time order. */
-export interface ScoreBatch {
-  /** Seconds; epoch seconds for timestamps. */
-  readonly time: Float64Array;
-  /** One column per model axis, aligned with `time`; NaN = missing. */
-  readonly values: readonly Float64Array[];
-}
-
-/** What {@link scoreBatch} returns. */
-export interface ScoreResult {
-  /** The stream's state after the batch. */
-  readonly state: ScoreState;
-  /** Per model axis, one residual per sample (NaN where the value is missing). */
-  readonly residuals: readonly Float64Array[];
-  /** Per model axis, the scored statistic's value per sample (the `residuals` array itself for a residual axis). */
-  readonly statistics: readonly Float64Array[];
-  /**
-   * Events that fired or closed in this batch: first the closed ones in the order they closed
-   * (axis order, alert before error, at the same sample), then those still open.
-   * An event still open has ended_at null and is reported again when it closes.
-   */
-  readonly events: readonly ScoreEvent[];
-}
-
-/** A time as events report it. */
-export function formatScoreTime(seconds: number, timeType: TimeType): number | string {
-  return timeType === "float" ? seconds : epochSecondsToIso(seconds, timeType);
-}
 
 /** Mutable copy of a run while a batch is scored. */
 interface Run {
@@ -234,6 +133,11 @@ interface Run {
  * [state.lastTime, events, Array.from(residuals[0])]; // pass `state` to the next batch
  */
 export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreBatch): ScoreResult {
+  // A pca version: T² and SPE per sample, scored as two axes by the rules below, events explained by contributions.
+  if (model.pca !== undefined) return scorePcaBatch(model, state, batch, scoreBatch);
+  // Two-sided: the lower sides scored as axes of their own on the negated residuals.
+  if (model.down !== undefined) return scoreTwoSidedBatch(model, state, batch, scoreBatch);
+  const signs = model.signs;
   const { axes, coef, intercept, time0, timeType, maxGapSeconds } = model;
   // Axes whose trend is not a line go through predictValue; lines keep the inline expression below.
   const trends = axes.map((_, a) => (model.models !== undefined && !isLinearModel(model.models[a]) ? model.models[a] : null));
@@ -317,7 +221,8 @@ export function scoreBatch(model: ScoringModel, state: ScoreState, batch: ScoreB
     for (let a = 0; a < axisCount; a++) {
       // Same operations, in the same order, as training's predictColumns.
       const trend = trends[a];
-      const residual = values[a][i] - (trend === null ? (t - time0) * coef[a] + intercept[a] : predictValue(trend, t - time0, values[a][i]));
+      let residual = values[a][i] - (trend === null ? (t - time0) * coef[a] + intercept[a] : predictValue(trend, t - time0, values[a][i]));
+      if (signs !== undefined) residual *= signs[a];
       residuals[a][i] = residual;
       let value = residual;
       if (smoothed[a]) {

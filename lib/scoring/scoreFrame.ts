@@ -56,7 +56,9 @@ export function score(
   });
   const result = scoreBatch(model, initialScoreState(model, stream), { time: columns.time, values });
   const time = frame.column(timeCol).values as FrameColumn;
-  const residuals = toDataFrame([[timeCol, time], ...model.axes.map((axis, a) => [`${axis}_res`, result.residuals[a]] as const)]);
-  const statistics = toDataFrame([[timeCol, time], ...model.axes.map((axis, a) => [`${axis}_stat`, result.statistics[a]] as const)]);
+  // A pca version scores its two statistics: columns T2_res/SPE_res (and _stat), the statistics themselves.
+  const scored = model.pca?.channels.axes ?? model.axes;
+  const residuals = toDataFrame([[timeCol, time], ...scored.map((axis, a) => [`${axis}_res`, result.residuals[a]] as const)]);
+  const statistics = toDataFrame([[timeCol, time], ...scored.map((axis, a) => [`${axis}_stat`, result.statistics[a]] as const)]);
   return { residuals, statistics, events: result.events, state: result.state };
 }

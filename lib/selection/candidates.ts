@@ -14,9 +14,13 @@ import { statisticSpec } from "../model/statistic";
 import { axisStatistic } from "../stages/thresholds";
 import { trainColumns } from "../stages/train";
 import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } from "../shapes/types";
+import type { PcaArtifact } from "../shapes/pcaArtifacts";
+import { trainPca } from "../stages/pcaTrain";
+import { DEFAULT_THRESHOLD_POLICY } from "../shapes/config";
+import { median } from "../stats";
 
-/** Model types selection tries with `model.type: auto`, simplest first: linear, poly, piecewise, per_mode. */
-export const CANDIDATE_MODELS: readonly ModelType[] = Object.freeze([...TREND_MODEL_TYPES]);
+/** Model types selection tries with `model.type: auto`, simplest first: linear, poly, piecewise, per_mode, then pca (all axes at once). */
+export const CANDIDATE_MODELS: readonly (ModelType | "pca")[] = Object.freeze([...TREND_MODEL_TYPES, "pca" as const]);
 
 /** A statistic a candidate can score with (`scoring.statistic` without `auto`). */
 export type CandidateStatistic = "residual" | "ewma" | "cusum";
@@ -35,6 +39,11 @@ export interface FittedCandidate {
   readonly calibration: readonly Float64Array[];
   /** The thresholds.json entry of an axis from what the policy calibrated on `calibration` (adds e.g. the statistic). */
   thresholds(axisIndex: number, calibrated: AxisThresholds): AxisThresholds;
+  /**
+   * A pca candidate: its model and its own limits (held-out blocks of the fit part, see lib/stages/pcaTrain.ts),
+   * the same at every swept percentile: it is measured at the policy it is trained with.
+   */
+  readonly pca?: { readonly artifact: PcaArtifact; readonly limits: Readonly<Record<string, AxisThresholds>> };
 }
 
 /** One model type × statistic combination. */
@@ -58,6 +67,7 @@ export function detectionCandidate(model: string, statistic: string, config: Can
   const modelRank = CANDIDATE_MODELS.indexOf(model as ModelType);
   const statisticRank = CANDIDATE_STATISTICS.indexOf(statistic as CandidateStatistic);
   if (modelRank < 0 || statisticRank < 0) throw new Error(`no detection candidate ${model} + ${statistic}`);
+  if (model === "pca") return pcaCandidate(statistic as CandidateStatistic, config, modelRank + statisticRank);
   const { type: _type, ...trendOptions } = config.model;
   const scoring = { ...config.scoring, statistic: statistic as CandidateStatistic };
   return {
@@ -92,10 +102,39 @@ export function alertEvents(
   maxGapSeconds: number | null = null,
 ): DetectionEvent[] {
   // time0 = 0: the prepared time is already time_s, and (t − 0) is t exactly.
-  const version = { version: "validation", models: fitted.models, thresholds, prepStats: { time0: 0, time_type: "float" } } as unknown as LoadedVersion;
+  const version = { version: "validation", models: fitted.models, thresholds, prepStats: { time0: 0, time_type: "float" }, ...(fitted.pca === undefined ? {} : { pca: fitted.pca.artifact }) } as unknown as LoadedVersion;
   const model = scoringModel(version, { maxGapSeconds });
   const { events } = scoreBatch(model, initialScoreState(model, "validation"), { time: timeS, values });
   return events
     .filter((event) => event.level === "alert")
-    .map((event) => ({ axis: event.axis, started_at: event.started_at as number, fired_at: event.fired_at as number, ended_at: event.ended_at as number | null }));
+    // A pca event (T2/SPE) counts on the axis it attributes the most to.
+    .map((event) => ({ axis: event.contributions?.[0]?.axis ?? event.axis, started_at: event.started_at as number, fired_at: event.fired_at as number, ended_at: event.ended_at as number | null }));
+}
+
+/**
+ * The pca candidate with `statistic` (residual: T²/SPE per sample; ewma: of the smoothed vector; cusum
+ * is not available and measures nothing: its fit throws, so candidatesFor leaves it out).
+ */
+function pcaCandidate(statistic: CandidateStatistic, config: CandidateConfig, complexity: number): DetectionCandidate {
+  const policy = (config as Partial<Pick<Config, "thresholds">>).thresholds ?? DEFAULT_THRESHOLD_POLICY;
+  return {
+    model: "pca",
+    statistic,
+    complexity,
+    fit(part) {
+      const steps = Float64Array.from({ length: Math.max(0, part.timeS.length - 1) }, (_, i) => part.timeS[i + 1] - part.timeS[i]);
+      const trained = trainPca(part.axes, part.timeS, part.values, median(steps), policy, {
+        explainedVariance: config.model.explained_variance,
+        slowRatio: config.model.slow_ratio,
+        ewmaAlpha: statistic === "ewma" ? config.scoring.ewma_alpha : null,
+        maxGapSeconds: config.scoring.max_gap_seconds ?? null,
+      });
+      return {
+        models: { type: "pca", models: trained.models },
+        calibration: [trained.t2, trained.spe],
+        thresholds: (_a, calibrated) => calibrated,
+        pca: { artifact: trained.pca, limits: trained.thresholds },
+      };
+    },
+  };
 }

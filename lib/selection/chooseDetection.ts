@@ -10,6 +10,7 @@ import type * as dfd from "danfojs-node";
 import type { Selection } from "../shapes/artifacts";
 import type { CandidateStatistic } from "./candidates";
 import { numericColumn } from "../shapes/frame";
+import { InputError } from "../core/errors";
 import { needsSelection, runSelection, type SelectionResult } from "./runSelection";
 import type { TrainOptions } from "../stages/train";
 import type { Config, ModelType, PreparedColumns } from "../shapes/types";
@@ -18,8 +19,10 @@ import type { Config, ModelType, PreparedColumns } from "../shapes/types";
 export interface ResolvedSelection {
   /** The config to train, calibrate and register with: no `auto` left, percentiles as chosen. */
   readonly config: Config;
-  /** What selection measured and chose; null when the config asked for none. */
+  /** What selection measured and chose; null when the config asked for none or the window was too short. */
   readonly selected: SelectionResult | null;
+  /** One line when selection could not run on this window (too short) and the stated default was trained instead. */
+  readonly warning?: string;
 }
 
 /**
@@ -30,7 +33,21 @@ export interface ResolvedSelection {
  */
 export function resolveSelection(columns: PreparedColumns, dtSeconds: number, config: Config): ResolvedSelection {
   if (!needsSelection(config)) return { config, selected: null };
-  const selected = runSelection(columns, dtSeconds, config);
+  let selected: SelectionResult;
+  try {
+    selected = runSelection(columns, dtSeconds, config);
+  } catch (error) {
+    // A window too short to measure candidates on: the stated default (linear + residual, the configured percentiles), one warning.
+    if (!(error instanceof InputError) || !/^selection: /.test(error.message)) throw error;
+    const fallback: Config = {
+      ...config,
+      model: { ...config.model, type: config.model.type === "auto" ? "linear" : config.model.type },
+      scoring: { ...config.scoring, statistic: config.scoring.statistic === "auto" ? "residual" : config.scoring.statistic },
+      thresholds: { ...config.thresholds, target_alarms_per_day: null },
+    };
+    const warning = `warning: ${error.message.replace(/^selection: /, "")}; selection skipped: trained ${fallback.model.type} + ${fallback.scoring.statistic} at the configured percentiles`;
+    return { config: fallback, selected: null, warning };
+  }
   const chosen: Config = {
     ...config,
     // Candidates come from CANDIDATE_MODELS and CANDIDATE_STATISTICS (lib/detectionCandidates.ts).
@@ -46,6 +63,7 @@ export function trainOptionsOf(config: Config): TrainOptions {
   const { type, ...options } = config.model;
   // resolveSelection leaves no `auto`; a config that still has it was not resolved.
   if (type === "auto") throw new Error("model.type auto must be resolved first (resolveSelection / chooseDetection)");
+  if (type === "pca") throw new Error("model.type pca trains all axes at once (trainPca), not per-axis trends");
   return { type, ...options };
 }
 

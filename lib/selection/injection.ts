@@ -114,12 +114,20 @@ export function workingLevel(values: Float64Array): number {
  * @throws InputError when not even one anomaly fits in the window (naming the rows needed).
  */
 export function injectAnomalies(window: PreparedColumns, levels: ArrayLike<number>, options: InjectionOptions = {}): InjectedWindow {
-  const { seed = 1, specs = DEFAULT_INJECTIONS, guardSeconds = 60 } = options;
+  const { seed = 1, specs: planned0 = DEFAULT_INJECTIONS, guardSeconds = 60 } = options;
   const n = window.timeS.length;
   const steps = new Float64Array(Math.max(0, n - 1));
   for (let i = 1; i < n; i++) steps[i - 1] = window.timeS[i] - window.timeS[i - 1];
   const dt = median(steps);
-  const guard = dt > 0 ? Math.ceil(guardSeconds / dt) : 1;
+  let guard = dt > 0 ? Math.ceil(guardSeconds / dt) : 1;
+  // A validation part too short for the whole plan (a short window): the anomalies that fit, with the guard
+  // cut to at most half the part when even the shortest does not fit with the full guard.
+  let specs = planned0;
+  if (planned0.some((spec) => spec.samples + guard > n)) {
+    if (!planned0.some((spec) => spec.samples + guard <= n)) guard = Math.max(1, Math.min(guard, Math.floor(n / 2)));
+    const fitting = planned0.filter((spec) => spec.samples + guard <= n);
+    if (fitting.length > 0) specs = fitting;
+  }
   const longest = specs.reduce((most, spec) => Math.max(most, spec.samples), 1);
   const slot = longest + guard;
   const values = window.values.map((column) => Float64Array.from(column));

@@ -54,7 +54,8 @@ export function candidatesFor(config: Pick<Config, "model" | "scoring">): Detect
   const models: readonly string[] = config.model.type === AUTO ? CANDIDATE_MODELS : [config.model.type];
   const statistic = configuredStatistic(config);
   const statistics: readonly string[] = statistic === AUTO ? CANDIDATE_STATISTICS : [statistic];
-  return models.flatMap((model) => statistics.map((s) => detectionCandidate(model, s, config)));
+  // pca has no cusum (a one-line error when configured): that pair is not a candidate.
+  return models.flatMap((model) => statistics.filter((s) => !(model === "pca" && s === "cusum")).map((s) => detectionCandidate(model, s, config)));
 }
 
 /** Options of {@link runSelection}. */

@@ -58,6 +58,8 @@ export function policyAtLevel(policy: ThresholdPolicy, percentile: number): Thre
 
 /** Per-axis thresholds of a fitted candidate at one alert percentile, calibrated on the fit part. */
 export function thresholdsAtLevel(fitted: FittedCandidate, setup: ValidationSetup, percentile: number): Record<string, AxisThresholds> {
+  // A pca candidate is measured at its own limits (the same at every level).
+  if (fitted.pca !== undefined) return { ...fitted.pca.limits };
   const policy = policyAtLevel(setup.policy, percentile);
   const axes = setup.split.fit.axes;
   return Object.fromEntries(axes.map((axis, a) => [axis, fitted.thresholds(a, calibrateAxis(fitted.calibration[a], setup.dtSeconds, policy))]));

@@ -10,6 +10,7 @@
 import { dtSecondsSchema, sustainStepsSchema } from "./artifactBounds";
 import { describeValue, z } from "../core/schema";
 import { statisticSpecSchema } from "./statisticSpec";
+import { PCA_CHANNELS, pcaArtifactSchema, type PcaArtifact } from "./pcaArtifacts";
 
 /** File names of one version folder. */
 export const ARTIFACT_FILES = Object.freeze({
@@ -73,9 +74,12 @@ export type ModeModel = z.infer<typeof modeBody>;
 /** The trend model of one axis. */
 export type AxisModel = LinearModel | PolyModel | PiecewiseModel | PerModeModel;
 
-/** The fitted models of every axis, all of one `type`. */
+/** What models.json's `model_type` names: a trend type, or `pca` (per-axis levels as lines; the model is pca.json). */
+export const MODEL_SET_TYPES = [...TREND_MODEL_TYPES, "pca"] as const;
+
+/** The fitted models of every axis, all of one `type` (`pca`: lines holding each axis's level). */
 export interface ModelSet {
-  readonly type: ModelType;
+  readonly type: (typeof MODEL_SET_TYPES)[number];
   readonly models: readonly AxisModel[];
 }
 /** A model set of lines only (what the in-database path fits). */
@@ -116,8 +120,15 @@ const axisThresholds = z
     meta: z.object({ method: z.string() }).readonly(),
     /** What MinC/MaxC were calibrated on (lib/statistic.ts); absent: the residual (versions before statistics, and residual ones). */
     statistic: statisticSpecSchema.optional(),
+    /** `thresholds.direction: both`: the lower side's levels (negative), sustain steps and statistic (of the negated residual); absent: upward only. */
+    lower: z
+      .object({ MinC: number, MaxC: number, T_long_steps: number, T_short_steps: number, statistic: statisticSpecSchema.optional() })
+      .readonly()
+      .optional(),
   })
   .readonly();
+/** The lower side of an axis's thresholds (`thresholds.direction: both`). */
+export type LowerThresholds = NonNullable<z.infer<typeof axisThresholds>["lower"]>;
 /** Thresholds of one axis, as written to `thresholds.json`; `statistic` absent means the residual. */
 export type AxisThresholds = z.infer<typeof axisThresholds>;
 
@@ -254,10 +265,12 @@ export interface Artifacts {
   readonly meta: VersionMeta;
   /** `selection.json`: only in versions trained with `auto` or `thresholds.target_alarms_per_day`. */
   readonly selection?: Selection;
+  /** `pca.json`: only in `model_type: pca` versions (thresholds are then keyed `T2`, `SPE`). */
+  readonly pca?: PcaArtifact;
 }
 
 /** Files a version holds only sometimes (absent: not written, and undefined when read). */
-export const OPTIONAL_ARTIFACT_FILES = Object.freeze({ selection: "selection.json" } as const);
+export const OPTIONAL_ARTIFACT_FILES = Object.freeze({ selection: "selection.json", pca: "pca.json" } as const);
 
 const artifacts = z.object({
   models: z.record(axisModelBody),
@@ -266,6 +279,7 @@ const artifacts = z.object({
   metrics: z.record(metricsBody),
   meta: versionMeta,
   selection: selection.optional(),
+  pca: pcaArtifactSchema.optional(),
 });
 
 /** The schemas the registry reads and writes with (lib/registry/artifactText.ts). */

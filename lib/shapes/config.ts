@@ -13,6 +13,7 @@ import { TREND_MODEL_TYPES } from "./artifacts";
 import { InputError } from "../core/errors";
 import { describeValue, parseWithSchema, z } from "../core/schema";
 import { statisticConfigShape } from "./statisticSpec";
+import { DEFAULT_EXPLAINED_VARIANCE, DEFAULT_SLOW_RATIO, PCA_CHANNELS } from "./pcaArtifacts";
 import { isoToEpochSeconds } from "../core/time";
 
 /** A value `accept`s, else "must be <what>, got <value>" ("is required" when missing). */
@@ -151,6 +152,8 @@ const thresholdsSection = section({
   error_quantile: numberIn(0, 1).default(0.5),
   // Optional (absent = null): thresholds.json policies written before the key existed still type as ThresholdPolicy.
   target_alarms_per_day: z.number().finite().positive().nullish(),
+  // Optional (absent = up, the Python pipeline's rule): policies recorded before the key existed type as before.
+  direction: z.enum(["up", "both"]).optional(),
 });
 
 /** `selection:` — how `auto` and `thresholds.target_alarms_per_day` measure candidates on held-out data (lib/selection.ts). */
@@ -165,7 +168,15 @@ const selectionSection = section({
 
 /** `model:` — which trend is fitted per axis, and its options (see lib/trendModel.ts). */
 const modelSection = section({
-  type: z.enum([...TREND_MODEL_TYPES, "auto"]).default("linear"),
+  type: z.enum([...TREND_MODEL_TYPES, "pca", "auto"]).default("linear"),
+  /** `pca`: share of the standardised variance the kept components explain, (0, 1]. */
+  explained_variance: z
+    .number()
+    .finite()
+    .refine((share) => share > 0 && share <= 1, (share) => ({ message: `must be within 0 (exclusive) to 1, got ${share}` }))
+    .default(DEFAULT_EXPLAINED_VARIANCE),
+  /** `pca`: an axis whose 31-sample moving average keeps more than this share of its variance enters as its first difference (1: none). */
+  slow_ratio: numberIn(0, 1).default(DEFAULT_SLOW_RATIO),
   degree: z.number().int().min(2).max(6).default(2),
   breakpoints: z.number().int().min(1).max(8).default(3),
   modes: z.number().int().min(2).max(8).default(3),
@@ -194,7 +205,22 @@ const SECTIONS = {
     memory_budget_mb: numberIn(1, Number.MAX_SAFE_INTEGER).default(1024),
   }),
 };
-const configSchema = z.object(SECTIONS).strict();
+const configSchema = z
+  .object(SECTIONS)
+  .strict()
+  .superRefine((config, context) => {
+    if (config.model.type !== "pca") return;
+    const named = config.data.axes.find((axis) => (PCA_CHANNELS as readonly unknown[]).includes(axis));
+    if (named !== undefined) {
+      context.addIssue({ code: "custom", path: ["data", "axes"], message: `names an axis ${JSON.stringify(named)}, which model.type pca uses for its statistics (T2, SPE): rename that column` });
+    }
+    if (config.scoring.statistic === "cusum") {
+      context.addIssue({ code: "custom", path: ["scoring", "statistic"], message: "cusum is not available with model.type pca: use residual (T²/SPE per sample) or ewma (a multivariate EWMA of the standardised axes)" });
+    }
+    if (config.compute.mode === "database") {
+      context.addIssue({ code: "custom", path: ["compute", "mode"], message: "database cannot train model.type pca (it fits per-axis lines in SQL): use compute.mode memory or auto" });
+    }
+  });
 
 /** Keys holding paths, made absolute against the config file's folder. */
 const PATH_KEYS: ReadonlyArray<readonly [keyof typeof SECTIONS, string]> = [

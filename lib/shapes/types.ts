@@ -73,6 +73,8 @@ export type ModelType = import("./artifacts").ModelType;
 
 /** Thresholds of one axis, as written to `thresholds.json`. */
 export type AxisThresholds = import("./artifacts").AxisThresholds;
+/** The lower side of an axis's thresholds (`thresholds.direction: both`). */
+export type LowerThresholds = import("./artifacts").LowerThresholds;
 
 /** Evaluation metrics of one axis, as scikit-learn computes them. */
 export type AxisMetrics = import("./artifacts").AxisMetrics;

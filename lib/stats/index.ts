@@ -7,3 +7,4 @@ export * from "./roundHalfEven";
 export * from "./interpolateGaps";
 export * from "./rankView";
 export * from "./seededRandom";
+export * from "./jacobiEigen";

@@ -1,0 +1,206 @@
+/**
+ * Training a `model.type: pca` version on a prepared window: the slow-axis
+ * test, the standardisation and components (lib/model/pca.ts), the T²/SPE
+ * limits, and per-axis reconstruction metrics.
+ *
+ * Limits (the policy of this model, documented in docs/pca.md): the window is
+ * cut into 4 contiguous blocks; each block is scored by a model fitted on the
+ * other three (the smoothing runs over the whole window), so every training
+ * sample gets a held-out T² and SPE. The alert level (MinC) is the largest
+ * held-out value: no sample of the training window, seen as new data, would
+ * alert. The error level (MaxC) is twice that. The per-axis percentile policy
+ * does not fit these statistics: its percentiles of positive values would put
+ * MinC inside the normal spread of a statistic that is positive everywhere.
+ * Sustain steps are the policy's `alert_seconds_default`/`error_seconds_default`
+ * in sampling steps (no held-out run reaches the limit, so no run quantile).
+ */
+import { InputError } from "../core/errors";
+import { fitComponents, initialPcaState, isIdleRow, movingAverageShare, pcaStatistics, pcaVectorStep, type PcaCore } from "../model/pca";
+import { PCA_HELDOUT_BLOCKS, SLOW_WINDOW_SAMPLES, type PcaArtifact } from "../shapes/pcaArtifacts";
+import { regressionMetrics } from "./evaluate";
+import { secondsToSteps } from "./thresholds";
+import type { AxisMetrics, AxisThresholds, LinearModel, ThresholdPolicy } from "../shapes/types";
+
+/** What {@link trainPca} needs besides the window. */
+export interface PcaTrainOptions {
+  /** `model.explained_variance`, in (0, 1]. */
+  readonly explainedVariance: number;
+  /** `model.slow_ratio`, in [0, 1]: an axis above it enters as its first difference (1: none does). */
+  readonly slowRatio: number;
+  /** EWMA weight of the standardised vector (`scoring.statistic: ewma`), or null for none (`residual`). */
+  readonly ewmaAlpha: number | null;
+  /** `scoring.max_gap_seconds`: a larger gap resets the state, as the scorer does. */
+  readonly maxGapSeconds: number | null;
+}
+
+/** A trained pca version's artifacts. */
+export interface PcaTrained {
+  readonly pca: PcaArtifact;
+  /** Per axis, its level as a line (coef 0, intercept = mean of the used rows): what models.json records. */
+  readonly models: LinearModel[];
+  /** Per axis, how well the component space reconstructs it (R², MAE, RMSE of value vs expected). */
+  readonly metrics: AxisMetrics[];
+  /** `T2` and `SPE` limits and sustain steps. */
+  readonly thresholds: Record<"T2" | "SPE", AxisThresholds>;
+  /** T² and SPE of the final model over the window (for charts and tests). */
+  readonly t2: Float64Array;
+  readonly spe: Float64Array;
+}
+
+/** Rows of `values` (one column per axis) as vectors. */
+function rowAt(values: readonly Float64Array[], i: number, into: Float64Array): Float64Array {
+  for (let j = 0; j < values.length; j++) into[j] = values[j][i];
+  return into;
+}
+
+/**
+ * Streams the window through `model` from a fresh state: per row the smoothed
+ * vector (null when missing/idle); a gap larger than `maxGapSeconds` resets the state.
+ */
+export function pcaVectors(model: PcaCore, timeS: Float64Array, values: readonly Float64Array[], maxGapSeconds: number | null): (Float64Array | null)[] {
+  let state = initialPcaState(values.length);
+  const row = new Float64Array(values.length);
+  const out: (Float64Array | null)[] = [];
+  for (let i = 0; i < timeS.length; i++) {
+    if (maxGapSeconds !== null && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) state = initialPcaState(values.length);
+    out.push(pcaVectorStep(model, state, rowAt(values, i, row)));
+  }
+  return out;
+}
+
+/** T² and SPE columns of a pca model over a window, from a fresh state (NaN where missing/idle). */
+export function pcaColumns(model: PcaCore, timeS: Float64Array, values: readonly Float64Array[], maxGapSeconds: number | null = null): { t2: Float64Array; spe: Float64Array } {
+  const vectors = pcaVectors(model, timeS, values, maxGapSeconds);
+  const t2 = new Float64Array(timeS.length).fill(NaN);
+  const spe = new Float64Array(timeS.length).fill(NaN);
+  vectors.forEach((s, i) => {
+    if (s !== null) [t2[i], spe[i]] = pcaStatistics(model, s);
+  });
+  return { t2, spe };
+}
+
+/** Fits the standardisation and components on the rows where `fit[i]` is set (usable rows only). */
+function fitOn(timeS: Float64Array, values: readonly Float64Array[], usable: Uint8Array, fit: Uint8Array, differenced: readonly boolean[], options: PcaTrainOptions): Omit<PcaCore, "differenced"> & { explained: number } {
+  const n = values.length;
+  // Inputs u (first differences of slow axes, over consecutive usable rows) and their mean/scale on the fit rows.
+  const identity: PcaCore = { means: new Array(n).fill(0), scales: new Array(n).fill(1), differenced, eigenvalues: [1], loadings: [new Array(n).fill(0)], smoothing: { type: "none" }, components: 1 };
+  const inputs = pcaVectors(identity, timeS, values, options.maxGapSeconds);
+  const means = new Array<number>(n).fill(0);
+  const scales = new Array<number>(n).fill(0);
+  let count = 0;
+  inputs.forEach((u, i) => {
+    if (u === null || !fit[i]) return;
+    count++;
+    for (let j = 0; j < n; j++) means[j] += u[j];
+  });
+  for (let j = 0; j < n; j++) means[j] /= count;
+  inputs.forEach((u, i) => {
+    if (u === null || !fit[i]) return;
+    for (let j = 0; j < n; j++) scales[j] += (u[j] - means[j]) ** 2;
+  });
+  for (let j = 0; j < n; j++) scales[j] = Math.sqrt(scales[j] / count) || 1;
+  const smoothing = options.ewmaAlpha === null ? ({ type: "none" } as const) : ({ type: "ewma", alpha: options.ewmaAlpha } as const);
+  const standardised = pcaVectors({ ...identity, means, scales, smoothing }, timeS, values, options.maxGapSeconds);
+  const rows = standardised.filter((s, i): s is Float64Array => s !== null && fit[i] === 1 && usable[i] === 1);
+  const { eigenvalues, loadings, components, explained } = fitComponents(rows, options.explainedVariance);
+  return { means, scales, eigenvalues: Array.from(eigenvalues), loadings: loadings.map((l) => Array.from(l)), smoothing, components, explained };
+}
+
+/**
+ * Trains a pca model on a prepared window (see the file header for the limits).
+ *
+ * @example
+ * const trained = trainPca(["a", "b"], columns.timeS, columns.values, 1, policy, { explainedVariance: 0.95, slowRatio: 0.3, ewmaAlpha: 0.2, maxGapSeconds: null });
+ * trained.thresholds.T2.MinC; // the alert level of T²
+ * @throws InputError when the window has fewer usable rows (all axes finite, not all idle) than axes + 1, or fewer than 2 per held-out block.
+ */
+export function trainPca(axes: readonly string[], timeS: Float64Array, values: readonly Float64Array[], dtSeconds: number, policy: ThresholdPolicy, options: PcaTrainOptions): PcaTrained {
+  const n = axes.length;
+  const rows = timeS.length;
+  const usable = new Uint8Array(rows);
+  const row = new Float64Array(n);
+  let usedRows = 0;
+  for (let i = 0; i < rows; i++) {
+    rowAt(values, i, row);
+    if (row.every((v) => Number.isFinite(v)) && !isIdleRow(row)) {
+      usable[i] = 1;
+      usedRows++;
+    }
+  }
+  if (usedRows < Math.max(n + 1, 2 * PCA_HELDOUT_BLOCKS)) {
+    throw new InputError(
+      `model.type pca: the training window has ${usedRows} usable rows (every axis finite, not all exactly 0) for ${n} axes; it needs at least ${Math.max(n + 1, 2 * PCA_HELDOUT_BLOCKS)}: widen data.train_start/data.train_end`,
+    );
+  }
+  // The slow-axis test, on the usable rows of the whole window: one decision for the final model and every block.
+  const slowRatio = values.map((column) => movingAverageShare(Float64Array.from(column.filter((_, i) => usable[i] === 1)), SLOW_WINDOW_SAMPLES));
+  const differenced = slowRatio.map((share) => share > options.slowRatio);
+  const final = { ...fitOn(timeS, values, usable, usable, differenced, options), differenced };
+
+  // Held-out blocks: contiguous quarters of the usable rows.
+  const usedIndex = Array.from(usable.keys()).filter((i) => usable[i] === 1);
+  const heldT2: number[] = [];
+  const heldSpe: number[] = [];
+  for (let b = 0; b < PCA_HELDOUT_BLOCKS; b++) {
+    const from = usedIndex[Math.floor((b * usedIndex.length) / PCA_HELDOUT_BLOCKS)];
+    const to = b + 1 === PCA_HELDOUT_BLOCKS ? rows : usedIndex[Math.floor(((b + 1) * usedIndex.length) / PCA_HELDOUT_BLOCKS)];
+    const fit = Uint8Array.from(usable, (u, i) => (u === 1 && (i < from || i >= to) ? 1 : 0));
+    const fold = { ...fitOn(timeS, values, usable, fit, differenced, options), differenced };
+    const { t2, spe } = pcaColumns(fold, timeS, values, options.maxGapSeconds);
+    for (let i = from; i < to; i++) {
+      if (Number.isFinite(t2[i])) heldT2.push(t2[i]);
+      if (Number.isFinite(spe[i])) heldSpe.push(spe[i]);
+    }
+  }
+  const limitOf = (held: number[]): number => held.reduce((m, v) => Math.max(m, v), 0);
+  const method = `heldout_blocks=${PCA_HELDOUT_BLOCKS}, alert=max held-out, error=2×alert`;
+  const channel = (limit: number): AxisThresholds => ({
+    MinC: limit,
+    MaxC: 2 * limit,
+    T_long_steps: secondsToSteps(policy.alert_seconds_default, dtSeconds),
+    T_short_steps: secondsToSteps(policy.error_seconds_default, dtSeconds),
+    dt_seconds: dtSeconds,
+    policy,
+    meta: { method },
+  });
+  const { t2, spe } = pcaColumns(final, timeS, values, options.maxGapSeconds);
+
+  // Per axis: the level (models.json) and how well the component space reconstructs the axis (metrics.csv).
+  const vectors = pcaVectors(final, timeS, values, options.maxGapSeconds);
+  const models: LinearModel[] = [];
+  const metrics: AxisMetrics[] = [];
+  axes.forEach((axis, j) => {
+    const actual: number[] = [];
+    const expected: number[] = [];
+    vectors.forEach((s, i) => {
+      if (s === null) return;
+      let inModel = 0;
+      for (let k = 0; k < final.components; k++) {
+        let t = 0;
+        for (let m = 0; m < n; m++) t += final.loadings[k][m] * s[m];
+        inModel += final.loadings[k][j] * t;
+      }
+      actual.push(values[j][i]);
+      expected.push(values[j][i] - final.scales[j] * (s[j] - inModel));
+    });
+    models.push({ axis, coef: 0, intercept: actual.reduce((sum, v) => sum + v, 0) / actual.length, samples_used: actual.length });
+    metrics.push(regressionMetrics(axis, Float64Array.from(actual), Float64Array.from(expected)));
+  });
+  const pca: PcaArtifact = {
+    axes: [...axes],
+    explained_variance: options.explainedVariance,
+    explained: final.explained,
+    components: final.components,
+    means: final.means,
+    scales: final.scales,
+    differenced,
+    slow_ratio: slowRatio,
+    slow_threshold: options.slowRatio,
+    eigenvalues: final.eigenvalues,
+    loadings: final.loadings,
+    smoothing: final.smoothing,
+    rows_used: usedRows,
+    limits_method: method,
+  };
+  return { pca, models, metrics, thresholds: { T2: channel(limitOf(heldT2)), SPE: channel(limitOf(heldSpe)) }, t2, spe };
+}

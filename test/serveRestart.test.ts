@@ -135,8 +135,8 @@ test("kill -9 mid-event and restart: events equal one pass, the last sample re-s
   const rows = await readEvents(db, "restart_events", "v1", "robot");
   assert.deepEqual(
     rows.map((row) => ({ ...row })),
-    finalEvents(onePass.events).map(({ model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold }) => ({
-      model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold,
+    finalEvents(onePass.events).map(({ model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions }) => ({
+      model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions: contributions ?? null,
     })),
   );
 

@@ -9,9 +9,8 @@
  */
 import { sql, type Kysely } from "kysely";
 import { InputError } from "../lib/core/errors";
-import { parseWithSchema, z } from "../lib/core/schema";
-import { ensureScoreTables, writeEvents } from "../lib/scoring/eventStore";
-import { SCORE_LEVELS, type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
+import { checkedState, ensureScoreTables, writeEvents } from "../lib/scoring/eventStore";
+import { type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
 import type { TimeType } from "../lib/shapes/types";
 
 /** A stream as saved: the version it is on and its state. */
@@ -40,20 +39,6 @@ export function streamTable(eventsTable: string): string {
   return `${eventsTable}_streams`;
 }
 
-const runSchema = z
-  .object({
-    axis: z.string(),
-    level: z.enum(SCORE_LEVELS),
-    length: z.number().int().min(0),
-    started_at: z.number().nullable(),
-    fired_at: z.number().nullable(),
-    peak_residual: z.number().nullable(),
-  })
-  .strict();
-const stateSchema = z
-  .object({ stream: z.string(), lastTime: z.number().nullable(), runs: z.array(runSchema), statistics: z.array(z.number().nullable()).optional() })
-  .strict();
-
 /**
  * Checks a saved state against the model it is to continue with.
  *
@@ -62,13 +47,7 @@ const stateSchema = z
  * @throws InputError naming the row when the state does not fit the model's axes.
  */
 export function savedStateFor(model: ScoringModel, saved: SavedStream, table: string): ScoreState {
-  const where = `stream "${saved.state.stream}" in ${table}`;
-  const expected = model.axes.flatMap((axis) => SCORE_LEVELS.map((level) => `${axis}/${level}`)).join(",");
-  const got = saved.state.runs.map((run) => `${run.axis}/${run.level}`).join(",");
-  if (expected !== got || (saved.state.statistics !== undefined && saved.state.statistics.length !== model.axes.length)) {
-    throw new InputError(`${where}: its saved state does not match the axes of model ${model.version} (${model.axes.join(", ")}): delete that row to start the stream over`);
-  }
-  return { ...saved.state, statistics: saved.state.statistics ?? model.axes.map(() => null) };
+  return checkedState(model, saved.state, `stream "${(saved.state as { stream?: unknown }).stream}" in ${table}`);
 }
 
 /** Wraps a database failure as a {@link StoreError} (an InputError about a foreign table stays what it is). */
@@ -108,8 +87,8 @@ export async function openStreamStore(db: Kysely<any>, eventsTable: string): Pro
       }
       if (rows.length === 0) return null;
       const raw = typeof rows[0].state === "string" ? JSON.parse(rows[0].state) : rows[0].state;
-      const state = parseWithSchema(stateSchema, raw, `stream "${stream}" in ${table}`) as ScoreState;
-      return { version: rows[0].model_version, state };
+      // Checked against the model it continues with (savedStateFor), once that model is known.
+      return { version: rows[0].model_version, state: raw as ScoreState };
     },
     async save(model, state, events) {
       try {

@@ -152,6 +152,19 @@ export async function loadCheckpoint(db: Kysely<any>, eventsTable: string, model
   if (rows.length === 0) return null;
   const raw = typeof rows[0].state === "string" ? JSON.parse(rows[0].state) : rows[0].state;
   const where = `checkpoint of ${model.version}/${stream} in ${checkpointTable(eventsTable)}`;
+  return checkedState(model, raw, where);
+}
+
+/**
+ * A saved stream state (a checkpoint's, or the service's `<events_table>_streams` row) checked against the
+ * model it is to continue with: its runs must be the model's (a pca version's are T2 and SPE; a two-sided
+ * version's include the lower sides), its statistic and pca states must fit. One rule for follow and serve.
+ * @param where names the row in messages, e.g. `checkpoint of v3/robot in mlbox_events_checkpoints`
+ * @throws InputError naming `where` when the state does not fit.
+ * @example
+ * checkedState(model, JSON.parse(row.state), `stream "robot" in mlbox_events_streams`);
+ */
+export function checkedState(model: ScoringModel, raw: unknown, where: string): ScoreState {
   const state = parseWithSchema(stateSchema, raw, where) as ScoreState;
   // A pca version's runs are those of its statistics (T2, SPE).
   const runAxes = model.pca?.channels.axes ?? twoSidedModel(model).axes;

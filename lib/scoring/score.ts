@@ -26,7 +26,6 @@ import { InputError } from "../core/errors";
 import { recordedStatistic, smoothedState, type StatisticSpec } from "../model/statistic";
 import type { LoadedVersion } from "../registry";
 import { isLinearModel, predictValue } from "../model/trendModel";
-import type { AxisModel } from "../shapes/types";
 import { initialPcaStreamState, pcaScoringModel, scorePcaBatch } from "./pcaBatch";
 import { downOf, scoreTwoSidedBatch, twoSidedModel } from "./twoSided";
 import { SCORE_LEVELS, formatScoreTime, type RunState, type ScoreBatch, type ScoreEvent, type ScoreResult, type ScoreState, type ScoringModel } from "./scoreTypes";

@@ -10,7 +10,7 @@
 import { dtSecondsSchema, sustainStepsSchema } from "./artifactBounds";
 import { describeValue, z } from "../core/schema";
 import { statisticSpecSchema } from "./statisticSpec";
-import { PCA_CHANNELS, pcaArtifactSchema, type PcaArtifact } from "./pcaArtifacts";
+import { pcaArtifactSchema, type PcaArtifact } from "./pcaArtifacts";
 
 /** File names of one version folder. */
 export const ARTIFACT_FILES = Object.freeze({

@@ -20,7 +20,7 @@
 import { InputError } from "../core/errors";
 import { isIdleSample } from "../core/idleSample";
 import { parseWithSchema, z } from "../core/schema";
-import { medianSorted } from "../stats";
+import { medianSorted, rankView } from "../stats";
 
 /** MAD × 1.4826 estimates σ of normally distributed values. */
 const MAD_TO_SIGMA = 1.4826;
@@ -120,10 +120,11 @@ export function cusumReference(residuals: Float64Array, actual: Float64Array, kS
     if (Number.isFinite(residuals[i]) && !isIdleSample(actual[i])) kept[count++] = residuals[i];
   }
   if (count === 0) return 0;
-  const sorted = kept.subarray(0, count).sort();
-  const center = medianSorted(sorted);
-  for (let i = 0; i < count; i++) sorted[i] = Math.abs(sorted[i] - center);
-  const mad = medianSorted(sorted.sort());
+  // The medians read one or two ranks: select them (rankView) instead of sorting, the same values.
+  const values = kept.subarray(0, count);
+  const center = medianSorted(rankView(values));
+  for (let i = 0; i < count; i++) values[i] = Math.abs(values[i] - center);
+  const mad = medianSorted(rankView(values));
   return center + kSigma * MAD_TO_SIGMA * mad;
 }
 

@@ -16,8 +16,9 @@
 import { alertLevelForTarget, type AlarmTargetLevel } from "./alarmTarget";
 import type { Selection, SelectionCandidate } from "../shapes/artifacts";
 import { CATCH_SECONDS } from "./detection";
-import { CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate, type DetectionCandidate, type FittedCandidate } from "./candidates";
-import { detectionAt, detectionCurve, matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
+import { CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate, type DetectionCandidate } from "./candidates";
+import { detectionCurveAtOnce } from "./levelSweep";
+import { matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { formatNumber } from "../core/formatNumber";
 import { injectAnomalies, workingLevel, type InjectionSpec } from "./injection";
 import { splitWindow, splitWindowAt } from "./validationSplit";
@@ -130,17 +131,18 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
   const percentiles = [...(options.percentiles ?? SWEEP_PERCENTILES), config.thresholds.minc_percentile];
   const candidates = options.candidates ?? candidatesFor(config);
 
-  const fittedBy = new Map<string, FittedCandidate>();
-  const fitted = (candidate: DetectionCandidate): FittedCandidate => {
+  // Each candidate is fitted once and measured at every level at once (lib/selection/levelSweep.ts); only its curve is kept.
+  const curves = new Map<string, DetectionPoint[]>();
+  const curveOf = (candidate: DetectionCandidate): DetectionPoint[] => {
     const key = name(candidate);
-    if (!fittedBy.has(key)) fittedBy.set(key, candidate.fit(split.fit));
-    return fittedBy.get(key) as FittedCandidate;
+    if (!curves.has(key)) curves.set(key, detectionCurveAtOnce(candidate.fit(split.fit), setup, percentiles));
+    return curves.get(key) as DetectionPoint[];
   };
   const defaultCandidate = candidates.find((c) => name(c) === name(DEFAULT_CANDIDATE)) ?? detectionCandidate(DEFAULT_CANDIDATE.model, DEFAULT_CANDIDATE.statistic, config);
-  const budget = detectionAt(fitted(defaultCandidate), setup, config.thresholds.minc_percentile);
+  const budget = curveOf(defaultCandidate).find((point) => point.minc_percentile === config.thresholds.minc_percentile) as DetectionPoint;
 
   const measured = candidates.map((candidate) => {
-    const curve = detectionCurve(fitted(candidate), setup, percentiles);
+    const curve = curveOf(candidate);
     return { candidate, curve, matched: matchedPoint(curve, budget.false_alarms, (top) => recallTieMargin(top, injections.length)) };
   });
   const eligible = measured.filter((m) => m.matched !== null);
@@ -169,7 +171,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
   }
 
   const targetPerDay = config.thresholds.target_alarms_per_day ?? null;
-  const target: AlarmTargetLevel | null = targetPerDay === null ? null : alertLevelForTarget(fitted(best.candidate), setup, targetPerDay);
+  const target: AlarmTargetLevel | null = targetPerDay === null ? null : alertLevelForTarget(best.candidate.fit(split.fit), setup, targetPerDay);
   const level = target === null ? point.minc_percentile : target.minc_percentile;
   const chosen = {
     model: best.candidate.model,

@@ -2,7 +2,8 @@
  * The fast sweep equals the reference, level by level: `detectionCurveAtOnce` (one calibration pass,
  * one scored statistic per window, every level's events in one pass) against `detectionAt` (calibrate
  * and score through `scoreBatch` per level), for every candidate model × statistic, with NaN, idle
- * zeros, time gaps larger than `scoring.max_gap_seconds` and several rounds; and `alertEventsAtLevels`
+ * zeros, time gaps larger than `scoring.max_gap_seconds` and several rounds (and `cleanAlarmsAtOnce`
+ * against `cleanAlarms`); and `alertEventsAtLevels`
  * against the scorer's alert events (`alertEvents`) at each level.
  */
 import { test } from "node:test";
@@ -11,8 +12,8 @@ import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
 import { alertEvents, CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate } from "../lib/selection/candidates";
 import { injectAnomalies, workingLevel } from "../lib/selection/injection";
 import { alertEventsAtLevels } from "../lib/selection/levelEvents";
-import { detectionCurveAtOnce } from "../lib/selection/levelSweep";
-import { detectionAt, SWEEP_PERCENTILES, thresholdsAtLevel, type ValidationSetup } from "../lib/selection/sweep";
+import { cleanAlarmsAtOnce, detectionCurveAtOnce } from "../lib/selection/levelSweep";
+import { cleanAlarms, detectionAt, SWEEP_PERCENTILES, thresholdsAtLevel, type ValidationSetup } from "../lib/selection/sweep";
 import { splitWindowAt } from "../lib/selection/validationSplit";
 import { seededRandom } from "../lib/stats";
 import { initialScoreState, scoreBatch, scoringModel } from "../lib/scoring/score";
@@ -55,6 +56,8 @@ test("detectionCurveAtOnce equals detectionAt at every level, for every model ×
         const levels = [...new Set(percentiles)].sort((a, b) => a - b);
         assert.equal(fast.length, levels.length);
         levels.forEach((p, l) => assert.deepEqual(fast[l], detectionAt(fitted, setup, p), `${model} + ${statistic}, max_gap ${maxGap}, level ${p}`));
+        const some = [99.5, 12.34, 80, 99.5];
+        assert.deepEqual(cleanAlarmsAtOnce(fitted, setup, some), some.map((p) => cleanAlarms(fitted, setup, p)), `${model} + ${statistic}: clean alarms`);
       }
     }
   }

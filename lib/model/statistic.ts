@@ -70,21 +70,25 @@ export function smoothedState(spec: StatisticSpec, state: number, residual: numb
  * (default NaN: none yet), and the state after the last one (see {@link statisticStep}).
  * With `options.timeS` and `options.maxGapSeconds`, a gap larger than `maxGapSeconds`
  * between consecutive samples of the column resets the state first. For `residual` the
- * values are `residuals` itself (not a copy).
+ * values are `residuals` itself (not a copy); otherwise they are written into `options.into` when
+ * given (as long as `residuals`), else into a new column.
  */
 export function statisticColumn(
   spec: StatisticSpec,
   residuals: Float64Array,
   state = NaN,
-  options: { readonly timeS?: Float64Array; readonly maxGapSeconds?: number | null } = {},
+  options: { readonly timeS?: Float64Array; readonly maxGapSeconds?: number | null; readonly into?: Float64Array } = {},
 ): { values: Float64Array; state: number } {
   if (spec.type === "residual") return { values: residuals, state };
   const { timeS, maxGapSeconds = null } = options;
-  const values = new Float64Array(residuals.length);
+  const values = options.into ?? new Float64Array(residuals.length);
   let current = state;
   for (let i = 0; i < residuals.length; i++) {
     if (maxGapSeconds !== null && timeS !== undefined && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) current = NaN;
-    [values[i], current] = statisticStep(spec, current, residuals[i]);
+    // statisticStep without its pair: NaN for a missing residual (the state kept), else the next state.
+    const residual = residuals[i];
+    if (Number.isFinite(residual)) values[i] = current = smoothedState(spec, current, residual);
+    else values[i] = NaN;
   }
   return { values, state: current };
 }

@@ -68,9 +68,17 @@ export function detectionCandidate(model: string, statistic: string, config: Can
       // The trend is fitted once for the candidates of one model (lib/selection/trendCache.ts).
       const { models, residual } = partTrend(part, { ...trendOptions, type: model as ModelType });
       const specs = part.axes.map((_axis, a) => statisticSpec(scoring, residual[a], part.values[a]));
+      // Each axis's column is computed when read (once per calibration), so only one axis's is alive at a time.
+      const calibration: Float64Array[] = [];
+      specs.forEach((spec, a) =>
+        Object.defineProperty(calibration, a, {
+          enumerable: true,
+          get: () => statisticColumn(spec, residual[a], NaN, { timeS: part.timeS, maxGapSeconds: scoring.max_gap_seconds }).values,
+        }),
+      );
       return {
         models,
-        calibration: specs.map((spec, a) => statisticColumn(spec, residual[a], NaN, { timeS: part.timeS, maxGapSeconds: scoring.max_gap_seconds }).values),
+        calibration,
         thresholds: (a, calibrated) => (specs[a].type === "residual" ? calibrated : { ...calibrated, statistic: specs[a] }),
       };
     },

@@ -12,13 +12,18 @@ import type { FittedCandidate } from "./candidates";
 import { detectionSummary, eventsPerHour, matchDetections, type DetectionEvent } from "./detection";
 import { alertEventsAtLevels } from "./levelEvents";
 import { calibrateLevels } from "../stages/calibrateLevels";
-import { detectionAt, policyAtLevel, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
+import { cleanAlarms, detectionAt, policyAtLevel, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { recordedStatistic, statisticColumn, type StatisticSpec } from "../model/statistic";
 import { predictColumn } from "../model/trendModel";
-import type { AxisModel, AxisThresholds } from "../shapes/types";
+import type { AxisModel, AxisThresholds, ThresholdPolicy } from "../shapes/types";
 
-/** Per setup, the residuals of an axis's trend on each window (clean, then the rounds), while the trend lives. */
-const residualsOf = new WeakMap<ValidationSetup, WeakMap<AxisModel, Float64Array[]>>();
+/** Per setup, the residuals of the trend swept last on each window (`[window][axis]`): the candidates of one trend come one after another. */
+const residualsOf = new WeakMap<ValidationSetup, { readonly models: FittedCandidate["models"]; readonly residuals: Float64Array[][] }>();
+
+/** Lets the residuals kept for `setup` go (runSelection calls it when done). */
+export function forgetResiduals(setup: ValidationSetup): void {
+  residualsOf.delete(setup);
+}
 
 /**
  * The scorer's residuals of one axis's trend on `values`: `value − trend(t − time0)` with time0 = 0
@@ -31,16 +36,49 @@ function scoredResiduals(model: AxisModel, timeS: Float64Array, values: Float64A
   return residual;
 }
 
-/** The statistic of `spec` the scorer compares with MinC on window `w` of axis `a`, from a fresh state. */
-function scoredStatistic(model: AxisModel, w: number, windows: readonly (readonly Float64Array[])[], a: number, spec: StatisticSpec, setup: ValidationSetup): Float64Array {
+/** The statistic of `spec` the scorer compares with MinC on window `w` of axis `a`, from a fresh state, written into `into` (unless it is the residual itself). */
+function scoredStatistic(
+  fitted: FittedCandidate,
+  w: number,
+  windows: readonly (readonly Float64Array[])[],
+  a: number,
+  spec: StatisticSpec,
+  setup: ValidationSetup,
+  into: Float64Array,
+): Float64Array {
   const timeS = setup.split.validation.timeS;
-  let bySetup = residualsOf.get(setup);
-  if (bySetup === undefined) residualsOf.set(setup, (bySetup = new WeakMap()));
-  let residuals = bySetup.get(model);
-  if (residuals === undefined) bySetup.set(model, (residuals = []));
-  residuals[w] ??= scoredResiduals(model, timeS, windows[w][a]);
+  let kept = residualsOf.get(setup);
+  if (kept === undefined || kept.models !== fitted.models) residualsOf.set(setup, (kept = { models: fitted.models, residuals: windows.map(() => []) }));
+  const residuals = kept.residuals[w] ?? (kept.residuals[w] = []);
+  residuals[a] ??= scoredResiduals(fitted.models.models[a], timeS, windows[w][a]);
   // As scoreBatch steps it: NaN for a missing residual (state kept), a reset after a gap larger than maxGapSeconds.
-  return statisticColumn(spec, residuals[w], NaN, { timeS, maxGapSeconds: setup.maxGapSeconds }).values;
+  return statisticColumn(spec, residuals[a], NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into }).values;
+}
+
+/**
+ * Alert events of every window (0: the clean validation part, then the first `windowCount − 1`
+ * rounds) at every level (`policies`), all axes: `events[w][level]`; null when the candidate's
+ * recorded statistic changes with the level (the caller then measures level by level).
+ */
+function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies: readonly ThresholdPolicy[], windowCount: number): DetectionEvent[][][] | null {
+  const { axes } = setup.split.fit;
+  const thresholds: AxisThresholds[][] = axes.map((_axis, a) => calibrateLevels(fitted.calibration[a], setup.dtSeconds, policies).map((c) => fitted.thresholds(a, c)));
+  const specs = thresholds.map((byLevel) => recordedStatistic(byLevel[0]));
+  const sameSpec = thresholds.every((byLevel, a) => byLevel.every((t) => JSON.stringify(recordedStatistic(t)) === JSON.stringify(specs[a])));
+  if (!sameSpec || fitted.models.models.length !== axes.length) return null;
+  const windows = [setup.split.validation.values, ...setup.injected.map((round) => round.values)].slice(0, windowCount);
+  const events: DetectionEvent[][][] = windows.map(() => policies.map(() => []));
+  const scratch = new Float64Array(setup.split.validation.timeS.length);
+  axes.forEach((axis, a) => {
+    const alertLevels = thresholds[a].map((t) => ({ minC: t.MinC, tLongSteps: t.T_long_steps }));
+    windows.forEach((_values, w) => {
+      const statistic = scoredStatistic(fitted, w, windows, a, specs[a], setup, scratch);
+      alertEventsAtLevels(axis, setup.split.validation.timeS, statistic, alertLevels, setup.maxGapSeconds).forEach((found, l) => {
+        for (const event of found) events[w][l].push(event);
+      });
+    });
+  });
+  return events;
 }
 
 /**
@@ -53,26 +91,8 @@ function scoredStatistic(model: AxisModel, w: number, windows: readonly (readonl
  */
 export function detectionCurveAtOnce(fitted: FittedCandidate, setup: ValidationSetup, percentiles: readonly number[]): DetectionPoint[] {
   const levels = [...new Set(percentiles)].sort((a, b) => a - b);
-  const policies = levels.map((percentile) => policyAtLevel(setup.policy, percentile));
-  const { axes } = setup.split.fit;
-  const thresholds: AxisThresholds[][] = axes.map((_axis, a) => calibrateLevels(fitted.calibration[a], setup.dtSeconds, policies).map((c) => fitted.thresholds(a, c)));
-  const specs = thresholds.map((byLevel) => recordedStatistic(byLevel[0]));
-  const sameSpec = thresholds.every((byLevel, a) => byLevel.every((t) => JSON.stringify(recordedStatistic(t)) === JSON.stringify(specs[a])));
-  if (!sameSpec || fitted.models.models.length !== axes.length) return levels.map((percentile) => detectionAt(fitted, setup, percentile));
-
-  const windows = [setup.split.validation.values, ...setup.injected.map((round) => round.values)];
-  // events[w][level]: alert events of window w (0 clean, then the rounds) at each level, all axes.
-  const events: DetectionEvent[][][] = windows.map(() => levels.map(() => []));
-  axes.forEach((axis, a) => {
-    const model = fitted.models.models[a];
-    const alertLevels = thresholds[a].map((t) => ({ minC: t.MinC, tLongSteps: t.T_long_steps }));
-    windows.forEach((_values, w) => {
-      const statistic = scoredStatistic(model, w, windows, a, specs[a], setup);
-      alertEventsAtLevels(axis, setup.split.validation.timeS, statistic, alertLevels, setup.maxGapSeconds).forEach((found, l) => {
-        for (const event of found) events[w][l].push(event);
-      });
-    });
-  });
+  const events = eventsByLevel(fitted, setup, levels.map((percentile) => policyAtLevel(setup.policy, percentile)), 1 + setup.injected.length);
+  if (events === null) return levels.map((percentile) => detectionAt(fitted, setup, percentile));
   const seconds = validationSeconds(setup);
   return levels.map((percentile, l) => {
     const falseAlarms = events[0][l].length;
@@ -88,4 +108,16 @@ export function detectionCurveAtOnce(fitted: FittedCandidate, setup: ValidationS
       by_label: summary.by_label,
     };
   });
+}
+
+/**
+ * `percentiles.map((percentile) => cleanAlarms(fitted, setup, percentile))`: the alert events on the
+ * clean validation part at each level, counted at once.
+ *
+ * @example
+ * const [atLow, atHigh] = cleanAlarmsAtOnce(fitted, setup, [50, 99]);
+ */
+export function cleanAlarmsAtOnce(fitted: FittedCandidate, setup: ValidationSetup, percentiles: readonly number[]): number[] {
+  const events = eventsByLevel(fitted, setup, percentiles.map((percentile) => policyAtLevel(setup.policy, percentile)), 1);
+  return events === null ? percentiles.map((percentile) => cleanAlarms(fitted, setup, percentile)) : events[0].map((found) => found.length);
 }

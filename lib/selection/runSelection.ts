@@ -17,7 +17,8 @@ import { alertLevelForTarget, type AlarmTargetLevel } from "./alarmTarget";
 import type { Selection, SelectionCandidate } from "../shapes/artifacts";
 import { CATCH_SECONDS } from "./detection";
 import { CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate, type DetectionCandidate } from "./candidates";
-import { detectionCurveAtOnce } from "./levelSweep";
+import { detectionCurveAtOnce, forgetResiduals } from "./levelSweep";
+import { forgetPartTrend } from "./trendCache";
 import { matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { formatNumber } from "../core/formatNumber";
 import { injectAnomalies, workingLevel, type InjectionSpec } from "./injection";
@@ -172,6 +173,9 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
 
   const targetPerDay = config.thresholds.target_alarms_per_day ?? null;
   const target: AlarmTargetLevel | null = targetPerDay === null ? null : alertLevelForTarget(best.candidate.fit(split.fit), setup, targetPerDay);
+  // What the sweep kept for this window goes now, not at the next full collection.
+  forgetResiduals(setup);
+  forgetPartTrend(split.fit);
   const level = target === null ? point.minc_percentile : target.minc_percentile;
   const chosen = {
     model: best.candidate.model,

@@ -18,6 +18,11 @@ export interface PartTrend {
 
 const latest = new WeakMap<PreparedColumns, { readonly key: string; readonly trend: PartTrend }>();
 
+/** Lets the trend kept for `part` go (runSelection calls it when done). */
+export function forgetPartTrend(part: PreparedColumns): void {
+  latest.delete(part);
+}
+
 /**
  * `trainColumns` of `part` with `options` and the residuals of `predictColumns`, the same
  * objects for the same part and options as the last call (the models are then shared: treat

@@ -4,8 +4,9 @@
  * and scores the whole validation part and its injected copies again per
  * level. Here, per axis: one calibration pass for all levels
  * (`calibrateLevels`), the scorer's statistic of each window computed once
- * (the residuals once per trend, shared by the candidates that differ only in
- * statistic), and every level's alert events read from it in one pass
+ * (the clean residuals once per trend, shared by the candidates that differ
+ * only in statistic; a round's from them, with only its injected rows
+ * computed again), and every level's alert events read from it in one pass
  * (`alertEventsAtLevels`). Nothing is copied per level or round.
  */
 import type { FittedCandidate } from "./candidates";
@@ -14,11 +15,11 @@ import { alertEventsAtLevels } from "./levelEvents";
 import { calibrateLevels } from "../stages/calibrateLevels";
 import { cleanAlarms, detectionAt, policyAtLevel, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { recordedStatistic, statisticColumn, type StatisticSpec } from "../model/statistic";
-import { predictColumn } from "../model/trendModel";
+import { predictColumn, predictValue } from "../model/trendModel";
 import type { AxisModel, AxisThresholds, ThresholdPolicy } from "../shapes/types";
 
-/** Per setup, the residuals of the trend swept last on each window (`[window][axis]`): the candidates of one trend come one after another. */
-const residualsOf = new WeakMap<ValidationSetup, { readonly models: FittedCandidate["models"]; readonly residuals: Float64Array[][] }>();
+/** Per setup, the residuals of the trend swept last on the clean validation part, per axis: the candidates of one trend come one after another. */
+const residualsOf = new WeakMap<ValidationSetup, { readonly models: FittedCandidate["models"]; readonly residuals: Float64Array[] }>();
 
 /** Lets the residuals kept for `setup` go (runSelection calls it when done). */
 export function forgetResiduals(setup: ValidationSetup): void {
@@ -36,7 +37,17 @@ function scoredResiduals(model: AxisModel, timeS: Float64Array, values: Float64A
   return residual;
 }
 
-/** The statistic of `spec` the scorer compares with MinC on window `w` of axis `a`, from a fresh state, written into `into` (unless it is the residual itself). */
+/** Scratch columns of one sweep, as long as the validation part: a round's residuals, and the statistic. */
+interface Scratch {
+  readonly residual: Float64Array;
+  readonly statistic: Float64Array;
+}
+
+/**
+ * The statistic of `spec` the scorer compares with MinC on window `w` of axis `a`, from a fresh
+ * state. The clean window's residuals are kept per trend; a round's are those with the injected rows
+ * (the only values that differ from the clean window's) computed again, into `scratch`.
+ */
 function scoredStatistic(
   fitted: FittedCandidate,
   w: number,
@@ -44,15 +55,24 @@ function scoredStatistic(
   a: number,
   spec: StatisticSpec,
   setup: ValidationSetup,
-  into: Float64Array,
+  scratch: Scratch,
 ): Float64Array {
   const timeS = setup.split.validation.timeS;
+  const model = fitted.models.models[a];
   let kept = residualsOf.get(setup);
-  if (kept === undefined || kept.models !== fitted.models) residualsOf.set(setup, (kept = { models: fitted.models, residuals: windows.map(() => []) }));
-  const residuals = kept.residuals[w] ?? (kept.residuals[w] = []);
-  residuals[a] ??= scoredResiduals(fitted.models.models[a], timeS, windows[w][a]);
+  if (kept === undefined || kept.models !== fitted.models) residualsOf.set(setup, (kept = { models: fitted.models, residuals: [] }));
+  const clean = windows[0][a];
+  const cleanResidual = (kept.residuals[a] ??= scoredResiduals(model, timeS, clean));
+  let residual = cleanResidual;
+  if (w > 0) {
+    const values = windows[w][a];
+    residual = scratch.residual;
+    residual.set(cleanResidual);
+    // predictColumn's operations for one row: value − predictValue(model, t, value).
+    for (let i = 0; i < values.length; i++) if (!Object.is(values[i], clean[i])) residual[i] = values[i] - predictValue(model, timeS[i], values[i]);
+  }
   // As scoreBatch steps it: NaN for a missing residual (state kept), a reset after a gap larger than maxGapSeconds.
-  return statisticColumn(spec, residuals[a], NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into }).values;
+  return statisticColumn(spec, residual, NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into: scratch.statistic }).values;
 }
 
 /**
@@ -68,7 +88,8 @@ function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies
   if (!sameSpec || fitted.models.models.length !== axes.length) return null;
   const windows = [setup.split.validation.values, ...setup.injected.map((round) => round.values)].slice(0, windowCount);
   const events: DetectionEvent[][][] = windows.map(() => policies.map(() => []));
-  const scratch = new Float64Array(setup.split.validation.timeS.length);
+  const n = setup.split.validation.timeS.length;
+  const scratch = { residual: new Float64Array(n), statistic: new Float64Array(n) };
   axes.forEach((axis, a) => {
     const alertLevels = thresholds[a].map((t) => ({ minC: t.MinC, tLongSteps: t.T_long_steps }));
     windows.forEach((_values, w) => {
@@ -93,6 +114,17 @@ export function detectionCurveAtOnce(fitted: FittedCandidate, setup: ValidationS
   const levels = [...new Set(percentiles)].sort((a, b) => a - b);
   const events = eventsByLevel(fitted, setup, levels.map((percentile) => policyAtLevel(setup.policy, percentile)), 1 + setup.injected.length);
   if (events === null) return levels.map((percentile) => detectionAt(fitted, setup, percentile));
+  return pointsOf(events, levels, setup);
+}
+
+/**
+ * The detection points at `levels` from the alert events of every window (`events[w][level]`,
+ * 0: the clean validation part, then the rounds of `setup.injected`; all axes).
+ *
+ * @example
+ * const curve = pointsOf(eventsByLevel(fitted, setup, policies, 1 + setup.injected.length), levels, setup);
+ */
+export function pointsOf(events: readonly (readonly (readonly DetectionEvent[])[])[], levels: readonly number[], setup: ValidationSetup): DetectionPoint[] {
   const seconds = validationSeconds(setup);
   return levels.map((percentile, l) => {
     const falseAlarms = events[0][l].length;

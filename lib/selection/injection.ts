@@ -142,17 +142,25 @@ export function injectAnomalies(window: PreparedColumns, levels: ArrayLike<numbe
       const spec = planned[k];
       const from = k * width;
       const last = from + width - spec.samples - guard; // ≥ from since width ≥ slot
+      // The starts whose span holds the most working samples, in row order, without listing them: count them, draw one, find it.
       let most = -1;
-      const starts: number[] = [];
+      let ties = 0;
       for (let s = from; s <= last; s++) {
         const inSpan = working[s + spec.samples] - working[s];
-        if (inSpan > most) starts.length = 0;
-        if (inSpan >= most) {
+        if (inSpan > most) {
           most = inSpan;
-          starts.push(s);
+          ties = 0;
+        }
+        if (inSpan === most) ties++;
+      }
+      let pick = Math.floor(random() * ties);
+      let startIndex = from;
+      for (let s = from; s <= last; s++) {
+        if (working[s + spec.samples] - working[s] === most && pick-- === 0) {
+          startIndex = s;
+          break;
         }
       }
-      const startIndex = starts[Math.floor(random() * starts.length)];
       const endIndex = startIndex + spec.samples - 1;
       const height = spec.size * level;
       for (let i = startIndex; i <= endIndex; i++) {

@@ -10,7 +10,8 @@
  * (`alertEventsAtLevels`). Nothing is copied per level or round.
  */
 import type { FittedCandidate } from "./candidates";
-import { detectionSummary, eventsPerHour, matchDetections, type DetectionEvent } from "./detection";
+import { detectionSummary, eventsPerHour, matchDetections, type DetectionEvent, type InjectionOutcome } from "./detection";
+import type { Injection } from "./injection";
 import { alertEventsAtLevels } from "./levelEvents";
 import { calibrateLevels } from "../stages/calibrateLevels";
 import { cleanAlarms, detectionAt, policyAtLevel, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
@@ -117,6 +118,25 @@ export function detectionCurveAtOnce(fitted: FittedCandidate, setup: ValidationS
   return pointsOf(events, levels, setup);
 }
 
+/** `matchDetections(events, injections)`, each axis's injections matched against that axis's events only (what it compares anyway). */
+function matchedByAxis(events: readonly DetectionEvent[], injections: readonly Injection[]): InjectionOutcome[] {
+  const eventsOf = new Map<string, DetectionEvent[]>();
+  for (const event of events) {
+    const list = eventsOf.get(event.axis);
+    if (list === undefined) eventsOf.set(event.axis, [event]);
+    else list.push(event);
+  }
+  const injectionsOf = new Map<string, Injection[]>();
+  for (const injection of injections) {
+    const list = injectionsOf.get(injection.axis);
+    if (list === undefined) injectionsOf.set(injection.axis, [injection]);
+    else list.push(injection);
+  }
+  const outcomes = new Map<Injection, InjectionOutcome>();
+  for (const [axis, list] of injectionsOf) for (const outcome of matchDetections(eventsOf.get(axis) ?? [], list)) outcomes.set(outcome.injection, outcome);
+  return injections.map((injection) => outcomes.get(injection) as InjectionOutcome);
+}
+
 /**
  * The detection points at `levels` from the alert events of every window (`events[w][level]`,
  * 0: the clean validation part, then the rounds of `setup.injected`; all axes).
@@ -128,7 +148,7 @@ export function pointsOf(events: readonly (readonly (readonly DetectionEvent[])[
   const seconds = validationSeconds(setup);
   return levels.map((percentile, l) => {
     const falseAlarms = events[0][l].length;
-    const summary = detectionSummary(setup.injected.flatMap((round, r) => matchDetections(events[r + 1][l], round.injections)));
+    const summary = detectionSummary(setup.injected.flatMap((round, r) => matchedByAxis(events[r + 1][l], round.injections)));
     return {
       minc_percentile: percentile,
       false_alarms: falseAlarms,

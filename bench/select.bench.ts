@@ -61,7 +61,9 @@ function cliRun(work: string, configPath: string, url: string): { seconds: numbe
   const out = join(work, "max-rss.txt");
   writeFileSync(hook, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify({ rss: process.resourceUsage().maxRSS * 1024, cpu: process.cpuUsage() })));\n`);
   const started = performance.now();
-  const run = spawnSync(process.execPath, ["--require", hook, join(__dirname, "..", "cli", "start.js"), "--config", configPath, "--quiet"], {
+  // MLBOX_BENCH_NODE_FLAGS passes flags to the CLI's node (e.g. `--cpu-prof --cpu-prof-dir=prof`).
+  const flags = (process.env.MLBOX_BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
+  const run = spawnSync(process.execPath, [...flags, "--require", hook, join(__dirname, "..", "cli", "start.js"), "--config", configPath, "--quiet"], {
     env: { ...process.env, MLBOX_BENCH_DB_URL: url },
     encoding: "utf8",
     maxBuffer: 1 << 24,

@@ -22,7 +22,12 @@ import type { AxisModel, AxisThresholds, ThresholdPolicy } from "../shapes/types
 /** Per setup, the residuals of the trend swept last on the clean validation part, per axis: the candidates of one trend come one after another. */
 const residualsOf = new WeakMap<ValidationSetup, { readonly models: FittedCandidate["models"]; readonly residuals: Float64Array[] }>();
 
-/** Lets the residuals kept for `setup` go (runSelection calls it when done). */
+/**
+ * Lets the residuals kept for `setup` go (runSelection calls it when done).
+ *
+ * @example
+ * forgetResiduals(setup);
+ */
 export function forgetResiduals(setup: ValidationSetup): void {
   residualsOf.delete(setup);
 }

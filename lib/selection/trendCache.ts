@@ -18,7 +18,12 @@ export interface PartTrend {
 
 const latest = new WeakMap<PreparedColumns, { readonly key: string; readonly trend: PartTrend }>();
 
-/** Lets the trend kept for `part` go (runSelection calls it when done). */
+/**
+ * Lets the trend kept for `part` go (runSelection calls it when done).
+ *
+ * @example
+ * forgetPartTrend(split.fit);
+ */
 export function forgetPartTrend(part: PreparedColumns): void {
   latest.delete(part);
 }

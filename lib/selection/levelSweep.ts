@@ -11,7 +11,8 @@
  */
 import type { FittedCandidate } from "./candidates";
 import { detectionSummary, eventsPerHour, matchDetections, type DetectionEvent, type InjectionOutcome } from "./detection";
-import type { Injection } from "./injection";
+import { addedAt, type Injection } from "./injection";
+import { isIdleSample } from "../core/idleSample";
 import { alertEventsAtLevels } from "./levelEvents";
 import { calibrateLevels } from "../stages/calibrateLevels";
 import { cleanAlarms, detectionAt, policyAtLevel, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
@@ -71,11 +72,18 @@ function scoredStatistic(
   const cleanResidual = (kept.residuals[a] ??= scoredResiduals(model, timeS, clean));
   let residual = cleanResidual;
   if (w > 0) {
-    const values = windows[w][a];
+    // The round's values are the clean ones plus its injections (injectAnomalies' addAnomaly): only those rows change,
+    // each by predictColumn's operations for one row, value − predictValue(model, t, value).
     residual = scratch.residual;
     residual.set(cleanResidual);
-    // predictColumn's operations for one row: value − predictValue(model, t, value).
-    for (let i = 0; i < values.length; i++) if (!Object.is(values[i], clean[i])) residual[i] = values[i] - predictValue(model, timeS[i], values[i]);
+    for (const injection of setup.injected[w - 1].injections) {
+      if (injection.axis !== setup.split.fit.axes[a]) continue;
+      for (let i = injection.startIndex; i <= injection.endIndex; i++) {
+        if (isIdleSample(clean[i])) continue;
+        const value = clean[i] + addedAt(injection, i);
+        residual[i] = value - predictValue(model, timeS[i], value);
+      }
+    }
   }
   // As scoreBatch steps it: NaN for a missing residual (state kept), a reset after a gap larger than maxGapSeconds.
   return statisticColumn(spec, residual, NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into: scratch.statistic }).values;

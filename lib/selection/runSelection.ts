@@ -21,7 +21,7 @@ import { detectionCurveAtOnce, forgetResiduals } from "./levelSweep";
 import { forgetPartTrend } from "./trendCache";
 import { matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { formatNumber } from "../core/formatNumber";
-import { injectAnomalies, workingLevel, type InjectionSpec } from "./injection";
+import { injectedWhenRead, planAnomalies, workingLevel, type InjectionSpec } from "./injection";
 import { splitWindow, splitWindowAt } from "./validationSplit";
 import type { Config, PreparedColumns } from "../shapes/types";
 
@@ -124,8 +124,9 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
   const { validation_fraction: fraction, seed } = config.selection;
   const split = options.fitRows === undefined ? splitWindow(columns, fraction) : splitWindowAt(columns, options.fitRows);
   const levels = split.fit.values.map(workingLevel);
+  // The rounds' injected copies are made only if read: the sweep adds the injections to the residuals itself.
   const injected = Array.from({ length: options.rounds ?? INJECTION_ROUNDS }, (_, round) =>
-    injectAnomalies(split.validation, levels, { seed: seed + round, specs: options.specs, guardSeconds: CATCH_SECONDS }),
+    injectedWhenRead(split.validation, planAnomalies(split.validation, levels, { seed: seed + round, specs: options.specs, guardSeconds: CATCH_SECONDS })),
   );
   const injections = injected.flatMap((round) => round.injections);
   const setup: ValidationSetup = { split, injected, dtSeconds, policy: config.thresholds, maxGapSeconds: config.scoring.max_gap_seconds };

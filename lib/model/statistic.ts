@@ -20,7 +20,7 @@
 import { InputError } from "../core/errors";
 import { isIdleSample } from "../core/idleSample";
 import { parseWithSchema, z } from "../core/schema";
-import { medianSorted } from "../stats";
+import { medianSorted, rankView } from "../stats";
 
 /** MAD × 1.4826 estimates σ of normally distributed values. */
 const MAD_TO_SIGMA = 1.4826;
@@ -70,21 +70,25 @@ export function smoothedState(spec: StatisticSpec, state: number, residual: numb
  * (default NaN: none yet), and the state after the last one (see {@link statisticStep}).
  * With `options.timeS` and `options.maxGapSeconds`, a gap larger than `maxGapSeconds`
  * between consecutive samples of the column resets the state first. For `residual` the
- * values are `residuals` itself (not a copy).
+ * values are `residuals` itself (not a copy); otherwise they are written into `options.into` when
+ * given (as long as `residuals`), else into a new column.
  */
 export function statisticColumn(
   spec: StatisticSpec,
   residuals: Float64Array,
   state = NaN,
-  options: { readonly timeS?: Float64Array; readonly maxGapSeconds?: number | null } = {},
+  options: { readonly timeS?: Float64Array; readonly maxGapSeconds?: number | null; readonly into?: Float64Array } = {},
 ): { values: Float64Array; state: number } {
   if (spec.type === "residual") return { values: residuals, state };
   const { timeS, maxGapSeconds = null } = options;
-  const values = new Float64Array(residuals.length);
+  const values = options.into ?? new Float64Array(residuals.length);
   let current = state;
   for (let i = 0; i < residuals.length; i++) {
     if (maxGapSeconds !== null && timeS !== undefined && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) current = NaN;
-    [values[i], current] = statisticStep(spec, current, residuals[i]);
+    // statisticStep without its pair: NaN for a missing residual (the state kept), else the next state.
+    const residual = residuals[i];
+    if (Number.isFinite(residual)) values[i] = current = smoothedState(spec, current, residual);
+    else values[i] = NaN;
   }
   return { values, state: current };
 }
@@ -120,10 +124,11 @@ export function cusumReference(residuals: Float64Array, actual: Float64Array, kS
     if (Number.isFinite(residuals[i]) && !isIdleSample(actual[i])) kept[count++] = residuals[i];
   }
   if (count === 0) return 0;
-  const sorted = kept.subarray(0, count).sort();
-  const center = medianSorted(sorted);
-  for (let i = 0; i < count; i++) sorted[i] = Math.abs(sorted[i] - center);
-  const mad = medianSorted(sorted.sort());
+  // The medians read one or two ranks: select them (rankView) instead of sorting, the same values.
+  const values = kept.subarray(0, count);
+  const center = medianSorted(rankView(values));
+  for (let i = 0; i < count; i++) values[i] = Math.abs(values[i] - center);
+  const mad = medianSorted(rankView(values));
   return center + kSigma * MAD_TO_SIGMA * mad;
 }
 

@@ -3,7 +3,8 @@
  * events the held-out part raises, instead of by a fixed percentile.
  */
 import type { FittedCandidate } from "./candidates";
-import { cleanAlarms, policyAtLevel, validationSeconds, type ValidationSetup } from "./sweep";
+import { cleanAlarmsAtOnce } from "./levelSweep";
+import { policyAtLevel, validationSeconds, type ValidationSetup } from "./sweep";
 
 /** The alert level {@link alertLevelForTarget} found. */
 export interface AlarmTargetLevel {
@@ -31,12 +32,21 @@ export interface AlarmTargetLevel {
 export function alertLevelForTarget(fitted: FittedCandidate, setup: ValidationSetup, targetPerDay: number): AlarmTargetLevel {
   const perDay = 86_400 / validationSeconds(setup);
   const counted = new Map<number, number>();
-  const rate = (hundredths: number): number => {
-    if (!counted.has(hundredths)) counted.set(hundredths, cleanAlarms(fitted, setup, hundredths / 100));
-    return (counted.get(hundredths) as number) * perDay;
-  };
   let low = 0; // rate(low) ≥ target while bisecting
   let high = 10_000; // rate(high) < target while bisecting
+  // The bisection's next four steps, whichever way they go: counted together (cleanAlarmsAtOnce), as four single levels cost.
+  const ahead = (from: number, to: number, depth: number): number[] => {
+    if (depth === 0 || to - from <= 1) return [];
+    const middle = (from + to) >> 1;
+    return [middle, ...ahead(from, middle, depth - 1), ...ahead(middle, to, depth - 1)];
+  };
+  const rate = (hundredths: number): number => {
+    if (!counted.has(hundredths)) {
+      const wanted = [hundredths, ...ahead(low, high, 4)].filter((h, i, all) => !counted.has(h) && all.indexOf(h) === i);
+      cleanAlarmsAtOnce(fitted, setup, wanted.map((h) => h / 100)).forEach((count, i) => counted.set(wanted[i], count));
+    }
+    return (counted.get(hundredths) as number) * perDay;
+  };
   let chosen: number;
   if (rate(high) >= targetPerDay) chosen = high;
   else if (rate(low) < targetPerDay) chosen = low;

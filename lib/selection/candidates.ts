@@ -7,12 +7,10 @@
  */
 import { TREND_MODEL_TYPES } from "../shapes/artifacts";
 import type { DetectionEvent } from "./detection";
-import { predictColumns } from "../stages/predict";
 import type { LoadedVersion } from "../registry";
 import { initialScoreState, scoreBatch, scoringModel } from "../scoring/score";
-import { statisticSpec } from "../model/statistic";
-import { axisStatistic } from "../stages/thresholds";
-import { trainColumns } from "../stages/train";
+import { statisticColumn, statisticSpec } from "../model/statistic";
+import { partTrend } from "./trendCache";
 import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } from "../shapes/types";
 import type { PcaArtifact } from "../shapes/pcaArtifacts";
 import { trainPca } from "../stages/pcaTrain";
@@ -77,12 +75,20 @@ export function detectionCandidate(model: string, statistic: string, config: Can
     fit(part) {
       // Exactly what training does: fit the trend, residuals on every row, the statistic's spec from them,
       // calibration on the statistic's values from a fresh state (gaps reset it as the scorer does).
-      const models = trainColumns(part.timeS, part.axes, part.values, { ...trendOptions, type: model as ModelType });
-      const prediction = predictColumns(part.timeS, models, part.values);
-      const specs = part.axes.map((_axis, a) => statisticSpec(scoring, prediction.residual[a], prediction.actual[a]));
+      // The trend is fitted once for the candidates of one model (lib/selection/trendCache.ts).
+      const { models, residual } = partTrend(part, { ...trendOptions, type: model as ModelType });
+      const specs = part.axes.map((_axis, a) => statisticSpec(scoring, residual[a], part.values[a]));
+      // Each axis's column is computed when read (once per calibration), so only one axis's is alive at a time.
+      const calibration: Float64Array[] = [];
+      specs.forEach((spec, a) =>
+        Object.defineProperty(calibration, a, {
+          enumerable: true,
+          get: () => statisticColumn(spec, residual[a], NaN, { timeS: part.timeS, maxGapSeconds: scoring.max_gap_seconds }).values,
+        }),
+      );
       return {
         models,
-        calibration: specs.map((spec, a) => axisStatistic(prediction, a, spec, scoring.max_gap_seconds)),
+        calibration,
         thresholds: (a, calibrated) => (specs[a].type === "residual" ? calibrated : { ...calibrated, statistic: specs[a] }),
       };
     },

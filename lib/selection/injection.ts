@@ -114,6 +114,75 @@ export function workingLevel(values: Float64Array): number {
  * @throws InputError when not even one anomaly fits in the window (naming the rows needed).
  */
 export function injectAnomalies(window: PreparedColumns, levels: ArrayLike<number>, options: InjectionOptions = {}): InjectedWindow {
+  const injections = planAnomalies(window, levels, options);
+  const values = window.values.map((column, a) => {
+    const copy = Float64Array.from(column);
+    for (const injection of injections) if (injection.axis === window.axes[a]) addAnomaly(copy, injection);
+    return copy;
+  });
+  return { values, injections };
+}
+
+/**
+ * {@link injectAnomalies}' result for injections planned by {@link planAnomalies}, each axis's column
+ * copied and injected only when first read (then kept): selection reads the injections and adds them
+ * itself, so the copies are made only for a reader that wants them.
+ *
+ * @example
+ * const round = injectedWhenRead(split.validation, planAnomalies(split.validation, levels, { seed }));
+ */
+export function injectedWhenRead(window: PreparedColumns, injections: readonly Injection[]): InjectedWindow {
+  const values: Float64Array[] = [];
+  const copies = new Map<number, Float64Array>();
+  window.axes.forEach((axis, a) =>
+    Object.defineProperty(values, a, {
+      enumerable: true,
+      get: () => {
+        let copy = copies.get(a);
+        if (copy === undefined) {
+          copies.set(a, (copy = Float64Array.from(window.values[a])));
+          for (const injection of injections) if (injection.axis === axis) addAnomaly(copy, injection);
+        }
+        return copy;
+      },
+    }),
+  );
+  return { values, injections };
+}
+
+/**
+ * What {@link injectAnomalies} adds at row `i` of an injection's span: its height, or for a drift
+ * `height · (i − start + 1) / samples`.
+ *
+ * @example
+ * addedAt(injection, injection.startIndex); // injection.height, unless a drift
+ */
+export function addedAt(injection: Injection, i: number): number {
+  return injection.kind === "drift" ? (injection.height * (i - injection.startIndex + 1)) / injection.samples : injection.height;
+}
+
+/**
+ * Adds one injected anomaly to `column` (the axis's column of the window it was planned on): every
+ * working sample of its span gets {@link addedAt}; an idle sample (exactly 0, the motor at rest) stays 0.
+ *
+ * @example
+ * addAnomaly(copy, injection);
+ */
+export function addAnomaly(column: Float64Array, injection: Injection): void {
+  for (let i = injection.startIndex; i <= injection.endIndex; i++) {
+    if (isIdleSample(column[i])) continue; // an idle motor draws nothing, anomaly or not
+    column[i] += addedAt(injection, i);
+  }
+}
+
+/**
+ * Where {@link injectAnomalies} puts its anomalies (the same injections), without copying the window:
+ * see it for the placement.
+ *
+ * @example
+ * const injections = planAnomalies(split.validation, levels, { seed: 1 });
+ */
+export function planAnomalies(window: PreparedColumns, levels: ArrayLike<number>, options: InjectionOptions = {}): Injection[] {
   const { seed = 1, specs: planned0 = DEFAULT_INJECTIONS, guardSeconds = 60 } = options;
   const n = window.timeS.length;
   const steps = new Float64Array(Math.max(0, n - 1));
@@ -130,7 +199,7 @@ export function injectAnomalies(window: PreparedColumns, levels: ArrayLike<numbe
   }
   const longest = specs.reduce((most, spec) => Math.max(most, spec.samples), 1);
   const slot = longest + guard;
-  const values = window.values.map((column) => Float64Array.from(column));
+  const values = window.values; // read only: the spans are added in copies (injectAnomalies)
   const injections: Injection[] = [];
   window.axes.forEach((axis, a) => {
     const level = levels[a];
@@ -150,23 +219,27 @@ export function injectAnomalies(window: PreparedColumns, levels: ArrayLike<numbe
       const spec = planned[k];
       const from = k * width;
       const last = from + width - spec.samples - guard; // ≥ from since width ≥ slot
+      // The starts whose span holds the most working samples, in row order, without listing them: count them, draw one, find it.
       let most = -1;
-      const starts: number[] = [];
+      let ties = 0;
       for (let s = from; s <= last; s++) {
         const inSpan = working[s + spec.samples] - working[s];
-        if (inSpan > most) starts.length = 0;
-        if (inSpan >= most) {
+        if (inSpan > most) {
           most = inSpan;
-          starts.push(s);
+          ties = 0;
+        }
+        if (inSpan === most) ties++;
+      }
+      let pick = Math.floor(random() * ties);
+      let startIndex = from;
+      for (let s = from; s <= last; s++) {
+        if (working[s + spec.samples] - working[s] === most && pick-- === 0) {
+          startIndex = s;
+          break;
         }
       }
-      const startIndex = starts[Math.floor(random() * starts.length)];
       const endIndex = startIndex + spec.samples - 1;
       const height = spec.size * level;
-      for (let i = startIndex; i <= endIndex; i++) {
-        if (isIdleSample(values[a][i])) continue; // an idle motor draws nothing, anomaly or not
-        values[a][i] += spec.kind === "drift" ? (height * (i - startIndex + 1)) / spec.samples : height;
-      }
       injections.push({
         axis,
         kind: spec.kind,
@@ -184,5 +257,5 @@ export function injectAnomalies(window: PreparedColumns, levels: ArrayLike<numbe
   if (injections.length === 0) {
     throw new InputError(`selection: the validation part (${n} rows) holds no injected anomaly: it needs at least ${slot} rows on an axis with working (non-zero) samples; use a longer window or a larger selection.validation_fraction`);
   }
-  return { values, injections };
+  return injections;
 }

@@ -16,10 +16,12 @@
 import { alertLevelForTarget, type AlarmTargetLevel } from "./alarmTarget";
 import type { Selection, SelectionCandidate } from "../shapes/artifacts";
 import { CATCH_SECONDS } from "./detection";
-import { CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate, type DetectionCandidate, type FittedCandidate } from "./candidates";
-import { detectionAt, detectionCurve, matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
+import { CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate, type DetectionCandidate } from "./candidates";
+import { detectionCurveAtOnce, forgetResiduals } from "./levelSweep";
+import { forgetPartTrend } from "./trendCache";
+import { matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { formatNumber } from "../core/formatNumber";
-import { injectAnomalies, workingLevel, type InjectionSpec } from "./injection";
+import { injectedWhenRead, planAnomalies, workingLevel, type InjectionSpec } from "./injection";
 import { splitWindow, splitWindowAt } from "./validationSplit";
 import type { Config, PreparedColumns } from "../shapes/types";
 
@@ -132,25 +134,27 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
   const { validation_fraction: fraction, seed } = config.selection;
   const split = options.fitRows === undefined ? splitWindow(columns, fraction) : splitWindowAt(columns, options.fitRows);
   const levels = split.fit.values.map(workingLevel);
+  // The rounds' injected copies are made only if read: the sweep adds the injections to the residuals itself.
   const injected = Array.from({ length: options.rounds ?? INJECTION_ROUNDS }, (_, round) =>
-    injectAnomalies(split.validation, levels, { seed: seed + round, specs: options.specs, guardSeconds: CATCH_SECONDS }),
+    injectedWhenRead(split.validation, planAnomalies(split.validation, levels, { seed: seed + round, specs: options.specs, guardSeconds: CATCH_SECONDS })),
   );
   const injections = injected.flatMap((round) => round.injections);
   const setup: ValidationSetup = { split, injected, dtSeconds, policy: config.thresholds, maxGapSeconds: config.scoring.max_gap_seconds };
   const percentiles = [...(options.percentiles ?? SWEEP_PERCENTILES), config.thresholds.minc_percentile];
   const candidates = options.candidates ?? candidatesFor(config);
 
-  const fittedBy = new Map<string, FittedCandidate>();
-  const fitted = (candidate: DetectionCandidate): FittedCandidate => {
+  // Each candidate is fitted once and measured at every level at once (lib/selection/levelSweep.ts); only its curve is kept.
+  const curves = new Map<string, DetectionPoint[]>();
+  const curveOf = (candidate: DetectionCandidate): DetectionPoint[] => {
     const key = name(candidate);
-    if (!fittedBy.has(key)) fittedBy.set(key, candidate.fit(split.fit));
-    return fittedBy.get(key) as FittedCandidate;
+    if (!curves.has(key)) curves.set(key, detectionCurveAtOnce(candidate.fit(split.fit), setup, percentiles));
+    return curves.get(key) as DetectionPoint[];
   };
   const defaultCandidate = candidates.find((c) => name(c) === name(DEFAULT_CANDIDATE)) ?? detectionCandidate(DEFAULT_CANDIDATE.model, DEFAULT_CANDIDATE.statistic, config);
-  const budget = detectionAt(fitted(defaultCandidate), setup, config.thresholds.minc_percentile);
+  const budget = curveOf(defaultCandidate).find((point) => point.minc_percentile === config.thresholds.minc_percentile) as DetectionPoint;
 
   const measured = candidates.map((candidate) => {
-    const curve = detectionCurve(fitted(candidate), setup, percentiles);
+    const curve = curveOf(candidate);
     return { candidate, curve, matched: matchedPoint(curve, budget.false_alarms, (top) => recallTieMargin(top, injections.length)) };
   });
   const eligible = measured.filter((m) => m.matched !== null);
@@ -179,7 +183,10 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
   }
 
   const targetPerDay = config.thresholds.target_alarms_per_day ?? null;
-  const target: AlarmTargetLevel | null = targetPerDay === null ? null : alertLevelForTarget(fitted(best.candidate), setup, targetPerDay);
+  const target: AlarmTargetLevel | null = targetPerDay === null ? null : alertLevelForTarget(best.candidate.fit(split.fit), setup, targetPerDay);
+  // What the sweep kept for this window goes now, not at the next full collection.
+  forgetResiduals(setup);
+  forgetPartTrend(split.fit);
   const level = target === null ? point.minc_percentile : target.minc_percentile;
   const chosen = {
     model: best.candidate.model,

@@ -80,7 +80,7 @@ const HIGH_WORD = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x3ff0000
  * power of two): positive doubles order like their bit patterns, so bucket
  * order is value order. One pass; `count` is the number of positive values.
  */
-function positiveHistogram(residual: Float64Array): { readonly buckets: Int32Array; readonly count: number } {
+export function positiveHistogram(residual: Float64Array): { readonly buckets: Int32Array; readonly count: number } {
   const words = new Uint32Array(residual.buffer, residual.byteOffset, residual.length * 2);
   const buckets = new Int32Array(1 << 15);
   let count = 0;
@@ -94,7 +94,7 @@ function positiveHistogram(residual: Float64Array): { readonly buckets: Int32Arr
 }
 
 /** The ranks (0-based, ascending) `percentileSorted` reads for percentile `p` of `n` values. */
-function percentileRanks(n: number, p: number): number[] {
+export function percentileRanks(n: number, p: number): number[] {
   const virtualIndex = (n - 1) * (p / 100);
   const below = Math.min(n - 1, Math.max(0, Math.floor(virtualIndex)));
   return [below, Math.min(n - 1, below + 1)];
@@ -108,15 +108,22 @@ function percentileRanks(n: number, p: number): number[] {
  * `expected` are copied up front in one pass; any other rank read opens its
  * bucket then.
  */
-function positiveRanks(residual: Float64Array, histogram: ReturnType<typeof positiveHistogram>, length: number, expected: readonly number[]): ArrayLike<number> {
+export function positiveRanks(residual: Float64Array, histogram: ReturnType<typeof positiveHistogram>, length: number, expected: readonly number[]): ArrayLike<number> {
   const { buckets, count } = histogram;
   const words = new Uint32Array(residual.buffer, residual.byteOffset, residual.length * 2);
-  /** The bucket holding rank `r`, and how many values the buckets before it hold. */
+  // through[b]: how many values buckets 0..b hold (ascending), so a rank's bucket is a binary search.
+  const through = new Float64Array(buckets.length);
+  for (let b = 0, sum = 0; b < buckets.length; b++) through[b] = sum += buckets[b];
+  /** The bucket holding rank `r` (the first whose running count exceeds it), and how many values the buckets before it hold. */
   const locate = (r: number): { bucket: number; below: number } => {
-    let bucket = 0;
-    let below = 0;
-    while (below + buckets[bucket] <= r) below += buckets[bucket++];
-    return { bucket, below };
+    let lo = 0;
+    let hi = buckets.length - 1;
+    while (lo < hi) {
+      const middle = (lo + hi) >>> 1;
+      if (through[middle] > r) hi = middle;
+      else lo = middle + 1;
+    }
+    return { bucket: lo, below: lo === 0 ? 0 : through[lo - 1] };
   };
   const opened = new Map<number, ArrayLike<number>>();
   /** Copies the positive values of `wanted` buckets in one pass over the column. */

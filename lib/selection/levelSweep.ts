@@ -1,0 +1,190 @@
+/**
+ * A fitted candidate measured at every alert level at once: the same points
+ * as `detectionAt` (lib/selection/sweep.ts) at each level, which calibrates
+ * and scores the whole validation part and its injected copies again per
+ * level. Here, per axis: one calibration pass for all levels
+ * (`calibrateLevels`), the scorer's statistic of each window computed once
+ * (the clean residuals once per trend, shared by the candidates that differ
+ * only in statistic; a round's from them, with only its injected rows
+ * computed again), and every level's alert events read from it in one pass
+ * (`alertEventsAtLevels`). Nothing is copied per level or round.
+ */
+import type { FittedCandidate } from "./candidates";
+import { detectionSummary, eventsPerHour, matchDetections, type DetectionEvent, type InjectionOutcome } from "./detection";
+import { addedAt, type Injection } from "./injection";
+import { isIdleSample } from "../core/idleSample";
+import { alertEventsAtLevels } from "./levelEvents";
+import { calibrateLevels } from "../stages/calibrateLevels";
+import { cleanAlarms, detectionAt, policyAtLevel, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
+import { recordedStatistic, statisticColumn, type StatisticSpec } from "../model/statistic";
+import { predictColumn, predictValue } from "../model/trendModel";
+import type { AxisModel, AxisThresholds, ThresholdPolicy } from "../shapes/types";
+
+/** Per setup, the residuals of the trend swept last on the clean validation part, per axis: the candidates of one trend come one after another. */
+const residualsOf = new WeakMap<ValidationSetup, { readonly models: FittedCandidate["models"]; readonly residuals: Float64Array[] }>();
+
+/**
+ * Lets the residuals kept for `setup` go (runSelection calls it when done).
+ *
+ * @example
+ * forgetResiduals(setup);
+ */
+export function forgetResiduals(setup: ValidationSetup): void {
+  residualsOf.delete(setup);
+}
+
+/**
+ * The scorer's residuals of one axis's trend on `values`: `value − trend(t − time0)` with time0 = 0
+ * (the prepared time is already time_s), which is `predictColumn`'s `value − trend(t)` operation for
+ * operation (the scorer computes them in training's order; test/levelSweep.test.ts holds them equal).
+ */
+function scoredResiduals(model: AxisModel, timeS: Float64Array, values: Float64Array): Float64Array {
+  const residual = predictColumn(model, timeS, values);
+  for (let i = 0; i < residual.length; i++) residual[i] = values[i] - residual[i];
+  return residual;
+}
+
+/** Scratch columns of one sweep, as long as the validation part: a round's residuals, and the statistic. */
+interface Scratch {
+  readonly residual: Float64Array;
+  readonly statistic: Float64Array;
+}
+
+/**
+ * The statistic of `spec` the scorer compares with MinC on window `w` of axis `a`, from a fresh
+ * state. The clean window's residuals are kept per trend; a round's are those with the injected rows
+ * (the only values that differ from the clean window's) computed again, into `scratch`.
+ */
+function scoredStatistic(
+  fitted: FittedCandidate,
+  w: number,
+  windows: readonly (readonly Float64Array[])[],
+  a: number,
+  spec: StatisticSpec,
+  setup: ValidationSetup,
+  scratch: Scratch,
+): Float64Array {
+  const timeS = setup.split.validation.timeS;
+  const model = fitted.models.models[a];
+  let kept = residualsOf.get(setup);
+  if (kept === undefined || kept.models !== fitted.models) residualsOf.set(setup, (kept = { models: fitted.models, residuals: [] }));
+  const clean = windows[0][a];
+  const cleanResidual = (kept.residuals[a] ??= scoredResiduals(model, timeS, clean));
+  let residual = cleanResidual;
+  if (w > 0) {
+    // The round's values are the clean ones plus its injections (injectAnomalies' addAnomaly): only those rows change,
+    // each by predictColumn's operations for one row, value − predictValue(model, t, value).
+    residual = scratch.residual;
+    residual.set(cleanResidual);
+    for (const injection of setup.injected[w - 1].injections) {
+      if (injection.axis !== setup.split.fit.axes[a]) continue;
+      for (let i = injection.startIndex; i <= injection.endIndex; i++) {
+        if (isIdleSample(clean[i])) continue;
+        const value = clean[i] + addedAt(injection, i);
+        residual[i] = value - predictValue(model, timeS[i], value);
+      }
+    }
+  }
+  // As scoreBatch steps it: NaN for a missing residual (state kept), a reset after a gap larger than maxGapSeconds.
+  return statisticColumn(spec, residual, NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into: scratch.statistic }).values;
+}
+
+/**
+ * Alert events of every window (0: the clean validation part, then the first `windowCount − 1`
+ * rounds) at every level (`policies`), all axes: `events[w][level]`; null when the candidate's
+ * recorded statistic changes with the level (the caller then measures level by level).
+ */
+function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies: readonly ThresholdPolicy[], windowCount: number): DetectionEvent[][][] | null {
+  // A pca candidate is scored on T²/SPE at its own limits (the same at every level): the per-level path.
+  if (fitted.pca !== undefined) return null;
+  const { axes } = setup.split.fit;
+  const thresholds: AxisThresholds[][] = axes.map((_axis, a) => calibrateLevels(fitted.calibration[a], setup.dtSeconds, policies).map((c) => fitted.thresholds(a, c)));
+  const specs = thresholds.map((byLevel) => recordedStatistic(byLevel[0]));
+  const sameSpec = thresholds.every((byLevel, a) => byLevel.every((t) => JSON.stringify(recordedStatistic(t)) === JSON.stringify(specs[a])));
+  if (!sameSpec || fitted.models.models.length !== axes.length) return null;
+  const windows = [setup.split.validation.values, ...setup.injected.map((round) => round.values)].slice(0, windowCount);
+  const events: DetectionEvent[][][] = windows.map(() => policies.map(() => []));
+  const n = setup.split.validation.timeS.length;
+  const scratch = { residual: new Float64Array(n), statistic: new Float64Array(n) };
+  axes.forEach((axis, a) => {
+    const alertLevels = thresholds[a].map((t) => ({ minC: t.MinC, tLongSteps: t.T_long_steps }));
+    windows.forEach((_values, w) => {
+      const statistic = scoredStatistic(fitted, w, windows, a, specs[a], setup, scratch);
+      alertEventsAtLevels(axis, setup.split.validation.timeS, statistic, alertLevels, setup.maxGapSeconds).forEach((found, l) => {
+        for (const event of found) events[w][l].push(event);
+      });
+    });
+  });
+  return events;
+}
+
+/**
+ * `percentiles` (deduplicated, ascending) mapped to `detectionAt(fitted, setup, percentile)`, equal
+ * field for field. A candidate whose recorded statistic changes with the level is measured by
+ * `detectionAt` itself.
+ *
+ * @example
+ * const curve = detectionCurveAtOnce(candidate.fit(setup.split.fit), setup, SWEEP_PERCENTILES);
+ */
+export function detectionCurveAtOnce(fitted: FittedCandidate, setup: ValidationSetup, percentiles: readonly number[]): DetectionPoint[] {
+  const levels = [...new Set(percentiles)].sort((a, b) => a - b);
+  const events = eventsByLevel(fitted, setup, levels.map((percentile) => policyAtLevel(setup.policy, percentile)), 1 + setup.injected.length);
+  if (events === null) return levels.map((percentile) => detectionAt(fitted, setup, percentile));
+  return pointsOf(events, levels, setup);
+}
+
+/** `matchDetections(events, injections)`, each axis's injections matched against that axis's events only (what it compares anyway). */
+function matchedByAxis(events: readonly DetectionEvent[], injections: readonly Injection[]): InjectionOutcome[] {
+  const eventsOf = new Map<string, DetectionEvent[]>();
+  for (const event of events) {
+    const list = eventsOf.get(event.axis);
+    if (list === undefined) eventsOf.set(event.axis, [event]);
+    else list.push(event);
+  }
+  const injectionsOf = new Map<string, Injection[]>();
+  for (const injection of injections) {
+    const list = injectionsOf.get(injection.axis);
+    if (list === undefined) injectionsOf.set(injection.axis, [injection]);
+    else list.push(injection);
+  }
+  const outcomes = new Map<Injection, InjectionOutcome>();
+  for (const [axis, list] of injectionsOf) for (const outcome of matchDetections(eventsOf.get(axis) ?? [], list)) outcomes.set(outcome.injection, outcome);
+  return injections.map((injection) => outcomes.get(injection) as InjectionOutcome);
+}
+
+/**
+ * The detection points at `levels` from the alert events of every window (`events[w][level]`,
+ * 0: the clean validation part, then the rounds of `setup.injected`; all axes).
+ *
+ * @example
+ * const curve = pointsOf(eventsByLevel(fitted, setup, policies, 1 + setup.injected.length), levels, setup);
+ */
+export function pointsOf(events: readonly (readonly (readonly DetectionEvent[])[])[], levels: readonly number[], setup: ValidationSetup): DetectionPoint[] {
+  const seconds = validationSeconds(setup);
+  return levels.map((percentile, l) => {
+    const falseAlarms = events[0][l].length;
+    const summary = detectionSummary(setup.injected.flatMap((round, r) => matchedByAxis(events[r + 1][l], round.injections)));
+    return {
+      minc_percentile: percentile,
+      false_alarms: falseAlarms,
+      false_alarms_per_hour: eventsPerHour(falseAlarms, seconds),
+      caught: summary.caught,
+      injected: summary.injected,
+      recall: summary.recall,
+      median_delay_seconds: summary.median_delay_seconds,
+      by_label: summary.by_label,
+    };
+  });
+}
+
+/**
+ * `percentiles.map((percentile) => cleanAlarms(fitted, setup, percentile))`: the alert events on the
+ * clean validation part at each level, counted at once.
+ *
+ * @example
+ * const [atLow, atHigh] = cleanAlarmsAtOnce(fitted, setup, [50, 99]);
+ */
+export function cleanAlarmsAtOnce(fitted: FittedCandidate, setup: ValidationSetup, percentiles: readonly number[]): number[] {
+  const events = eventsByLevel(fitted, setup, percentiles.map((percentile) => policyAtLevel(setup.policy, percentile)), 1);
+  return events === null ? percentiles.map((percentile) => cleanAlarms(fitted, setup, percentile)) : events[0].map((found) => found.length);
+}

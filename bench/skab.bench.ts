@@ -177,8 +177,8 @@ async function main(): Promise<void> {
   const perGroup = groups.map((g) => pooledBinaryScores(labelled.filter((_, i) => results[i].e.group === g)));
   const figure: PlotlyFigure = {
     data: [
-      { type: "bar", name: "F1", x: groups, y: perGroup.map((s) => s.f1), yaxis: "y" },
-      { type: "bar", name: "FAR %", x: groups, y: perGroup.map((s) => s.far), yaxis: "y2" },
+      { type: "bar", name: "F1", x: groups, y: perGroup.map((s) => s.f1), yaxis: "y", offsetgroup: "f1" },
+      { type: "bar", name: "FAR %", x: groups, y: perGroup.map((s) => s.far), yaxis: "y2", offsetgroup: "far" },
     ],
     layout: {
       title: { text: `SKAB per experiment group (pooled F1 ${f(pooled.f1)}, FAR ${f(pooled.far)} %)` },

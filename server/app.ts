@@ -22,6 +22,7 @@ import { BusyError, registerAdmission } from "./admission";
 import { AuthError, registerAuth } from "./auth";
 import { BodyError, registerJsonBody } from "./body";
 import { createMetrics, type ServiceMetrics } from "./metrics";
+import { columnarRows, readColumns } from "./columnar";
 import { readSamples } from "./samples";
 import { createStreamCache, type Stream } from "./streams";
 import { savedStateFor, StoreError, type StreamStore } from "./streamStore";
@@ -76,12 +77,17 @@ export interface ScoringService {
   inFlight(): { bytes: number; samples: number };
 }
 
+// Two forms of one request: `samples` (one object per sample) or `columns` (one array per axis, server/columnar.ts).
 const envelopeSchema = z
   .object({
     stream: z.string().min(1).max(256),
-    samples: z.array(z.unknown()).min(1),
+    samples: z.array(z.unknown()).min(1).optional(),
+    columns: z.record(z.string(), z.unknown()).optional(),
   })
-  .strict();
+  .strict()
+  .refine((body) => (body.samples === undefined) !== (body.columns === undefined), {
+    message: "request body needs exactly one of samples (an array of sample objects) or columns ({ ts: [...], <axis>: [...] })",
+  });
 
 /** A 4xx with a one-line reason. */
 class RequestError extends Error {
@@ -250,10 +256,12 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
   app.post("/v1/score", async (request) => {
     const query = parseWithSchema(querySchema, request.query, "query string");
     const body = parseWithSchema(envelopeSchema, request.body, "request body");
-    if (body.samples.length > maxSamples) {
-      throw new RequestError(413, `request body: samples has ${body.samples.length} entries, more than the limit of ${maxSamples}`, "too_large");
+    const rows = body.columns !== undefined ? columnarRows(body.columns) : body.samples!.length;
+    const form = body.columns !== undefined ? "columns.ts" : "samples";
+    if (rows > maxSamples) {
+      throw new RequestError(413, `request body: ${form} has ${rows} entries, more than the limit of ${maxSamples}`, "too_large");
     }
-    admission.admitSamples(request, body.samples.length);
+    admission.admitSamples(request, rows);
     return streams.exclusive(body.stream, async (stream, room, inMemory) => {
       if (!room()) {
         throw new RequestError(429, `stream "${body.stream}" is not in memory, and all ${maxStreams} streams the service keeps there have requests in flight${store === null ? " (without a database none is evicted)" : ""}: retry later`, "too_many_streams");
@@ -264,7 +272,10 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
         switchedFrom = current.model.version;
         current = { model, state: { ...initialScoreState(model, body.stream), lastTime: current.state.lastTime } };
       }
-      const batch = readSamples(current.model, body.samples, { maxFutureSeconds });
+      const batch =
+        body.columns !== undefined
+          ? readColumns(current.model, body.columns, { maxFutureSeconds })
+          : readSamples(current.model, body.samples!, { maxFutureSeconds });
       const result = scoreBatch(current.model, current.state, batch); // throws before any state changes
       if (store !== null) await store.save(current.model, result.state, result.events); // throws before memory changes
       // A switched stream starts from a fresh state: nothing open before. A stream loaded from the store had its open

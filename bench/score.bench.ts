@@ -9,7 +9,8 @@
  *    with psql, binary).
  * 2. HTTP: starts `npm run serve` on that registry (127.0.0.1, a child
  *    process) and loads it with autocannon for `seconds` (default 10) each:
- *    1-sample requests, then 1,000-sample batches; prints requests/s,
+ *    1-sample requests, then 1,000-sample batches as sample objects, as
+ *    columns, and as columns with `?residuals=false`; prints requests/s,
  *    p50/p99 latency and samples/s. Traffic goes to loopback only and stops
  *    by itself.
  */
@@ -91,21 +92,28 @@ async function startService(configPath: string, url: string): Promise<{ address:
   return { address, stop: () => child.kill("SIGTERM") };
 }
 
-/** A JSON body of `count` samples of stream `stream` starting at time `from` (1 s apart). */
-function body(stream: string, from: number, count: number): string {
+type Form = "samples" | "columns";
+
+/** A JSON body of `count` samples of stream `stream` starting at time `from` (1 s apart), as sample objects or columns. */
+function body(stream: string, from: number, count: number, form: Form): string {
+  const value = (t: number, k: number): string => ((t * (k + 3)) % 7).toFixed(3);
+  if (form === "columns") {
+    const ts = Array.from({ length: count }, (_, i) => from + i);
+    const axes = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => `"axis${k}":[${ts.map((t) => value(t, k)).join(",")}]`);
+    return `{"stream":${JSON.stringify(stream)},"columns":{"ts":[${ts.join(",")}],${axes.join(",")}}}`;
+  }
   const samples: string[] = [];
   for (let i = 0; i < count; i++) {
     const t = from + i;
-    const value = (k: number): string => ((t * (k + 3)) % 7).toFixed(3);
-    samples.push(`{"ts":${t},"axis1":${value(1)},"axis2":${value(2)},"axis3":${value(3)},"axis4":${value(4)},"axis5":${value(5)},"axis6":${value(6)},"axis7":${value(7)},"axis8":${value(8)}}`);
+    samples.push(`{"ts":${t},"axis1":${value(t, 1)},"axis2":${value(t, 2)},"axis3":${value(t, 3)},"axis4":${value(t, 4)},"axis5":${value(t, 5)},"axis6":${value(t, 6)},"axis7":${value(t, 7)},"axis8":${value(t, 8)}}`);
   }
   return `{"stream":${JSON.stringify(stream)},"samples":[${samples.join(",")}]}`;
 }
 
-async function load(address: string, batch: number, connections: number): Promise<void> {
+async function load(address: string, batch: number, connections: number, form: Form = "samples", query = ""): Promise<void> {
   let clients = 0;
   const result = await autocannon({
-    url: `${address}/v1/score`,
+    url: `${address}/v1/score${query}`,
     method: "POST",
     connections,
     duration: seconds,
@@ -113,10 +121,10 @@ async function load(address: string, batch: number, connections: number): Promis
     // Each connection is one stream whose time goes forward request by request: the next body is set
     // when the previous response arrives (autocannon sends one request at a time per connection).
     setupClient: (client) => {
-      const stream = `bench-${batch}-${clients++}`;
+      const stream = `bench-${form}${query === "" ? "" : "-quiet"}-${batch}-${clients++}`;
       let next = Math.floor(Date.now() / 1000) - 1e8; // in the past: the service refuses times beyond now + 1 day
       const advance = (): void => {
-        client.setBody(body(stream, next, batch));
+        client.setBody(body(stream, next, batch, form));
         next += batch;
       };
       advance();
@@ -126,7 +134,7 @@ async function load(address: string, batch: number, connections: number): Promis
   const ok = result["2xx"];
   const bad = result.non2xx + result.errors + result.timeouts;
   console.log(
-    `\n${batch}-sample requests, ${connections} connections, ${seconds} s: ${(ok / seconds).toFixed(0)} requests/s, ` +
+    `\n${batch}-sample ${form} requests${query}, ${connections} connections, ${seconds} s: ${(ok / seconds).toFixed(0)} requests/s, ` +
       `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${((ok * batch) / seconds).toFixed(0)} samples/s` +
       (bad > 0 ? ` (${bad} failed)` : ""),
   );
@@ -142,6 +150,8 @@ async function main(): Promise<void> {
     try {
       await load(service.address, 1, 16);
       await load(service.address, 1000, 4);
+      await load(service.address, 1000, 4, "columns");
+      await load(service.address, 1000, 4, "columns", "?residuals=false"); // goal: ≥ 1M samples/s, p99 ≤ 50 ms
     } finally {
       service.stop();
     }

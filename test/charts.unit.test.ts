@@ -122,7 +122,7 @@ test("residualChart and residualHistogram of a smoothed statistic: its values ar
   assert.deepEqual(byName(residualChart(x, y, { axis: "axis1", thresholds: t, statistic: given }).data, "EWMA").y, Array.from(given));
   const histogram = residualHistogram(y, { axis: "axis1", thresholds: t });
   assert.match(histogram.layout.title.text, /EWMA\(α=0\.1\) of residual distribution/);
-  const counted = histogram.data[0].y.reduce<number>((sum, count) => sum + (count ?? 0), 0);
+  const counted = histogram.data[0].y.reduce<number>((sum, count) => sum + Number(count ?? 0), 0);
   assert.equal(counted, 200);
   assert.ok(Math.max(...(histogram.data[0].x as number[])) < 4, "the EWMA's spread, not the residual's ±4");
 });

@@ -8,6 +8,7 @@ import * as path from "path";
 import { predictionCharts, type AxisCharts } from "./axisCharts";
 import { chartPageHtml, plotlyLibraryPath } from "./html";
 import { InputError } from "../core/errors";
+import type { ChartClock } from "./timeAxis";
 import type { AxisThresholds, Prediction } from "../shapes/types";
 
 /** File-name-safe form of an axis name: characters other than letters, digits, `.`, `_`, `-` become `_`. */
@@ -33,7 +34,7 @@ async function copyUnlessSame(from: string, to: string): Promise<void> {
  * the pages work offline and the folder can be moved as a whole. Creates
  * `dir` when needed; overwrites earlier files.
  *
- * @param options `maxGapSeconds` (default null): see {@link predictionCharts}
+ * @param options `maxGapSeconds` (default null), `clock` (x in UTC clock time): see {@link predictionCharts}
  * @returns the paths of the HTML files written, fit then residual per axis
  * @throws InputError when two axis names map to the same file name
  */
@@ -41,7 +42,7 @@ export async function writeChartFiles(
   prediction: Prediction,
   thresholds: Readonly<Record<string, AxisThresholds>> | undefined,
   dir: string,
-  options: { readonly maxGapSeconds?: number | null } = {},
+  options: { readonly maxGapSeconds?: number | null; readonly clock?: ChartClock } = {},
 ): Promise<string[]> {
   const stems = new Map<string, string>();
   for (const axis of prediction.axes) {

@@ -85,7 +85,7 @@ export function scoreCharts(residuals: dfd.DataFrame, events: readonly ScoreEven
     const residual = Float64Array.from(residuals.column(`${axis}_res`).values as number[]);
     const thresholds = version.thresholds[axis];
     const statistic = statistics === undefined ? undefined : Float64Array.from(statistics.column(`${axis}_stat`).values as number[]);
-    const figure = residualChart(timeS, residual, { axis, thresholds, statistic });
+    const figure = residualChart(timeS, residual, { axis, thresholds, statistic, clock: version.prepStats });
     const scored = thresholds === undefined ? "residual" : statisticLabel(recordedStatistic(thresholds));
     const shapes: PlotlyShape[] = events
       .filter((e) => e.axis === axis)

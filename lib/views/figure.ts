@@ -60,6 +60,7 @@ export interface PlotlyTrace {
   readonly line?: { readonly color?: string; readonly width?: number; readonly dash?: "solid" | "dash" | "dot" | "dashdot" };
   readonly showlegend?: boolean;
   readonly hovertemplate?: string;
+  readonly hoverinfo?: "skip" | "text" | "none";
   /** Per-point text, shown by `%{text}` in a hovertemplate. */
   readonly text?: readonly string[];
   /** Hidden until clicked in the legend ("legendonly"). */
@@ -106,6 +107,10 @@ export interface PlotlyShape {
   readonly opacity: number;
   readonly line: { readonly width: number; readonly color?: string; readonly dash?: "solid" | "dash" | "dot" | "dashdot" };
   readonly layer: "below" | "above";
+  /** Shapes with a legend entry (plotly.js ≥ 2.26): the name shown, and the group it toggles with. */
+  readonly name?: string;
+  readonly showlegend?: boolean;
+  readonly legendgroup?: string;
 }
 
 /** A plotly.js figure spec: what `Plotly.newPlot(div, data, layout)` takes. */

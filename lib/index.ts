@@ -72,7 +72,7 @@ export { reloadPlotly, showChart, showCharts, showHtml, showProfile, showRecord,
 export type { DataFrameLike, HtmlSink, TableOptions, TableSource } from "./views/display";
 
 // Views per stage notebook: 01–02 data, 03–05 fit and metrics, 06 thresholds, 07 versions, 08 scoring.
-export { extractWindow, missingComparison, samplingIntervalChart, seriesChart, valueHistograms, zeroFractionChart } from "./notebook/dataViews";
+export { extractWindow, missingComparison, samplingGapRows, samplingIntervalChart, seriesChart, valueHistograms, zeroFractionChart, type SamplingGapRow } from "./notebook/dataViews";
 export { axisCharts, fitCharts, halfWindowFits, metricsCharts, modelRows, predictionOf, residualCharts } from "./notebook/fitViews";
 export { residualTrendChart, samplesUsedChart, workingRowMetrics, type ModelRow } from "./notebook/fitViews";
 export { thresholdCharts, thresholdRows, type ThresholdRow } from "./notebook/thresholdViews";
@@ -85,6 +85,9 @@ export { detectionCurvesChart, detectionDelayChart, selectionPageHtml, selection
 export { fitChart, predictionCharts, residualChart, type AxisCharts, type FitChartOptions, type ResidualChartOptions } from "./views/axisCharts";
 export { histogramChart, residualHistogram, runLengthChart, type HistogramMarker, type HistogramOptions } from "./views/histogramCharts";
 export { barChart, lineChart, type NamedSeries } from "./views/seriesCharts";
+export { clockValue, isoUtc, timeAxis, type ChartClock, type TimeAxis } from "./views/timeAxis";
+export { EVENT_STYLE, MIN_EVENT_WIDTH_FRACTION, eventMarks } from "./views/eventMarks";
+export { timelineChart, type TimelineOptions } from "./views/timelineChart";
 export type { PlotlyFigure, PlotlyLayout, PlotlyTrace } from "./views/figure";
 
 // Stage helpers: sampling, trend models, statistics over residuals, run lengths.

@@ -76,6 +76,9 @@ export interface PlotlyLayout {
     readonly type?: "linear" | "log" | "category" | "date";
     readonly zeroline?: boolean;
     readonly autorange?: boolean | "reversed";
+    /** Category order (e.g. timeline lanes as given). */
+    readonly categoryorder?: "array" | "trace";
+    readonly categoryarray?: readonly string[];
     readonly range?: readonly (number | string)[];
   };
   readonly height: number;

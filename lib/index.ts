@@ -78,6 +78,7 @@ export { residualTrendChart, samplesUsedChart, workingRowMetrics, type ModelRow 
 export { thresholdCharts, thresholdRows, type ThresholdRow } from "./notebook/thresholdViews";
 export { latestChanges, loadRecentVersions, versionComparisonCharts, versionRows, versionSummary, type VersionAxisRow } from "./notebook/versionViews";
 export { ensureRegistered, registerRun, type NotebookRun } from "./notebook/registerRun";
+export { eventDetail, type EventDetail, type EventDetailOptions, type EventDetailRow } from "./notebook/eventDetail";
 export { extractScoringWindow, scoreCharts, scoreSummaryRows, versionDetection, type ScoreSummaryRow } from "./views/scoreViews";
 export { detectionCurvesChart, detectionDelayChart, selectionPageHtml, selectionRows, type SelectionRow } from "./views/selectionViews";
 
@@ -88,6 +89,7 @@ export { barChart, lineChart, type NamedSeries } from "./views/seriesCharts";
 export { clockValue, isoUtc, timeAxis, type ChartClock, type TimeAxis } from "./views/timeAxis";
 export { EVENT_STYLE, MIN_EVENT_WIDTH_FRACTION, eventMarks } from "./views/eventMarks";
 export { timelineChart, type TimelineOptions } from "./views/timelineChart";
+export { correlationChart, correlationMatrix, pearson, type NamedColumns } from "./views/correlationChart";
 export type { PlotlyFigure, PlotlyLayout, PlotlyTrace } from "./views/figure";
 
 // Stage helpers: sampling, trend models, statistics over residuals, run lengths.

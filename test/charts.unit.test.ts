@@ -180,7 +180,7 @@ test("plotlyScriptHtml inlines the whole plotly.js with exactly one closing tag 
   assert.doesNotMatch(html, /<script[^>]*\ssrc=/i);
 });
 
-test("writeChartFiles writes fit and residual pages per axis sharing one local plotly.min.js", async () => {
+test("writeChartFiles writes fit and residual pages per axis, each self-contained (plotly.js inlined, no sibling file)", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "mlbox-charts-"));
   try {
     const { x, y } = spiky(3000);
@@ -196,11 +196,13 @@ test("writeChartFiles writes fit and residual pages per axis sharing one local p
       files.map((f) => path.relative(dir, f)),
       ["charts/axis1_fit.html", "charts/axis1_residual.html", "charts/motor_2_fit.html", "charts/motor_2_residual.html"],
     );
-    assert.ok(existsSync(path.join(dir, "charts", "plotly.min.js")));
+    assert.ok(!existsSync(path.join(dir, "charts", "plotly.min.js")), "no sibling plotly.min.js");
+    const library = statSync(plotlyLibraryPath()).size;
     for (const file of files) {
       const html = readFileSync(file, "utf8");
-      assert.match(html, /<script src="plotly\.min\.js"><\/script>/);
-      assert.ok(html.length < 400_000, `${file} is ${html.length} bytes`);
+      assert.doesNotMatch(html, /<script[^>]*\ssrc=/i);
+      assert.match(html, /<script type="text\/javascript" data-mlbox="plotly\.js">/);
+      assert.ok(html.length > library && html.length < library + 400_000, `${file} is ${html.length} bytes`);
     }
     assert.match(readFileSync(files[1], "utf8"), /MinC \(alert\) = 0\.7/);
     assert.doesNotMatch(readFileSync(files[3], "utf8"), /MinC/);

@@ -68,6 +68,9 @@ test("npm run report writes an executed notebook and a self-contained HTML repor
   }
   const index = readFileSync(path.join(reportDir, "index.html"), "utf8");
   for (const name of names) assert.match(index, new RegExp(`href="${name}\\.html"`));
+  // Headlines: the registry's latest version, and what 08's own tables show (its version, events scored).
+  assert.match(index, /<p id="latest-version">Latest registered version: v\d+ · \w+ · /);
+  assert.match(index, /href="08_Scoring\.html"[\s\S]*?<td class="headline">v\d+ · [^<]*\d+ events scored<\/td>/);
   const main = statSync(path.join(reportDir, "00_Main.ipynb")).size;
   const mainHtml = statSync(path.join(reportDir, "00_Main.html")).size;
   assert.ok(main < 10_000_000 && mainHtml < 10_000_000, `00_Main: ipynb ${main} bytes, html ${mainHtml} bytes`);

@@ -93,7 +93,8 @@ export interface SamplingGapRow {
  * @param columns `frameColumns(raw, config.data.time_col)`
  * @param dtSeconds the median step (`profile.dt_seconds`)
  * @example
- * showTable(samplingGapRows(frameColumns(raw, config.data.time_col), profile.dt_seconds), { caption: "Longest gaps" });
+ * import { samplingGapRows } from "mlbox";
+ * samplingGapRows({ time: Float64Array.of(1666075471, 1666075472, 1666075500), timeType: "timestamptz" }, 1)[0].after_time; // "2022-10-18T06:44:32.000Z"
  */
 export function samplingGapRows(columns: Pick<FrameColumns, "time" | "timeType">, dtSeconds: number, options: { readonly factor?: number; readonly limit?: number } = {}): SamplingGapRow[] {
   return samplingGaps(columns.time, dtSeconds, options).map((g) => ({ ...g, after_time: clockValue(g.after_time, columns.timeType) }));

@@ -38,6 +38,7 @@ export interface FitChartOptions {
  * @param predicted fitted values of the axis
  * @param options `axis` (required), `maxPoints` (default 2000), `height` (default 380), `clock` (default: x is `time_s`)
  * @example
+ * import { fitChart } from "mlbox";
  * fitChart(Float64Array.of(0, 60), Float64Array.of(1, 2), Float64Array.of(1, 2), { axis: "axis1", clock: { time0: 1666075471, time_type: "timestamptz" } });
  */
 export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: Float64Array, options: FitChartOptions): PlotlyFigure {
@@ -121,6 +122,7 @@ export function thresholdedValues(
  * @param options `axis` (required), `thresholds`, `maxPoints` (default 2000), `height` (default 380),
  *   `statistic` (default computed), `maxGapSeconds` (default null), `clock` (default: x is `time_s`)
  * @example
+ * import { residualChart } from "mlbox";
  * residualChart(Float64Array.of(0, 60), Float64Array.of(0.1, -0.1), { axis: "axis1", clock: { time0: 1666075471, time_type: "timestamptz" } });
  */
 export function residualChart(timeS: Float64Array, residual: Float64Array, options: ResidualChartOptions): PlotlyFigure {

@@ -20,6 +20,7 @@ export interface NamedColumns {
  * such rows or either is constant there.
  *
  * @example
+ * import { pearson } from "mlbox";
  * pearson([1, 2, 3], [2, 4, 6]); // 1
  */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -43,7 +44,13 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.max(-1, Math.min(1, sab / Math.sqrt(saa * sbb)));
 }
 
-/** The matrix of {@link pearson} between every pair of `columns` (1 on the diagonal unless a column is constant). */
+/**
+ * The matrix of {@link pearson} between every pair of `columns` (1 on the diagonal unless a column is constant).
+ *
+ * @example
+ * import { correlationMatrix } from "mlbox";
+ * correlationMatrix({ axes: ["a", "b"], values: [[1, 2, 3], [1, 2, 4]] });
+ */
 export function correlationMatrix(columns: NamedColumns): number[][] {
   const { values } = columns;
   const m = values.map(() => new Array<number>(values.length).fill(NaN));

@@ -49,6 +49,7 @@ export function eventHover(e: ScoreEvent): string {
  * @param events events of one chart (e.g. one axis)
  * @param options `time` (x axis), `time0` (epoch seconds of time_s 0), `rangeS` [first, last] seconds since time0
  * @example
+ * import { eventMarks, timeAxis } from "mlbox";
  * eventMarks([], { time: timeAxis(undefined), time0: 0, rangeS: [0, 3600] }); // { shapes: [], traces: [] }
  */
 export function eventMarks(

@@ -50,6 +50,7 @@ export function barChart(
  *   `mode` (default "markers"), `maxPoints` per series (default 2000), `height` (default 420),
  *   `clock`: `x` is seconds since `clock.time0` and is drawn in UTC clock time (a `date` axis; `xTitle` ignored)
  * @example
+ * import { lineChart } from "mlbox";
  * lineChart(Float64Array.of(0, 60), [{ name: "axis1", values: [1, 2] }], { title: "Raw series", clock: { time0: 1666075471, time_type: "timestamptz" } });
  */
 export function lineChart(

@@ -29,6 +29,7 @@ export interface TimeAxis {
  * charts and tables; non-finite seconds give "".
  *
  * @example
+ * import { isoUtc } from "mlbox";
  * isoUtc(1666075471); // "2022-10-18T06:44:31.000Z"
  */
 export function isoUtc(epochSeconds: number): string {
@@ -42,6 +43,7 @@ export function isoUtc(epochSeconds: number): string {
  * columns ("time (s, as the time column holds it)"), and `time_s` itself when `clock` is undefined.
  *
  * @example
+ * import { timeAxis } from "mlbox";
  * timeAxis({ time0: 1666075471, time_type: "timestamptz" }).x([0, 60]); // ["2022-10-18T06:44:31.000Z", "2022-10-18T06:45:31.000Z"]
  */
 export function timeAxis(clock: ChartClock | undefined): TimeAxis {
@@ -62,6 +64,7 @@ export function timeAxis(clock: ChartClock | undefined): TimeAxis {
  * for float seconds.
  *
  * @example
+ * import { clockValue } from "mlbox";
  * clockValue(1666075471, "timestamptz"); // "2022-10-18T06:44:31.000Z"
  */
 export function clockValue(epochSeconds: number, timeType: TimeType): number | string {

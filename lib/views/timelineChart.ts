@@ -31,6 +31,7 @@ export interface TimelineOptions {
  * @param events `score(...).events` (or rows read back from the events table)
  * @param options `title`, `lanes`, `range`, `height`
  * @example
+ * import { timelineChart } from "mlbox";
  * timelineChart([{ axis: "axis1", level: "alert", started_at: "2022-10-18T06:44:31Z", fired_at: "2022-10-18T06:44:41Z", ended_at: "2022-10-18T06:45:31Z", samples: 7, peak_residual: 0.3, threshold: 0.19, model_version: "v1", stream: "demo" }], { lanes: ["axis1", "axis2"] });
  */
 export function timelineChart(events: readonly ScoreEvent[], options: TimelineOptions = {}): PlotlyFigure {

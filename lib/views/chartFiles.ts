@@ -7,7 +7,7 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import { predictionCharts, type AxisCharts } from "./axisCharts";
 import { chartPageHtml } from "./html";
-import { InputError } from "../core/errors";
+import { InputError, toInputError } from "../core/errors";
 import type { ChartClock } from "./timeAxis";
 import type { AxisThresholds, Prediction } from "../shapes/types";
 
@@ -44,11 +44,23 @@ export async function writeChartFiles(
 }
 
 /**
- * Creates `dir` when needed (the chart pages carry plotly.js themselves; a
- * `plotly.min.js` left there by older versions is no longer read).
+ * Creates `dir` when needed and checks that files can be written into it
+ * (a probe file, removed again), so a read-only or full plots folder stops
+ * the run before anything is trained or written, naming the folder. The
+ * chart pages carry plotly.js themselves; a `plotly.min.js` left there by
+ * older versions is no longer read.
+ *
+ * @throws InputError naming the path and `plots.dir` when the folder cannot be made or written
  */
 export async function preparePlotsDir(dir: string): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
+  const probe = path.join(dir, `.mlbox-write-probe-${process.pid}`);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(probe, "");
+    await fs.rm(probe, { force: true });
+  } catch (error) {
+    throw toInputError(error, { key: "plots.dir" });
+  }
 }
 
 /**

@@ -89,6 +89,7 @@ export { barChart, lineChart, type NamedSeries } from "./views/seriesCharts";
 export { clockValue, isoUtc, timeAxis, type ChartClock, type TimeAxis } from "./views/timeAxis";
 export { EVENT_STYLE, MIN_EVENT_WIDTH_FRACTION, eventMarks } from "./views/eventMarks";
 export { timelineChart, type TimelineOptions } from "./views/timelineChart";
+export { incidentRows, type IncidentRow } from "./views/incidentRows";
 export { correlationChart, correlationMatrix, pearson, type NamedColumns } from "./views/correlationChart";
 export type { PlotlyFigure, PlotlyLayout, PlotlyTrace } from "./views/figure";
 

@@ -15,6 +15,7 @@ import { timelineChart } from "../lib/views/timelineChart";
 import { correlationChart, pearson } from "../lib/views/correlationChart";
 import { scoreCharts } from "../lib/views/scoreViews";
 import { samplingGapRows } from "../lib/notebook/dataViews";
+import { incidentRows } from "../lib/views/incidentRows";
 import { eventDetail } from "../lib/notebook/eventDetail";
 import { score } from "../lib/scoring/scoreFrame";
 import type { ScoreEvent } from "../lib/scoring/score";
@@ -195,4 +196,19 @@ test("eventDetail: each axis measured vs expected around the event, the statisti
   ]);
   assert.deepEqual(detail.window, { from: "2022-10-18T07:52:31.000Z", to: "2022-10-18T07:56:51.000Z" });
   await assert.rejects(eventDetail(version, { ...first, axis: "zz" }, { frame }), /eventDetail: event axis "zz" is not scored by v7/);
+});
+
+test("incidentRows: an alert and the error inside its run are one row with levels merged, duration, peak vs threshold", () => {
+  const alert = event({ started_at: "2022-10-18T07:00:00.000000Z", ended_at: "2022-10-18T07:00:30.000000Z", samples: 4, peak_residual: 0.5, threshold: 0.2 });
+  const error = event({ level: "error", started_at: "2022-10-18T07:00:10.000000Z", ended_at: "2022-10-18T07:00:20.000000Z", samples: 2, peak_residual: 0.5, threshold: 0.4 });
+  const other = event({ axis: "axis2", contributions: [{ axis: "axis3", share: 0.62, value: 3, expected: 1 }, { axis: "axis1", share: 0.38, value: 1, expected: 1 }] });
+  const later = event({ started_at: "2022-10-18T08:00:00.000000Z", ended_at: null, level: "error" });
+  const rows = incidentRows([error, later, other, alert]);
+  assert.deepEqual(rows.map((r) => [r.axis, r.levels, r.duration_seconds, r.samples, r.threshold, r.peak_over_threshold]), [
+    ["axis2", "alert", 2, 2, 0.19, 0.3 / 0.19],
+    ["axis1", "alert+error", 30, 4, 0.2, 2.5],
+    ["axis1", "error", NaN, 2, 0.19, 0.3 / 0.19],
+  ]);
+  assert.equal(rows[0].top_contributors, "axis3 62 %, axis1 38 %");
+  assert.equal(rows[2].ended_at, null);
 });

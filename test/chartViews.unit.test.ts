@@ -69,6 +69,8 @@ test("a float time column keeps its own seconds, labelled so; without a clock th
   assert.deepEqual(plain.data[0].x, [0, 10]);
   assert.match(plain.layout.xaxis.title.text, /^time_s/);
   assert.equal(isoUtc(NaN), "");
+  // A clock missing a key (as a non-strict notebook may pass one) is no clock.
+  assert.deepEqual(fitChart(t, v, v, { axis: "a", clock: { time_type: "timestamptz" } }).data[0].x, [0, 10]);
 });
 
 test("events: at least 0.4 % of the x range wide, one legend entry per level, alert and error differ without colour", () => {

@@ -8,10 +8,15 @@
  */
 import type { TimeType } from "../shapes/types";
 
-/** Where `time_s = 0` is and what the time column holds: `prep_stats.json`'s `time0` and `time_type` (a `PrepStats` fits). */
+/**
+ * Where `time_s = 0` is and what the time column holds: `prep_stats.json`'s `time0` and `time_type`
+ * (a `PrepStats` fits). Both keys are optional in the type so that a version's `prepStats` passes as
+ * it is in a notebook too (tslab compiles without strict null checks, where zod's inferred keys are
+ * optional); a clock missing either is no clock (`time_s`).
+ */
 export interface ChartClock {
-  readonly time0: number;
-  readonly time_type: TimeType;
+  readonly time0?: number;
+  readonly time_type?: TimeType;
 }
 
 /** The x axis a chart's time becomes: its values, title and plotly axis type. */
@@ -47,10 +52,10 @@ export function isoUtc(epochSeconds: number): string {
  * timeAxis({ time0: 1666075471, time_type: "timestamptz" }).x([0, 60]); // ["2022-10-18T06:44:31.000Z", "2022-10-18T06:45:31.000Z"]
  */
 export function timeAxis(clock: ChartClock | undefined): TimeAxis {
-  if (clock === undefined) {
+  const time0 = clock?.time0;
+  if (clock === undefined || typeof time0 !== "number" || clock.time_type === undefined) {
     return { title: "time_s (s since the model's start)", type: "linear", x: (t) => Array.from(t), at: (t) => t };
   }
-  const { time0 } = clock;
   if (clock.time_type === "float") {
     const at = (t: number): number => t + time0;
     return { title: "time (s, as the time column holds it)", type: "linear", x: (t) => Array.from(t, at), at };

@@ -125,6 +125,7 @@ test("timelineChart: one lane per axis (given lanes kept, empty ones too), bars 
   assert.equal(seconds.layout.xaxis.type, "linear");
   assert.deepEqual(seconds.data[0].base, [100]);
   assert.deepEqual(seconds.data[0].x, [10]);
+  assert.ok(bars.every((b) => b.textposition === "none"), "hover text only, not drawn on the bars");
 });
 
 test("correlationChart: Pearson r on a known case, pairwise over finite rows, constant columns NaN", () => {
@@ -139,6 +140,11 @@ test("correlationChart: Pearson r on a known case, pairwise over finite rows, co
   assert.ok(Math.abs(pearson([1, 2, 3, 4], [1, 3, 2, 4]) - 0.8) < 1e-12);
   const frame = new dfd.DataFrame({ ts: ["2022-10-18T06:44:31Z", "2022-10-18T06:44:32Z", "2022-10-18T06:44:33Z"], x: [1, 2, 3], y: [3, 2, 1] });
   assert.deepEqual(correlationChart(frame).data[0].z, [[1, -1], [-1, 1]]);
+  // Idle samples (exact zeros) are left out by default: with them the pair looks tied.
+  const idle = { axes: ["p", "q"], values: [[0, 0, 0, 1, 2, 3], [0, 0, 0, 3, 2, 1]] };
+  assert.equal(correlationChart(idle).data[0].z![0][1], -1);
+  assert.ok(Number(correlationChart(idle, { skipIdle: false }).data[0].z![0][1]) > 0);
+  assert.equal(pearson([1, 0, 3], [2, 5, 6], true), 1);
   assert.throws(() => correlationChart({ axes: ["x"], values: [[1]] }), /correlationChart: needs at least two axes/);
 });
 

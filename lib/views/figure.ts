@@ -61,6 +61,8 @@ export interface PlotlyTrace {
   readonly showlegend?: boolean;
   readonly hovertemplate?: string;
   readonly hoverinfo?: "skip" | "text" | "none";
+  /** Where bar `text` is drawn; "none": only in the hover. */
+  readonly textposition?: "none" | "auto" | "inside" | "outside";
   /** Per-point text, shown by `%{text}` in a hovertemplate. */
   readonly text?: readonly string[];
   /** Hidden until clicked in the legend ("legendonly"). */

@@ -67,6 +67,7 @@ export function timelineChart(events: readonly ScoreEvent[], options: TimelineOp
         ...(level === "error" ? { pattern: { shape: "/", fgcolor: CHART_COLORS.zeroLine, solidity: 0.3 } } : {}),
       },
       text: mine.map(([e]) => eventHover(e)),
+      textposition: "none",
       hovertemplate: "%{text}<extra></extra>",
     });
   }

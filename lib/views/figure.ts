@@ -51,7 +51,7 @@ export interface PlotlyTrace {
     readonly opacity?: number;
     readonly symbol?: string;
     /** Bar fill pattern (e.g. "/" hatching), so levels differ without colour. */
-    readonly pattern?: { readonly shape: "" | "/" | "\\" | "x" | "-" | "|" | "+" | "."; readonly fgcolor?: string; readonly solidity?: number };
+    readonly pattern?: { readonly shape: "" | "/" | "\\" | "x" | "-" | "|" | "+" | "."; readonly fgcolor?: string; readonly bgcolor?: string; readonly solidity?: number };
     readonly line?: { readonly color?: string; readonly width?: number };
   };
   readonly fill?: "toself" | "none";

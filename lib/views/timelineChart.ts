@@ -64,7 +64,7 @@ export function timelineChart(events: readonly ScoreEvent[], options: TimelineOp
         color: style.color,
         opacity: level === "error" ? 0.9 : 0.6,
         line: { color: CHART_COLORS.zeroLine, width: level === "error" ? 1.5 : 0.5 },
-        ...(level === "error" ? { pattern: { shape: "/", fgcolor: CHART_COLORS.zeroLine, solidity: 0.3 } } : {}),
+        ...(level === "error" ? { pattern: { shape: "/", fgcolor: CHART_COLORS.zeroLine, bgcolor: style.color, solidity: 0.3 } } : {}),
       },
       text: mine.map(([e]) => eventHover(e)),
       textposition: "none",

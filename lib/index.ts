@@ -72,12 +72,13 @@ export { reloadPlotly, showChart, showCharts, showHtml, showProfile, showRecord,
 export type { DataFrameLike, HtmlSink, TableOptions, TableSource } from "./views/display";
 
 // Views per stage notebook: 01–02 data, 03–05 fit and metrics, 06 thresholds, 07 versions, 08 scoring.
-export { extractWindow, missingComparison, samplingIntervalChart, seriesChart, valueHistograms, zeroFractionChart } from "./notebook/dataViews";
+export { extractWindow, missingComparison, samplingGapRows, samplingIntervalChart, seriesChart, valueHistograms, zeroFractionChart, type SamplingGapRow } from "./notebook/dataViews";
 export { axisCharts, fitCharts, halfWindowFits, metricsCharts, modelRows, predictionOf, residualCharts } from "./notebook/fitViews";
 export { residualTrendChart, samplesUsedChart, workingRowMetrics, type ModelRow } from "./notebook/fitViews";
 export { thresholdCharts, thresholdRows, type ThresholdRow } from "./notebook/thresholdViews";
 export { latestChanges, loadRecentVersions, versionComparisonCharts, versionRows, versionSummary, type VersionAxisRow } from "./notebook/versionViews";
 export { ensureRegistered, registerRun, type NotebookRun } from "./notebook/registerRun";
+export { eventDetail, type EventDetail, type EventDetailOptions, type EventDetailRow } from "./notebook/eventDetail";
 export { extractScoringWindow, scoreCharts, scoreSummaryRows, versionDetection, type ScoreSummaryRow } from "./views/scoreViews";
 export { detectionCurvesChart, detectionDelayChart, selectionPageHtml, selectionRows, type SelectionRow } from "./views/selectionViews";
 
@@ -85,6 +86,11 @@ export { detectionCurvesChart, detectionDelayChart, selectionPageHtml, selection
 export { fitChart, predictionCharts, residualChart, type AxisCharts, type FitChartOptions, type ResidualChartOptions } from "./views/axisCharts";
 export { histogramChart, residualHistogram, runLengthChart, type HistogramMarker, type HistogramOptions } from "./views/histogramCharts";
 export { barChart, lineChart, type NamedSeries } from "./views/seriesCharts";
+export { clockValue, isoUtc, timeAxis, type ChartClock, type TimeAxis } from "./views/timeAxis";
+export { EVENT_STYLE, MIN_EVENT_WIDTH_FRACTION, eventMarks } from "./views/eventMarks";
+export { timelineChart, type TimelineOptions } from "./views/timelineChart";
+export { incidentRows, type IncidentRow } from "./views/incidentRows";
+export { correlationChart, correlationMatrix, pearson, type NamedColumns } from "./views/correlationChart";
 export type { PlotlyFigure, PlotlyLayout, PlotlyTrace } from "./views/figure";
 
 // Stage helpers: sampling, trend models, statistics over residuals, run lengths.

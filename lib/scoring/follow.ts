@@ -11,6 +11,12 @@
  * order are refused or, with `scoring.on_bad_row: skip`, left unscored and
  * reported once each.
  *
+ * Without a fixed `version` it scores with the version `serving.alias`
+ * (default `production`) names, and re-reads the alias between polls: after
+ * a `registry promote` it switches at the next poll that finds no run in
+ * progress (so no event is cut in two), writes a checkpoint of the new
+ * version at the position reached, and logs the switch.
+ *
  * The embedded database (PGlite) admits one process at a time, so the
  * follower opens the database for each poll and closes it right after.
  */
@@ -23,6 +29,8 @@ import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "
 import { checkFollowTables } from "./followTables";
 import { countThrough, FollowHorizon, openWriters } from "./followHorizon";
 import { parseScoreBound, readScoreRows, scoringSetup, visibleScoreEnd } from "./replay";
+import { resolveTag } from "../registry/read";
+import { errorText } from "../core/errorText";
 import { formatScoreTime, initialScoreState, scoreBatch, type ScoreEvent, type ScoreResult, type ScoreState } from "./score";
 import type { Config } from "../shapes/types";
 
@@ -41,7 +49,7 @@ export interface FollowStats {
 
 /** Options of {@link followScore}. */
 export interface FollowOptions {
-  /** Registry tag or `latest` (default), resolved once at start. */
+  /** A registry tag or `latest`, resolved once at start; default: the alias `serving.alias` names, followed between polls. */
   readonly version?: string;
   /** Where to start without a checkpoint (inclusive); default: the version's `train_end`. */
   readonly from?: string | number;
@@ -114,7 +122,13 @@ interface PollRead {
  */
 export async function followScore(config: Config, options: FollowOptions = {}): Promise<void> {
   const { signal, log = () => {}, onEvent = () => {}, onPoll = () => {}, beforeCommit } = options;
-  const { model, data, stream, trainEnd } = await scoringSetup(config, options.version ?? "latest");
+  const fixed = options.version !== undefined;
+  const tag = options.version ?? config.serving.alias;
+  const first = await resolveTag(config.registry.root_dir, tag);
+  if (first.notice !== null) log(`note: ${first.notice}`);
+  const setup = await scoringSetup(config, first.version);
+  let { model, data } = setup;
+  const { stream, trainEnd } = setup;
   const from = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
   const table = config.scoring.events_table;
   const skipBadRows = config.scoring.on_bad_row === "skip";
@@ -133,6 +147,49 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
   let seen = 0;
   let succeeded = false;
   let failures = 0;
+  /** The last alias line logged (said once until it changes). */
+  let aliasNote = "";
+  const noteOnce = (line: string): void => {
+    if (line !== aliasNote) log(line);
+    aliasNote = line;
+  };
+
+  /** At a poll boundary: the state to go on with, on the version the alias names when it moved and no run is in progress. */
+  const followAlias = async (db: Kysely<any>, current: ScoreState): Promise<ScoreState> => {
+    let target: string;
+    try {
+      target = (await resolveTag(config.registry.root_dir, tag)).version;
+    } catch (error) {
+      noteOnce(`model: cannot read alias ${tag}, keeping ${model.version}: ${errorText(error)}`);
+      return current;
+    }
+    if (target === model.version) return current;
+    if (current.runs.some((run) => run.length > 0)) {
+      noteOnce(`model: ${tag} now names ${target}; staying on ${model.version} until no run is in progress`);
+      return current;
+    }
+    let next: Awaited<ReturnType<typeof scoringSetup>>;
+    try {
+      next = await scoringSetup(config, target);
+    } catch (error) {
+      noteOnce(`model: cannot load ${target} (${tag}), keeping ${model.version}: ${errorText(error)}`);
+      return current;
+    }
+    const same = next.data.table === data.table && next.data.schema === data.schema && next.data.time_col === data.time_col && next.model.timeType === model.timeType;
+    if (!same) {
+      noteOnce(`model: ${tag} now names ${target}, trained on another table or time column: keeping ${model.version} (restart the follower to change tables)`);
+      return current;
+    }
+    const moved: ScoreState = { ...initialScoreState(next.model, stream), lastTime: current.lastTime };
+    const position = moved.lastTime === null ? null : formatScoreTime(moved.lastTime, next.model.timeType);
+    // The new version's checkpoint at the position reached: a restart continues there, on it.
+    await saveCheckpoint(db, table, next.model, { ...moved, seen_rows: seen } as ScoreState, position);
+    log(`model: ${tag} is now ${target} (was ${model.version}); switched${position === null ? "" : ` after ${String(position)}`}`);
+    aliasNote = "";
+    model = next.model;
+    data = next.data;
+    return moved;
+  };
 
   const read = async (db: Kysely<any>, current: ScoreState): Promise<PollRead> => {
     let to: number | undefined;
@@ -179,8 +236,10 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
           seen = savedSeen ?? (state.lastTime === null ? 0 : await countThrough(db, relation, time, castType, from, formatScoreTime(state.lastTime, model.timeType)));
           if (!succeeded) {
             const where = saved?.lastTime != null ? `resuming after ${show(saved.lastTime)}` : `from ${from}`;
-            log(`following ${stream} with model ${model.version}, ${where}, every ${config.scoring.poll_seconds} s`);
+            log(`following ${stream} with model ${model.version}${fixed ? "" : ` (${tag})`}, ${where}, every ${config.scoring.poll_seconds} s`);
           }
+        } else if (!fixed) {
+          state = await followAlias(db, state);
         }
         succeeded = true; // the setup works: from now on a failure is the database's, and is retried
         const current: ScoreState = state;

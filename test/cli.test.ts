@@ -125,7 +125,7 @@ describe("the CLI", () => {
       assert.ok(existsSync(join(work, "out", file)), file);
     }
     assert.equal(cli(["--config", path, "--quiet"]).status, 0);
-    assert.deepEqual(registryListing().filter((name) => !name.startsWith(".")), ["latest", "v1", "v2"]);
+    assert.deepEqual(registryListing().filter((name) => !name.startsWith(".")), ["aliases.json", "latest", "v1", "v2"]);
     const list = cli(["registry", "list", "--config", path]);
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, /v1/);

@@ -3,7 +3,9 @@
  * version `production` names: registering v2 while the follower runs changes
  * nothing it scores; `registry promote v2` switches it at the next poll with
  * no run in progress (logged), and the rows after that are scored by v2.
- * A plain replay says which version it used. Run under a non-UTC TZ.
+ * Killed with SIGKILL and restarted after another promotion, it resumes on
+ * the version of its checkpoint and switches the same way, scoring no row
+ * twice. A plain replay says which version it used. Run under a non-UTC TZ.
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -122,6 +124,26 @@ test("follow and replay score with production: a registration changes nothing, a
     assert.match(after.stdout, /^Model: v2 \(production\) {2}Stream: follow_promote$/m);
     const pinned = runCli(["score", "--version", "v1", "--config", config("follow_promote_replay")], { env });
     assert.match(pinned.stdout, /^Model: v1 {2}Stream: follow_promote$/m);
+
+    // kill -9, then v3 is registered and promoted while the follower is down: restarted, it resumes on v2 at 159 and switches there.
+    const killed = new Promise((resolve) => child?.on("exit", resolve));
+    child.kill("SIGKILL");
+    await killed;
+    await registerModel(version(root, 1.1));
+    await promoteAlias(root, "latest");
+    child = spawn(process.execPath, ["--import", TSX, join(ROOT, "cli", "main.ts"), "score", "--follow", "--config", followConfig], { env, stdio: ["ignore", "pipe", "pipe"] });
+    stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitFor("the restarted follower to switch", () => /model: production is now v3 \(was v2\); switched after 159/.test(stderr), log);
+    assert.match(stderr, /the checkpoint of follow_promote is of v2: resuming on v2/);
+    assert.doesNotMatch(stderr, /late rows/);
+    await insertBatch(db, 160);
+    await waitFor("v3 to score the fourth batch", async () => (await position("v3")) === 209, log);
+    assert.deepEqual(
+      Object.entries(await eventVersions()).filter(([, v]) => v === "v3").map(([start]) => Number(start)),
+      [160, 170, 180, 190, 200],
+      "v3 scored only the rows after the switch",
+    );
   } finally {
     child?.kill("SIGTERM");
     await db.destroy();

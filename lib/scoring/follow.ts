@@ -15,7 +15,9 @@
  * (default `production`) names, and re-reads the alias between polls: after
  * a `registry promote` it switches at the next poll that finds no run in
  * progress (so no event is cut in two), writes a checkpoint of the new
- * version at the position reached, and logs the switch.
+ * version at the position reached, and logs the switch. Restarted after a
+ * promotion, it resumes on the version of the stream's newest checkpoint
+ * and switches the same way, instead of scoring the history again.
  *
  * The embedded database (PGlite) admits one process at a time, so the
  * follower opens the database for each poll and closes it right after.
@@ -25,7 +27,7 @@ import { connect } from "../db/connect";
 import { EmbeddedBusyError } from "../db/embeddedLock";
 import { isInputError } from "../core/errors";
 import { dropBadRows, type SkippedRow } from "./badRows";
-import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "./eventStore";
+import { checkpointTable, ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "./eventStore";
 import { checkFollowTables } from "./followTables";
 import { countThrough, FollowHorizon, openWriters } from "./followHorizon";
 import { parseScoreBound, readScoreRows, scoringSetup, visibleScoreEnd } from "./replay";
@@ -129,7 +131,8 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
   const setup = await scoringSetup(config, first.version);
   let { model, data } = setup;
   const { stream, trainEnd } = setup;
-  const from = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
+  // Where counting starts (`seen`): the followed version's train_end unless --from; it moves with a switch.
+  let from: number | string = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
   const table = config.scoring.events_table;
   const skipBadRows = config.scoring.on_bad_row === "skip";
   const singleWriter = (process.env[config.database.url_env] ?? "").trim() === "";
@@ -152,6 +155,30 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
   const noteOnce = (line: string): void => {
     if (line !== aliasNote) log(line);
     aliasNote = line;
+  };
+
+  /**
+   * At start: when the stream's newest checkpoint is of another version than the alias names (the alias moved
+   * while the follower was stopped), go on with that version from its checkpoint; {@link followAlias} then
+   * switches at the first poll with no run in progress, as for a running follower.
+   */
+  const resumeOnCheckpointedVersion = async (db: Kysely<any>): Promise<void> => {
+    const { rows } = await sql<{ model_version: string }>`select model_version from ${sql.id(checkpointTable(table))}
+      where stream = ${stream} order by updated_at desc limit 1`
+      .execute(db)
+      .catch(() => ({ rows: [] as { model_version: string }[] }));
+    const last = rows[0]?.model_version;
+    if (last === undefined || last === model.version) return;
+    try {
+      const previous = await scoringSetup(config, last);
+      if (previous.data.table !== data.table || previous.data.time_col !== data.time_col || previous.model.timeType !== model.timeType) return;
+      log(`model: ${tag} names ${model.version}, the checkpoint of ${stream} is of ${last}: resuming on ${last}, switching once no run is in progress`);
+      model = previous.model;
+      data = previous.data;
+      if (options.from === undefined) from = previous.trainEnd;
+    } catch (error) {
+      log(`model: the checkpoint of ${stream} is of ${last}, which cannot be loaded (${errorText(error)}): starting on ${model.version}`);
+    }
   };
 
   /** At a poll boundary: the state to go on with, on the version the alias names when it moved and no run is in progress. */
@@ -182,12 +209,17 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
     }
     const moved: ScoreState = { ...initialScoreState(next.model, stream), lastTime: current.lastTime };
     const position = moved.lastTime === null ? null : formatScoreTime(moved.lastTime, next.model.timeType);
+    // Rows counted from where a restart on the new version counts them (its train_end, unless --from).
+    const nextFrom = options.from !== undefined ? from : next.trainEnd;
+    const nextSeen = position === null ? 0 : await countThrough(db, relation, time, castType, nextFrom, position);
     // The new version's checkpoint at the position reached: a restart continues there, on it.
-    await saveCheckpoint(db, table, next.model, { ...moved, seen_rows: seen } as ScoreState, position);
+    await saveCheckpoint(db, table, next.model, { ...moved, seen_rows: nextSeen } as ScoreState, position);
     log(`model: ${tag} is now ${target} (was ${model.version}); switched${position === null ? "" : ` after ${String(position)}`}`);
     aliasNote = "";
     model = next.model;
     data = next.data;
+    from = nextFrom;
+    seen = nextSeen;
     return moved;
   };
 
@@ -224,6 +256,7 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
       const db = await connect(config.database, { brief: true });
       try {
         if (state === null) {
+          if (!succeeded && !fixed) await resumeOnCheckpointedVersion(db);
           try {
             await checkFollowTables(db, table, model.version, stream);
           } catch (error) {

@@ -80,6 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const scoreFlags = ["version", "from", "to", "events", "follow"] as const;
     const misplaced = scoreFlags.find((flag) => values[flag] !== undefined && values[flag] !== false);
     if (command !== "score" && misplaced !== undefined) throw new InputError(`--${misplaced} belongs to the score command (see --help)`);
+    if (values.alias !== undefined && command !== "registry") throw new InputError(`--alias belongs to "registry promote" (see --help)`);
     const { loadConfig } = await import("../lib/shapes/config");
     const configPath = resolve(values.config ?? "config.yaml");
     let config;
@@ -102,7 +103,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(`${formatSummary(result)}\n${await servingLine(config, result.version)}`);
       return 0;
     }
-    if (values.alias !== undefined && command !== "registry") throw new InputError(`--alias belongs to "registry promote" (see --help)`);
     if (command === "registry") {
       const { registryCommand } = await import("./registryCommand");
       return await registryCommand(config, rest, { alias: values.alias });

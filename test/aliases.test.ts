@@ -224,6 +224,7 @@ describe("registry commands of the CLI", () => {
       [["registry", "promote", "v2", "--alias", "Bad Name"], /^error: --alias "Bad Name" is not a valid alias name.*\n$/],
       [["registry", "diff", "v1", "v9"], /^error: version "v9" not found in /],
       [["registry", "show", "v1", "--alias", "x"], /^error: --alias belongs to "registry promote"/],
+      [["--alias", "staging"], /^error: --alias belongs to "registry promote"/],
       [["registry", "promote"], /^error: unknown command "registry promote": use /],
     ] as const) {
       const run = cli([...args]);

@@ -58,9 +58,9 @@ export { chooseDetection, type DetectionChoice } from "./selection/chooseDetecti
 export { runSelection, type SelectionOptions, type SelectionResult } from "./selection/runSelection";
 export type { Selection, SelectionCandidate } from "./shapes/artifacts";
 
-// Registry: register a model, read versions back.
-export { LATEST_TAG, listVersions, loadVersion, registerModel } from "./registry";
-export type { LoadedVersion, RegisterOptions, RegisteredVersion, VersionSummary } from "./registry";
+// Registry: register a model, read versions back, move aliases (production), compare versions.
+export { LATEST_TAG, diffVersions, listVersions, loadVersion, promoteAlias, registerModel, resolveTag } from "./registry";
+export type { AliasFile, AliasMove, LoadedVersion, Promotion, RegisterOptions, RegisteredVersion, VersionDiff, VersionSummary } from "./registry";
 
 // ─── Notebook views and internals ────────────────────────────────────────────
 // For the notebooks (notebooks/*.ipynb), tests and scripts: not part of the

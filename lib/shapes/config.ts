@@ -194,12 +194,16 @@ const SECTIONS = {
   plots: section({ enabled: flag.default(true), dir: text.default("out") }),
   scoring: section({
     events_table: text.default("mlbox_events"),
+    /** Where incidents go (lib/scoring/incidentStore.ts); silences in `<incidents_table>_silences`. */
+    incidents_table: text.default("mlbox_incidents"),
     poll_seconds: numberIn(0.001, 86_400).default(5),
     max_gap_seconds: numberIn(0.000001, Number.MAX_VALUE).nullable().default(null),
     /** A row that cannot be scored in order (duplicated or earlier time): `stop` refuses it, `skip` leaves it unscored and reports it. */
     on_bad_row: z.enum(["stop", "skip"]).default("stop"),
     ...statisticConfigShape,
   }),
+  /** `incidents:` — events of a stream within `merge_seconds` of each other form one incident (lib/scoring/incidents.ts). */
+  incidents: section({ merge_seconds: z.number().finite().min(0).default(300) }),
   compute: section({
     mode: z.enum(["auto", "memory", "database"]).default("auto"),
     memory_budget_mb: numberIn(1, Number.MAX_SAFE_INTEGER).default(1024),

@@ -218,7 +218,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
   app.setNotFoundHandler(async (request, reply) => {
     metrics.rejected.inc({ reason: "not_found" });
     void reply.status(404);
-    return { error: `no route ${request.method} ${request.url.split("?")[0].slice(0, 100)}: the service has POST /v1/score, GET /v1/model, GET /v1/incidents, GET /v1/incidents/<id>, POST /v1/incidents/<id>/ack, POST /v1/incidents/<id>/label, GET /healthz, GET /metrics` };
+    return { error: `no route ${request.method} ${request.url.split("?")[0].slice(0, 100)}: the service has POST /v1/score, GET /v1/model, GET /v1/incidents[/<id>], POST /v1/incidents/<id>/ack, POST /v1/incidents/<id>/label, GET /healthz, GET /metrics` };
   });
 
   app.setErrorHandler((error: FastifyError | RequestError | InputError | Error, _request, reply) => {

@@ -176,7 +176,7 @@ test("the service writes incidents, serves /v1/incidents, and ack/label persist 
     assert.equal(listed.incidents.length, 1);
     const id = listed.incidents[0].id;
     assert.equal(listed.incidents[0].closed_at, null);
-    // Re-sending is idempotent at the table.
+    // The quiet rest of the run: the position passes the end by merge_seconds (30 s), so the incident closes.
     await service.app.inject({ method: "POST", url: "/v1/score", payload: { stream: "robot-1", samples: samples.slice(20) } });
     metrics = (await service.app.inject({ method: "GET", url: "/metrics" })).body;
     assert.match(metrics, /^mlbox_incidents_open\{stream="robot-1",severity="error"\} 0$/m);

@@ -21,6 +21,10 @@ Usage:
                                                   to the last row) → per-axis summary, events table
   npm start -- score --follow [--from X] [--events out.jsonl]
                                                   keep scoring new rows every scoring.poll_seconds
+  npm start -- incidents list | show <id> | ack <id> | label <id> <false_alarm|fault|maintenance|other> [--note …]
+                                                  the incidents in scoring.incidents_table (open first)
+  npm start -- silence add --stream <s> [--axis <a>] --from <t> --to <t> --reason <text> | list | remove <id>
+                                                  silences: events and incidents inside are recorded, marked silenced
 
 Also (other scripts of this package):
   npm run serve [-- --config <file>] [--port 8080] [--host 127.0.0.1]
@@ -34,10 +38,15 @@ Options:
       --progress       show extraction progress on stderr even when it is not a terminal
       --version <tag>  score: registry version (default: the one serving.alias, production, names)
       --alias <name>   registry promote: the alias to move (default: production)
-      --from <X>       score: window start (inclusive), seconds or ISO-8601 (default: the version's train_end)
-      --to <Y>         score: window end (exclusive; default: after the last row)
+      --from <X>       score: window start (inclusive), seconds or ISO-8601 (default: the version's train_end);
+                       silence add: the silence's start (inclusive)
+      --to <Y>         score: window end (exclusive; default: after the last row); silence add: its end (exclusive)
       --events <file>  score: also write the events as JSON Lines (follow: append)
       --follow         score: keep scoring new rows until Ctrl-C / SIGTERM
+      --note <text>    incidents label: a note kept with the label
+      --stream <s>     silence add: the stream (score uses data.table, or schema.table)
+      --axis <a>       silence add: only this axis (default: every axis of the stream)
+      --reason <text>  silence add: why
   -h, --help           show this help
 
 Environment:
@@ -64,6 +73,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         events: { type: "string" },
         follow: { type: "boolean", default: false },
         alias: { type: "string" },
+        note: { type: "string" },
+        stream: { type: "string" },
+        axis: { type: "string" },
+        reason: { type: "string" },
       },
     });
   } catch (error) {
@@ -77,10 +90,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   let secret: string | undefined;
   try {
     const [command = "run", ...rest] = positionals;
-    const scoreFlags = ["version", "from", "to", "events", "follow"] as const;
+    const scoreFlags = command === "silence" ? (["version", "events", "follow"] as const) : (["version", "from", "to", "events", "follow"] as const);
     const misplaced = scoreFlags.find((flag) => values[flag] !== undefined && values[flag] !== false);
     if (command !== "score" && misplaced !== undefined) throw new InputError(`--${misplaced} belongs to the score command (see --help)`);
     if (values.alias !== undefined && command !== "registry") throw new InputError(`--alias belongs to "registry promote" (see --help)`);
+    const silenceFlags = ["stream", "axis", "reason"] as const;
+    const notSilence = silenceFlags.find((flag) => values[flag] !== undefined);
+    if (command !== "silence" && notSilence !== undefined) throw new InputError(`--${notSilence} belongs to silence add (see --help)`);
+    if (command !== "incidents" && values.note !== undefined) throw new InputError("--note belongs to incidents label (see --help)");
     const { loadConfig } = await import("../lib/shapes/config");
     const configPath = resolve(values.config ?? "config.yaml");
     let config;
@@ -93,6 +110,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === "score" && rest.length === 0) {
       const { scoreCommand } = await import("./score");
       return await scoreCommand(config, { version: values.version, from: values.from, to: values.to, events: values.events, follow: values.follow }, values.quiet ?? false);
+    }
+    if (command === "incidents") {
+      const { incidentsCommand } = await import("./incidentsCommand");
+      return await incidentsCommand(config, rest, { note: values.note });
+    }
+    if (command === "silence") {
+      const { silenceCommand } = await import("./silenceCommand");
+      return await silenceCommand(config, rest, { stream: values.stream, axis: values.axis, from: values.from, to: values.to, reason: values.reason });
     }
     if (command === "run" && rest.length === 0) {
       const [{ runPipeline }, { formatSummary }, { stderrProgress }] = await Promise.all([import("../lib/pipeline/inMemory"), import("./summary"), import("./progress")]);
@@ -107,7 +132,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { registryCommand } = await import("./registryCommand");
       return await registryCommand(config, rest, { alias: values.alias });
     }
-    throw new InputError(`unknown command "${positionals.join(" ")}": use run, score, "registry list", "registry show <tag>", "registry promote <tag>" or "registry diff <a> <b>" (see --help)`);
+    throw new InputError(`unknown command "${positionals.join(" ")}": use run, score, "registry list", "registry show <tag>", "registry promote <tag>", "registry diff <a> <b>", incidents or silence (see --help)`);
   } catch (error) {
     return fail(error, secret);
   }

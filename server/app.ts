@@ -27,6 +27,7 @@ import { columnarRows, readColumns } from "./columnar";
 import { readSamples } from "./samples";
 import { createStreamCache, type Stream } from "./streams";
 import { savedStateFor, StoreError, type StreamStore } from "./streamStore";
+import { NoIncidentsError, openIncidentGauge, registerIncidentRoutes, type IncidentAccess } from "./incidentRoutes";
 
 /** Options of {@link createScoringService}. */
 export interface ServiceOptions {
@@ -48,6 +49,8 @@ export interface ServiceOptions {
   readonly log?: (line: string) => void;
   /** Where streams and events are kept across restarts (server/streamStore.ts); null (default): in memory only. */
   readonly store?: StreamStore | null;
+  /** Where incidents are listed, acknowledged and labelled (server/incidentRoutes.ts); null (default): those routes answer 409. */
+  readonly incidents?: IncidentAccess | null;
   /** The token every route but `/healthz` and `/metrics` requires (server/auth.ts); null (default): none. */
   readonly token?: string | null;
   /** Most samples in flight over all requests (503 + Retry-After beyond); defaults to 200,000. */
@@ -150,6 +153,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     maxDepth = 32,
     maxFutureSeconds = 86_400,
     idleStreamSeconds = 600,
+    incidents = null,
   } = options;
   const load = async (version = alias): Promise<ScoringModel> => scoringModel(await loadVersion(rootDir, version), { maxGapSeconds });
   const first = await loadVersion(rootDir, alias);
@@ -160,6 +164,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
   let switchedAt: string | null = null;
   const metrics = createMetrics();
   metrics.modelInfo.set({ version: model.version }, 1);
+  const openIncidents = await openIncidentGauge(metrics.incidentsOpen, incidents);
   /** Versions saved streams are on, other than the one served. */
   const older = new Map<string, Promise<ScoringModel>>();
   const modelOf = (version: string): Promise<ScoringModel> => {
@@ -175,7 +180,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
   const streams = createStreamCache({
     store,
     // The open-event gauge counts the streams in memory.
-    onEvict: (stream) => recordEvents(metrics, stream.model, [], openFlags(stream.model, stream.state), new Uint8Array(2 * stream.model.axes.length)),
+    onEvict: (stream) => recordEvents(metrics, stream.model, stream.state.stream, [], openFlags(stream.model, stream.state), new Uint8Array(2 * stream.model.axes.length)),
     maxStreams,
     idleMs: idleStreamSeconds * 1000,
     load: async (name) => {
@@ -222,14 +227,14 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
   app.setNotFoundHandler(async (request, reply) => {
     metrics.rejected.inc({ reason: "not_found" });
     void reply.status(404);
-    return { error: `no route ${request.method} ${request.url.split("?")[0].slice(0, 100)}: the service has POST /v1/score, GET /v1/model, GET /healthz, GET /metrics` };
+    return { error: `no route ${request.method} ${request.url.split("?")[0].slice(0, 100)}: the service has POST /v1/score, GET /v1/model, GET /v1/incidents[/<id>], POST /v1/incidents/<id>/ack, POST /v1/incidents/<id>/label, GET /healthz, GET /metrics` };
   });
 
   app.setErrorHandler((error: FastifyError | RequestError | InputError | Error, _request, reply) => {
     let status = 500;
     let reason = "internal";
     let message = "internal error";
-    if (error instanceof RequestError || error instanceof BodyError) {
+    if (error instanceof RequestError || error instanceof BodyError || error instanceof NoIncidentsError) {
       ({ statusCode: status, reason, message } = error);
     } else if (error instanceof BusyError || error instanceof StoreError) {
       ({ statusCode: status, message } = error);
@@ -241,8 +246,8 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       reason = "unauthorized";
       void reply.header("www-authenticate", "Bearer");
     } else if (isInputError(error)) {
-      status = 400;
-      reason = "bad_sample";
+      status = "statusCode" in error && error.statusCode === 404 ? 404 : 400;
+      reason = status === 404 ? "not_found" : "bad_sample";
       message = error.message;
     } else if ("statusCode" in error && typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
       status = error.statusCode;
@@ -286,12 +291,13 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
           ? readColumns(current.model, body.columns, { maxFutureSeconds })
           : readSamples(current.model, body.samples!, { maxFutureSeconds });
       const result = scoreBatch(current.model, current.state, batch); // throws before any state changes
-      if (store !== null) await store.save(current.model, result.state, result.events); // throws before memory changes
+      const changes = store !== null ? await store.save(current.model, result.state, result.events) : undefined; // throws before memory changes
+      openIncidents.apply(changes ?? []);
       // A switched stream starts from a fresh state: nothing open before. A stream loaded from the store had its open
       // events counted (fired) before: they count as open again, not as fired again.
       const before = openFlags(current.model, current.state);
-      if (!inMemory) recordEvents(metrics, current.model, [], new Uint8Array(before.length), before, false);
-      recordEvents(metrics, current.model, result.events, before, openFlags(current.model, result.state));
+      if (!inMemory) recordEvents(metrics, current.model, body.stream, [], new Uint8Array(before.length), before, false);
+      recordEvents(metrics, current.model, body.stream, result.events, before, openFlags(current.model, result.state));
       metrics.samplesScored.inc(batch.time.length);
       const perAxis = (columns: readonly Float64Array[]): Record<string, (number | null)[]> =>
         Object.fromEntries((current.model.pca?.channels.axes ?? current.model.axes).map((axis, a) => [axis, Array.from(columns[a], (value) => (Number.isFinite(value) ? value : null))]));
@@ -346,6 +352,8 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     };
   });
 
+  registerIncidentRoutes(app, incidents);
+
   app.get("/healthz", async () => ({ status: "ok", version: model.version }));
 
   app.get("/metrics", async (_request, reply) => {
@@ -377,7 +385,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
 }
 
 /** Counts fired events (unless `count` is false) and keeps the open-event gauge, from the batch's events and the open flags before/after. */
-function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: readonly ScoreEvent[], before: Uint8Array, after: Uint8Array, count = true): void {
+function recordEvents(metrics: ServiceMetrics, model: ScoringModel, stream: string, events: readonly ScoreEvent[], before: Uint8Array, after: Uint8Array, count = true): void {
   // Each run either was open before the batch or fired in it: fired = closed + open after − open before.
   const closed = new Int32Array(after.length);
   // A pca version's runs are those of its statistics (T2, SPE).
@@ -388,7 +396,7 @@ function recordEvents(metrics: ServiceMetrics, model: ScoringModel, events: read
     if (event.ended_at !== null) closed[2 * (index.get(axis) as number) + (event.level === "alert" ? 0 : 1)]++;
   }
   for (let r = 0; r < after.length; r++) {
-    const labels = { axis: runAxes[r >> 1], level: r & 1 ? "error" : "alert" };
+    const labels = { stream, axis: runAxes[r >> 1], level: r & 1 ? "error" : "alert" };
     const fired = closed[r] + after[r] - before[r];
     if (fired > 0 && count) metrics.eventsFired.inc(labels, fired);
     if (after[r] !== before[r]) metrics.openEvents.inc(labels, after[r] - before[r]);

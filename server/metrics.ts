@@ -9,10 +9,12 @@ export interface ServiceMetrics {
   readonly registry: Registry;
   /** Samples scored, all streams. */
   readonly samplesScored: Counter<string>;
-  /** Events fired, by axis and level. */
-  readonly eventsFired: Counter<"axis" | "level">;
-  /** Events open now (fired, not yet ended), by axis and level. */
-  readonly openEvents: Gauge<"axis" | "level">;
+  /** Events fired, by stream, axis and level. */
+  readonly eventsFired: Counter<"stream" | "axis" | "level">;
+  /** Events open now (fired, not yet ended), by stream, axis and level. */
+  readonly openEvents: Gauge<"stream" | "axis" | "level">;
+  /** Incidents open now (scoring.incidents_table), by stream and severity. */
+  readonly incidentsOpen: Gauge<"stream" | "severity">;
   /** Request latency by route and status code. */
   readonly requestSeconds: Histogram<"route" | "status">;
   /** Rejected requests by reason code. */
@@ -33,8 +35,9 @@ export function createMetrics(): ServiceMetrics {
   return {
     registry,
     samplesScored: new Counter({ name: "mlbox_samples_scored_total", help: "Samples scored.", registers }),
-    eventsFired: new Counter({ name: "mlbox_events_total", help: "Events fired, by axis and level.", labelNames: ["axis", "level"], registers }),
-    openEvents: new Gauge({ name: "mlbox_open_events", help: "Events fired and not yet ended, by axis and level.", labelNames: ["axis", "level"], registers }),
+    eventsFired: new Counter({ name: "mlbox_events_total", help: "Events fired, by stream, axis and level.", labelNames: ["stream", "axis", "level"], registers }),
+    openEvents: new Gauge({ name: "mlbox_open_events", help: "Events fired and not yet ended, by stream, axis and level.", labelNames: ["stream", "axis", "level"], registers }),
+    incidentsOpen: new Gauge({ name: "mlbox_incidents_open", help: "Incidents open, by stream and severity.", labelNames: ["stream", "severity"], registers }),
     requestSeconds: new Histogram({
       name: "mlbox_request_duration_seconds",
       help: "Request latency in seconds, by route and status code.",

@@ -9,7 +9,8 @@
  */
 import { sql, type Kysely } from "kysely";
 import { InputError } from "../lib/core/errors";
-import { checkedState, ensureScoreTables, writeEvents } from "../lib/scoring/eventStore";
+import { checkedState, ensureScoreTables } from "../lib/scoring/eventStore";
+import { ensureIncidentTables, writeScored, type IncidentChange, type IncidentHook } from "../lib/scoring/incidentStore";
 import { type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
 import type { TimeType } from "../lib/shapes/types";
 
@@ -23,8 +24,8 @@ export interface SavedStream {
 export interface StreamStore {
   /** The saved stream, or null when it was never scored. */
   load(stream: string): Promise<SavedStream | null>;
-  /** Writes the batch's events and the stream's new state in one transaction. */
-  save(model: ScoringModel, state: ScoreState, events: readonly ScoreEvent[]): Promise<void>;
+  /** Writes the batch's events, the incidents they form and the stream's new state in one transaction; resolves to the incident changes. */
+  save(model: ScoringModel, state: ScoreState, events: readonly ScoreEvent[]): Promise<readonly IncidentChange[] | void>;
   /** Where it keeps streams, for the startup line. */
   readonly table: string;
 }
@@ -56,14 +57,29 @@ function storeFailure(error: unknown, what: string): never {
   throw new StoreError(`cannot ${what} (${String((error as Error).message).split("\n")[0]}): retry`);
 }
 
+/** Where a store keeps incidents (`scoring.incidents_table`, `incidents.merge_seconds`) and who hears of their changes. */
+export interface IncidentOptions {
+  /** Default: `<eventsTable>_incidents`. */
+  readonly incidentsTable?: string;
+  /** Default: 300. */
+  readonly mergeSeconds?: number;
+  readonly onIncidentChange?: readonly IncidentHook[];
+}
+
 /**
- * A store over `db`, creating `<eventsTable>_streams` when missing (the events table itself is created, with the
- * model's time type, at the first save).
+ * A store over `db`, creating `<eventsTable>_streams` when missing (the events and incidents tables are created,
+ * with the model's time type, at the first save).
  *
  * @example
- * const store = await openStreamStore(await connect(config.database), config.scoring.events_table);
+ * const store = await openStreamStore(await connect(config.database), config.scoring.events_table, { incidentsTable: config.scoring.incidents_table });
  */
-export async function openStreamStore(db: Kysely<any>, eventsTable: string): Promise<StreamStore> {
+export async function openStreamStore(db: Kysely<any>, eventsTable: string, incidents: IncidentOptions = {}): Promise<StreamStore> {
+  const tables = {
+    eventsTable,
+    incidentsTable: incidents.incidentsTable ?? `${eventsTable}_incidents`,
+    mergeSeconds: incidents.mergeSeconds ?? 300,
+    onIncidentChange: incidents.onIncidentChange,
+  };
   const table = streamTable(eventsTable);
   try {
     await sql`create table if not exists ${sql.id(table)} (
@@ -94,14 +110,16 @@ export async function openStreamStore(db: Kysely<any>, eventsTable: string): Pro
       try {
         if (!ensured.has(model.timeType)) {
           await ensureScoreTables(db, eventsTable, model.timeType);
+          await ensureIncidentTables(db, tables.incidentsTable, model.timeType);
           ensured.add(model.timeType);
         }
-        await db.transaction().execute(async (trx) => {
-          await writeEvents(trx, eventsTable, events);
+        return await db.transaction().execute(async (trx) => {
+          const changes = await writeScored(trx, tables, state.stream, events, state.lastTime);
           await sql`insert into ${sql.id(table)} (stream, model_version, position, state, updated_at)
             values (${state.stream}, ${model.version}, ${state.lastTime}, cast(${JSON.stringify(state)} as jsonb), now())
             on conflict (stream) do update set model_version = excluded.model_version, position = excluded.position,
               state = excluded.state, updated_at = excluded.updated_at`.execute(trx);
+          return changes;
         });
       } catch (error) {
         storeFailure(error, `save stream "${state.stream}" to ${table}`);

@@ -174,8 +174,8 @@ describe("scoring service", () => {
     const text = await response.text();
     const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? NaN);
     assert.equal(value(/^mlbox_samples_scored_total (\d+)$/m), 120 + 120 + 80);
-    assert.ok(value(/^mlbox_events_total\{axis="axis2",level="error"\} (\d+)$/m) > 0);
-    assert.match(text, /^mlbox_open_events\{axis="axis1",level="alert"\} \d+$/m);
+    assert.ok(value(/^mlbox_events_total\{stream="[^"]+",axis="axis2",level="error"\} (\d+)$/m) > 0);
+    assert.match(text, /^mlbox_open_events\{stream="[^"]+",axis="axis1",level="alert"\} \d+$/m);
     assert.equal(value(/^mlbox_request_duration_seconds_count\{route="\/v1\/score",status="200"\} (\d+)$/m), 120 + Math.ceil(120 / 17) + 4);
     assert.equal(value(/^mlbox_rejected_requests_total\{reason="too_large"\} (\d+)$/m), 1);
     assert.match(text, /^mlbox_model_info\{version="v1"\} 1$/m);

@@ -136,7 +136,7 @@ test("kill -9 mid-event and restart: events equal one pass, the last sample re-s
   assert.deepEqual(
     rows.map((row) => ({ ...row })),
     finalEvents(onePass.events).map(({ model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions }) => ({
-      model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions: contributions ?? null,
+      model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions: contributions ?? null, silenced: false,
     })),
   );
 

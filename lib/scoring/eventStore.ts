@@ -14,11 +14,15 @@ import { twoSidedModel } from "./twoSided";
 import { SCORE_LEVELS, type ScoreEvent, type ScoreState, type ScoringModel } from "./score";
 import type { TimeType } from "../shapes/types";
 
-/** Events per INSERT statement (10 parameters each, well below PostgreSQL's 65,535). */
+/** Events per INSERT statement (12 parameters each, well below PostgreSQL's 65,535). */
 const INSERT_CHUNK = 1000;
 
-/** SQL type of the event time columns: the type the data's time column has. */
-function timeSqlType(timeType: TimeType): string {
+/**
+ * SQL type of the event (and incident) time columns: the type the data's time column has.
+ * @example
+ * timeSqlType("float"); // "double precision"
+ */
+export function timeSqlType(timeType: TimeType): string {
   return timeType === "float" ? "double precision" : timeType === "timestamp" ? "timestamp" : "timestamptz";
 }
 
@@ -58,6 +62,8 @@ export async function ensureScoreTables(db: Kysely<any>, eventsTable: string, ti
       primary key (model_version, stream, axis, level, started_at))`.execute(db);
     // Added to tables created before it (rows kept): a pca event's contributions, JSON; null for per-axis events.
     await sql`alter table ${sql.id(eventsTable)} add column if not exists contributions jsonb`.execute(db);
+    // Added likewise: the event fell inside a silence (lib/scoring/silences.ts): recorded, not notified.
+    await sql`alter table ${sql.id(eventsTable)} add column if not exists silenced boolean not null default false`.execute(db);
     await sql`create table if not exists ${sql.id(checkpointTable(eventsTable))} (
       model_version text not null,
       stream text not null,
@@ -74,20 +80,22 @@ export async function ensureScoreTables(db: Kysely<any>, eventsTable: string, ti
 /**
  * Writes events idempotently (insert, or complete an open row). Run it in the
  * same transaction as {@link saveCheckpoint} to keep follow mode exact.
+ * `silenced` (per event; default none) marks those inside a silence.
  */
-export async function writeEvents(db: Kysely<any>, eventsTable: string, events: readonly ScoreEvent[]): Promise<void> {
+export async function writeEvents(db: Kysely<any>, eventsTable: string, events: readonly ScoreEvent[], silenced: readonly boolean[] = []): Promise<void> {
   const table = sql.id(eventsTable);
   for (let from = 0; from < events.length; from += INSERT_CHUNK) {
     const rows = events.slice(from, from + INSERT_CHUNK).map(
-      (e) =>
-        sql`(${e.model_version}, ${e.stream}, ${e.axis}, ${e.level}, ${e.started_at}, ${e.fired_at}, ${e.ended_at}, ${e.samples}, ${e.peak_residual}, ${e.threshold}, cast(${e.contributions === undefined ? null : JSON.stringify(e.contributions)} as jsonb))`,
+      (e, i) =>
+        sql`(${e.model_version}, ${e.stream}, ${e.axis}, ${e.level}, ${e.started_at}, ${e.fired_at}, ${e.ended_at}, ${e.samples}, ${e.peak_residual}, ${e.threshold}, cast(${e.contributions === undefined ? null : JSON.stringify(e.contributions)} as jsonb), ${silenced[from + i] === true})`,
     );
     try {
-      await sql`insert into ${table} as e (model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions)
+      await sql`insert into ${table} as e (model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions, silenced)
         values ${sql.join(rows)}
         on conflict (model_version, stream, axis, level, started_at) do update
         set fired_at = excluded.fired_at, ended_at = excluded.ended_at, samples = excluded.samples,
-            peak_residual = excluded.peak_residual, threshold = excluded.threshold, contributions = excluded.contributions
+            peak_residual = excluded.peak_residual, threshold = excluded.threshold, contributions = excluded.contributions,
+            silenced = e.silenced or excluded.silenced
         where e.ended_at is null`.execute(db);
     } catch (error) {
       explain(error, eventsTable);

@@ -27,7 +27,8 @@ import { connect } from "../db/connect";
 import { EmbeddedBusyError } from "../db/embeddedLock";
 import { isInputError } from "../core/errors";
 import { dropBadRows, type SkippedRow } from "./badRows";
-import { checkpointTable, ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "./eventStore";
+import { checkpointTable, ensureScoreTables, loadCheckpoint, saveCheckpoint } from "./eventStore";
+import { ensureIncidentTables, scoredTables, writeScored } from "./incidentStore";
 import { checkFollowTables } from "./followTables";
 import { countThrough, FollowHorizon, openWriters } from "./followHorizon";
 import { parseScoreBound, readScoreRows, scoringSetup, visibleScoreEnd } from "./replay";
@@ -134,6 +135,7 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
   // Where counting starts (`seen`): the followed version's train_end unless --from; it moves with a switch.
   let from: number | string = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
   const table = config.scoring.events_table;
+  const tables = scoredTables(config);
   const skipBadRows = config.scoring.on_bad_row === "skip";
   const singleWriter = (process.env[config.database.url_env] ?? "").trim() === "";
   const relation = data.schema ? sql.id(data.schema, data.table) : sql.id(data.table);
@@ -263,6 +265,7 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
             throw isInputError(error) ? new FatalScoreError(error) : error;
           }
           await ensureScoreTables(db, table, model.timeType);
+          await ensureIncidentTables(db, config.scoring.incidents_table, model.timeType);
           const saved = await loadCheckpoint(db, table, model, stream);
           state = saved ?? initialScoreState(model, stream);
           const savedSeen = (saved as { seen_rows?: number } | null)?.seen_rows;
@@ -294,7 +297,8 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
           const through = polled.through ?? seen + polled.rowsRead;
           const saved = { ...next, seen_rows: through } as ScoreState;
           await db.transaction().execute(async (trx) => {
-            await writeEvents(trx, table, events);
+            // The events and the incidents they form (lib/scoring/incidentStore.ts), in the checkpoint's transaction.
+            await writeScored(trx, tables, stream, events, next.lastTime);
             if (beforeCommit !== undefined && events.length > 0) {
               try {
                 await beforeCommit(events);

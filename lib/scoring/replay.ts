@@ -5,7 +5,7 @@
  *
  * The whole table is one stream, named after `data.table` (`schema.table`
  * when `data.schema` is set). Events go to `scoring.events_table`, written
- * idempotently (see lib/scoreStore.ts); the follower checkpoints its position
+ * idempotently (see lib/scoring/eventStore.ts) with the incidents they form (lib/scoring/incidentStore.ts); the follower checkpoints its position
  * and open runs in the same transaction as the events, so a crash or a lost
  * database connection between polls neither loses nor duplicates an event.
  *
@@ -22,7 +22,8 @@ import { dropBadRows, type SkippedRow } from "./badRows";
 import { extractColumns } from "../db/extract";
 import { loadVersion, type LoadedVersion } from "../registry";
 import { formatScoreTime, initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoringModel } from "./score";
-import { ensureScoreTables, writeEvents } from "./eventStore";
+import { ensureScoreTables } from "./eventStore";
+import { ensureIncidentTables, scoredTables, writeScored, type IncidentChange } from "./incidentStore";
 import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds, secondsToMicros } from "../core/time";
 import { parseTimeBound } from "../shapes/timeBound";
 import type { Config, DataConfig, Extraction, TimeType } from "../shapes/types";
@@ -199,6 +200,8 @@ export interface ReplayResult {
   readonly residuals: readonly Float64Array[];
   /** Where the events were written. */
   readonly eventsTable: string;
+  /** Incidents this replay opened, changed or closed in `scoring.incidents_table` (none when re-run). */
+  readonly incidents: readonly IncidentChange[];
   /** Rows left unscored by `scoring.on_bad_row: skip` (empty with `stop`). */
   readonly skipped: readonly SkippedRow[];
 }
@@ -234,7 +237,10 @@ export async function replayScore(config: Config, options: ReplayOptions = {}): 
     const { batch, skipped } = config.scoring.on_bad_row === "skip" ? dropBadRows(read, null) : { batch: read, skipped: [] };
     const result = scoreBatch(model, initialScoreState(model, stream), batch);
     await ensureScoreTables(db, config.scoring.events_table, model.timeType);
-    await db.transaction().execute((trx) => writeEvents(trx, config.scoring.events_table, result.events));
+    await ensureIncidentTables(db, config.scoring.incidents_table, model.timeType);
+    // Events and the incidents they form, in one transaction (lib/scoring/incidentStore.ts).
+    const position = batch.time[batch.time.length - 1];
+    const incidents = await db.transaction().execute((trx) => writeScored(trx, scoredTables(config), stream, result.events, position));
     return {
       model,
       stream,
@@ -245,6 +251,7 @@ export async function replayScore(config: Config, options: ReplayOptions = {}): 
       time: batch.time,
       residuals: result.residuals,
       eventsTable: config.scoring.events_table,
+      incidents,
       skipped,
     };
   } finally {

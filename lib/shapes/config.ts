@@ -202,6 +202,8 @@ const SECTIONS = {
   plots: section({ enabled: flag.default(true), dir: text.default("out") }),
   scoring: section({
     events_table: text.default("mlbox_events"),
+    /** Where incidents go (lib/scoring/incidentStore.ts); silences in `<incidents_table>_silences`. */
+    incidents_table: text.default("mlbox_incidents"),
     poll_seconds: numberIn(0.001, 86_400).default(5),
     max_gap_seconds: numberIn(0.000001, Number.MAX_VALUE).nullable().default(null),
     /** A row that cannot be scored in order (duplicated or earlier time): `stop` refuses it, `skip` leaves it unscored and reports it. */
@@ -210,6 +212,8 @@ const SECTIONS = {
   }),
   /** `serving:` — which registry alias the service and `score` use (`production` unless set). */
   serving: section({ alias: aliasName.default(DEFAULT_ALIAS) }),
+  /** `incidents:` — events of a stream within `merge_seconds` of each other form one incident (lib/scoring/incidents.ts). */
+  incidents: section({ merge_seconds: z.number().finite().min(0).default(300) }),
   compute: section({
     mode: z.enum(["auto", "memory", "database"]).default("auto"),
     memory_budget_mb: numberIn(1, Number.MAX_SAFE_INTEGER).default(1024),

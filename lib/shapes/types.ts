@@ -31,7 +31,7 @@ export type ModelConfig = Config["model"];
 export type RegistryConfig = Config["registry"];
 /** The `plots:` block: `enabled` (defaults to true), `dir` (absolute after loadConfig). */
 export type PlotsConfig = Config["plots"];
-/** The `scoring:` block: `events_table` (created when missing; defaults to `mlbox_events`), `poll_seconds` (between polls of `score --follow`; defaults to 5), `max_gap_seconds` (a larger gap between samples ends every run and resets the statistic; null, the default: gaps never do), `statistic` (what MinC/MaxC are calibrated on and compared with: `residual`, the default, `ewma`, `cusum`, or `auto`, which needs model selection; see lib/statistic.ts), `ewma_alpha` (in (0, 1]; 0.1), `cusum_k` (CUSUM reference offset in robust σ units, ≥ 0; 0.5). */
+/** The `scoring:` block: `events_table` (created when missing; defaults to `mlbox_events`), `incidents_table` (defaults to `mlbox_incidents`; see docs/operators.md), `poll_seconds` (between polls of `score --follow`; defaults to 5), `max_gap_seconds` (a larger gap between samples ends every run and resets the statistic; null, the default: gaps never do), `statistic` (what MinC/MaxC are calibrated on and compared with: `residual`, the default, `ewma`, `cusum`, or `auto`, which needs model selection; see lib/statistic.ts), `ewma_alpha` (in (0, 1]; 0.1), `cusum_k` (CUSUM reference offset in robust σ units, ≥ 0; 0.5). */
 export type ScoringConfig = Config["scoring"];
 /** The `compute:` block: `mode` (`auto`, the default, picks `database` when the window's estimated size exceeds `memory_budget_mb`, default 1024). */
 export type ComputeConfig = Config["compute"];

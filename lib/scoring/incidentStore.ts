@@ -17,6 +17,7 @@ import { writeEvents, timeSqlType } from "./eventStore";
 import { mergeIncidents, type Incident } from "./incidents";
 import { ensureSilenceTable, listSilences, silenceCovers } from "./silences";
 import type { ScoreEvent } from "./scoreTypes";
+import type { Config } from "../shapes/config";
 import type { TimeType } from "../shapes/types";
 
 /** Labels an operator can give an incident. */
@@ -167,6 +168,6 @@ export async function writeScored(trx: Kysely<any>, tables: ScoredTables, stream
  * @example
  * const tables = scoredTables(loadConfig("config.yaml")); // { eventsTable: "mlbox_events", incidentsTable: "mlbox_incidents", mergeSeconds: 300 }
  */
-export function scoredTables(config: { readonly scoring: { readonly events_table: string; readonly incidents_table: string }; readonly incidents: { readonly merge_seconds: number } }): ScoredTables {
+export function scoredTables(config: Pick<Config, "scoring" | "incidents">): ScoredTables {
   return { eventsTable: config.scoring.events_table, incidentsTable: config.scoring.incidents_table, mergeSeconds: config.incidents.merge_seconds };
 }

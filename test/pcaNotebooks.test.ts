@@ -103,7 +103,7 @@ test("00_Main, 04, 06 and 08 on a pca config: the pca views, and 00_Main registe
   const bars = chartFigures(scoring).filter((f) => /^#\d+ /.test(f.layout.title.text));
   for (const figure of bars) {
     const shares = figure.data[0].y as number[];
-    assert.deepEqual(new Set(figure.data[0].x), new Set(DEMO_AXES), figure.layout.title.text);
+    assert.deepEqual(new Set(figure.data[0].x.map((label) => String(label).split("<br>")[0])), new Set(DEMO_AXES), figure.layout.title.text);
     assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-6, `${figure.layout.title.text}: shares sum to ${shares.reduce((a, b) => a + b, 0)}`);
   }
   assert.deepEqual(notebookProblems(executed.get("08_Scoring") ?? "", { charts: titles, captions: ["Scoring window", "Events per axis", "Events"], headers: ["share", "value", "expected"], minTables: 4 }), []);

@@ -110,7 +110,7 @@ test("contributions: one chart and top rows per multivariate event, per-axis eve
   const events = [event("axis1"), event("SPE", parts), event("T2", parts)];
   const charts = contributionCharts(events);
   assert.deepEqual(charts.map((c) => c.layout.title.text), ["#1 SPE alert at 3: b 70 % (12, expected 10)", "#2 T2 alert at 3: b 70 % (12, expected 10)"]);
-  assert.deepEqual(charts[0].data[0].x, ["b", "a", "temp"]);
+  assert.deepEqual(charts[0].data[0].x, ["b<br>12<br>exp. 10", "a<br>5<br>exp. 5.1", "temp<br>30<br>exp. 29"]);
   assert.deepEqual(charts[0].data[0].y, [0.7, 0.2, 0.1]);
   assert.equal(contributionCharts(events, { max: 1 }).length, 1);
   const rows = contributionRows(events, { top: 2 });

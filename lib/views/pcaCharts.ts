@@ -52,7 +52,7 @@ export function slowAxisChart(pca: Pick<PcaArtifact, "axes" | "slow_ratio" | "sl
       level(`model.slow_ratio ${formatNumber(pca.slow_threshold)}: above it an axis is slow`, pca.slow_threshold, CHART_COLORS.maxc, "dash"),
       level(`noise around a level ≈ 1/${NOISE_SHARE_WINDOW}`, 1 / NOISE_SHARE_WINDOW, CHART_COLORS.zeros, "dot"),
     ],
-    layout: { ...layout, xaxis: { ...layout.xaxis, type: "category" }, yaxis: { ...layout.yaxis, type: "linear" } },
+    layout: { ...layout, margin: { ...layout.margin, b: 80 }, xaxis: { ...layout.xaxis, type: "category" }, yaxis: { ...layout.yaxis, type: "linear" } },
   };
 }
 
@@ -172,8 +172,8 @@ export interface ExplainedEvent {
 
 /**
  * Bar chart of one multivariate event's contributions: each axis's share of the statistic at the event's
- * peak, largest first, with the value and what the model expected there in the hover and in the legend of
- * the largest part.
+ * peak, largest first; under each bar the axis, its value and what the model expected there (its own
+ * units), so the chart reads "value vs expected" without hovering.
  *
  * @param index the event's number in its list (shown in the title, so titles stay unique)
  * @example
@@ -184,19 +184,18 @@ export function contributionChart(event: ExplainedEvent, index: number): PlotlyF
   const top = parts[0];
   const lead = top === undefined ? "no contributions" : `${top.axis} ${(100 * top.share).toFixed(0)} % (${formatNumber(top.value)}, expected ${formatNumber(top.expected)})`;
   const title = `#${index} ${event.axis} ${event.level} at ${event.fired_at}: ${lead}`;
-  const layout = baseLayout(title, "axis (largest share first)", `share of ${event.axis} at the peak (${formatNumber(event.peak_residual)} vs ${formatNumber(event.threshold)})`, 320);
+  const layout = baseLayout(title, "axis: value, expected (largest share first)", `share of ${event.axis} at the peak (${formatNumber(event.peak_residual)} vs ${formatNumber(event.threshold)})`, 320);
   return {
     data: [
       {
         type: "bar",
         name: "share",
-        x: parts.map((p) => p.axis),
+        x: parts.map((p) => `${p.axis}<br>${formatNumber(p.value, 4)}<br>exp. ${formatNumber(p.expected, 4)}`),
         y: parts.map((p) => p.share),
         marker: { color: event.level === "alert" ? CHART_COLORS.minc : CHART_COLORS.maxc },
-        text: parts.map((p) => `value ${formatNumber(p.value)}, expected ${formatNumber(p.expected)}`),
-        hovertemplate: "%{x}: %{y:.1%} of the statistic<br>%{text}<extra></extra>",
+        hovertemplate: "%{y:.1%} of the statistic<br>%{x}<extra></extra>",
       },
     ],
-    layout: { ...layout, xaxis: { ...layout.xaxis, type: "category" }, yaxis: { ...layout.yaxis, type: "linear" } },
+    layout: { ...layout, margin: { ...layout.margin, b: 80 }, xaxis: { ...layout.xaxis, type: "category" }, yaxis: { ...layout.yaxis, type: "linear" } },
   };
 }

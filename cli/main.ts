@@ -10,9 +10,12 @@ const HELP = `ML Box: train a versioned linear-trend anomaly model from sensor s
 
 Usage:
   npm start [-- [run] [--config <file>]]          run the pipeline (extract → … → registry)
-  npm start -- registry list [--config <file>]    list registered versions
+  npm start -- registry list [--config <file>]    list registered versions and aliases
   npm start -- registry show <tag> [--config <file>]
-                                                  show one version ("latest" for the newest)
+                                                  show one version ("latest" for the newest, or an alias)
+  npm start -- registry promote <tag> [--alias <name>]
+                                                  point an alias (default: production) at a version
+  npm start -- registry diff <a> <b>              what changed between two versions
   npm start -- score [--config <file>] [--version <tag|latest>] [--from X] [--to Y] [--events out.jsonl]
                                                   score a window (default: the version's train_end
                                                   to the last row) → per-axis summary, events table
@@ -21,7 +24,7 @@ Usage:
 
 Also (other scripts of this package):
   npm run serve [-- --config <file>] [--port 8080] [--host 127.0.0.1]
-                                                  HTTP scoring service on the registry's latest version
+                                                  HTTP scoring service on the version serving.alias names
   npm run report [-- notebooks/<name>.ipynb …]    run the notebooks headless → HTML reports in out/report/
 
 Options:
@@ -29,7 +32,8 @@ Options:
                        resolve against its folder, and .env is read from there
   -q, --quiet          print only the summary
       --progress       show extraction progress on stderr even when it is not a terminal
-      --version <tag>  score: registry version (default: latest)
+      --version <tag>  score: registry version (default: the one serving.alias, production, names)
+      --alias <name>   registry promote: the alias to move (default: production)
       --from <X>       score: window start (inclusive), seconds or ISO-8601 (default: the version's train_end)
       --to <Y>         score: window end (exclusive; default: after the last row)
       --events <file>  score: also write the events as JSON Lines (follow: append)
@@ -59,6 +63,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         to: { type: "string" },
         events: { type: "string" },
         follow: { type: "boolean", default: false },
+        alias: { type: "string" },
       },
     });
   } catch (error) {
@@ -75,6 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const scoreFlags = ["version", "from", "to", "events", "follow"] as const;
     const misplaced = scoreFlags.find((flag) => values[flag] !== undefined && values[flag] !== false);
     if (command !== "score" && misplaced !== undefined) throw new InputError(`--${misplaced} belongs to the score command (see --help)`);
+    if (values.alias !== undefined && command !== "registry") throw new InputError(`--alias belongs to "registry promote" (see --help)`);
     const { loadConfig } = await import("../lib/shapes/config");
     const configPath = resolve(values.config ?? "config.yaml");
     let config;
@@ -93,20 +99,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       const log = values.quiet ? undefined : (line: string) => console.log(line);
       const onExtractProgress = stderrProgress({ quiet: values.quiet, force: values.progress });
       const result = await runPipeline(config, { log, onExtractProgress });
-      console.log(formatSummary(result));
+      const { servingLine } = await import("./registryCommand");
+      console.log(`${formatSummary(result)}\n${await servingLine(config, result.version)}`);
       return 0;
     }
-    if (command === "registry" && rest[0] === "list" && rest.length === 1) {
-      const [{ listVersions }, { formatVersionList }] = await Promise.all([import("../lib/registry/read"), import("./registryFormat")]);
-      console.log(formatVersionList(await listVersions(config.registry.root_dir)));
-      return 0;
+    if (command === "registry") {
+      const { registryCommand } = await import("./registryCommand");
+      return await registryCommand(config, rest, { alias: values.alias });
     }
-    if (command === "registry" && rest[0] === "show" && rest.length === 2) {
-      const [{ loadVersion }, { formatVersion }] = await Promise.all([import("../lib/registry/read"), import("./registryFormat")]);
-      console.log(formatVersion(await loadVersion(config.registry.root_dir, rest[1])));
-      return 0;
-    }
-    throw new InputError(`unknown command "${positionals.join(" ")}": use run, score, "registry list" or "registry show <tag>" (see --help)`);
+    throw new InputError(`unknown command "${positionals.join(" ")}": use run, score, "registry list", "registry show <tag>", "registry promote <tag>" or "registry diff <a> <b>" (see --help)`);
   } catch (error) {
     return fail(error, secret);
   }

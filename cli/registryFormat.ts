@@ -1,6 +1,6 @@
-/** Terminal output of `registry list` and `registry show`. */
+/** Terminal output of `registry list`, `registry show` and `registry diff`. */
 import { redactDatabase } from "../lib/core/redact";
-import type { LoadedVersion, VersionSummary } from "../lib/registry";
+import type { AliasFile, LoadedVersion, VersionDiff, VersionSummary } from "../lib/registry";
 import { describeTrend, isLinearModel } from "../lib/model/trendModel";
 
 /** A number for people: at most 8 significant digits, `NaN`/`Infinity` as such. */
@@ -20,8 +20,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 
 /**
  * The output of `registry list`: one line per version (version, saved at,
- * model type, axis count and names, training and raw rows), `*` marking
- * `latest`. An empty list gives a one-line note.
+ * model type, axis count and names, training and raw rows, aliases naming it),
+ * `*` marking `latest`. An empty list gives a one-line note.
  */
 export function formatVersionList(list: readonly VersionSummary[]): string {
   if (list.length === 0) return "No model versions registered.";
@@ -36,11 +36,42 @@ export function formatVersionList(list: readonly VersionSummary[]): string {
       names.length > 40 ? `${names.slice(0, 39)}…` : names,
       String(v.rows.train),
       String(v.rows.raw),
+      v.aliases.join(","),
     ];
   });
-  const lines = table(["", "VERSION", "SAVED_AT", "MODEL", "N", "AXES", "TRAIN_ROWS", "RAW_ROWS"], rows, new Set([4, 6, 7]));
+  const lines = table(["", "VERSION", "SAVED_AT", "MODEL", "N", "AXES", "TRAIN_ROWS", "RAW_ROWS", "ALIASES"], rows, new Set([4, 6, 7]));
   if (list.some((v) => v.isLatest)) lines.push("(* = latest)");
   return lines.join("\n");
+}
+
+/**
+ * Below `registry list`: one line per alias (the version it names, its last
+ * move: when, by whom, from which version); a registry without aliases.json
+ * gets one line saying `production` stands for `latest` until promoted.
+ */
+export function formatAliases(file: AliasFile | null): string[] {
+  if (file === null) return ['Aliases: none (registry made before aliases): "production" stands for latest until `npm start -- registry promote <tag>`'];
+  const names = Object.keys(file.aliases).sort();
+  if (names.length === 0) return ["Aliases: none"];
+  return [
+    "Aliases:",
+    ...names.map((name) => {
+      const { version, history } = file.aliases[name];
+      const last = history.at(-1);
+      return `  ${name} → ${version}${last === undefined ? "" : ` (since ${last.at} by ${last.by}, from ${last.from ?? "none"})`}`;
+    }),
+  ];
+}
+
+/** The moves of one alias, oldest first, as `registry show <alias>` prints them. */
+function aliasHistory(file: AliasFile | null, alias: string): string[] {
+  const entry = file?.aliases[alias];
+  if (entry === undefined) return [];
+  return [
+    "",
+    `History of ${alias}:`,
+    ...entry.history.map((move) => `  ${move.at}  ${move.from ?? "(none)"} → ${move.version}  by ${move.by}${move.note === undefined ? "" : `  (${move.note})`}`),
+  ];
 }
 
 /**
@@ -48,14 +79,15 @@ export function formatVersionList(list: readonly VersionSummary[]): string {
  * what data it was trained on, its lineage, and per axis the model, metrics
  * and thresholds (numbers to 8 significant digits; the files hold them exactly).
  */
-export function formatVersion(loaded: LoadedVersion): string {
+export function formatVersion(loaded: LoadedVersion, aliasFile: AliasFile | null = null): string {
   const { meta, prepStats } = loaded;
+  const marks = [...(loaded.isLatest ? ["latest"] : []), ...loaded.aliases];
   const { data, lineage } = meta;
   const source = data.schema === undefined ? data.table : `${data.schema}.${data.table}`;
   const longCols =
     data.layout === "long" ? ` (axis id ${data.axis_id_col ?? "?"}, value ${data.value_col ?? "?"})` : "";
   const lines = [
-    `Version ${loaded.version}${loaded.isLatest ? " (latest)" : ""}`,
+    `Version ${loaded.version}${marks.length === 0 ? "" : ` (${marks.join(", ")})`}`,
     `  folder:       ${loaded.dir}`,
     `  saved at:     ${meta.saved_at}`,
     `  model:        ${meta.model.type}`,
@@ -106,5 +138,18 @@ export function formatVersion(loaded: LoadedVersion): string {
       }),
     );
   }
+  for (const alias of loaded.aliases) lines.push(...aliasHistory(aliasFile, alias));
   return lines.join("\n");
+}
+
+/**
+ * The output of `registry diff <a> <b>`: one line per item that differs
+ * (`what  a → b`), then how many are equal; "no differences" when none.
+ */
+export function formatDiff(diff: VersionDiff, tagA: string, tagB: string): string {
+  const name = (tag: string, version: string): string => (tag === version ? version : `${tag} (${version})`);
+  const head = `Diff ${name(tagA, diff.a)} → ${name(tagB, diff.b)}`;
+  if (diff.changed.length === 0) return `${head}: no differences (${diff.same} items compared)`;
+  const width = Math.max(...diff.changed.map((row) => row.what.length));
+  return [head, ...diff.changed.map((row) => `  ${row.what.padEnd(width)}  ${row.a} → ${row.b}`), `  (${diff.same} other items equal)`].join("\n");
 }

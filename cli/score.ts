@@ -20,7 +20,7 @@ export interface ScoreFlags {
  * error-level (≥ MaxC for T_short_steps, the higher level): alert levels, not failures of ML Box —,
  * longest event (samples), first and last event start.
  */
-export function formatScoreSummary(result: ReplayResult): string {
+export function formatScoreSummary(result: ReplayResult, via?: string): string {
   const { model, events } = result;
   const header = ["axis", "alert-level", "error-level", "longest", "first", "last"];
   // A pca version's events are on its statistics (T2, SPE).
@@ -36,7 +36,7 @@ export function formatScoreSummary(result: ReplayResult): string {
   const line = (cells: string[]): string => `  ${cells.map((cell, c) => (c >= 1 && c <= 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ")}`.trimEnd();
   const open = events.filter((e) => e.ended_at === null).length;
   return [
-    `Model: ${model.version}  Stream: ${result.stream}`,
+    `Model: ${model.version}${via === undefined || via === model.version ? "" : ` (${via})`}  Stream: ${result.stream}`,
     `Scored: ${result.rows} rows from ${result.firstTime} to ${result.lastTime}`,
     "Events per axis (longest in samples; first/last by start):",
     line(header),
@@ -101,11 +101,16 @@ export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boo
     }
     return 0;
   }
-  const result = await replayScore(config, { version: flags.version, from: flags.from, to: flags.to });
+  // Which version: --version, else the one serving.alias names (said in the summary's first line).
+  const { resolveTag } = await import("../lib/registry/read");
+  const tag = flags.version ?? config.serving.alias;
+  const resolved = await resolveTag(config.registry.root_dir, tag);
+  if (resolved.notice !== null) console.error(`note: ${resolved.notice}`);
+  const result = await replayScore(config, { version: resolved.version, from: flags.from, to: flags.to });
   for (const row of result.skipped) console.error(`skipped row of ${result.stream} at ${formatScoreTime(row.time, result.model.timeType)}: it ${row.why} the previous sample (scoring.on_bad_row: skip; left unscored)`);
   // Written whole, then renamed: never half a file.
   if (flags.events !== undefined) writeEventsFile(flags.events, result.events);
-  console.log(formatScoreSummary(result));
+  console.log(formatScoreSummary(result, tag));
   if (result.model.pca !== undefined && result.events.length > 0) {
     const shown = result.events.slice(0, PCA_EVENT_LINES);
     console.log([`Events (${shown.length} of ${result.events.length}; shares of the statistic at the peak):`, ...shown.map((e) => `  ${eventLine(e)}`)].join("\n"));

@@ -58,9 +58,9 @@ export { chooseDetection, type DetectionChoice } from "./selection/chooseDetecti
 export { runSelection, type SelectionOptions, type SelectionResult } from "./selection/runSelection";
 export type { Selection, SelectionCandidate } from "./shapes/artifacts";
 
-// Registry: register a model, read versions back.
-export { LATEST_TAG, listVersions, loadVersion, registerModel } from "./registry";
-export type { LoadedVersion, RegisterOptions, RegisteredVersion, VersionSummary } from "./registry";
+// Registry: register a model, read versions back, move aliases (production), compare versions.
+export { LATEST_TAG, diffVersions, listVersions, loadVersion, promoteAlias, registerModel, resolveTag } from "./registry";
+export type { AliasFile, AliasMove, LoadedVersion, Promotion, RegisterOptions, RegisteredVersion, VersionDiff, VersionSummary } from "./registry";
 
 // ─── Notebook views and internals ────────────────────────────────────────────
 // For the notebooks (notebooks/*.ipynb), tests and scripts: not part of the
@@ -72,12 +72,13 @@ export { reloadPlotly, showChart, showCharts, showHtml, showProfile, showRecord,
 export type { DataFrameLike, HtmlSink, TableOptions, TableSource } from "./views/display";
 
 // Views per stage notebook: 01–02 data, 03–05 fit and metrics, 06 thresholds, 07 versions, 08 scoring.
-export { extractWindow, missingComparison, samplingIntervalChart, seriesChart, valueHistograms, zeroFractionChart } from "./notebook/dataViews";
+export { extractWindow, missingComparison, samplingGapRows, samplingIntervalChart, seriesChart, valueHistograms, zeroFractionChart, type SamplingGapRow } from "./notebook/dataViews";
 export { axisCharts, fitCharts, halfWindowFits, metricsCharts, modelRows, predictionOf, residualCharts } from "./notebook/fitViews";
 export { residualTrendChart, samplesUsedChart, workingRowMetrics, type ModelRow } from "./notebook/fitViews";
 export { thresholdCharts, thresholdRows, type ThresholdRow } from "./notebook/thresholdViews";
 export { latestChanges, loadRecentVersions, versionComparisonCharts, versionRows, versionSummary, type VersionAxisRow } from "./notebook/versionViews";
 export { ensureRegistered, registerRun, type NotebookRun } from "./notebook/registerRun";
+export { eventDetail, type EventDetail, type EventDetailOptions, type EventDetailRow } from "./notebook/eventDetail";
 export { extractScoringWindow, scoreCharts, scoreSummaryRows, versionDetection, type ScoreSummaryRow } from "./views/scoreViews";
 // The multivariate model's views (03 slow axes, 04 components, 06 T²/SPE limits, 08 contributions).
 export { componentRows, contributionCharts, contributionRows, loadingRows, pcaScoreCharts, pcaSummary, pcaWindowCharts, pcaWindowFit, scoredChannels, slowAxisRows } from "./notebook/pcaViews";
@@ -89,6 +90,11 @@ export { detectionCurvesChart, detectionDelayChart, selectionPageHtml, selection
 export { fitChart, predictionCharts, residualChart, type AxisCharts, type FitChartOptions, type ResidualChartOptions } from "./views/axisCharts";
 export { histogramChart, residualHistogram, runLengthChart, type HistogramMarker, type HistogramOptions } from "./views/histogramCharts";
 export { barChart, lineChart, type NamedSeries } from "./views/seriesCharts";
+export { clockValue, isoUtc, timeAxis, type ChartClock, type TimeAxis } from "./views/timeAxis";
+export { EVENT_STYLE, MIN_EVENT_WIDTH_FRACTION, eventMarks } from "./views/eventMarks";
+export { timelineChart, type TimelineOptions } from "./views/timelineChart";
+export { incidentRows, type IncidentRow } from "./views/incidentRows";
+export { correlationChart, correlationMatrix, pearson, type NamedColumns } from "./views/correlationChart";
 export type { PlotlyFigure, PlotlyLayout, PlotlyTrace } from "./views/figure";
 
 // Stage helpers: sampling, trend models, statistics over residuals, run lengths.

@@ -4,7 +4,8 @@
  * `out/report/`, the executed notebooks (`<name>.ipynb`, numbered and marked
  * trusted so JupyterLab shows their charts), self-contained HTML
  * reports (`<name>.html`, plotly.js inlined once, no network needed to view)
- * and an `index.html` linking them.
+ * and an `index.html` linking them, with each notebook's headline numbers
+ * and the registry's latest version (see ./reportHeadline).
  *
  *   npm run report                                   # default config.yaml
  *   MLBOX_CONFIG=configs/other.yaml npm run report   # any config / database
@@ -29,6 +30,7 @@ import {
   trustNotebook,
   writePrivateKernelspec,
 } from "./notebooks";
+import { headlineText, notebookHeadline, notebookHtml, outputTables, registryHeadline, type Headline } from "./reportHeadline";
 
 /** Default output folder of the reports; `MLBOX_REPORT_DIR` overrides it. */
 export const DEFAULT_REPORT_DIR = path.join(PROJECT_ROOT, "out", "report");
@@ -39,6 +41,8 @@ interface Outcome {
   readonly seconds: number;
   readonly ipynbBytes: number;
   readonly htmlBytes: number;
+  /** What the executed notebook's tables show (empty when it failed). */
+  readonly headline: Headline;
 }
 
 const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
@@ -54,13 +58,14 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-function writeIndex(outcomes: readonly Outcome[], config: string, reportDir: string): void {
+function writeIndex(outcomes: readonly Outcome[], config: string, reportDir: string, latest: Headline | null): void {
   const rows = outcomes
     .map(
       (o) =>
         `<tr><td>${o.ok ? `<a href="${escapeHtml(o.name)}.html">${escapeHtml(o.name)}</a>` : escapeHtml(o.name)}</td>` +
         `<td>${o.ok ? "ok" : "FAILED"}</td><td>${o.seconds.toFixed(1)} s</td><td>${megabytes(o.htmlBytes)}</td>` +
-        `<td>${o.ok ? `<a href="${escapeHtml(o.name)}.ipynb">notebook</a>` : ""}</td></tr>`,
+        `<td>${o.ok ? `<a href="${escapeHtml(o.name)}.ipynb">notebook</a>` : ""}</td>` +
+        `<td class="headline">${escapeHtml(headlineText(o.headline))}</td></tr>`,
     )
     .join("\n");
   writeFileSync(
@@ -68,7 +73,8 @@ function writeIndex(outcomes: readonly Outcome[], config: string, reportDir: str
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>ML Box reports</title>` +
       `<style>body{font-family:sans-serif;margin:24px}td,th{padding:4px 12px;text-align:left}</style></head><body>` +
       `<h1>ML Box reports</h1><p>Config: <code>${escapeHtml(config)}</code><br>Generated: ${new Date().toISOString()}</p>` +
-      `<table><tr><th>notebook</th><th>status</th><th>run time</th><th>HTML size</th><th>executed</th></tr>\n${rows}\n</table></body></html>\n`,
+      `<p id="latest-version">Latest registered version: ${latest === null ? "none readable" : escapeHtml(headlineText(latest))}</p>` +
+      `<table><tr><th>notebook</th><th>status</th><th>run time</th><th>HTML size</th><th>executed</th><th>headline (version · model · statistic · false alarms · recall · events)</th></tr>\n${rows}\n</table></body></html>\n`,
   );
 }
 
@@ -110,6 +116,7 @@ async function main(args: readonly string[]): Promise<number> {
         seconds,
         ipynbBytes: sizeOf(path.join(reportDir, `${name}.ipynb`)),
         htmlBytes: ok ? sizeOf(path.join(reportDir, `${name}.html`)) : 0,
+        headline: ok ? notebookHeadline(notebookHtml(path.join(reportDir, `${name}.ipynb`)).flatMap(outputTables)) : {},
       };
       outcomes.push(outcome);
       console.log(
@@ -120,7 +127,7 @@ async function main(args: readonly string[]): Promise<number> {
   } finally {
     rmSync(jupyterDir, { recursive: true, force: true });
   }
-  writeIndex(outcomes, config, reportDir);
+  writeIndex(outcomes, config, reportDir, await registryHeadline(config));
   const failed = outcomes.filter((o) => !o.ok);
   console.log(`${outcomes.length - failed.length}/${outcomes.length} notebooks in ${((Date.now() - started) / 1000).toFixed(1)} s; open ${path.join(reportDir, "index.html")}`);
   return failed.length === 0 ? 0 : 1;

@@ -2,7 +2,8 @@
  * The scoring service: Fastify routes over the one incremental scorer
  * (lib/score.ts), with per-stream state kept between calls (in memory, and in
  * the database when given a stream store: server/streamStore.ts) and the model
- * following the registry's `latest`. Its limits (body, work in flight, times,
+ * following the registry alias `serving.alias` (default `production`), which
+ * only `registry promote` moves — never simply the newest version. Its limits (body, work in flight, times,
  * values, streams in memory) and token live in the files it registers:
  * server/body.ts, admission.ts, samples.ts, streams.ts, auth.ts.
  *
@@ -29,8 +30,10 @@ import { savedStateFor, StoreError, type StreamStore } from "./streamStore";
 
 /** Options of {@link createScoringService}. */
 export interface ServiceOptions {
-  /** Registry root; the service scores with the version `latest` names. */
+  /** Registry root; the service scores with the version the alias `alias` names. */
   readonly rootDir: string;
+  /** The registry alias to serve (`serving.alias`); defaults to `production`. */
+  readonly alias?: string;
   /** A larger gap between samples ends runs (`scoring.max_gap_seconds`); defaults to null (never). */
   readonly maxGapSeconds?: number | null;
   /** Largest request body in bytes; defaults to 16 MiB. */
@@ -39,7 +42,7 @@ export interface ServiceOptions {
   readonly maxSamples?: number;
   /** Most streams kept in memory; defaults to 10,000. */
   readonly maxStreams?: number;
-  /** How often to look for a newly registered `latest`, in ms; defaults to 2,000 (0: never). */
+  /** How often to look whether the alias moved (a promotion), in ms; defaults to 2,000 (0: never). */
   readonly watchMs?: number;
   /** Receives one line per notable happening (model switch, watch errors); defaults to ignoring them. */
   readonly log?: (line: string) => void;
@@ -71,7 +74,9 @@ export interface ScoringService {
   readonly metrics: ServiceMetrics;
   /** The version new streams start on. */
   currentVersion(): string;
-  /** Looks at `latest` now (the watcher does this every `watchMs`); resolves to the version served afterwards. */
+  /** Looks at the alias now (the watcher does this every `watchMs`); resolves to the version served afterwards. */
+  checkAlias(): Promise<string>;
+  /** The former name of {@link checkAlias}. */
   checkLatest(): Promise<string>;
   /** Body bytes and samples in flight now (server/admission.ts). */
   inFlight(): { bytes: number; samples: number };
@@ -119,15 +124,16 @@ function openFlags(model: ScoringModel, state: ScoreState): Uint8Array {
  * Builds the scoring service (not yet listening): `POST /v1/score`,
  * `GET /v1/model`, `GET /healthz`, `GET /metrics`.
  *
- * A stream moves to a newly registered version at its first request that finds
+ * A stream moves to a newly promoted version at its first request that finds
  * none of its runs in progress, so no event is cut in two; the response says so
- * in `switched_from`.
+ * in `switched_from`. Registering a version changes nothing served until it is promoted.
  *
- * @throws InputError when the registry has no `latest` version.
+ * @throws InputError when the alias names no version (an empty registry, an alias never set).
  */
 export async function createScoringService(options: ServiceOptions): Promise<ScoringService> {
   const {
     rootDir,
+    alias = "production",
     maxGapSeconds = null,
     bodyLimitBytes = 16 * 1024 * 1024,
     maxSamples = 100_000,
@@ -145,8 +151,11 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     maxFutureSeconds = 86_400,
     idleStreamSeconds = 600,
   } = options;
-  const load = async (version = "latest"): Promise<ScoringModel> => scoringModel(await loadVersion(rootDir, version), { maxGapSeconds });
-  let model = await load();
+  const load = async (version = alias): Promise<ScoringModel> => scoringModel(await loadVersion(rootDir, version), { maxGapSeconds });
+  const first = await loadVersion(rootDir, alias);
+  // A registry made before aliases: production stands for latest, said once.
+  if (first.notice !== null) log(`note: ${first.notice}`);
+  let model = scoringModel(first, { maxGapSeconds });
   let previousVersion: string | null = null;
   let switchedAt: string | null = null;
   const metrics = createMetrics();
@@ -186,13 +195,13 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       return { model: savedModel, state: savedStateFor(savedModel, saved, store?.table ?? "") };
     },
   });
-  const checkLatest = async (): Promise<string> => {
+  const checkAlias = async (): Promise<string> => {
     const next = await load();
     if (next.version !== model.version) {
       metrics.modelInfo.remove({ version: model.version });
       metrics.modelInfo.set({ version: next.version }, 1);
       metrics.modelSwitches.inc();
-      log(`model: latest is now ${next.version} (was ${model.version}); streams switch at their next request with no run in progress`);
+      log(`model: ${alias} is now ${next.version} (was ${model.version}); streams switch at their next request with no run in progress`);
       previousVersion = model.version;
       switchedAt = new Date().toISOString();
       older.set(model.version, Promise.resolve(model));
@@ -316,6 +325,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     });
     return {
       version: model.version,
+      alias,
       axes: model.axes,
       time_type: model.timeType,
       thresholds,
@@ -348,8 +358,8 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     const timer = setInterval(() => {
       if (checking) return;
       checking = true;
-      checkLatest()
-        .catch((error: unknown) => log(`model: cannot read latest, keeping ${model.version}: ${(error as Error).message}`))
+      checkAlias()
+        .catch((error: unknown) => log(`model: cannot read alias ${alias}, keeping ${model.version}: ${(error as Error).message}`))
         .finally(() => {
           checking = false;
         });
@@ -363,7 +373,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     app.addHook("onClose", async () => clearInterval(sweeper));
   }
 
-  return { app, metrics, currentVersion: () => model.version, checkLatest, inFlight: admission.inFlight };
+  return { app, metrics, currentVersion: () => model.version, checkAlias, checkLatest: checkAlias, inFlight: admission.inFlight };
 }
 
 /** Counts fired events (unless `count` is false) and keeps the open-event gauge, from the batch's events and the open flags before/after. */

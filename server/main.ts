@@ -1,6 +1,7 @@
 /**
  * `npm run serve [-- --config <file> --port <P> --host <H>]`: the scoring
- * service on the registry of a config, following its `latest`.
+ * service on the registry of a config, serving the version its alias
+ * `serving.alias` (default `production`) names.
  */
 import { resolve } from "path";
 import { parseArgs } from "util";
@@ -19,7 +20,7 @@ Usage:
   npm run serve [-- --config <file>] [--port <P>] [--host <H>] [--token-file <file>]
 
 Options:
-  -c, --config <file>    config file (default: ./config.yaml): registry.root_dir, scoring.max_gap_seconds,
+  -c, --config <file>    config file (default: ./config.yaml): registry.root_dir, serving.alias, scoring.max_gap_seconds,
                          scoring.events_table and the database, where streams and events are kept
   -p, --port <P>         TCP port (default: 8080; 0 picks a free one)
       --host <H>         address to listen on (default: 127.0.0.1; 0.0.0.0 for all: needs a token)
@@ -55,16 +56,16 @@ export async function serve(argv: readonly string[], log: (line: string) => void
   const host = values.host ?? "127.0.0.1";
   const token = resolveToken({ host, tokenFile: values["token-file"], env: process.env });
   const config = loadConfig(resolve(values.config ?? "config.yaml"));
-  await loadVersion(config.registry.root_dir, "latest"); // a registry without one fails before the database is opened
+  await loadVersion(config.registry.root_dir, config.serving.alias); // an alias naming no version fails before the database is opened
   const db = await connect(config.database);
   try {
     const store = await openStreamStore(db, config.scoring.events_table);
-    const service = await createScoringService({ rootDir: config.registry.root_dir, maxGapSeconds: config.scoring.max_gap_seconds, log, store, token });
+    const service = await createScoringService({ rootDir: config.registry.root_dir, alias: config.serving.alias, maxGapSeconds: config.scoring.max_gap_seconds, log, store, token });
     await service.app.listen({ port, host });
     const bound = service.app.server.address() as AddressInfo;
     const address = `http://${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;
     const auth = token === null ? "no token" : "token required";
-    log(`serving model ${service.currentVersion()} from ${config.registry.root_dir} on ${address} (${auth}; streams in ${store.table} of ${describeDatabase(config.database)})`);
+    log(`serving model ${service.currentVersion()} (${config.serving.alias}) from ${config.registry.root_dir} on ${address} (${auth}; streams in ${store.table} of ${describeDatabase(config.database)})`);
     return async () => {
       await service.app.close();
       await db.destroy();

@@ -122,7 +122,7 @@ test("residualChart and residualHistogram of a smoothed statistic: its values ar
   assert.deepEqual(byName(residualChart(x, y, { axis: "axis1", thresholds: t, statistic: given }).data, "EWMA").y, Array.from(given));
   const histogram = residualHistogram(y, { axis: "axis1", thresholds: t });
   assert.match(histogram.layout.title.text, /EWMA\(α=0\.1\) of residual distribution/);
-  const counted = histogram.data[0].y.reduce<number>((sum, count) => sum + (count ?? 0), 0);
+  const counted = histogram.data[0].y.reduce<number>((sum, count) => sum + Number(count ?? 0), 0);
   assert.equal(counted, 200);
   assert.ok(Math.max(...(histogram.data[0].x as number[])) < 4, "the EWMA's spread, not the residual's ±4");
 });
@@ -180,7 +180,7 @@ test("plotlyScriptHtml inlines the whole plotly.js with exactly one closing tag 
   assert.doesNotMatch(html, /<script[^>]*\ssrc=/i);
 });
 
-test("writeChartFiles writes fit and residual pages per axis sharing one local plotly.min.js", async () => {
+test("writeChartFiles writes fit and residual pages per axis, each self-contained (plotly.js inlined, no sibling file)", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "mlbox-charts-"));
   try {
     const { x, y } = spiky(3000);
@@ -196,14 +196,17 @@ test("writeChartFiles writes fit and residual pages per axis sharing one local p
       files.map((f) => path.relative(dir, f)),
       ["charts/axis1_fit.html", "charts/axis1_residual.html", "charts/motor_2_fit.html", "charts/motor_2_residual.html"],
     );
-    assert.ok(existsSync(path.join(dir, "charts", "plotly.min.js")));
+    assert.ok(!existsSync(path.join(dir, "charts", "plotly.min.js")), "no sibling plotly.min.js");
+    const library = statSync(plotlyLibraryPath()).size;
     for (const file of files) {
       const html = readFileSync(file, "utf8");
-      assert.match(html, /<script src="plotly\.min\.js"><\/script>/);
-      assert.ok(html.length < 400_000, `${file} is ${html.length} bytes`);
+      assert.doesNotMatch(html, /<script[^>]*\ssrc=/i);
+      assert.match(html, /<script type="text\/javascript" data-mlbox="plotly\.js">/);
+      assert.ok(html.length > library && html.length < library + 400_000, `${file} is ${html.length} bytes`);
     }
-    assert.match(readFileSync(files[1], "utf8"), /MinC \(alert\) = 0\.7/);
-    assert.doesNotMatch(readFileSync(files[3], "utf8"), /MinC/);
+    const chartPart = (file: string): string => readFileSync(file, "utf8").replace(/<script[^>]*data-mlbox="plotly\.js">[\s\S]*?<\/script>/, "");
+    assert.match(chartPart(files[1]), /MinC \(alert\) = 0\.7/);
+    assert.doesNotMatch(chartPart(files[3]), /MinC/);
     assert.equal(predictionCharts(prediction, undefined).length, 2);
     await assert.rejects(
       writeChartFiles({ ...prediction, axes: ["a/b", "a_b"] }, undefined, dir),

@@ -124,8 +124,12 @@ describe("the CLI", () => {
     for (const file of ["axis1_fit.html", "axis1_residual.html", "axis2_fit.html", "axis2_residual.html"]) {
       assert.ok(existsSync(join(work, "out", file)), file);
     }
-    assert.equal(cli(["--config", path, "--quiet"]).status, 0);
-    assert.deepEqual(registryListing().filter((name) => !name.startsWith(".")), ["latest", "v1", "v2"]);
+    assert.match(first.stdout, /^Serving: production → v1$/m);
+    const second = cli(["--config", path, "--quiet"]);
+    assert.equal(second.status, 0, second.stderr);
+    // A new training run registers v2 but leaves production (what score and the service use) on v1.
+    assert.match(second.stdout, /^Serving: production stays v1; `npm start -- registry promote v2` serves v2$/m);
+    assert.deepEqual(registryListing().filter((name) => !name.startsWith(".")), ["aliases.json", "latest", "v1", "v2"]);
     const list = cli(["registry", "list", "--config", path]);
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, /v1/);

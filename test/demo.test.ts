@@ -55,7 +55,7 @@ test("npm start -- score then lists the events of the data after the training wi
   delete env.DB_URL;
   const run = runCli(["score"], { cwd: work, env });
   assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, /Model: v1  Stream: stream_samples_wide/);
+  assert.match(run.stdout, /Model: v1 \(production\)  Stream: stream_samples_wide/);
   assert.match(run.stdout, /Scored: 8040 rows from 2022-10-18T06:00:00\.427000Z to 2022-10-18T10:18:36\.548000Z/);
   assert.match(run.stdout, /Events: 61 \(35 alert-level, 26 error-level, 0 still open\) → table mlbox_events/);
 });

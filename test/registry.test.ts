@@ -530,7 +530,10 @@ describe("listVersions, loadVersion errors and formatting", () => {
       axes: [...AXES],
       rows: { raw: 36000, train: 35990 },
       isLatest: true,
+      aliases: [],
     });
+    // v10, registered first, is production.
+    assert.deepEqual(list[2].aliases, ["production"]);
 
     const text = formatVersionList(list);
     const lines = text.split("\n");
@@ -545,7 +548,7 @@ describe("listVersions, loadVersion errors and formatting", () => {
     const root = tempDir();
     await registerModel(sampleOptions(root));
     const text = formatVersion(await loadVersion(root, "latest"));
-    assert.match(text, /^Version v1 \(latest\)\n/);
+    assert.match(text, /^Version v1 \(latest, production\)\n/);
     assert.match(text, /data: +public\.stream_samples_wide, wide, time ts \(timestamptz\)/);
     assert.match(text, /rows: +35990 trained of 36000 extracted/);
     assert.match(text, /database: +postgres:\/\/ml@db\.example:5432\/sensors/);
@@ -565,7 +568,7 @@ describe("listVersions, loadVersion errors and formatting", () => {
     await registerModel(sampleOptions(root, { versionTag: "v2" }));
     await assert.rejects(loadVersion(root, "v3"), {
       name: "InputError",
-      message: `version "v3" not found in ${root}; available: v2, v10`,
+      message: `version "v3" not found in ${root}; available: v2, v10; aliases: production → v10`,
     });
     await assert.rejects(loadVersion(root, "../etc"), InputError);
   });
@@ -869,7 +872,7 @@ describe("writability and durability (issue 6, defects 7 and 10)", () => {
     });
     assert.equal((await registerModel({ ...sampleOptions(root), fileSystem: failingFolderSync("EINVAL") })).version, "v1");
     await assert.rejects(registerModel({ ...sampleOptions(root), fileSystem: failingFolderSync("EIO") }), /EIO: injected fsync failure/);
-    assert.deepEqual(fs.readdirSync(root).sort(), ["latest", "v1"], "nothing published after the failed fsync");
+    assert.deepEqual(fs.readdirSync(root).sort(), ["aliases.json", "latest", "v1"], "nothing published after the failed fsync");
     assert.equal(latestOnDisk(root), "v1");
   });
 });

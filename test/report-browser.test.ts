@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -68,6 +68,9 @@ test("npm run report writes an executed notebook and a self-contained HTML repor
   }
   const index = readFileSync(path.join(reportDir, "index.html"), "utf8");
   for (const name of names) assert.match(index, new RegExp(`href="${name}\\.html"`));
+  // Headlines: the registry's latest version, and what 08's own tables show (its version, events scored).
+  assert.match(index, /<p id="latest-version">Latest registered version: v\d+ · \w+ · /);
+  assert.match(index, /href="08_Scoring\.html"[\s\S]*?<td class="headline">v\d+ · [^<]*\d+ events scored<\/td>/);
   const main = statSync(path.join(reportDir, "00_Main.ipynb")).size;
   const mainHtml = statSync(path.join(reportDir, "00_Main.html")).size;
   assert.ok(main < 10_000_000 && mainHtml < 10_000_000, `00_Main: ipynb ${main} bytes, html ${mainHtml} bytes`);
@@ -123,20 +126,37 @@ function mkdirScreenshots(): void {
   mkdirSync(path.join(PROJECT_ROOT, "out", "screenshots"), { recursive: true });
 }
 
-test("the CLI's chart files (writeChartFiles) draw offline from the shared local plotly.min.js", { timeout: 120_000 }, async () => {
+test("the CLI's chart files (writeChartFiles) each draw alone, offline, with the time axis in UTC clock time", { timeout: 120_000 }, async () => {
   const n = 20_000;
   const timeS = Float64Array.from({ length: n }, (_, i) => i * 1.891);
   const actual = timeS.map((t, i) => (i % 3 === 0 ? 0 : 2 + t * 1e-4 + Math.sin(i)));
   const predicted = timeS.map((t) => 2 + t * 1e-4);
   const residual = actual.map((a, i) => a - predicted[i]);
   const dir = path.join(work, "cli-charts");
-  const files = await writeChartFiles({ timeS, axes: ["axis1", "axis2"], actual: [actual, actual], predicted: [predicted, predicted], residual: [residual, residual] }, undefined, dir);
-  assert.deepEqual(readdirSync(dir).sort(), ["axis1_fit.html", "axis1_residual.html", "axis2_fit.html", "axis2_residual.html", "plotly.min.js"]);
+  // 2022-10-18T06:44:31Z: the demo's time0; the charts span about 10.5 h from there.
+  const clock = { time0: 1666075471, time_type: "timestamptz" } as const;
+  const files = await writeChartFiles({ timeS, axes: ["axis1", "axis2"], actual: [actual, actual], predicted: [predicted, predicted], residual: [residual, residual] }, undefined, dir, { clock });
+  assert.deepEqual(readdirSync(dir).sort(), ["axis1_fit.html", "axis1_residual.html", "axis2_fit.html", "axis2_residual.html"]);
   const browser = await openOfflinePage();
   try {
     for (const file of files) {
+      // Each page on its own in a folder of its own, as when mailed: nothing beside it.
+      const alone = path.join(work, "cli-charts-alone", path.basename(file, ".html"));
+      mkdirSync(alone, { recursive: true });
+      const copy = path.join(alone, path.basename(file));
+      copyFileSync(file, copy);
+      assert.deepEqual(readdirSync(alone), [path.basename(file)]);
       const title = /fit\.html$/.test(file) ? "data and fitted trend" : "residual (actual − fitted)";
-      await assertChartsDrawn(browser, file, [`${path.basename(file).split("_")[0]}: ${title}`]);
+      await assertChartsDrawn(browser, copy, [`${path.basename(file).split("_")[0]}: ${title}`]);
+      const axis = await browser.page.evaluate(() => ({
+        title: document.querySelector(".mlbox-chart .g-xtitle")?.textContent ?? "",
+        ticks: Array.from(document.querySelectorAll(".mlbox-chart .xtick text")).map((t) => t.textContent ?? ""),
+      }));
+      assert.equal(axis.title, "time (UTC)", path.basename(file));
+      assert.ok(axis.ticks.length >= 3, `${path.basename(file)}: ticks ${JSON.stringify(axis.ticks)}`);
+      // Clock ticks (e.g. "08:00", "Oct 18, 2022"), not seconds like "20k".
+      assert.ok(axis.ticks.every((t) => /^\d\d:\d\d/.test(t) || /Oct 1[89]/.test(t)), `${path.basename(file)}: ticks ${JSON.stringify(axis.ticks)}`);
+      assert.ok(axis.ticks.some((t) => /Oct 18, 2022/.test(t)), `${path.basename(file)}: ticks ${JSON.stringify(axis.ticks)}`);
     }
     assert.deepEqual(browser.pageErrors, []);
     assert.deepEqual(browser.blocked, []);

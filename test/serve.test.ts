@@ -1,7 +1,8 @@
 /**
  * The HTTP scoring service over real HTTP on 127.0.0.1: scoring equals the
- * library scorer, bad requests are 4xx and change nothing, metrics, following
- * `latest`, and a graceful stop on SIGTERM.
+ * library scorer, bad requests are 4xx and change nothing, metrics, serving
+ * the `production` alias (a registration changes nothing until `promote`),
+ * and a graceful stop on SIGTERM.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -10,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
-import { loadVersion, registerModel, type RegisterOptions } from "../lib/registry";
+import { loadVersion, promoteAlias, registerModel, type RegisterOptions } from "../lib/registry";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent } from "../lib/scoring/score";
 import { createScoringService, type ScoringService } from "../server/app";
 import { sharedPostgres } from "./support/postgres";
@@ -180,11 +181,16 @@ describe("scoring service", () => {
     assert.match(text, /^mlbox_model_info\{version="v1"\} 1$/m);
   });
 
-  test("follows latest: a stream switches at its first request with no run in progress", async () => {
+  test("serves production: registering v2 changes nothing until it is promoted; then a stream switches at its first request with no run in progress", async () => {
     const first = await post(base, { stream: "follower", samples: [{ ts: 1, axis1: 5, axis2: 0 }] });
     assert.equal(first.body.model_version, "v1");
     await registerModel(version(root, 0.5));
-    assert.equal(await service.checkLatest(), "v2");
+    assert.equal(await service.checkAlias(), "v1", "a registration is not a promotion");
+    const described = (await (await fetch(`${base}/v1/model`)).json()) as any;
+    assert.deepEqual([described.version, described.alias, described.previous_version], ["v1", "production", null]);
+    assert.equal((await post(base, { stream: "unpromoted", samples: [{ ts: 1, axis1: 0, axis2: 0 }] })).body.model_version, "v1");
+    await promoteAlias(root, "v2");
+    assert.equal(await service.checkAlias(), "v2");
     assert.equal(((await (await fetch(`${base}/v1/model`)).json()) as any).previous_version, "v1");
     // axis1 is in an alert run: the stream stays on v1 until the run ends.
     const during = await post(base, { stream: "follower", samples: [{ ts: 2, axis1: 0, axis2: 0 }] });
@@ -236,7 +242,8 @@ test("a version scored on EWMA: replies carry the statistic per axis, equal to t
     assert.equal(described.thresholds.axis2.statistic, undefined);
     // A residual-only version's replies stay as they were: no statistics.
     await registerModel(version(root));
-    assert.equal(await service.checkLatest(), "v2");
+    await promoteAlias(root, "v2");
+    assert.equal(await service.checkAlias(), "v2");
     const plain = await post(url, { stream: "plain", samples: samples.slice(0, 2) });
     assert.equal(plain.body.model_version, "v2");
     assert.equal("statistics" in plain.body, false, "a residual model's replies are unchanged");
@@ -268,10 +275,16 @@ describe("npm run serve", () => {
         }
       });
     });
-    assert.match(output, /serving model v1 from /);
+    assert.match(output, /serving model v1 \(production\) from /);
     const reply = await post(address, { stream: "s", samples: [{ ts: 1, axis1: 3, axis2: 0 }] });
     assert.equal(reply.status, 200);
     assert.deepEqual(reply.body.residuals, { axis1: [3], axis2: [0] });
+    // A promotion reaches the running service through its watcher (every 2 s).
+    await registerModel(version(path.join(dir, "registry"), 0.5));
+    await promoteAlias(path.join(dir, "registry"), "v2");
+    for (let i = 0; i < 300 && ((await (await fetch(`${address}/healthz`)).json()) as { version: string }).version !== "v2"; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(((await (await fetch(`${address}/healthz`)).json()) as { version: string }).version, "v2");
+    assert.match(output, /model: production is now v2 \(was v1\)/);
     const code = await new Promise<number | null>((resolve) => {
       child.on("exit", (exitCode) => resolve(exitCode));
       child.kill("SIGTERM");
@@ -291,6 +304,6 @@ describe("npm run serve", () => {
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     assert.equal(code, 2);
     assert.equal(stderr.trim().split("\n").length, 1, stderr);
-    assert.match(stderr, /^error: .*latest/);
+    assert.match(stderr, /^error: version "production" not found in .*: the registry is empty/);
   });
 });

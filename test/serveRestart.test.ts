@@ -16,7 +16,7 @@ import { after, before, test } from "node:test";
 import { Kysely, PostgresDialect } from "kysely";
 import { Pool } from "pg";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
-import { loadVersion, registerModel, type RegisterOptions } from "../lib/registry";
+import { loadVersion, promoteAlias, registerModel, type RegisterOptions } from "../lib/registry";
 import { readEvents } from "../lib/scoring/eventStore";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent } from "../lib/scoring/score";
 import { createScoringService } from "../server/app";
@@ -140,8 +140,9 @@ test("kill -9 mid-event and restart: events equal one pass, the last sample re-s
     })),
   );
 
-  // A newer version registered while the service is down: the stream with a run in progress stays on v1.
+  // A newer version registered and promoted while the service is down: the stream with a run in progress stays on v1.
   await registerModel(version(root, 0.5));
+  await promoteAlias(root, "v2");
   const third = await startServe(["--config", config, "--port", "0"], env);
   try {
     const held = await post(third.address, { stream: "held", samples: [{ ts: 101, axis1: 5, axis2: 0 }] });

@@ -5,7 +5,8 @@
  * is computed by the stage files (lib/stages/analyze.ts), never here.
  */
 import type * as dfd from "danfojs-node";
-import { analyze, timeSteps, type Profile } from "../stages/analyze";
+import { analyze, samplingGaps, timeSteps, type Profile, type SamplingGap } from "../stages/analyze";
+import { clockValue } from "../views/timeAxis";
 import { resample } from "../stages/resample";
 import { connect } from "../db/connect";
 import { extract } from "../db/extract";
@@ -13,7 +14,7 @@ import { histogramChart } from "../views/histogramCharts";
 import { barChart, lineChart } from "../views/seriesCharts";
 import type { PlotlyFigure } from "../views/figure";
 import { isIdleSample } from "../core/idleSample";
-import { frameColumns } from "../shapes/timeColumn";
+import { frameColumns, type FrameColumns } from "../shapes/timeColumn";
 import type { Config } from "../shapes/types";
 
 /**
@@ -61,18 +62,42 @@ export function zeroFractionChart(profile: Profile): PlotlyFigure {
 }
 
 /**
- * Every axis of a DataFrame over time, decimated (min/max per bucket), with
- * time shown in seconds since the first row.
+ * Every axis of a DataFrame over time, decimated (min/max per bucket): in UTC
+ * clock time when the time column holds timestamps (ISO text, as `extract`
+ * returns them), else in the column's own seconds.
  */
 export function seriesChart(frame: dfd.DataFrame, timeCol: string, title = "Raw series per axis"): PlotlyFigure {
-  const { time, axes, values } = frameColumns(frame, timeCol);
+  const { time, timeType, axes, values } = frameColumns(frame, timeCol);
   const t0 = time.length > 0 ? time[0] : 0;
   const timeS = time.map((t) => t - t0);
   return lineChart(
     timeS,
     axes.map((name, i) => ({ name, values: values[i] })),
-    { title, xTitle: `seconds since the first row (${timeCol})`, maxPoints: 1500 },
+    { title, maxPoints: 1500, clock: { time0: t0, time_type: timeType } },
   );
+}
+
+/** One row of {@link samplingGapRows}: a {@link SamplingGap} with `after_time` as the time column shows it. */
+export interface SamplingGapRow {
+  readonly row: number;
+  /** Time of the sample before the gap: ISO UTC text for timestamps, the column's seconds for float time. */
+  readonly after_time: number | string;
+  readonly step_seconds: number;
+  readonly step_dt: number;
+}
+
+/**
+ * The longest gaps of a window's time column ({@link samplingGaps}) for a table: `after_time` in UTC
+ * ISO text when the column holds timestamps (not 1.66601e+9), as is for float seconds.
+ *
+ * @param columns `frameColumns(raw, config.data.time_col)`
+ * @param dtSeconds the median step (`profile.dt_seconds`)
+ * @example
+ * import { samplingGapRows } from "mlbox";
+ * samplingGapRows({ time: Float64Array.of(1666075471, 1666075472, 1666075500), timeType: "timestamptz" }, 1)[0].after_time; // "2022-10-18T06:44:32.000Z"
+ */
+export function samplingGapRows(columns: Pick<FrameColumns, "time" | "timeType">, dtSeconds: number, options: { readonly factor?: number; readonly limit?: number } = {}): SamplingGapRow[] {
+  return samplingGaps(columns.time, dtSeconds, options).map((g) => ({ ...g, after_time: clockValue(g.after_time, columns.timeType) }));
 }
 
 /** Count of missing (NaN) values per axis of a DataFrame, as rows `{ axis, missing, rows }` (from {@link analyze}). */

@@ -11,6 +11,7 @@ import { predictionCharts, residualChart } from "../views/axisCharts";
 import { residualHistogram } from "../views/histogramCharts";
 import { barChart, lineChart } from "../views/seriesCharts";
 import type { PlotlyFigure } from "../views/figure";
+import type { ChartClock } from "../views/timeAxis";
 import { numericColumn, rawColumn } from "../shapes/frame";
 import { predictionFromDataFrame } from "../stages/predict";
 import { evaluateColumns } from "../stages/evaluate";
@@ -25,19 +26,21 @@ export function predictionOf(predicted: dfd.DataFrame, axes: readonly string[]):
 
 /**
  * Fit and residual chart of every axis of a `predict` DataFrame, fit then
- * residual per axis, MinC/MaxC drawn where `thresholds` has the axis.
+ * residual per axis, MinC/MaxC drawn where `thresholds` has the axis; with
+ * `clock` (the version's or preparation's `prepStats`) in UTC clock time.
  */
 export function axisCharts(
   predicted: dfd.DataFrame,
   axes: readonly string[],
   thresholds?: Readonly<Record<string, AxisThresholds>>,
+  clock?: ChartClock,
 ): PlotlyFigure[] {
-  return predictionCharts(predictionOf(predicted, axes), thresholds).flatMap((c) => [c.fit, c.residual]);
+  return predictionCharts(predictionOf(predicted, axes), thresholds, { clock }).flatMap((c) => [c.fit, c.residual]);
 }
 
-/** The fit chart of every axis of a `predict` DataFrame. */
-export function fitCharts(predicted: dfd.DataFrame, axes: readonly string[]): PlotlyFigure[] {
-  return predictionCharts(predictionOf(predicted, axes)).map((c) => c.fit);
+/** The fit chart of every axis of a `predict` DataFrame (in UTC clock time with `clock`, e.g. `prepStats`). */
+export function fitCharts(predicted: dfd.DataFrame, axes: readonly string[], clock?: ChartClock): PlotlyFigure[] {
+  return predictionCharts(predictionOf(predicted, axes), undefined, { clock }).map((c) => c.fit);
 }
 
 /** The residual chart and residual distribution of every axis (MinC/MaxC where `thresholds` has the axis). */
@@ -45,24 +48,26 @@ export function residualCharts(
   predicted: dfd.DataFrame,
   axes: readonly string[],
   thresholds?: Readonly<Record<string, AxisThresholds>>,
+  clock?: ChartClock,
 ): PlotlyFigure[] {
   const p = predictionOf(predicted, axes);
-  return p.axes.flatMap((axis, i) => residualPair(p, i, thresholds?.[axis]));
+  return p.axes.flatMap((axis, i) => residualPair(p, i, thresholds?.[axis], undefined, clock));
 }
 
 /** The residual chart and distribution of axis `i` of a prediction (of the thresholded statistic's values when given). */
-export function residualPair(p: Prediction, i: number, thresholds: AxisThresholds | undefined, statistic?: Float64Array): PlotlyFigure[] {
+export function residualPair(p: Prediction, i: number, thresholds: AxisThresholds | undefined, statistic?: Float64Array, clock?: ChartClock): PlotlyFigure[] {
   const axis = p.axes[i];
-  return [residualChart(p.timeS, p.residual[i], { axis, thresholds, statistic }), residualHistogram(p.residual[i], { axis, thresholds, statistic })];
+  return [residualChart(p.timeS, p.residual[i], { axis, thresholds, statistic, clock }), residualHistogram(p.residual[i], { axis, thresholds, statistic })];
 }
 
 /** Line chart of {@link residualBucketMeans} per axis: flat around 0 when a straight line describes the axis. */
-export function residualTrendChart(predicted: dfd.DataFrame, axes: readonly string[], buckets = 48): PlotlyFigure {
+export function residualTrendChart(predicted: dfd.DataFrame, axes: readonly string[], buckets = 48, clock?: ChartClock): PlotlyFigure {
   const { centers, means } = residualBucketMeans(predictionOf(predicted, axes), buckets);
   return lineChart(centers, axes.map((name, k) => ({ name, values: means[k] })), {
     title: `Mean residual of the fitted rows over time (${buckets} slices)`,
     yTitle: "mean residual",
     mode: "lines",
+    clock,
   });
 }
 

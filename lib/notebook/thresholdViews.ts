@@ -7,6 +7,7 @@ import type * as dfd from "danfojs-node";
 import { predictionOf, residualPair } from "./fitViews";
 import { runLengthChart } from "../views/histogramCharts";
 import type { PlotlyFigure } from "../views/figure";
+import type { ChartClock } from "../views/timeAxis";
 import { recordedStatistic, statisticLabel } from "../model/statistic";
 import { axisStatistic, runLengths } from "../stages/thresholds";
 import type { AxisThresholds } from "../shapes/types";
@@ -47,13 +48,14 @@ export function thresholdRows(thresholds: Readonly<Record<string, AxisThresholds
  * When the thresholds record a smoothed statistic, the charts and runs are
  * of its values (labelled, e.g. "EWMA(α=0.1) of residual").
  *
- * @param options `max_gap_seconds` (default null) as calibration had it: pass `config.scoring`.
+ * @param options `max_gap_seconds` (default null) as calibration had it: pass `config.scoring`; `clock` (e.g. the
+ *   version's `prepStats`): time axes in UTC clock time (default `time_s`).
  */
 export function thresholdCharts(
   predicted: dfd.DataFrame,
   axes: readonly string[],
   thresholds: Readonly<Record<string, AxisThresholds>>,
-  options: { readonly max_gap_seconds?: number | null } = {},
+  options: { readonly max_gap_seconds?: number | null; readonly clock?: ChartClock } = {},
 ): PlotlyFigure[] {
   const p = predictionOf(predicted, axes);
   return p.axes.flatMap((axis, i) => {
@@ -67,6 +69,6 @@ export function thresholdCharts(
         sustainSteps: t?.[sustain],
         sustainName: sustain,
       });
-    return [...residualPair(p, i, t, values), runs("MinC", "alert", "T_long_steps"), runs("MaxC", "error", "T_short_steps")];
+    return [...residualPair(p, i, t, values, options.clock), runs("MinC", "alert", "T_long_steps"), runs("MaxC", "error", "T_short_steps")];
   });
 }

@@ -7,6 +7,7 @@
  */
 import { fitChart, residualChart } from "../views/axisCharts";
 import { writeAxisChartFiles } from "../views/chartFiles";
+import type { ChartClock } from "../views/timeAxis";
 import { regressionMetrics } from "../stages/evaluate";
 import type { StatisticOptions } from "../model/statistic";
 import { calibrateColumns } from "../stages/thresholds";
@@ -32,6 +33,8 @@ export interface AxisRunInput {
   readonly scoring: StatisticOptions;
   /** Where to write the axis's two chart pages; null for none. */
   readonly plotsDir: string | null;
+  /** `time0`/`time_type` of the preparation: the chart pages' x axes in UTC clock time. */
+  readonly clock?: ChartClock;
 }
 
 /** The stages {@link runAxis} times. */
@@ -74,7 +77,7 @@ export async function runAxis(input: AxisRunInput, scratch: Float64Array): Promi
   const fitted = timed("predict", () => predictColumn(model, timeS, actual, column));
   const metrics = timed("evaluate", () => regressionMetrics(axis, actual, fitted));
   const workingMetrics = timed("evaluate", () => regressionMetrics(axis, actual, fitted, { workingRowsOnly: true }));
-  const fit = plotsDir === null ? null : timed("charts", () => fitChart(timeS, actual, fitted, { axis }));
+  const fit = plotsDir === null ? null : timed("charts", () => fitChart(timeS, actual, fitted, { axis, clock: input.clock }));
   const residual = timed("predict", () => {
     for (let j = 0; j < fitted.length; j++) fitted[j] = actual[j] - fitted[j];
     return fitted;
@@ -88,7 +91,7 @@ export async function runAxis(input: AxisRunInput, scratch: Float64Array): Promi
   const chartFiles: string[] = [];
   if (fit !== null && plotsDir !== null) {
     const begin = performance.now();
-    const residualFigure = residualChart(timeS, residual, { axis, thresholds, maxGapSeconds: scoring.max_gap_seconds ?? null });
+    const residualFigure = residualChart(timeS, residual, { axis, thresholds, maxGapSeconds: scoring.max_gap_seconds ?? null, clock: input.clock });
     chartFiles.push(...(await writeAxisChartFiles([{ axis, fit, residual: residualFigure }], plotsDir, { copyLibrary: false })));
     seconds.charts += (performance.now() - begin) / 1000;
   }

@@ -150,7 +150,7 @@ export async function runPipelineInDatabase(db: Kysely<any>, config: Config, log
   const { seconds: stageSeconds, mark } = stageClock();
   const result = await trainInDatabase(db, config, log, mark);
   const { window, profile, prepStats, models, metrics, thresholds } = result;
-  const chartFiles = config.plots.enabled ? await writeChartFiles(result.chartSeries, thresholds, config.plots.dir) : [];
+  const chartFiles = config.plots.enabled ? await writeChartFiles(result.chartSeries, thresholds, config.plots.dir, { clock: prepStats }) : [];
   if (chartFiles.length > 0) log(`             ${chartFiles.length} charts → ${config.plots.dir} (${mark("charts")})`);
   const meta = versionMeta(config, { timeType: window.timeType, layout: window.layout, axes: window.axes, time: new Float64Array(0), values: [], trainRows: profile.rows });
   const registered = await registerModel({

@@ -192,6 +192,7 @@ async function trainExtracted(
     policy: chosen.thresholds,
     scoring: chosen.scoring,
     plotsDir,
+    clock: { time0: stats.time0, time_type: stats.time_type },
   }));
   const begin = performance.now();
   const { runs, threads } = await runAxes(inputs, column, workers.resize(options.threads ?? defaultAxisThreads(columns.timeS.length, axes.length)), {

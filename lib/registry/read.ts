@@ -2,8 +2,9 @@
  * Reading the on-disk model registry: one folder per version under a root
  * (`ModelRegistry/artifacts/<version>/`) plus `latest`, naming the most
  * recently registered version (a symlink, or a copied folder holding a
- * `LATEST_VERSION` file). Hidden entries (`.tmp-*`, `.old-latest-*`, the
- * lock) are never versions.
+ * `LATEST_VERSION` file), and `aliases.json`, naming the version each alias
+ * (`production`, …) points at (./aliasFile.ts). Hidden entries (`.tmp-*`,
+ * `.old-latest-*`, the lock) are never versions.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,6 +12,8 @@ import { ARTIFACT_FILES, OPTIONAL_ARTIFACT_FILES, type Artifacts, type VersionRo
 import { decodeArtifacts, decodeMeta, decodeMetrics, decodePca, decodeSelection } from "./artifactText";
 import { InputError } from "../core/errors";
 import { errorText } from "../core/errorText";
+import { DEFAULT_ALIAS } from "../shapes/aliasName";
+import { readAliasFile, type AliasFile } from "./aliasFile";
 
 const fsp = fs.promises;
 
@@ -43,6 +46,24 @@ export interface LoadedVersion extends Artifacts {
   readonly dir: string;
   /** Whether `latest` names this version. */
   readonly isLatest: boolean;
+  /** The aliases naming this version (`production`, …), by name. */
+  readonly aliases: readonly string[];
+  /** Set when the tag was resolved by a documented fallback (a registry made before aliases: `production` → `latest`): say it once. */
+  readonly notice: string | null;
+}
+
+/** How {@link resolveTag} found a version. */
+export interface ResolvedTag {
+  /** The real version name. */
+  readonly version: string;
+  /** `latest`, a version name, an alias of aliases.json, or `production` standing for `latest` in a registry without aliases.json. */
+  readonly via: "latest" | "version" | "alias" | "fallback";
+  /** The version `latest` names (null: none). */
+  readonly latest: string | null;
+  /** aliases.json as read (null: the registry has none). */
+  readonly aliasFile: AliasFile | null;
+  /** One line to show the user once, for the fallback; null otherwise. */
+  readonly notice: string | null;
 }
 
 /** One line of {@link listVersions}. */
@@ -55,6 +76,8 @@ export interface VersionSummary {
   readonly rows: VersionRows;
   /** Whether `latest` names this version. */
   readonly isLatest: boolean;
+  /** The aliases naming this version, by name. */
+  readonly aliases: readonly string[];
 }
 
 /**
@@ -75,8 +98,9 @@ export function validateVersionTag(tag: string, key = "registry.version_tag"): v
 }
 
 /**
- * Reads one version back as typed artifacts. `tag` is a version name or
- * `latest` (resolved to the real version name). A missing version is an
+ * Reads one version back as typed artifacts. `tag` is a version name,
+ * `latest` or an alias such as `production` (resolved to the real version
+ * name by {@link resolveTag}). A missing version is an
  * {@link InputError} listing the available ones; a malformed artifact is an
  * {@link InputError} naming the file, the key and the value.
  *
@@ -89,17 +113,8 @@ export function validateVersionTag(tag: string, key = "registry.version_tag"): v
  */
 export async function loadVersion(rootDir: string, tag: string): Promise<LoadedVersion> {
   const root = path.resolve(rootDir);
-  const latest = await resolveLatest(root);
-  let version: string;
-  if (tag === LATEST_TAG) {
-    if (latest === null) {
-      throw new InputError(`registry ${root} has no "latest" version${await availableText(root)}`);
-    }
-    version = latest;
-  } else {
-    validateVersionTag(tag, "version");
-    version = tag;
-  }
+  const resolved = await resolveTag(root, tag);
+  const { version, latest } = resolved;
   const dir = path.join(root, version);
   if (!(await isFile(path.join(dir, ARTIFACT_FILES.meta)))) {
     throw new InputError(`version "${tag}" not found in ${root}${await availableText(root)}`);
@@ -112,7 +127,8 @@ export async function loadVersion(rootDir: string, tag: string): Promise<LoadedV
   const selection = (await isFile(selectionFile)) ? decodeSelection(await readArtifact(selectionFile), selectionFile) : undefined;
   const pcaFile = path.join(dir, OPTIONAL_ARTIFACT_FILES.pca);
   const pca = artifacts.models.type === "pca" ? decodePca(await readArtifact(pcaFile), pcaFile) : undefined;
-  return { version, dir, isLatest: version === latest, ...artifacts, ...(selection === undefined ? {} : { selection }), ...(pca === undefined ? {} : { pca }) };
+  const aliases = aliasesOf(resolved.aliasFile, version);
+  return { version, dir, isLatest: version === latest, aliases, notice: resolved.notice, ...artifacts, ...(selection === undefined ? {} : { selection }), ...(pca === undefined ? {} : { pca }) };
 }
 
 /**
@@ -129,7 +145,7 @@ export async function loadVersion(rootDir: string, tag: string): Promise<LoadedV
  */
 export async function listVersions(rootDir: string): Promise<VersionSummary[]> {
   const root = path.resolve(rootDir);
-  const [names, latest] = await Promise.all([versionNames(root), resolveLatest(root)]);
+  const [names, latest, aliasFile] = await Promise.all([versionNames(root), resolveLatest(root), readAliasFile(root)]);
   return Promise.all(
     names.map(async (version): Promise<VersionSummary> => {
       const meta = path.join(root, version, ARTIFACT_FILES.meta);
@@ -137,9 +153,53 @@ export async function listVersions(rootDir: string): Promise<VersionSummary[]> {
       const [metaText, metricsText] = await Promise.all([readArtifact(meta), readArtifact(metrics)]);
       const { saved_at, model, rows } = decodeMeta(metaText, meta);
       const axes = decodeMetrics(metricsText, metrics).map((m) => m.axis);
-      return { version, saved_at, model_type: model.type, axes, rows, isLatest: version === latest };
+      return { version, saved_at, model_type: model.type, axes, rows, isLatest: version === latest, aliases: aliasesOf(aliasFile, version) };
     }),
   );
+}
+
+/** The names of the aliases of `file` naming `version`, sorted. */
+export function aliasesOf(file: AliasFile | null, version: string): string[] {
+  if (file === null) return [];
+  return Object.keys(file.aliases)
+    .filter((name) => file.aliases[name].version === version)
+    .sort();
+}
+
+/**
+ * Finds the version a tag names: `latest`; a version name; an alias of
+ * `aliases.json`; or, in a registry made before aliases existed (versions
+ * but no aliases.json), `production` standing for `latest`, with a notice
+ * telling the user to run `registry promote` (the next registration or
+ * promotion writes aliases.json, pinning `production`).
+ * @throws InputError naming the tag, the versions and the aliases there are.
+ * @example
+ * const { version, via } = await resolveTag("ModelRegistry/artifacts", "production"); // e.g. "v1", "alias"
+ */
+export async function resolveTag(rootDir: string, tag: string): Promise<ResolvedTag> {
+  const root = path.resolve(rootDir);
+  const [latest, aliasFile] = await Promise.all([resolveLatest(root), readAliasFile(root)]);
+  const found = (version: string, via: ResolvedTag["via"], notice: string | null = null): ResolvedTag => ({ version, via, latest, aliasFile, notice });
+  if (tag === LATEST_TAG) {
+    if (latest === null) throw new InputError(`registry ${root} has no "latest" version${await availableText(root)}`);
+    return found(latest, "latest");
+  }
+  validateVersionTag(tag, "version");
+  if (await isFile(path.join(root, tag, ARTIFACT_FILES.meta))) return found(tag, "version");
+  const alias = aliasFile?.aliases[tag];
+  if (alias !== undefined) {
+    if (!(await isFile(path.join(root, alias.version, ARTIFACT_FILES.meta)))) {
+      throw new InputError(`alias "${tag}" names version "${alias.version}", which is not in ${root}: run \`npm start -- registry promote <tag> --alias ${tag}\` with a version there${await availableText(root)}`);
+    }
+    return found(alias.version, "alias");
+  }
+  if (aliasFile === null && tag === DEFAULT_ALIAS && latest !== null) {
+    const notice = `registry ${root} has no aliases.json (made before aliases existed): "${DEFAULT_ALIAS}" stands for latest (${latest}) until you run \`npm start -- registry promote <tag>\``;
+    return found(latest, "fallback", notice);
+  }
+  const names = aliasFile === null ? [] : Object.keys(aliasFile.aliases).sort();
+  const aliasText = names.length === 0 ? "" : `; aliases: ${names.map((name) => `${name} → ${aliasFile?.aliases[name].version}`).join(", ")}`;
+  throw new InputError(`version "${tag}" not found in ${root}${await availableText(root)}${aliasText}`);
 }
 
 /** Orders version names: `vN` by N, then the others by name. */

@@ -1,6 +1,7 @@
 /**
  * Writing the on-disk model registry: publishing a version and moving
- * `latest`, one run at a time.
+ * `latest`, one run at a time; the first version also becomes `production`
+ * (./aliases.ts), and after that only `registry promote` moves it.
  *
  * A registration holds the registry lock (proper-lockfile, `<root>/.lock`)
  * from start to end, so versions are published, and `latest` moves, in one
@@ -31,9 +32,11 @@ import { redactDatabase } from "../core/redact";
 import { encodeArtifacts } from "./artifactText";
 import { NODE_FILE_SYSTEM, fsyncDir, pathExists, tempName, writeSynced, type StoreFileSystem } from "./durableFiles";
 import { pointLatest, restoreLatest, type LatestMode } from "./latest";
+import { setFirstAlias } from "./aliases";
+import { readAliasFile } from "./aliasFile";
 import { gitCommit, packageVersion } from "./lineage";
 import { withLock } from "./lock";
-import { AUTO_PATTERN, AUTO_VERSION_TAG, errorText, readNames, validateVersionTag } from "./read";
+import { AUTO_PATTERN, AUTO_VERSION_TAG, errorText, readNames, resolveLatest, validateVersionTag } from "./read";
 
 export type { LatestMode } from "./latest";
 export type { StoreFileSystem } from "./durableFiles";
@@ -103,6 +106,8 @@ export interface RegisteredVersion {
   readonly latest: "symlink" | "copy";
   /** The `meta.yaml` content as written. */
   readonly meta: VersionMeta;
+  /** The version `production` names after this registration (the new one only when it is the registry's first); null when none does. */
+  readonly production: string | null;
 }
 
 /**
@@ -150,9 +155,12 @@ export async function assertRegistryWritable(rootDir: string): Promise<void> {
  * fsynced and renamed to the version name, so a version is either complete
  * or absent (on failure the temporary folder is removed). With `auto` the
  * next `vN` (highest existing N + 1, from v1) is taken; a fixed tag that
- * exists is an {@link InputError}. Then `latest` is replaced by a symlink to
+ * exists is an {@link InputError}, as is one naming an alias. Then `latest` is replaced by a symlink to
  * the version (or by a copied folder where symlinks are impossible) and the
- * root is fsynced.
+ * root is fsynced. A registry without `aliases.json` gets one: `production`
+ * names the new version when it is the first, else the version `latest`
+ * named before (a registry made before aliases); an existing file is left
+ * as it is, so a new version is served only once promoted.
  *
  * Models, thresholds and metrics must cover exactly the same axes, with
  * values of the right types (an Error otherwise: that is a bug in the
@@ -199,11 +207,15 @@ export async function registerModel(options: RegisterOptions): Promise<Registere
     throw new InputError(`registry.root_dir ${root} cannot be created: ${errorText(error)}`);
   }
   if (!auto && (await pathExists(path.join(root, versionTag)))) throw versionExists(versionTag, root);
+  if (!auto && (await readAliasFile(root))?.aliases[versionTag] !== undefined) {
+    throw new InputError(`registry.version_tag "${versionTag}" is the name of an alias in ${root}: choose another registry.version_tag or use auto`);
+  }
 
   return withLock(root, async (assertHeld) => {
     await restoreLatest(root, fileSystem);
     await assertLatestIsOurs(root);
     await sweepLeftovers(root);
+    const previousLatest = await resolveLatest(root);
     const tmp = path.join(root, tempName("tmp"));
     let version: string;
     try {
@@ -233,7 +245,14 @@ export async function registerModel(options: RegisterOptions): Promise<Registere
     } catch (error) {
       throw new Error(`version "${version}" was registered in ${root}, but "latest" could not be updated: ${errorText(error)}`);
     }
-    return { version, dir: path.join(root, version), rootDir: root, latest, meta: fullMeta };
+    let production: string | null;
+    try {
+      assertHeld();
+      production = await setFirstAlias(root, version, previousLatest, fileSystem);
+    } catch (error) {
+      throw new Error(`version "${version}" was registered in ${root}, but aliases.json could not be written: ${errorText(error)}`);
+    }
+    return { version, dir: path.join(root, version), rootDir: root, latest, meta: fullMeta, production };
   });
 }
 

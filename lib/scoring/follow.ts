@@ -11,6 +11,14 @@
  * order are refused or, with `scoring.on_bad_row: skip`, left unscored and
  * reported once each.
  *
+ * Without a fixed `version` it scores with the version `serving.alias`
+ * (default `production`) names, and re-reads the alias between polls: after
+ * a `registry promote` it switches at the next poll that finds no run in
+ * progress (so no event is cut in two), writes a checkpoint of the new
+ * version at the position reached, and logs the switch. Restarted after a
+ * promotion, it resumes on the version of the stream's newest checkpoint
+ * and switches the same way, instead of scoring the history again.
+ *
  * The embedded database (PGlite) admits one process at a time, so the
  * follower opens the database for each poll and closes it right after.
  */
@@ -19,10 +27,12 @@ import { connect } from "../db/connect";
 import { EmbeddedBusyError } from "../db/embeddedLock";
 import { isInputError } from "../core/errors";
 import { dropBadRows, type SkippedRow } from "./badRows";
-import { ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "./eventStore";
+import { checkpointTable, ensureScoreTables, loadCheckpoint, saveCheckpoint, writeEvents } from "./eventStore";
 import { checkFollowTables } from "./followTables";
 import { countThrough, FollowHorizon, openWriters } from "./followHorizon";
 import { parseScoreBound, readScoreRows, scoringSetup, visibleScoreEnd } from "./replay";
+import { resolveTag } from "../registry/read";
+import { errorText } from "../core/errorText";
 import { formatScoreTime, initialScoreState, scoreBatch, type ScoreEvent, type ScoreResult, type ScoreState } from "./score";
 import type { Config } from "../shapes/types";
 
@@ -41,7 +51,7 @@ export interface FollowStats {
 
 /** Options of {@link followScore}. */
 export interface FollowOptions {
-  /** Registry tag or `latest` (default), resolved once at start. */
+  /** A registry tag or `latest`, resolved once at start; default: the alias `serving.alias` names, followed between polls. */
   readonly version?: string;
   /** Where to start without a checkpoint (inclusive); default: the version's `train_end`. */
   readonly from?: string | number;
@@ -114,8 +124,15 @@ interface PollRead {
  */
 export async function followScore(config: Config, options: FollowOptions = {}): Promise<void> {
   const { signal, log = () => {}, onEvent = () => {}, onPoll = () => {}, beforeCommit } = options;
-  const { model, data, stream, trainEnd } = await scoringSetup(config, options.version ?? "latest");
-  const from = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
+  const fixed = options.version !== undefined;
+  const tag = options.version ?? config.serving.alias;
+  const first = await resolveTag(config.registry.root_dir, tag);
+  if (first.notice !== null) log(`note: ${first.notice}`);
+  const setup = await scoringSetup(config, first.version);
+  let { model, data } = setup;
+  const { stream, trainEnd } = setup;
+  // Where counting starts (`seen`): the followed version's train_end unless --from; it moves with a switch.
+  let from: number | string = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
   const table = config.scoring.events_table;
   const skipBadRows = config.scoring.on_bad_row === "skip";
   const singleWriter = (process.env[config.database.url_env] ?? "").trim() === "";
@@ -133,6 +150,78 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
   let seen = 0;
   let succeeded = false;
   let failures = 0;
+  /** The last alias line logged (said once until it changes). */
+  let aliasNote = "";
+  const noteOnce = (line: string): void => {
+    if (line !== aliasNote) log(line);
+    aliasNote = line;
+  };
+
+  /**
+   * At start: when the stream's newest checkpoint is of another version than the alias names (the alias moved
+   * while the follower was stopped), go on with that version from its checkpoint; {@link followAlias} then
+   * switches at the first poll with no run in progress, as for a running follower.
+   */
+  const resumeOnCheckpointedVersion = async (db: Kysely<any>): Promise<void> => {
+    const { rows } = await sql<{ model_version: string }>`select model_version from ${sql.id(checkpointTable(table))}
+      where stream = ${stream} order by updated_at desc limit 1`
+      .execute(db)
+      .catch(() => ({ rows: [] as { model_version: string }[] }));
+    const last = rows[0]?.model_version;
+    if (last === undefined || last === model.version) return;
+    try {
+      const previous = await scoringSetup(config, last);
+      if (previous.data.table !== data.table || previous.data.time_col !== data.time_col || previous.model.timeType !== model.timeType) return;
+      log(`model: ${tag} names ${model.version}, the checkpoint of ${stream} is of ${last}: resuming on ${last}, switching once no run is in progress`);
+      model = previous.model;
+      data = previous.data;
+      if (options.from === undefined) from = previous.trainEnd;
+    } catch (error) {
+      log(`model: the checkpoint of ${stream} is of ${last}, which cannot be loaded (${errorText(error)}): starting on ${model.version}`);
+    }
+  };
+
+  /** At a poll boundary: the state to go on with, on the version the alias names when it moved and no run is in progress. */
+  const followAlias = async (db: Kysely<any>, current: ScoreState): Promise<ScoreState> => {
+    let target: string;
+    try {
+      target = (await resolveTag(config.registry.root_dir, tag)).version;
+    } catch (error) {
+      noteOnce(`model: cannot read alias ${tag}, keeping ${model.version}: ${errorText(error)}`);
+      return current;
+    }
+    if (target === model.version) return current;
+    if (current.runs.some((run) => run.length > 0)) {
+      noteOnce(`model: ${tag} now names ${target}; staying on ${model.version} until no run is in progress`);
+      return current;
+    }
+    let next: Awaited<ReturnType<typeof scoringSetup>>;
+    try {
+      next = await scoringSetup(config, target);
+    } catch (error) {
+      noteOnce(`model: cannot load ${target} (${tag}), keeping ${model.version}: ${errorText(error)}`);
+      return current;
+    }
+    const same = next.data.table === data.table && next.data.schema === data.schema && next.data.time_col === data.time_col && next.model.timeType === model.timeType;
+    if (!same) {
+      noteOnce(`model: ${tag} now names ${target}, trained on another table or time column: keeping ${model.version} (restart the follower to change tables)`);
+      return current;
+    }
+    const moved: ScoreState = { ...initialScoreState(next.model, stream), lastTime: current.lastTime };
+    const position = moved.lastTime === null ? null : formatScoreTime(moved.lastTime, next.model.timeType);
+    // Rows counted from where a restart on the new version counts them (its train_end, unless --from).
+    const nextFrom = options.from !== undefined ? from : next.trainEnd;
+    const nextSeen = position === null ? 0 : await countThrough(db, relation, time, castType, nextFrom, position);
+    // The new version's checkpoint at the position reached: a restart continues there, on it.
+    await saveCheckpoint(db, table, next.model, { ...moved, seen_rows: nextSeen } as ScoreState, position);
+    log(`model: ${tag} is now ${target} (was ${model.version}); switched${position === null ? "" : ` after ${String(position)}`}`);
+    aliasNote = "";
+    model = next.model;
+    data = next.data;
+    from = nextFrom;
+    seen = nextSeen;
+    return moved;
+  };
 
   const read = async (db: Kysely<any>, current: ScoreState): Promise<PollRead> => {
     let to: number | undefined;
@@ -167,6 +256,7 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
       const db = await connect(config.database, { brief: true });
       try {
         if (state === null) {
+          if (!succeeded && !fixed) await resumeOnCheckpointedVersion(db);
           try {
             await checkFollowTables(db, table, model.version, stream);
           } catch (error) {
@@ -179,8 +269,10 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
           seen = savedSeen ?? (state.lastTime === null ? 0 : await countThrough(db, relation, time, castType, from, formatScoreTime(state.lastTime, model.timeType)));
           if (!succeeded) {
             const where = saved?.lastTime != null ? `resuming after ${show(saved.lastTime)}` : `from ${from}`;
-            log(`following ${stream} with model ${model.version}, ${where}, every ${config.scoring.poll_seconds} s`);
+            log(`following ${stream} with model ${model.version}${fixed ? "" : ` (${tag})`}, ${where}, every ${config.scoring.poll_seconds} s`);
           }
+        } else if (!fixed) {
+          state = await followAlias(db, state);
         }
         succeeded = true; // the setup works: from now on a failure is the database's, and is retried
         const current: ScoreState = state;

@@ -175,7 +175,7 @@ export async function scoringSetup(config: Config, version: string): Promise<Sco
 
 /** Options of {@link replayScore}. */
 export interface ReplayOptions {
-  /** Registry tag or `latest` (default). */
+  /** Registry tag, `latest` or an alias; default: the alias `serving.alias` (`production`) names. */
   readonly version?: string;
   /** Inclusive start (seconds or ISO-8601); default: the version's `train_end`. */
   readonly from?: string | number;
@@ -213,11 +213,11 @@ export interface ReplayResult {
  * import { ensureRegistered, loadConfig, replayScore, resolveConfigPath } from "mlbox";
  * const config = loadConfig(resolveConfigPath());
  * await ensureRegistered(config); // trains and registers a version when the registry is empty
- * const replay = await replayScore(config); // the rows after the latest version's training window, events written to scoring.events_table
+ * const replay = await replayScore(config); // the rows after the production version's training window, events written to scoring.events_table
  * [replay.rows, replay.events.length];
  */
 export async function replayScore(config: Config, options: ReplayOptions = {}): Promise<ReplayResult> {
-  const { model, data, stream, trainEnd } = await scoringSetup(config, options.version ?? "latest");
+  const { model, data, stream, trainEnd } = await scoringSetup(config, options.version ?? config.serving.alias);
   const from = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
   const to = options.to !== undefined ? parseScoreBound(options.to, model.timeType, "--to", data.time_col) : undefined;
   if (to !== undefined && !(boundSeconds(from) < boundSeconds(to))) {

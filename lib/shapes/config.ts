@@ -13,6 +13,7 @@ import { TREND_MODEL_TYPES } from "./artifacts";
 import { InputError } from "../core/errors";
 import { describeValue, parseWithSchema, z } from "../core/schema";
 import { statisticConfigShape } from "./statisticSpec";
+import { aliasNameProblem, DEFAULT_ALIAS } from "./aliasName";
 import { DEFAULT_EXPLAINED_VARIANCE, DEFAULT_SLOW_RATIO, PCA_CHANNELS } from "./pcaArtifacts";
 import { isoToEpochSeconds } from "../core/time";
 
@@ -27,6 +28,13 @@ const text = must<string>("a non-empty string", (value) => typeof value === "str
 const flag = must<boolean>("true or false", (value) => typeof value === "boolean");
 /** A plain variable name: `database.url_env` must not pick an arbitrary secret by expression or path. */
 const variableName = must<string>("a plain environment variable name (letters, digits, _)", (value) => typeof value === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value));
+/** A registry alias name (lib/shapes/aliasName.ts). */
+const aliasName = z.custom<string>(
+  (value) => typeof value === "string" && aliasNameProblem(value) === null,
+  (value: unknown) => ({
+    message: typeof value === "string" ? `${JSON.stringify(value.slice(0, 60))} ${aliasNameProblem(value) ?? ""}` : `must be an alias name such as ${DEFAULT_ALIAS}, got ${describeValue(value)}`,
+  }),
+);
 const windowBound = must<number | string>(
   "a number of seconds or an ISO-8601 timestamp string",
   (value) => (typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && value.trim() !== ""),
@@ -200,6 +208,8 @@ const SECTIONS = {
     on_bad_row: z.enum(["stop", "skip"]).default("stop"),
     ...statisticConfigShape,
   }),
+  /** `serving:` — which registry alias the service and `score` use (`production` unless set). */
+  serving: section({ alias: aliasName.default(DEFAULT_ALIAS) }),
   compute: section({
     mode: z.enum(["auto", "memory", "database"]).default("auto"),
     memory_budget_mb: numberIn(1, Number.MAX_SAFE_INTEGER).default(1024),

@@ -35,6 +35,8 @@ export type PlotsConfig = Config["plots"];
 export type ScoringConfig = Config["scoring"];
 /** The `compute:` block: `mode` (`auto`, the default, picks `database` when the window's estimated size exceeds `memory_budget_mb`, default 1024). */
 export type ComputeConfig = Config["compute"];
+/** The `serving:` block: `alias` (the registry alias the service, `score` and `score --follow` use; defaults to `production`). */
+export type ServingConfig = Config["serving"];
 
 /**
  * The typed core of an extracted training window: one Float64Array per column.

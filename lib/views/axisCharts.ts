@@ -9,7 +9,8 @@
  * that draws them is in ./html, the chart files in ./chartFiles.
  */
 import { decimateMinMax, decimateSeries } from "./decimate";
-import { CHART_COLORS, DEFAULT_MAX_POINTS, baseLayout, finiteRange, horizontalLine, seriesFrom, type PlotlyFigure, type PlotlyTrace } from "./figure";
+import { CHART_COLORS, DEFAULT_MAX_POINTS, baseLayout, finiteRange, horizontalLine, seriesFrom, withTimeAxis, type PlotlyFigure, type PlotlyTrace } from "./figure";
+import { timeAxis, type ChartClock } from "./timeAxis";
 import { formatNumber } from "../core/formatNumber";
 import { isIdleSample } from "../core/idleSample";
 import { recordedStatistic, statisticColumn, statisticLabel } from "../model/statistic";
@@ -23,6 +24,8 @@ export interface FitChartOptions {
   readonly maxPoints?: number;
   /** Chart height in pixels; defaults to 380. */
   readonly height?: number;
+  /** The version's `time0`/`time_type` (e.g. its `prepStats`): x in UTC clock time; default: `time_s`. */
+  readonly clock?: ChartClock;
 }
 
 /**
@@ -33,10 +36,14 @@ export interface FitChartOptions {
  * @param timeS seconds since the first row
  * @param actual measured values of the axis
  * @param predicted fitted values of the axis
- * @param options `axis` (required), `maxPoints` (default 2000), `height` (default 380)
+ * @param options `axis` (required), `maxPoints` (default 2000), `height` (default 380), `clock` (default: x is `time_s`)
+ * @example
+ * import { fitChart } from "mlbox";
+ * fitChart(Float64Array.of(0, 60), Float64Array.of(1, 2), Float64Array.of(1, 2), { axis: "axis1", clock: { time0: 1666075471, time_type: "timestamptz" } });
  */
 export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: Float64Array, options: FitChartOptions): PlotlyFigure {
   const { axis, maxPoints = DEFAULT_MAX_POINTS, height = 380 } = options;
+  const time = timeAxis(options.clock);
   let zeroCount = 0;
   for (let i = 0; i < actual.length; i++) if (isIdleSample(actual[i])) zeroCount++;
   // The three traces in one pass over the rows.
@@ -50,7 +57,7 @@ export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: F
       type: "scatter",
       mode: "markers",
       name: "data",
-      ...seriesFrom(working),
+      ...seriesFrom(working, time),
       marker: { color: CHART_COLORS.data, size: 4, opacity: 0.7 },
     },
   ];
@@ -59,7 +66,7 @@ export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: F
       type: "scatter",
       mode: "markers",
       name: `exact zeros (${zeroCount}, not fitted)`,
-      ...seriesFrom(idle),
+      ...seriesFrom(idle, time),
       marker: { color: CHART_COLORS.zeros, size: 4, opacity: 0.7 },
     });
   }
@@ -67,10 +74,10 @@ export function fitChart(timeS: Float64Array, actual: Float64Array, predicted: F
     type: "scatter",
     mode: "lines",
     name: "fitted trend",
-    ...seriesFrom(fitted),
+    ...seriesFrom(fitted, time),
     line: { color: CHART_COLORS.fit, width: 3 },
   });
-  return { data, layout: baseLayout(`${axis}: data and fitted trend`, "time_s (s)", axis, height) };
+  return { data, layout: withTimeAxis(baseLayout(`${axis}: data and fitted trend`, time.title, axis, height), time) };
 }
 
 /** Options of {@link residualChart}. */
@@ -87,6 +94,8 @@ export interface ResidualChartOptions {
   readonly statistic?: Float64Array;
   /** When computing the statistic: a larger gap between samples resets it (as the scorer does); default null. */
   readonly maxGapSeconds?: number | null;
+  /** The version's `time0`/`time_type` (e.g. its `prepStats`): x in UTC clock time; default: `time_s`. */
+  readonly clock?: ChartClock;
 }
 
 /** The values MinC/MaxC apply to: the residual, or the statistic the thresholds record (given, or computed over `timeS`). */
@@ -111,23 +120,28 @@ export function thresholdedValues(
  * @param timeS seconds since the first row
  * @param residual residual of the axis
  * @param options `axis` (required), `thresholds`, `maxPoints` (default 2000), `height` (default 380),
- *   `statistic` (default computed), `maxGapSeconds` (default null)
+ *   `statistic` (default computed), `maxGapSeconds` (default null), `clock` (default: x is `time_s`)
+ * @example
+ * import { residualChart } from "mlbox";
+ * residualChart(Float64Array.of(0, 60), Float64Array.of(0.1, -0.1), { axis: "axis1", clock: { time0: 1666075471, time_type: "timestamptz" } });
  */
 export function residualChart(timeS: Float64Array, residual: Float64Array, options: ResidualChartOptions): PlotlyFigure {
   const { axis, thresholds, maxPoints = DEFAULT_MAX_POINTS, height = 380 } = options;
-  const span = finiteRange(timeS);
+  const time = timeAxis(options.clock);
+  const [s0, s1] = finiteRange(timeS);
+  const span = [time.at(s0), time.at(s1)] as const;
   const { smoothed, values, label } = thresholdedValues(timeS, residual, options);
   const data: PlotlyTrace[] = [
     {
       type: "scatter",
       mode: "markers",
       name: "residual",
-      ...seriesFrom(decimateMinMax(timeS, residual, maxPoints)),
+      ...seriesFrom(decimateMinMax(timeS, residual, maxPoints), time),
       marker: smoothed ? { color: CHART_COLORS.zeros, size: 3, opacity: 0.35 } : { color: CHART_COLORS.residual, size: 4, opacity: 0.7 },
     },
   ];
   if (smoothed) {
-    data.push({ type: "scatter", mode: "lines", name: label, ...seriesFrom(decimateMinMax(timeS, values, maxPoints)), line: { color: CHART_COLORS.residual, width: 1.5 } });
+    data.push({ type: "scatter", mode: "lines", name: label, ...seriesFrom(decimateMinMax(timeS, values, maxPoints), time), line: { color: CHART_COLORS.residual, width: 1.5 } });
   }
   data.push(horizontalLine("zero", 0, span, CHART_COLORS.zeroLine, "dash"));
   if (thresholds) {
@@ -135,7 +149,7 @@ export function residualChart(timeS: Float64Array, residual: Float64Array, optio
     data.push(horizontalLine(`MaxC (error) = ${formatNumber(thresholds.MaxC)}`, thresholds.MaxC, span, CHART_COLORS.maxc, "dashdot"));
   }
   const title = smoothed ? `${axis}: ${label}, thresholded (residual behind)` : `${axis}: residual (actual − fitted)`;
-  return { data, layout: baseLayout(title, "time_s (s)", smoothed ? `${axis} ${label}` : `${axis} residual`, height) };
+  return { data, layout: withTimeAxis(baseLayout(title, time.title, smoothed ? `${axis} ${label}` : `${axis} residual`, height), time) };
 }
 /** Fit and residual chart of one axis. */
 export interface AxisCharts {
@@ -150,18 +164,19 @@ export interface AxisCharts {
  *
  * @param prediction typed prediction (time_s, actual, predicted, residual per axis)
  * @param thresholds calibrated thresholds by axis, or undefined
- * @param options `maxPoints` per trace (default 2000); `maxGapSeconds` (default null) resets a smoothed statistic at larger gaps
+ * @param options `maxPoints` per trace (default 2000); `maxGapSeconds` (default null) resets a smoothed statistic at larger gaps;
+ *   `clock` (the version's `prepStats`): x in UTC clock time (default `time_s`)
  */
 export function predictionCharts(
   prediction: Prediction,
   thresholds?: Readonly<Record<string, AxisThresholds>>,
-  options: { readonly maxPoints?: number; readonly maxGapSeconds?: number | null } = {},
+  options: { readonly maxPoints?: number; readonly maxGapSeconds?: number | null; readonly clock?: ChartClock } = {},
 ): AxisCharts[] {
-  const { maxPoints = DEFAULT_MAX_POINTS, maxGapSeconds = null } = options;
+  const { maxPoints = DEFAULT_MAX_POINTS, maxGapSeconds = null, clock } = options;
   return prediction.axes.map((axis, i) => ({
     axis,
-    fit: fitChart(prediction.timeS, prediction.actual[i], prediction.predicted[i], { axis, maxPoints }),
-    residual: residualChart(prediction.timeS, prediction.residual[i], { axis, thresholds: thresholds?.[axis], maxPoints, maxGapSeconds }),
+    fit: fitChart(prediction.timeS, prediction.actual[i], prediction.predicted[i], { axis, maxPoints, clock }),
+    residual: residualChart(prediction.timeS, prediction.residual[i], { axis, thresholds: thresholds?.[axis], maxPoints, maxGapSeconds, clock }),
   }));
 }
 

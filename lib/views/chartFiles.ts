@@ -1,13 +1,14 @@
 /**
  * The chart files the pipeline writes: one HTML page per axis and chart
- * (`<axis>_fit.html`, `<axis>_residual.html`) beside one shared copy of
- * plotly.js, so a plots folder works offline and moves as a whole.
+ * (`<axis>_fit.html`, `<axis>_residual.html`), each with plotly.js inlined
+ * like the reports, so one file works offline on its own (it can be mailed).
  */
 import { promises as fs } from "fs";
 import * as path from "path";
 import { predictionCharts, type AxisCharts } from "./axisCharts";
-import { chartPageHtml, plotlyLibraryPath } from "./html";
-import { InputError } from "../core/errors";
+import { chartPageHtml } from "./html";
+import { InputError, toInputError } from "../core/errors";
+import type { ChartClock } from "./timeAxis";
 import type { AxisThresholds, Prediction } from "../shapes/types";
 
 /** File-name-safe form of an axis name: characters other than letters, digits, `.`, `_`, `-` become `_`. */
@@ -17,23 +18,12 @@ export function safeFileStem(name: string): string {
 }
 
 /**
- * Copies `from` to `to` unless `to` already has its size and is not older
- * (plotly.js is 3.5 MB, and the pipeline writes charts one axis at a time).
- */
-async function copyUnlessSame(from: string, to: string): Promise<void> {
-  const [source, target] = await Promise.all([fs.stat(from), fs.stat(to).catch(() => undefined)]);
-  if (target !== undefined && target.isFile() && target.size === source.size && target.mtimeMs >= source.mtimeMs) return;
-  await fs.copyFile(from, to);
-}
-
-/**
  * Writes `<dir>/<axis>_fit.html` and `<dir>/<axis>_residual.html` for every
- * axis of `prediction` (MinC/MaxC lines where `thresholds` has the axis) and
- * one shared `<dir>/plotly.min.js` that every page loads by relative URL, so
- * the pages work offline and the folder can be moved as a whole. Creates
- * `dir` when needed; overwrites earlier files.
+ * axis of `prediction` (MinC/MaxC lines where `thresholds` has the axis),
+ * each page self-contained (plotly.js inlined: it works offline and alone).
+ * Creates `dir` when needed; overwrites earlier files.
  *
- * @param options `maxGapSeconds` (default null): see {@link predictionCharts}
+ * @param options `maxGapSeconds` (default null), `clock` (x in UTC clock time): see {@link predictionCharts}
  * @returns the paths of the HTML files written, fit then residual per axis
  * @throws InputError when two axis names map to the same file name
  */
@@ -41,7 +31,7 @@ export async function writeChartFiles(
   prediction: Prediction,
   thresholds: Readonly<Record<string, AxisThresholds>> | undefined,
   dir: string,
-  options: { readonly maxGapSeconds?: number | null } = {},
+  options: { readonly maxGapSeconds?: number | null; readonly clock?: ChartClock } = {},
 ): Promise<string[]> {
   const stems = new Map<string, string>();
   for (const axis of prediction.axes) {
@@ -54,20 +44,30 @@ export async function writeChartFiles(
 }
 
 /**
- * Creates `dir` when needed and puts the plotly.js file the chart pages load
- * into it (unless an up-to-date copy is there).
+ * Creates `dir` when needed and checks that files can be written into it
+ * (a probe file, removed again), so a read-only or full plots folder stops
+ * the run before anything is trained or written, naming the folder. The
+ * chart pages carry plotly.js themselves; a `plotly.min.js` left there by
+ * older versions is no longer read.
+ *
+ * @throws InputError naming the path and `plots.dir` when the folder cannot be made or written
  */
 export async function preparePlotsDir(dir: string): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
-  await copyUnlessSame(plotlyLibraryPath(), path.join(dir, "plotly.min.js"));
+  const probe = path.join(dir, `.mlbox-write-probe-${process.pid}`);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(probe, "");
+    await fs.rm(probe, { force: true });
+  } catch (error) {
+    throw toInputError(error, { key: "plots.dir" });
+  }
 }
 
 /**
  * Writes already drawn charts as {@link writeChartFiles} does (no check of file
  * names), e.g. a fit chart drawn before its fitted column was overwritten.
  *
- * @param options `copyLibrary` (default true): run {@link preparePlotsDir} first; false when it ran already
- *   (threads writing pages into one folder at once would copy plotly.js over each other)
+ * @param options `copyLibrary` (default true): run {@link preparePlotsDir} (create `dir`) first; false when it ran already
  * @returns the paths of the HTML files written, fit then residual per axis
  */
 export async function writeAxisChartFiles(axisCharts: readonly AxisCharts[], dir: string, { copyLibrary = true } = {}): Promise<string[]> {
@@ -80,7 +80,7 @@ export async function writeAxisChartFiles(axisCharts: readonly AxisCharts[], dir
       ["residual", charts.residual],
     ] as const) {
       const file = path.join(dir, `${stem}_${kind}.html`);
-      await fs.writeFile(file, chartPageHtml(figure.layout.title.text, [figure], "plotly.min.js"));
+      await fs.writeFile(file, chartPageHtml(figure.layout.title.text, [figure]));
       written.push(file);
     }
   }

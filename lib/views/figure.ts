@@ -5,6 +5,7 @@
  * as trace points, a horizontal line across the time span.
  */
 import type { DecimatedSeries } from "./decimate";
+import type { TimeAxis } from "./timeAxis";
 
 /** Default maximum number of points per trace after decimation. */
 export const DEFAULT_MAX_POINTS = 2000;
@@ -26,24 +27,62 @@ export const CHART_COLORS = Object.freeze({
 
 /** One plotly.js trace (only the keys ML Box uses). */
 export interface PlotlyTrace {
-  readonly type: "scatter" | "bar";
+  readonly type: "scatter" | "bar" | "heatmap";
   readonly name: string;
   readonly x: readonly (number | string)[];
-  readonly y: readonly (number | null)[];
+  readonly y: readonly (number | string | null)[];
+  /** Heatmap values, one row per `y`. */
+  readonly z?: readonly (readonly (number | null)[])[];
+  readonly zmin?: number;
+  readonly zmax?: number;
+  readonly colorscale?: string | readonly (readonly [number, string])[];
+  readonly colorbar?: { readonly title?: { readonly text: string } };
+  /** Heatmap cell labels (`texttemplate: "%{text}"`). */
+  readonly texttemplate?: string;
+  /** Horizontal bars: `x` are lengths from `base`, `y` the lanes. */
+  readonly orientation?: "h" | "v";
+  readonly base?: readonly (number | string)[];
+  readonly width?: number | readonly number[];
+  readonly legendgroup?: string;
   readonly mode?: "markers" | "lines" | "lines+markers";
-  readonly marker?: { readonly color?: string; readonly size?: number; readonly opacity?: number };
+  readonly marker?: {
+    readonly color?: string;
+    readonly size?: number;
+    readonly opacity?: number;
+    readonly symbol?: string;
+    /** Bar fill pattern (e.g. "/" hatching), so levels differ without colour. */
+    readonly pattern?: { readonly shape: "" | "/" | "\\" | "x" | "-" | "|" | "+" | "."; readonly fgcolor?: string; readonly bgcolor?: string; readonly solidity?: number };
+    readonly line?: { readonly color?: string; readonly width?: number };
+  };
+  readonly fill?: "toself" | "none";
+  readonly fillcolor?: string;
+  readonly opacity?: number;
   readonly line?: { readonly color?: string; readonly width?: number; readonly dash?: "solid" | "dash" | "dot" | "dashdot" };
   readonly showlegend?: boolean;
   readonly hovertemplate?: string;
+  readonly hoverinfo?: "skip" | "text" | "none";
+  /** Where bar `text` is drawn; "none": only in the hover. */
+  readonly textposition?: "none" | "auto" | "inside" | "outside";
   /** Per-point text, shown by `%{text}` in a hovertemplate. */
   readonly text?: readonly string[];
+  /** Hidden until clicked in the legend ("legendonly"). */
+  readonly visible?: boolean | "legendonly";
 }
 
 /** A plotly.js layout (only the keys ML Box sets are typed; plotly accepts more). */
 export interface PlotlyLayout {
   readonly title: { readonly text: string; readonly x?: number; readonly xanchor?: "left" | "center" | "right"; readonly y?: number; readonly yanchor?: "top" | "middle" | "bottom" };
-  readonly xaxis: { readonly title: { readonly text: string }; readonly type?: "linear" | "log" | "category" };
-  readonly yaxis: { readonly title: { readonly text: string }; readonly type?: "linear" | "log" | "category"; readonly zeroline?: boolean };
+  readonly xaxis: { readonly title: { readonly text: string }; readonly type?: "linear" | "log" | "category" | "date"; readonly range?: readonly (number | string)[] };
+  readonly yaxis: {
+    readonly title: { readonly text: string };
+    readonly type?: "linear" | "log" | "category" | "date";
+    readonly zeroline?: boolean;
+    readonly autorange?: boolean | "reversed";
+    /** Category order (e.g. timeline lanes as given). */
+    readonly categoryorder?: "array" | "trace";
+    readonly categoryarray?: readonly string[];
+    readonly range?: readonly (number | string)[];
+  };
   readonly height: number;
   readonly margin: { readonly l: number; readonly r: number; readonly t: number; readonly b: number };
   readonly legend: {
@@ -65,14 +104,18 @@ export interface PlotlyShape {
   readonly type: "rect";
   readonly xref: "x";
   readonly yref: "paper";
-  readonly x0: number;
-  readonly x1: number;
+  readonly x0: number | string;
+  readonly x1: number | string;
   readonly y0: number;
   readonly y1: number;
   readonly fillcolor: string;
   readonly opacity: number;
-  readonly line: { readonly width: number };
+  readonly line: { readonly width: number; readonly color?: string; readonly dash?: "solid" | "dash" | "dot" | "dashdot" };
   readonly layer: "below" | "above";
+  /** Shapes with a legend entry (plotly.js ≥ 2.26): the name shown, and the group it toggles with. */
+  readonly name?: string;
+  readonly showlegend?: boolean;
+  readonly legendgroup?: string;
 }
 
 /** A plotly.js figure spec: what `Plotly.newPlot(div, data, layout)` takes. */
@@ -92,8 +135,14 @@ export const baseLayout = (title: string, xTitle: string, yTitle: string, height
   hovermode: "closest",
 });
 
-/** A decimated series as a trace's `x` and `y`. */
-export const seriesFrom = (s: DecimatedSeries): { x: number[]; y: number[] } => ({ x: Array.from(s.x), y: Array.from(s.y) });
+/** A decimated series as a trace's `x` and `y`; `time` turns x (seconds) into clock time (see ./timeAxis). */
+export const seriesFrom = (s: DecimatedSeries, time?: TimeAxis): { x: (number | string)[]; y: number[] } => ({ x: time === undefined ? Array.from(s.x) : time.x(s.x), y: Array.from(s.y) });
+
+/** `layout` with its x axis titled and typed for `time` (a `date` axis for clock time). */
+export const withTimeAxis = (layout: PlotlyLayout, time: TimeAxis): PlotlyLayout => ({
+  ...layout,
+  xaxis: { ...layout.xaxis, title: { text: time.title }, type: time.type },
+});
 
 /** First and last finite value of `x`, or [0, 0] when there is none. */
 export function finiteRange(x: ArrayLike<number>): readonly [number, number] {
@@ -110,7 +159,7 @@ export function finiteRange(x: ArrayLike<number>): readonly [number, number] {
 export const horizontalLine = (
   name: string,
   value: number,
-  [x0, x1]: readonly [number, number],
+  [x0, x1]: readonly [number | string, number | string],
   color: string,
   dash: "solid" | "dash" | "dot" | "dashdot",
 ): PlotlyTrace => ({

@@ -129,10 +129,13 @@ export function htmlPage(title: string, { head, body }: HtmlPageParts): string {
   ].join("\n");
 }
 
-/** A complete HTML page showing `figures`; plotly.js is loaded from `plotlySrc` (a relative URL). */
-export function chartPageHtml(title: string, figures: readonly PlotlyFigure[], plotlySrc: string): string {
+/**
+ * A complete HTML page showing `figures`: plotly.js inlined (the page works alone, e.g. mailed), or
+ * loaded from `plotlySrc` (a relative URL) when given.
+ */
+export function chartPageHtml(title: string, figures: readonly PlotlyFigure[], plotlySrc?: string): string {
   return htmlPage(title, {
-    head: [`<script src="${escapeHtml(plotlySrc)}"></script>`, "<style>body{font-family:sans-serif;margin:16px}</style>"],
+    head: [plotlySrc === undefined ? plotlyScriptHtml() : `<script src="${escapeHtml(plotlySrc)}"></script>`, "<style>body{font-family:sans-serif;margin:16px}</style>"],
     body: figures.map((f) => chartHtml(f)),
   });
 }

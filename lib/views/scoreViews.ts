@@ -5,12 +5,14 @@
  */
 import type * as dfd from "danfojs-node";
 import { residualChart } from "./axisCharts";
-import { CHART_COLORS, type PlotlyFigure, type PlotlyShape } from "./figure";
+import { finiteRange, type PlotlyFigure } from "./figure";
+import { eventMarks, eventSeconds } from "./eventMarks";
+import { timeAxis } from "./timeAxis";
 import { connect } from "../db/connect";
 import { toDataFrame } from "../shapes/frame";
 import type { LoadedVersion } from "../registry";
 import { readScoreRows, versionDataConfig } from "../scoring/replay";
-import { epochSecondsToIso, isoToEpochSeconds } from "../core/time";
+import { epochSecondsToIso } from "../core/time";
 import type { ScoreEvent } from "../scoring/score";
 import { recordedStatistic, statisticLabel } from "../model/statistic";
 import type { Config } from "../shapes/types";
@@ -61,14 +63,13 @@ export function scoreSummaryRows(axes: readonly string[], events: readonly Score
   });
 }
 
-const seconds = (value: number | string): number => (typeof value === "number" ? value : isoToEpochSeconds(value));
-
 /**
- * Per model axis: the scored residuals over `time_s` (seconds since the version's `time0`, as in
- * training's charts) with MinC/MaxC lines, alert events shaded orange and error events red (an open
- * event is shaded to the last row; every shade is at least 0.2% of the time span wide, so that short
- * events stay visible before zooming in). When the version scores a smoothed statistic, its values are
- * drawn too (MinC/MaxC apply to them): `statistics` as scored, else computed from the residuals.
+ * Per model axis: the scored residuals in UTC clock time (the column's own seconds for a float time
+ * column) with MinC/MaxC lines and the axis's events drawn by {@link eventMarks}: a span per event at
+ * least 0.4 % of the time range wide (open events to the last row), one legend entry per level, alerts
+ * light with a dotted border and ▲ at the peak, errors darker with a solid border and ✕. When the
+ * version scores a smoothed statistic, its values are drawn too (MinC/MaxC apply to them):
+ * `statistics` as scored, else computed from the residuals.
  * @param residuals `score(...).residuals`: time column then `<axis>_res`
  * @param events `score(...).events`
  * @param version the version that scored them
@@ -78,32 +79,22 @@ export function scoreCharts(residuals: dfd.DataFrame, events: readonly ScoreEven
   const timeCol = residuals.columns[0];
   const raw = residuals.column(timeCol).values as (number | string)[];
   const time0 = version.prepStats.time0;
-  const timeS = Float64Array.from(raw, (t) => seconds(t) - time0);
-  const lastS = timeS.length > 0 ? timeS[timeS.length - 1] : 0;
-  const minWidth = timeS.length > 0 ? 0.002 * (lastS - timeS[0]) : 0;
+  const timeS = Float64Array.from(raw, (t) => eventSeconds(t) - time0);
+  const rangeS = finiteRange(timeS);
+  const time = timeAxis(version.prepStats);
   return version.models.models.map(({ axis }) => {
     const residual = Float64Array.from(residuals.column(`${axis}_res`).values as number[]);
     const thresholds = version.thresholds[axis];
     const statistic = statistics === undefined ? undefined : Float64Array.from(statistics.column(`${axis}_stat`).values as number[]);
-    const figure = residualChart(timeS, residual, { axis, thresholds, statistic });
+    const figure = residualChart(timeS, residual, { axis, thresholds, statistic, clock: version.prepStats });
     const scored = thresholds === undefined ? "residual" : statisticLabel(recordedStatistic(thresholds));
-    const shapes: PlotlyShape[] = events
-      .filter((e) => e.axis === axis)
-      .map((e) => ({
-        type: "rect",
-        xref: "x",
-        yref: "paper",
-        x0: seconds(e.started_at) - time0,
-        x1: Math.max(e.ended_at === null ? lastS : seconds(e.ended_at) - time0, seconds(e.started_at) - time0 + minWidth),
-        y0: 0,
-        y1: 1,
-        fillcolor: e.level === "alert" ? CHART_COLORS.minc : CHART_COLORS.maxc,
-        opacity: e.level === "alert" ? 0.18 : 0.3,
-        line: { width: 0 },
-        layer: "below",
-      }));
-    const counts = `${shapes.length} event${shapes.length === 1 ? "" : "s"}`;
-    return { ...figure, layout: { ...figure.layout, title: { ...figure.layout.title, text: `${axis}: scored ${scored} with alert/error events (${counts})` }, shapes } };
+    const mine = events.filter((e) => e.axis === axis);
+    const { shapes, traces } = eventMarks(mine, { time, time0, rangeS });
+    const counts = `${mine.length} event${mine.length === 1 ? "" : "s"}`;
+    return {
+      data: [...figure.data, ...traces],
+      layout: { ...figure.layout, title: { ...figure.layout.title, text: `${axis}: scored ${scored} with alert/error events (${counts})` }, shapes },
+    };
   });
 }
 

@@ -3,7 +3,8 @@
  * over a shared x (decimated with {@link decimateMinMax}).
  */
 import { decimateMinMax } from "./decimate";
-import { DEFAULT_MAX_POINTS, baseLayout, seriesFrom, type PlotlyFigure, type PlotlyTrace } from "./figure";
+import { DEFAULT_MAX_POINTS, baseLayout, seriesFrom, withTimeAxis, type PlotlyFigure, type PlotlyTrace } from "./figure";
+import { timeAxis, type ChartClock } from "./timeAxis";
 
 /** One named series of a {@link barChart} or {@link lineChart}. */
 export interface NamedSeries {
@@ -46,7 +47,11 @@ export function barChart(
  * @param x shared positions
  * @param series values per series, aligned with `x`
  * @param options `title` (required), `xTitle` (default "time_s (s)"), `yTitle` (default "value"),
- *   `mode` (default "markers"), `maxPoints` per series (default 2000), `height` (default 420)
+ *   `mode` (default "markers"), `maxPoints` per series (default 2000), `height` (default 420),
+ *   `clock`: `x` is seconds since `clock.time0` and is drawn in UTC clock time (a `date` axis; `xTitle` ignored)
+ * @example
+ * import { lineChart } from "mlbox";
+ * lineChart(Float64Array.of(0, 60), [{ name: "axis1", values: [1, 2] }], { title: "Raw series", clock: { time0: 1666075471, time_type: "timestamptz" } });
  */
 export function lineChart(
   x: Float64Array,
@@ -58,15 +63,18 @@ export function lineChart(
     readonly mode?: "markers" | "lines";
     readonly maxPoints?: number;
     readonly height?: number;
+    readonly clock?: ChartClock;
   },
 ): PlotlyFigure {
-  const { title, xTitle = "time_s (s)", yTitle = "value", mode = "markers", maxPoints = DEFAULT_MAX_POINTS, height = 420 } = options;
+  const { title, xTitle = "time_s (s)", yTitle = "value", mode = "markers", maxPoints = DEFAULT_MAX_POINTS, height = 420, clock } = options;
+  const time = clock === undefined ? undefined : timeAxis(clock);
   const data: PlotlyTrace[] = series.map((s) => ({
     type: "scatter",
     mode,
     name: s.name,
-    ...seriesFrom(decimateMinMax(x, s.values, maxPoints)),
+    ...seriesFrom(decimateMinMax(x, s.values, maxPoints), time),
     ...(mode === "markers" ? { marker: { size: 3, ...(s.color ? { color: s.color } : {}) } } : { line: { width: 1.5, ...(s.color ? { color: s.color } : {}) } }),
   }));
-  return { data, layout: baseLayout(title, xTitle, yTitle, height) };
+  const layout = baseLayout(title, xTitle, yTitle, height);
+  return { data, layout: time === undefined ? layout : withTimeAxis(layout, time) };
 }

@@ -12,6 +12,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 /** The little of the DOM that in-page checks use (the project compiles without lib "dom"). */
 export interface PageElement {
   readonly dataset: Readonly<Record<string, string | undefined>>;
+  readonly textContent: string | null;
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
   getBoundingClientRect(): { readonly width: number; readonly height: number };

@@ -24,6 +24,7 @@ export function testConfig(overrides: { readonly url_env?: string; readonly embe
     registry: { root_dir: "/nonexistent/registry", version_tag: "auto" },
     plots: { enabled: false, dir: "/nonexistent/out" },
     scoring: { events_table: "mlbox_events", poll_seconds: 5, max_gap_seconds: null, on_bad_row: "stop", statistic: "residual", ewma_alpha: 0.1, cusum_k: 0.5 },
+    serving: { alias: "production" },
     compute: { mode: "auto", memory_budget_mb: 1024 },
     source_path: "/nonexistent/config.yaml",
     source_sha256: "0".repeat(64),

@@ -80,6 +80,10 @@ export { latestChanges, loadRecentVersions, versionComparisonCharts, versionRows
 export { ensureRegistered, registerRun, type NotebookRun } from "./notebook/registerRun";
 export { eventDetail, type EventDetail, type EventDetailOptions, type EventDetailRow } from "./notebook/eventDetail";
 export { extractScoringWindow, scoreCharts, scoreSummaryRows, versionDetection, type ScoreSummaryRow } from "./views/scoreViews";
+// The multivariate model's views (03 slow axes, 04 components, 06 T²/SPE limits, 08 contributions).
+export { componentRows, contributionCharts, contributionRows, loadingRows, pcaScoreCharts, pcaSummary, pcaWindowCharts, pcaWindowFit, scoredChannels, slowAxisRows } from "./notebook/pcaViews";
+export type { ComponentRow, ContributionRow, SlowAxisRow } from "./notebook/pcaViews";
+export { contributionChart, explainedVarianceChart, pcaStatisticCharts, slowAxisChart, type StatisticSpan } from "./views/pcaCharts";
 export { detectionCurvesChart, detectionDelayChart, selectionPageHtml, selectionRows, type SelectionRow } from "./views/selectionViews";
 
 // Chart builders (plotly.js figure specs).

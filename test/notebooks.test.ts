@@ -18,7 +18,7 @@ import { cleanNotebookText } from "../scripts/clean-notebooks";
 import { KERNEL_NAME } from "../scripts/install-kernel";
 import { CONFIG_ENV, executeNotebook, listNotebooks, requireJupyter } from "../scripts/notebooks";
 import { startPostgres } from "./support/postgres";
-import { EXPECTED, notebookProblems, readNotebook, testJupyterEnv, writeTestConfig } from "./support/notebooks";
+import { EXPECTED, notebookProblems, outputsOf, readNotebook, testJupyterEnv, writeTestConfig } from "./support/notebooks";
 
 const NOTEBOOK_NAMES = [
   "00_Main",
@@ -91,6 +91,11 @@ test("every notebook executes against the embedded database, with all charts and
   const config = writeTestConfig(dir);
   const executed = await executeAll(path.join(dir, "out"), testJupyterEnv(dir, { [CONFIG_ENV]: config }));
   assertExpectedOutputs(executed);
+
+  // 03's candidate table measures the pca candidates too; 08 says a per-axis version has no contributions to show.
+  const html = (name: string): string => outputsOf(executed.get(name) ?? "").map((o) => o.html).join("\n");
+  for (const candidate of ["pca + residual", "pca + ewma"]) assert.ok(html("03_ModelSelection").includes(`<td>${candidate}</td>`), `03 shows ${candidate}`);
+  assert.match(html("08_Scoring"), /v1 raises per-axis events \(each names its axis\): no contributions to show\./);
 
   const mainSize = statSync(executed.get("00_Main") ?? "").size;
   assert.ok(mainSize < 10_000_000, `executed 00_Main.ipynb is ${mainSize} bytes`);

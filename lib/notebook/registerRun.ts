@@ -11,6 +11,8 @@ import { listVersions, registerModel, type RegisteredVersion, type VersionSummar
 import type { Prepared } from "../stages/prepare";
 import { frameColumns } from "../shapes/timeColumn";
 import type { Selection } from "../shapes/artifacts";
+import type { PcaTrained } from "../stages/pcaTrain";
+import { InputError } from "../core/errors";
 import type { AxisMetrics, AxisThresholds, Config, Layout, ModelSet } from "../shapes/types";
 
 /** The stage results of a notebook run that {@link registerRun} writes to the registry. */
@@ -27,6 +29,11 @@ export interface NotebookRun {
   readonly thresholds: Readonly<Record<string, AxisThresholds>>;
   /** What `chooseDetection` measured (written as `selection.json`); omit or null without selection. */
   readonly selection?: Selection | null;
+  /**
+   * What `pcaWindowFit` trained: required when `config.model.type` is `pca`, and then registered instead
+   * of `models`, `metrics` and `thresholds` (as `npm start` registers a pca version: pca.json, T2/SPE).
+   */
+  readonly pca?: PcaTrained | null;
 }
 
 /**
@@ -37,7 +44,12 @@ export interface NotebookRun {
  * password; package version and git commit as the registry fills them in).
  */
 export async function registerRun(config: Config, run: NotebookRun): Promise<RegisteredVersion> {
-  const { raw, prepared, models, metrics, thresholds, selection = null } = run;
+  const { raw, prepared, selection = null, pca = null } = run;
+  if (config.model.type === "pca" && pca === null) throw new InputError("registerRun: model.type is pca: pass pca (what pcaWindowFit trained on this window)");
+  if (config.model.type !== "pca" && pca !== null) throw new InputError(`registerRun: model.type is ${config.model.type}, not pca: leave pca out`);
+  const models: ModelSet = pca === null ? run.models : { type: "pca", models: pca.models };
+  const thresholds = pca === null ? run.thresholds : pca.thresholds;
+  const metrics = pca === null ? run.metrics : pca.metrics;
   const columns = frameColumns(raw, config.data.time_col);
   const layout: Layout = config.data.axes.length > 0 && typeof config.data.axes[0] === "number" ? "long" : "wide";
   return registerModel({
@@ -48,6 +60,7 @@ export async function registerRun(config: Config, run: NotebookRun): Promise<Reg
     thresholds,
     metrics: metricRows(metrics),
     ...(selection === null ? {} : { selection }),
+    ...(pca === null ? {} : { pca: pca.pca }),
     meta: versionMeta(config, {
       timeType: prepared.stats.time_type,
       layout,

@@ -71,7 +71,10 @@ export function trainOptionsOf(config: Config): TrainOptions {
 export interface DetectionChoice {
   /** The config to train, calibrate and register with (pass it to `calibrateThresholds` and `registerRun`). */
   readonly config: Config;
-  /** The `train` options of that config: the model type chosen or configured, with its keys. */
+  /**
+   * The `train` options of that config: the model type chosen or configured, with its keys. For `pca`
+   * (all axes at once: `pcaWindowFit`/`trainPca`) the `linear` trend, which notebooks show beside it.
+   */
   readonly trainOptions: TrainOptions;
   /** What selection measured (`selection.json`); null when the config asked for no selection. */
   readonly selection: Selection | null;
@@ -108,7 +111,8 @@ export function chooseDetection(prepared: dfd.DataFrame, config: Config, dtSecon
   const resolved = resolveSelection(columns, dtSeconds, config);
   return {
     config: resolved.config,
-    trainOptions: trainOptionsOf(resolved.config),
+    // A pca config trains all axes at once; its per-axis views show the linear trend for comparison.
+    trainOptions: trainOptionsOf(resolved.config.model.type === "pca" ? { ...resolved.config, model: { ...resolved.config.model, type: "linear" } } : resolved.config),
     selection: resolved.selected?.selection ?? null,
     summary: resolved.selected?.summary ?? [],
   };

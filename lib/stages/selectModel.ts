@@ -13,12 +13,12 @@ import type { LinearModel, ModelType, Prediction } from "../shapes/types";
 
 /** A value of `model.type`: a model type ML Box can fit, or `auto`. */
 export interface ModelChoice {
-  readonly type: ModelType | "auto";
+  readonly type: ModelType | "pca" | "auto";
   readonly description: string;
 }
 
 /** Every value of `model.type`, by name, with what it fits (config.yaml checks the name; this describes it). */
-export const MODEL_TYPES: Readonly<Record<ModelType | "auto", ModelChoice>> = Object.freeze({
+export const MODEL_TYPES: Readonly<Record<ModelType | "pca" | "auto", ModelChoice>> = Object.freeze({
   linear: Object.freeze({
     type: "linear",
     description: "one ordinary-least-squares line per axis, y = coef * time_s + intercept, fitted on finite non-zero samples (the default)",
@@ -38,6 +38,11 @@ export const MODEL_TYPES: Readonly<Record<ModelType | "auto", ModelChoice>> = Ob
     description:
       "one line per operating mode: levels by 1-D k-means (k = model.modes, 2..8, default 3) on the finite non-zero values, started at quantiles (j + 0.5)/k, Lloyd iterations to convergence; each mode's line fitted on its samples; a sample is predicted by the mode whose line at its time is nearest its value",
   }),
+  pca: Object.freeze({
+    type: "pca",
+    description:
+      "one multivariate model over all axes (docs/pca.md): standardised on the window (slow axes by their first difference), principal components to model.explained_variance (default 0.95), Hotelling's T² in the component space and SPE off it, limits from held-out blocks; events on T2/SPE explained by each axis's contribution",
+  }),
   auto: Object.freeze({
     type: "auto",
     description: "picks one of the types above on held-out data at matched false alarms (see selection.json of the version)",
@@ -55,7 +60,7 @@ export const MODEL_TYPES: Readonly<Record<ModelType | "auto", ModelChoice>> = Ob
  * Object.keys(MODEL_TYPES); // every value model.type accepts
  */
 export function selectModel(type: string): ModelChoice {
-  const choice = Object.prototype.hasOwnProperty.call(MODEL_TYPES, type) ? MODEL_TYPES[type as ModelType] : undefined;
+  const choice = Object.prototype.hasOwnProperty.call(MODEL_TYPES, type) ? MODEL_TYPES[type as keyof typeof MODEL_TYPES] : undefined;
   if (!choice) {
     throw new InputError(`model.type "${type}" does not exist; available: ${Object.keys(MODEL_TYPES).join(", ")}${didYouMean(type, Object.keys(MODEL_TYPES))}`);
   }

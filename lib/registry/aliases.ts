@@ -72,8 +72,9 @@ function checkAliasName(alias: string, key: string): void {
  * already names changes nothing.
  * @throws InputError for a missing tag or an invalid alias name, before anything is written.
  * @example
- * import { promoteAlias } from "mlbox";
- * const moved = await promoteAlias("ModelRegistry/artifacts", "latest"); // production → the newest version
+ * import { loadConfig, promoteAlias, resolveConfigPath } from "mlbox";
+ * const config = loadConfig(resolveConfigPath());
+ * const moved = await promoteAlias(config.registry.root_dir, "latest"); // production → the newest version
  * [moved.alias, moved.from, moved.version, moved.changed];
  */
 export async function promoteAlias(rootDir: string, tag: string, options: PromoteOptions = {}): Promise<Promotion> {

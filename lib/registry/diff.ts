@@ -96,8 +96,8 @@ function items(version: LoadedVersion): Map<string, string> {
  * Compares two loaded versions item by item (see the file header); items
  * only one version has show "-" on the other side.
  * @example
- * import { diffVersions, loadVersion } from "mlbox";
- * const root = "ModelRegistry/artifacts";
+ * import { diffVersions, loadConfig, loadVersion, resolveConfigPath } from "mlbox";
+ * const root = loadConfig(resolveConfigPath()).registry.root_dir;
  * const diff = diffVersions(await loadVersion(root, "production"), await loadVersion(root, "latest"));
  * diff.changed.map((row) => `${row.what}: ${row.a} → ${row.b}`);
  */

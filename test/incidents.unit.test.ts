@@ -101,3 +101,14 @@ test("a long incident keeps bounded state; events reported again (a replay run a
   assert.equal(later[0].events, 2001);
   assert.equal(later[0].severity, "error");
 });
+
+test("a replay run again while the last incident is open: the earlier incidents' events do not join it", () => {
+  const events = [ev("a", "alert", 0, 10), ev("a", "error", 500, 510), ev("b", "alert", 505, 520)];
+  const first = mergeIncidents([], events, 530, 60); // the second incident is still open (530 < 520 + 60)
+  assert.equal(first.open.length, 1);
+  assert.equal(first.open[0].events, 2);
+  const again = mergeIncidents(first.open, events, 530, 60);
+  assert.equal(again.open.length, 1);
+  assert.equal(again.open[0].events, 2, "the earlier incident's event is not counted in the open one");
+  assert.deepEqual(again.changed.map((incident) => [incident.opened_at, incident.events]), [[0, 1], [500, 2]]); // the first as before (its row, closed, is not rewritten)
+});

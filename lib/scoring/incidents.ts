@@ -39,8 +39,9 @@ export interface IncidentPeak {
 export interface IncidentState {
   /**
    * Latest `fired_at` (seconds) among its counted events, and the keys (see {@link eventKey}) of those fired then.
-   * A stream is scored forward, so a report that is not a closing one and fired before that is one already
-   * counted (a replay run again): kept bounded, where a list of every key would grow with a long incident.
+   * A stream is scored forward, so a report that is not a closing one, started within the incident and fired
+   * before that is one already counted (a replay run again): kept bounded, where a list of every key would grow
+   * with a long incident.
    */
   readonly lastFired: number;
   readonly lastKeys: readonly string[];
@@ -205,6 +206,8 @@ function counted(incident: Incident, item: IncidentEvent): boolean {
   const key = eventKey(item.event);
   const { open, lastFired, lastKeys } = incident.state;
   if (open.includes(key)) return true;
+  // An event of an earlier incident started before this one's first event: it is not one of these.
+  if (seconds(item.event.started_at) < incident.state.start) return false;
   const fired = seconds(item.event.fired_at);
   return fired < (lastFired ?? -Infinity) || (fired === lastFired && (lastKeys ?? []).includes(key));
 }

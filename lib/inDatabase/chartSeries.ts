@@ -36,7 +36,7 @@ export async function databaseChartSeries(
     select k, min(t) as first, max(t) as last,
       min(y) filter (where ${finite} and y <> 0) as lo, max(y) filter (where ${finite} and y <> 0) as hi,
       min(r) filter (where ${finite}) as rlo, max(r) filter (where ${finite}) as rhi, max(t) filter (where y = 0) as zero
-    from (select k, t, y, y - ${predictedSql(window, summary.firstTime, models)} as r, ${bucket} as b from (${window.rows}) as s) as s
+    from (select k, t, y, y - ${predictedSql(window, summary.firstTime, models)} as r, ${bucket} as b from (${window.rows}) as s ${window.fence}) as s
     group by k, b`.execute(db);
   const index = indexOfKey(window);
   const actualAt = window.axes.map(() => new Map<number, number>());

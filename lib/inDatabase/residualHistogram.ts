@@ -45,7 +45,11 @@ export function bucketScales(
   });
 }
 
-/** The bucket of a positive finite residual `v` (the same expression in every query that uses it). */
+/**
+ * The bucket of a positive finite residual `v` (the same expression in every query that uses it).
+ * @example
+ * sql`select k, ${bucketSql(window, scales, sql`v`)} as b, count(*) from (${positives}) as r group by 1, 2`;
+ */
 export function bucketSql(window: SqlWindow, scales: readonly number[], v: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`least(${sql.lit(RESIDUAL_BUCKETS - 1)}, greatest(0, floor(${v} * ${perAxis(window, (i) => sql`${scales[i]}::float8`)})))::int`;
 }
@@ -57,6 +61,9 @@ export function bucketSql(window: SqlWindow, scales: readonly number[], v: RawBu
  * rank is read inside its bucket (one query, only the buckets holding a
  * wanted rank ordered).
  * @returns per axis index, rank → value
+ * @example
+ * const ranked = await valuesAtRanksByBucket(db, window, positives, evaluation.scales, evaluation.histograms, new Map([[0, [0, 41, 42]]]));
+ * ranked.get(0)?.get(41); // the 42nd smallest positive residual of the first axis
  */
 export async function valuesAtRanksByBucket(
   db: Kysely<any>,

@@ -18,7 +18,7 @@
  * rounding.
  */
 import { createHash } from "crypto";
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { AxisProfile } from "../stages/analyze";
 import { InputError } from "../core/errors";
 import { pythonFloatRepr } from "../core/pythonFloat";
@@ -122,24 +122,32 @@ export async function databaseEvaluate(
   const { finiteMeans } = training;
   const scales = bucketScales(training.profiles, models.models, span);
   const finite = FINITE(sql`y`);
-  // Grouped by axis and bucket of the positive residual (NULL for the rest): the metrics add up the groups' sums.
+  const residuals = sql`select k, t, y, ${predictedSql(window, time0, models)} as p, ${perAxis(window, (i) => sql`${finiteMeans[i]}::float8`)} as m from (${window.rows}) as r ${window.fence}`;
+  const bucket = bucketSql(window, scales, sql`(y - p)`);
+  // A plain table: grouped by axis and bucket of the positive residual (NULL for the rest), the metrics adding up the
+  // groups' sums, so the histogram costs no pass of its own. Partitioned and foreign tables: grouped by axis only (so
+  // the aggregate is pushed to the partitions, which it is not with thousands of groups), the histogram apart.
   const { rows } = await sql<Record<string, unknown>>`
-    select k, b, count(*) filter (where ${finite}) as n,
+    select k, ${window.plain ? sql`b` : sql`null::int as b`}, count(*) filter (where ${finite}) as n,
       sum(abs(p - y)) filter (where ${finite}) as abs, sum((y - p) * (y - p)) filter (where ${finite}) as sq,
       sum((y - m) * (y - m)) filter (where ${finite}) as syy,
       sum((p - m) * ((y - p) + (y - m))) filter (where ${finite}) as explained,
       count(*) filter (where y - p > 0 and ${NOT_NAN(sql`y - p`)}) as positives,
       count(*) filter (where y - p = 'Infinity'::float8) as infinite
-    from (
-      select k, y, p, m, case when ${POSITIVE_FINITE(sql`y - p`)} then ${bucketSql(window, scales, sql`(y - p)`)} end as b
-      from (select k, t, y, ${predictedSql(window, time0, models)} as p, ${perAxis(window, (i) => sql`${finiteMeans[i]}::float8`)} as m from (${window.rows}) as r ${window.fence}) as s
-    ) as s
-    group by k, b`.execute(db);
+    from ${window.plain ? sql`(select s.*, case when ${POSITIVE_FINITE(sql`y - p`)} then ${bucket} end as b from (${residuals}) as s) as s` : sql`(${residuals}) as s`}
+    group by ${window.plain ? sql`k, b` : sql`k`}`.execute(db);
+  if (!window.plain) {
+    const { rows: counted } = await sql<Record<string, unknown>>`
+      select k, ${bucket} as b, count(*) as positives from (${residuals}) as s where ${POSITIVE_FINITE(sql`y - p`)} group by 1, 2`.execute(db);
+    rows.push(...counted.map((row) => ({ ...row, histogramOnly: true })));
+  }
   const index = indexOfKey(window);
   const totals = window.axes.map(() => ({ n: 0, abs: 0, sq: 0, syy: 0, explained: 0, positives: 0, infinite: 0 }));
   const buckets = window.axes.map(() => new Map<number, number>());
   for (const row of rows) {
     const i = index.get(num(row.k)) as number;
+    if (row.b !== null && row.b !== undefined) buckets[i].set(num(row.b), num(row.positives));
+    if (row.histogramOnly) continue;
     const total = totals[i];
     const n = num(row.n);
     total.n += n;
@@ -151,7 +159,6 @@ export async function databaseEvaluate(
     }
     total.positives += num(row.positives);
     total.infinite += num(row.infinite);
-    if (row.b !== null && row.b !== undefined) buckets[i].set(num(row.b), num(row.positives));
   }
   const metrics = window.axes.map((axis, i): AxisMetrics => {
     const { n, sq: sse, syy: sst, explained, abs } = totals[i];
@@ -167,6 +174,30 @@ export async function databaseEvaluate(
     histograms: totals.map(({ infinite }, i) => ({ buckets: buckets[i], infinite })),
     scales,
   };
+}
+
+/**
+ * WIDE `(k, lvl, meets, island)` of the run pass without unpivoting the
+ * window: the table's rows in time order once, each axis's two flags
+ * (residual ≥ MinC / ≥ MaxC, not NaN) and their running counts as columns,
+ * then only the rows meeting some level unpivoted.
+ */
+function wideRunMarks(window: SqlWindow, time0: number, models: LinearModelSet, levels: readonly { readonly MinC: number; readonly MaxC: number }[]): RawBuilder<unknown> {
+  const flags = window.axes.flatMap((_, i) => {
+    const { coef, intercept } = models.models[i];
+    const res = sql`(${sql.id(`c${i}`)} - (((t - ${time0}::float8) * ${coef}::float8) + ${intercept}::float8))`;
+    return [0, 1].map((lvl) => sql`(${res} >= ${lvl === 0 ? levels[i].MinC : levels[i].MaxC}::float8 and ${NOT_NAN(res)})::int as ${sql.id(`f${i}_${lvl}`)}`);
+  });
+  const names = window.axes.flatMap((_, i) => [`f${i}_0`, `f${i}_1`]);
+  return sql`
+    select unnest(array[${sql.join(names.map((_, j) => sql.lit(Math.floor(j / 2))))}]::int[]) as k, unnest(array[${sql.join(names.map((_, j) => sql.lit(j % 2)))}]::int[]) as lvl,
+      unnest(array[${sql.join(names.map((name) => sql.id(name)))}]) as meets, unnest(array[${sql.join(names.map((name) => sql`idx - ${sql.id(`s_${name}`)}`))}]) as island
+    from (
+      select *, row_number() over w as idx, ${sql.join(names.map((name) => sql`sum(${sql.id(name)}) over w as ${sql.id(`s_${name}`)}`))}
+      from (select t, ${sql.join(flags)} from (${window.wide}) as x ${window.fence}) as flagged
+      window w as (order by t rows between unbounded preceding and current row)
+    ) as counted
+    where ${sql.join(names.map((name) => sql`${sql.id(name)} = 1`), sql` or `)}`;
 }
 
 /**
@@ -225,19 +256,19 @@ export async function databaseThresholds(
   const q = sql`(case lvl when 0 then ${quantiles[0]}::float8 else ${quantiles[1]}::float8 end)`;
   // One ordered pass for both levels: among the rows at or above either level, `idx` minus the running count of
   // a level's rows is constant along each of its runs (gaps and islands); then one row per (row, level) it meets.
-  const { rows } = await sql<{ k: unknown; lvl: unknown; rn: unknown; m: unknown; len: unknown }>`
-    select k, lvl, rn, m, len from (
-      select k, lvl, len, row_number() over (partition by k, lvl order by len) - 1 as rn, count(*) over (partition by k, lvl) as m
-      from (
-        select k, lvl, count(*) as len from (
+  const marked = window.wide === undefined ? sql`
           select k, unnest(array[0, 1]) as lvl, unnest(array[a, e]) as meets, unnest(array[idx - sum(a) over w, idx - sum(e) over w]) as island
           from (
             select k, idx, (res >= ${minC})::int as a, (res >= ${maxC})::int as e
             from (select k, idx, y - ${predicted} as res from (${window.indexedRows}) as x ${window.fence}) as r
             where (res >= ${minC} or res >= ${maxC}) and ${NOT_NAN(sql`res`)}
           ) as flagged
-          window w as (partition by k order by idx rows between unbounded preceding and current row)
-        ) as marked where meets = 1 group by k, lvl, island
+          window w as (partition by k order by idx rows between unbounded preceding and current row)` : wideRunMarks(window, time0, models, levels);
+  const { rows } = await sql<{ k: unknown; lvl: unknown; rn: unknown; m: unknown; len: unknown }>`
+    select k, lvl, rn, m, len from (
+      select k, lvl, len, row_number() over (partition by k, lvl order by len) - 1 as rn, count(*) over (partition by k, lvl) as m
+      from (
+        select k, lvl, count(*) as len from (${marked}) as marked where meets = 1 group by k, lvl, island
       ) as runs
     ) as ranked
     where rn = 0 or rn = m - 1 or rn = floor((m - 1) * ${q}) or rn = floor((m - 1) * ${q}) + 1`.execute(db);

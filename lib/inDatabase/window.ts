@@ -48,6 +48,10 @@ export interface SqlWindow {
    * over the scan to be pushed to the partitions (postgres_fdw shards).
    */
   readonly fence: RawBuilder<unknown>;
+  /** WIDE: `(t, c0, c1, …)`, one row per time with axis `i` in column `c<i>`; LONG: undefined. */
+  readonly wide?: RawBuilder<unknown>;
+  /** Whether the table is a plain one (see {@link fence}): partitioned and foreign tables keep per-axis aggregates apart. */
+  readonly plain: boolean;
 }
 
 function nonEmpty(value: unknown, key: string): string {
@@ -120,7 +124,8 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
       ? sql`(round(date_part('epoch', ${timeRef} - ${epoch}) * 1000000) * 1000) / 1e9::float8`
       : sql`((extract(epoch from (${timeRef} - ${epoch})) * 1000000)::int8 * 1000)::float8 / 1e9::float8`;
   const from = sql`${sql.id(schema, table)}`;
-  const fence = (await isPlainTable(db, schema, table)) ? sql`offset 0` : sql``;
+  const plain = await isPlainTable(db, schema, table);
+  const fence = plain ? sql`offset 0` : sql``;
   let where = sql`${timeRef} >= cast(${start} as ${cast}) and ${timeRef} < cast(${end} as ${cast})`;
   const axes = data.axes;
   if (axes.length === 0) throw new InputError("data.axes must list at least one axis");
@@ -145,6 +150,8 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
       indexedRows: sql`select ${unpivot("w")}, w.idx, w.t from (select row_number() over (order by x.t) as idx, x.* from (${wide} ${fence}) as x) as w`,
       raw: sql`select * from ${from} where ${where}`,
       fence,
+      plain,
+      wide: sql`${wide} ${fence}`,
     };
   }
   const ids = axes.map((id, i) => {
@@ -170,5 +177,6 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
     indexedRows: sql`select r.k, dense_rank() over (order by r.t) as idx, r.t, r.y from (${rows} ${fence}) as r`,
     raw: sql`select * from ${from} where ${where}`,
     fence,
+    plain,
   };
 }

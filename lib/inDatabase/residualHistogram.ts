@@ -10,6 +10,7 @@
  * evenly the values spread; any scale gives the same, exact values.
  */
 import { sql, type Kysely, type RawBuilder } from "kysely";
+import type { LinearModel } from "../shapes/types";
 import { indexOfKey, num, perAxis } from "./sqlParts";
 import type { SqlWindow } from "./window";
 
@@ -30,11 +31,11 @@ export const POSITIVE_FINITE = (v: RawBuilder<unknown>): RawBuilder<unknown> => 
  * of its positive residuals (largest finite value minus the line's lowest
  * point on the window), 0 when there is none (one bucket).
  * @example
- * bucketScales([{ finiteMax: 10 }], [{ coef: 1, intercept: 0 }], 4); // [4096 / 10]
+ * bucketScales([{ finiteMax: 10 }], [{ axis: "a", coef: 1, intercept: 0, samples_used: 2 }], 4); // [4096 / 10]
  */
 export function bucketScales(
   profiles: readonly { readonly finiteMax: number }[],
-  models: readonly { readonly coef: number; readonly intercept: number }[],
+  models: readonly LinearModel[],
   span: number,
 ): number[] {
   return profiles.map(({ finiteMax }, i) => {

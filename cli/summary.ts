@@ -35,7 +35,7 @@ export function formatSummary(result: PipelineResult): string {
     ),
   ];
   if (result.labelledFault !== undefined) {
-    lines.push(`Labelled faults: ${result.labelledFault.rows} rows left out of fitting and thresholds (${result.labelledFault.incidents} incidents labelled fault)`);
+    lines.push(`Labelled faults: ${result.labelledFault.rows} rows left out of fitting and thresholds (${result.labelledFault.incidents} incident${result.labelledFault.incidents === 1 ? "" : "s"} labelled fault)`);
   }
   if (result.selectionSummary !== undefined) lines.push(`Selection: ${result.selectionSummary.join(" ")}`);
   if (result.chartFiles.length > 0) lines.push(`Charts: ${result.chartFiles.length} files in ${dirnameOf(result.chartFiles[0])}`);

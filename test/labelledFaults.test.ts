@@ -90,7 +90,7 @@ test("rows inside an incident labelled fault are left out of a retraining: other
     const retrained = runCli(["--config", wide], { env });
     assert.equal(retrained.status, 0, retrained.stderr);
     assert.match(retrained.stdout + retrained.stderr, new RegExp(`left out ${inside} rows inside 1 incident\\(s\\) labelled fault \\(of \\d+ extracted\\)`));
-    assert.match(retrained.stdout, new RegExp(`^Labelled faults: ${inside} rows left out of fitting and thresholds \\(1 incidents labelled fault\\)$`, "m"));
+    assert.match(retrained.stdout, new RegExp(`^Labelled faults: ${inside} rows left out of fitting and thresholds \\(1 incident labelled fault\\)$`, "m"));
     const dir = versionDir(wide, retrained.stdout);
     const meta = load(readFileSync(join(dir, "meta.yaml"), "utf8")) as any;
     const plainMeta = load(readFileSync(join(plainDir, "meta.yaml"), "utf8")) as any;

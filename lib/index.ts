@@ -68,7 +68,8 @@ export type { AliasFile, AliasMove, LoadedVersion, Promotion, RegisterOptions, R
 
 // Notebook setup and display: where the config is, tables and charts in one call each.
 export { resolveConfigPath } from "./notebook/configPath";
-export { reloadPlotly, showChart, showCharts, showHtml, showProfile, showRecord, showTable, showText, useDisplay } from "./views/display";
+export { reloadPlotly, showChart, showCharts, showHtml, showProfile, showRecord, showTable, showText, useAxisNames, useDisplay } from "./views/display";
+export { axisNames, relabelFigure, relabelHtml, relabelText, type AxisNames } from "./views/axisNames";
 export type { DataFrameLike, HtmlSink, TableOptions, TableSource } from "./views/display";
 
 // Views per stage notebook: 01–02 data, 03–05 fit and metrics, 06 thresholds, 07 versions, 08 scoring.

@@ -15,6 +15,7 @@ import type { Profile } from "../stages/analyze";
 import type { PlotlyFigure } from "./figure";
 import { chartHtml, escapeHtml, plotlyScriptHtml } from "./html";
 import { formatNumber } from "../core/formatNumber";
+import { relabelFigure, relabelHtml, type AxisNames } from "./axisNames";
 
 /** Where `show...` functions send HTML: tslab's `display` in a notebook. */
 export interface HtmlSink {
@@ -23,6 +24,18 @@ export interface HtmlSink {
 
 let sink: HtmlSink | undefined;
 let plotlyEmitted = false;
+let shownAxisNames: AxisNames = new Map();
+
+/**
+ * Shows axes by display names from now on in every chart, table and text of the `show...` functions
+ * (see lib/views/axisNames.ts; the notebooks pass `data.axis_labels`/`data.units` through `axisNames`).
+ * An empty map (the default) shows the column names.
+ * @example
+ * useAxisNames(axisNames(config.data.axes, config.data.axis_labels, config.data.units));
+ */
+export function useAxisNames(names: AxisNames): void {
+  shownAxisNames = names;
+}
 
 /**
  * Replaces the display target of the `show...` functions (tests, other
@@ -178,7 +191,7 @@ export function showHtml(html: string): void {
 
 /** Shows a heading-less paragraph of escaped text (for short notes between outputs). */
 export function showText(text: string): void {
-  showHtml(`<p>${escapeHtml(text)}</p>`);
+  showHtml(relabelHtml(`<p>${escapeHtml(text)}</p>`, shownAxisNames));
 }
 
 /**
@@ -186,12 +199,12 @@ export function showText(text: string): void {
  * of columns (see {@link tableHtml}: `maxRows` defaults to 20).
  */
 export function showTable(source: TableSource, options: TableOptions = {}): void {
-  showHtml(tableHtml(source, options));
+  showHtml(relabelHtml(tableHtml(source, options), shownAxisNames));
 }
 
 /** Shows a key/value table of a flat object (see {@link keyValueHtml}). */
 export function showRecord(record: object, options: { readonly caption?: string; readonly digits?: number } = {}): void {
-  showHtml(keyValueHtml(record, options));
+  showHtml(relabelHtml(keyValueHtml(record, options), shownAxisNames));
 }
 
 /**
@@ -206,7 +219,7 @@ export function sessionChartHtml(figure: PlotlyFigure): string {
 
 /** Shows an interactive plotly chart (plotly.js is embedded with the first chart of the session). */
 export function showChart(figure: PlotlyFigure): void {
-  showHtml(sessionChartHtml(figure));
+  showHtml(sessionChartHtml(relabelFigure(figure, shownAxisNames)));
 }
 
 /** Shows several charts, one output each. */

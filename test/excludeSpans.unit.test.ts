@@ -17,7 +17,7 @@ const window: Extraction = {
 };
 
 test("rows inside a closed span (ends included) and an open span are left out; spans without rows are not counted", () => {
-  const { extraction, rows, spans } = excludeSpans(window, [
+  const { extraction, rows, spans, dropped } = excludeSpans(window, [
     { start: 1, end: 2 },
     { start: 2.5, end: 2.9 },
     { start: 6, end: null },
@@ -27,6 +27,9 @@ test("rows inside a closed span (ends included) and an open span are left out; s
   assert.deepEqual(Array.from(extraction.time), [0, 3, 4, 5]);
   assert.deepEqual(Array.from(extraction.values[0]), [10, 13, 14, 15]);
   assert.deepEqual(Array.from(extraction.values[1]), [20, 23, 24, 25]);
+  // The rows dropped come back for selection's recall on labelled faults, in the window's order.
+  assert.deepEqual(Array.from(dropped.time), [1, 2, 6, 7]);
+  assert.deepEqual(dropped.values.map((column) => Array.from(column)), [[11, 12, 16, 17], [21, 22, 26, 27]]);
   assert.equal(window.time.length, 8, "the extracted window itself is not changed");
 });
 
@@ -35,5 +38,6 @@ test("no row inside any span: the same window, nothing counted", () => {
   assert.equal(result.extraction, window);
   assert.equal(result.rows, 0);
   assert.equal(result.spans, 0);
+  assert.equal(result.dropped.time.length, 0);
   assert.equal(excludeSpans(window, []).extraction, window);
 });

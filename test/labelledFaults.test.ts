@@ -3,7 +3,9 @@
  * held-out part to create incidents, label the longest one `fault`, then retrain on a window that covers it.
  * The retrain leaves exactly the table's rows inside that incident out (log, summary, meta.yaml say how many),
  * its thresholds differ from the same retrain before the label, a retrain with no labelled incident matches
- * the plain one, and compute.mode database refuses in one line with nothing registered.
+ * the plain one, and compute.mode database refuses in one line with nothing registered. A `model.type: auto`
+ * retraining whose validation part holds a labelled fault and a labelled false alarm records them in
+ * selection.json (`labelled`, per candidate and for the default) and in its summary line; without labels, no key.
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
@@ -115,6 +117,62 @@ test("rows inside an incident labelled fault are left out of a retraining: other
     const before = demoConfig("indb-before", null, "compute:\n  mode: database\n");
     const allowed = runCli(["--config", before, "--quiet"], { env });
     assert.equal(allowed.status, 0, allowed.stderr);
+  } finally {
+    await db.destroy();
+  }
+});
+
+test("model.type auto over a labelled fault and a labelled false alarm: selection.json and the summary line count them", async () => {
+  const url = (await sharedPostgres()).url;
+  const env: NodeJS.ProcessEnv = { ...process.env, LABELS_DB_URL: url, TZ: "America/New_York" };
+  process.env.LABELS_DB_URL = url;
+  const first = demoConfig("auto-first", null);
+  // The whole demo data (to 10:18): its validation part (the last 20%, from about 03:25) holds the held-out replay's incidents.
+  const auto = demoConfig("auto", "2022-10-18T10:30:00Z");
+  writeFileSync(auto, readFileSync(auto, "utf8").replace(/^model:\n  type: linear/m, "model:\n  type: auto"));
+  assert.match(readFileSync(auto, "utf8"), /^  type: auto/m);
+  const db = await connect(loadConfig(first).database);
+  try {
+    for (const table of ["lab_events", "lab_events_checkpoints", "lab_incidents", "lab_incidents_silences"]) await sql`drop table if exists ${sql.id(table)}`.execute(db);
+    await seedDemoTables(db, generateDemoData(), { tables: "wide", replace: true });
+    assert.equal(runCli(["--config", first, "--quiet"], { env }).status, 0);
+    const replay = runCli(["score", "--config", first], { env });
+    assert.equal(replay.status, 0, replay.stderr);
+    const plain = runCli(["--config", auto], { env });
+    assert.equal(plain.status, 0, plain.stderr);
+    const plainSelection = json(join(versionDir(auto, plain.stdout), "selection.json"));
+    assert.equal(plainSelection.default.labelled, undefined, "no label: no key");
+    assert.doesNotMatch(plain.stdout, /labelled in the validation part/);
+
+    const incidents = (await sql<{ id: string }>`select id from lab_incidents where closed_at is not null order by closed_at - opened_at desc, id`.execute(db)).rows;
+    assert.ok(incidents.length >= 2, `the replay opened ${incidents.length} incidents`);
+    const [fault, falseAlarm] = [incidents[0].id, incidents[1].id];
+    assert.equal(runCli(["incidents", "label", fault, "fault", "--config", first], { env }).status, 0);
+    assert.equal(runCli(["incidents", "label", falseAlarm, "false_alarm", "--config", first], { env }).status, 0);
+
+    const retrained = runCli(["--config", auto], { env });
+    assert.equal(retrained.status, 0, retrained.stderr);
+    const selection = json(join(versionDir(auto, retrained.stdout), "selection.json"));
+    const labelled = selection.default.labelled;
+    assert.equal(labelled.faults, 1);
+    assert.equal(labelled.false_alarm_incidents, 1);
+    // Both incidents were opened by the default rule's alerts: it alerts on them again here.
+    assert.equal(labelled.faults_caught, 1, JSON.stringify(labelled));
+    assert.equal(labelled.false_alarm_incidents_alerted, 1, JSON.stringify(labelled));
+    assert.equal(selection.candidates.length, plainSelection.candidates.length);
+    for (const candidate of selection.candidates) {
+      if (candidate.minc_percentile === null) assert.equal(candidate.labelled, null);
+      else {
+        assert.equal(candidate.labelled.faults, 1, candidate.model);
+        assert.equal(candidate.labelled.false_alarm_incidents, 1, candidate.model);
+        assert.ok(candidate.labelled.faults_caught <= 1 && candidate.labelled.false_alarm_incidents_alerted <= 1);
+      }
+    }
+    const chosen = selection.candidates.find((c: any) => c.model === selection.chosen.model && c.statistic === selection.chosen.statistic);
+    const phrase = `labelled in the validation part: 1 fault, 1 false alarm; chosen caught ${chosen.labelled.faults_caught}/1, alerted on ${chosen.labelled.false_alarm_incidents_alerted}/1; default caught 1/1, alerted on 1/1`;
+    assert.ok((retrained.stdout + retrained.stderr).includes(phrase), retrained.stdout);
+    console.log(`chose ${selection.chosen.model} + ${selection.chosen.statistic}; ${phrase}; ` +
+      selection.candidates.map((c: any) => `${c.model}+${c.statistic}: ${c.labelled === null ? "unmatched" : `${c.labelled.faults_caught}/1, ${c.labelled.false_alarm_incidents_alerted}/1`}`).join(", "));
   } finally {
     await db.destroy();
   }

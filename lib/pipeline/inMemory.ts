@@ -24,7 +24,8 @@ import { versionMeta } from "./versionMeta";
 import { runPcaPipeline } from "./pcaPipeline";
 import type { VersionMetaInput } from "../registry";
 import { stageClock, type LabelledFaultExclusion, type PipelineResult } from "./result";
-import { labelledFaultSpans, type FaultSpan } from "../scoring/labelledFaults";
+import { labelledSpans, type FaultSpan, type LabelledSpans } from "../scoring/labelledFaults";
+import { labelledWindow } from "../selection/labelledOutcomes";
 import { scoreStreamName } from "../scoring/replay";
 import { excludeSpans } from "../stages/excludeSpans";
 import { isoToEpochSeconds } from "../core/time";
@@ -102,6 +103,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   let extraction;
   // Set only when this stream has incidents labelled fault (none: nothing changes, not even the log).
   let labelledFault: LabelledFaultExclusion | undefined;
+  // Set when it has incidents labelled fault or false_alarm: selection reports on them (the fault rows left out, to put back).
+  let labelled: { spans: LabelledSpans; dropped: { time: Float64Array; values: readonly Float64Array[] } } | undefined;
   let workers: AxisWorkers | undefined;
   try {
     const compute = await chooseComputeMode(db, config);
@@ -111,7 +114,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
         `compute.mode database (${compute.reason}) cannot measure candidates on held-out data: model.type auto, scoring.statistic auto and thresholds.target_alarms_per_day need compute.mode memory`,
       );
     }
-    const spans = await labelledFaultSpans(db, config.scoring.incidents_table, scoreStreamName(config.data));
+    const allSpans = await labelledSpans(db, config.scoring.incidents_table, scoreStreamName(config.data));
+    const spans = allSpans.faults;
     if (compute.mode === "database") {
       refuseLabelledInDatabase(config, spans, compute.reason);
       return await runPipelineInDatabase(db, config, log);
@@ -120,12 +124,11 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     const estimated = compute.estimatedSamples;
     workers = startAxisWorkers(options.threads ?? (estimated === undefined ? 1 : defaultAxisThreads(estimated, config.data.axes.length)));
     const extracted = await extractColumns(db, config.data, { onProgress: onExtractProgress });
-    if (spans.length === 0) extraction = extracted;
-    else {
-      const excluded = excludeSpans(extracted, spans);
-      extraction = excluded.extraction;
-      labelledFault = { rows: excluded.rows, incidents: excluded.spans, extractedRows: extracted.time.length };
-    }
+    // No span: the same window back (nothing dropped).
+    const excluded = excludeSpans(extracted, spans);
+    extraction = excluded.extraction;
+    if (spans.length > 0) labelledFault = { rows: excluded.rows, incidents: excluded.spans, extractedRows: extracted.time.length };
+    if (spans.length > 0 || allSpans.falseAlarms.length > 0) labelled = { spans: allSpans, dropped: excluded.dropped };
   } catch (error) {
     workers?.close();
     // Permission denied, statement timeout, overflow: the table or the database user is the user's to fix.
@@ -136,7 +139,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     await db.destroy();
   }
   try {
-    return await trainExtracted(config, extraction, workers as AxisWorkers, options, { stageSeconds, mark, restart, log, database, commit, labelledFault });
+    return await trainExtracted(config, extraction, workers as AxisWorkers, options, { stageSeconds, mark, restart, log, database, commit, labelledFault, labelled });
   } finally {
     workers?.close();
   }
@@ -162,6 +165,8 @@ async function trainExtracted(
     commit: Promise<string | null>;
     /** The rows left out inside incidents labelled fault, when the stream has any. */
     labelledFault?: LabelledFaultExclusion;
+    /** The stream's labelled incidents and the fault rows left out, for selection's report. */
+    labelled?: { spans: LabelledSpans; dropped: { time: Float64Array; values: readonly Float64Array[] } };
   },
 ): Promise<PipelineResult> {
   const { stageSeconds, mark, restart, log, database, labelledFault } = context;
@@ -201,7 +206,8 @@ async function trainExtracted(
   log(`[3/7] prepare    time0 = ${stats.time0}${stats.interpolate ? ", gaps interpolated" : ""} (${mark("prepare")})`);
 
   // Selection: fit on the earlier part, measure on the later part, then train the choice on the whole window.
-  const { config: chosen, selected, warning } = resolveSelection(columns, profile.dt_seconds, config);
+  const labelled = context.labelled === undefined ? undefined : labelledWindow(context.labelled.spans, context.labelled.dropped, { time0: stats.time0, resampleSeconds, interpolate: stats.interpolate, axes });
+  const { config: chosen, selected, warning } = resolveSelection(columns, profile.dt_seconds, config, labelled);
   if (warning !== undefined) log(`             ${warning}`);
   if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
   if (chosen.model.type === "pca") {

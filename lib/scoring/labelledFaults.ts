@@ -1,19 +1,27 @@
 /**
- * The spans operators labelled `fault` (issue 17, "Labels feed training"):
- * the incidents of one stream in `scoring.incidents_table` whose label is
- * `fault`, as [opened_at, closed_at] in epoch seconds (closed_at null while
- * the incident is open). Training leaves the rows inside them out (see
- * lib/stages/excludeSpans.ts), so a persisting fault is not learned as normal.
- * No incidents table means no spans.
+ * The spans operators labelled `fault` or `false_alarm` (issue 17, "Labels
+ * feed training"): the incidents of one stream in `scoring.incidents_table`
+ * with that label, as [opened_at, closed_at] in epoch seconds (closed_at null
+ * while the incident is open). Training leaves the rows inside `fault` spans
+ * out (see lib/stages/excludeSpans.ts), so a persisting fault is not learned
+ * as normal; selection scores the candidates on both kinds inside its
+ * validation part (lib/selection/labelledOutcomes.ts). No incidents table
+ * means no spans.
  */
 import { sql, type Kysely } from "kysely";
 import { InputError } from "../core/errors";
 
-/** One incident labelled `fault`: its id and its span in epoch seconds (`end` null: still open). */
+/** One labelled incident (`fault` or `false_alarm`): its id and its span in epoch seconds (`end` null: still open). */
 export interface FaultSpan {
   readonly id: string;
   readonly start: number;
   readonly end: number | null;
+}
+
+/** The labelled spans of one stream: incidents labelled `fault` and `false_alarm`, each ordered by opening. */
+export interface LabelledSpans {
+  readonly faults: readonly FaultSpan[];
+  readonly falseAlarms: readonly FaultSpan[];
 }
 
 /**
@@ -22,15 +30,26 @@ export interface FaultSpan {
  * const spans = await labelledFaultSpans(db, "mlbox_incidents", "robot"); // [{ id: "inc-…", start: 1666080000, end: 1666080600 }]
  */
 export async function labelledFaultSpans(db: Kysely<any>, incidentsTable: string, stream: string): Promise<FaultSpan[]> {
+  return [...(await labelledSpans(db, incidentsTable, stream)).faults];
+}
+
+/**
+ * The incidents of `stream` labelled `fault` and those labelled `false_alarm`, each ordered by opening
+ * (one query); both [] when `incidentsTable` does not exist.
+ * @example
+ * const { faults, falseAlarms } = await labelledSpans(db, "mlbox_incidents", "robot"); // faults: [{ id: "inc-…", start: 1666080000, end: 1666080600 }]
+ */
+export async function labelledSpans(db: Kysely<any>, incidentsTable: string, stream: string): Promise<LabelledSpans> {
   const { rows: columns } = await sql<{ data_type: string }>`select data_type from information_schema.columns
     where table_schema = current_schema() and table_name = ${incidentsTable} and column_name in ('opened_at', 'label')`.execute(db);
-  if (columns.length === 0) return [];
+  if (columns.length === 0) return { faults: [], falseAlarms: [] };
   const timestamp = columns.some((c) => c.data_type.startsWith("timestamp"));
   const seconds = (column: string) => (timestamp ? sql`extract(epoch from ${sql.ref(column)})::float8` : sql`${sql.ref(column)}::float8`);
   try {
-    const { rows } = await sql<{ id: string; start: number; end: number | null }>`select id, ${seconds("opened_at")} as start, ${seconds("closed_at")} as "end"
-      from ${sql.id(incidentsTable)} where stream = ${stream} and label = 'fault' order by opened_at, id`.execute(db);
-    return rows.map((row) => ({ id: row.id, start: Number(row.start), end: row.end === null ? null : Number(row.end) }));
+    const { rows } = await sql<{ id: string; label: string; start: number; end: number | null }>`select id, label, ${seconds("opened_at")} as start, ${seconds("closed_at")} as "end"
+      from ${sql.id(incidentsTable)} where stream = ${stream} and label in ('fault', 'false_alarm') order by opened_at, id`.execute(db);
+    const span = (row: (typeof rows)[number]): FaultSpan => ({ id: row.id, start: Number(row.start), end: row.end === null ? null : Number(row.end) });
+    return { faults: rows.filter((row) => row.label === "fault").map(span), falseAlarms: rows.filter((row) => row.label === "false_alarm").map(span) };
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "42703" || code === "42804") {

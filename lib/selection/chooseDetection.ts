@@ -12,6 +12,7 @@ import type { CandidateStatistic } from "./candidates";
 import { numericColumn } from "../shapes/frame";
 import { InputError } from "../core/errors";
 import { needsSelection, runSelection, type SelectionResult } from "./runSelection";
+import type { LabelledWindow } from "./labelledOutcomes";
 import type { TrainOptions } from "../stages/train";
 import type { Config, ModelType, PreparedColumns } from "../shapes/types";
 
@@ -30,12 +31,13 @@ export interface ResolvedSelection {
  *
  * @param columns The prepared window (`time_s` plus axes), in time order.
  * @param dtSeconds Its sampling interval (`analyze`'s `dt_seconds`).
+ * @param labelled Labelled incidents and the fault rows left out, when the stream has any: selection reports on them.
  */
-export function resolveSelection(columns: PreparedColumns, dtSeconds: number, config: Config): ResolvedSelection {
+export function resolveSelection(columns: PreparedColumns, dtSeconds: number, config: Config, labelled?: LabelledWindow): ResolvedSelection {
   if (!needsSelection(config)) return { config, selected: null };
   let selected: SelectionResult;
   try {
-    selected = runSelection(columns, dtSeconds, config);
+    selected = runSelection(columns, dtSeconds, config, labelled === undefined ? {} : { labelled });
   } catch (error) {
     // A window too short to measure candidates on: the stated default (linear + residual, the configured percentiles), one warning.
     if (!(error instanceof InputError) || !/^selection: /.test(error.message)) throw error;

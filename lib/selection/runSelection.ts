@@ -23,6 +23,7 @@ import { matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type
 import { formatNumber } from "../core/formatNumber";
 import { injectedWhenRead, planAnomalies, workingLevel, type InjectionSpec } from "./injection";
 import { splitWindow, splitWindowAt } from "./validationSplit";
+import { labelledOutcome, labelledPhrase, labelledValidation, type LabelledOutcome, type LabelledWindow } from "./labelledOutcomes";
 import type { Config, PreparedColumns } from "../shapes/types";
 
 /** The config sections selection reads. */
@@ -72,6 +73,8 @@ export interface SelectionOptions {
   readonly percentiles?: readonly number[];
   /** Candidates; defaults to {@link candidatesFor}(config). */
   readonly candidates?: readonly DetectionCandidate[];
+  /** Labelled incidents and the fault rows left out (lib/selection/labelledOutcomes.ts): reported, not chosen by. */
+  readonly labelled?: LabelledWindow;
 }
 
 /** What {@link runSelection} returns. */
@@ -184,6 +187,11 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
 
   const targetPerDay = config.thresholds.target_alarms_per_day ?? null;
   const target: AlarmTargetLevel | null = targetPerDay === null ? null : alertLevelForTarget(best.candidate.fit(split.fit), setup, targetPerDay);
+  // Labelled incidents inside the validation part: counted at each candidate's matched level (before the caches go).
+  const inside = options.labelled === undefined ? null : labelledValidation(split, options.labelled);
+  const labelledAt = (c: DetectionCandidate, at: DetectionPoint | null) => (inside === null ? {} : { labelled: at === null ? null : labelledOutcome(c.fit(split.fit), setup, at.minc_percentile, inside) });
+  const labelledOf = measured.map((m) => labelledAt(m.candidate, m.matched));
+  const labelledDefault = labelledAt(defaultCandidate, budget) as { labelled?: LabelledOutcome };
   // What the sweep kept for this window goes now, not at the next full collection.
   forgetResiduals(setup);
   forgetPartTrend(split.fit);
@@ -212,8 +220,8 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
       injected: injections.length,
       injected_by_label: injectedByLabel,
     },
-    default: { ...DEFAULT_CANDIDATE, ...slim(budget), by_label: budget.by_label },
-    candidates: measured.map(({ candidate, curve, matched }): SelectionCandidate => ({
+    default: { ...DEFAULT_CANDIDATE, ...slim(budget), by_label: budget.by_label, ...labelledDefault },
+    candidates: measured.map(({ candidate, curve, matched }, i): SelectionCandidate => ({
       model: candidate.model,
       statistic: candidate.statistic,
       minc_percentile: matched?.minc_percentile ?? null,
@@ -225,6 +233,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
       median_delay_seconds: matched?.median_delay_seconds ?? null,
       by_label: matched?.by_label ?? null,
       curve: curve.map(slim),
+      ...labelledOf[i],
     })),
     chosen: { ...chosen, reason },
     target_alarms_per_day: target,
@@ -232,7 +241,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
   const summary = [
     `chose ${name(chosen)} at minc_percentile ${formatNumber(level)} (maxc_percentile ${formatNumber(chosen.maxc_percentile)}) of ${candidates.length} candidate${candidates.length === 1 ? "" : "s"}, ` +
       `measured on the last ${formatNumber(hours, 3)} h of the window (${injections.length} injected anomalies in ${injected.length} round${injected.length === 1 ? "" : "s"}):`,
-    reason,
+    labelledDefault.labelled === undefined ? reason : `${reason}; ${labelledPhrase(labelledOf[measured.indexOf(best)].labelled ?? null, labelledDefault.labelled)}`,
   ];
   return { selection, chosen, summary };
 }

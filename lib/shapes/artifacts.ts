@@ -149,6 +149,14 @@ const detectionPointShape = {
   median_delay_seconds: number.nullable(),
 };
 const detectionPoint = z.object(detectionPointShape).readonly();
+/**
+ * Labelled incidents inside the validation part (issue 17, lib/selection/labelledOutcomes.ts): faults with
+ * their rows put back and those an alert caught, false alarms and those an alert overlapped. Only present
+ * when the stream has labelled incidents inside the validation part.
+ */
+const labelledOutcome = z
+  .object({ faults: number, faults_caught: number, false_alarm_incidents: number, false_alarm_incidents_alerted: number })
+  .readonly();
 const selectionCandidate = z
   .object({
     model: z.string(),
@@ -163,6 +171,8 @@ const selectionCandidate = z
     median_delay_seconds: number.nullable(),
     by_label: z.record(caughtCount).nullable(),
     curve: z.array(detectionPoint).readonly(),
+    /** At the matched level; null when no level matched. */
+    labelled: labelledOutcome.nullable().optional(),
   })
   .readonly();
 const selection = z
@@ -181,7 +191,7 @@ const selection = z
       })
       .readonly(),
     default: z
-      .object({ model: z.string(), statistic: z.string(), ...detectionPointShape, by_label: z.record(caughtCount) })
+      .object({ model: z.string(), statistic: z.string(), ...detectionPointShape, by_label: z.record(caughtCount), labelled: labelledOutcome.optional() })
       .readonly(),
     candidates: z.array(selectionCandidate).readonly(),
     chosen: z.object({ model: z.string(), statistic: z.string(), minc_percentile: number, maxc_percentile: number, reason: z.string() }).readonly(),

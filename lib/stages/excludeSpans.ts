@@ -5,7 +5,9 @@
  * every stage already handles the same way for every model type (PCA,
  * selection and resampling included), whereas NaN values would be refilled by
  * `prep.interpolate` and fitted after all. The cost: a sustain run is counted
- * across the gap as across any other gap in the data.
+ * across the gap as across any other gap in the data. The dropped rows are
+ * returned too: selection puts them back into its validation part to measure
+ * the recall on labelled faults (lib/selection/labelledOutcomes.ts).
  */
 import type { Extraction } from "../shapes/types";
 
@@ -23,12 +25,15 @@ export interface SpanExclusion {
   readonly rows: number;
   /** Spans that held at least one row of the window. */
   readonly spans: number;
+  /** The rows left out, in the window's order: their times and, per axis, their values (empty when none was). */
+  readonly dropped: { readonly time: Float64Array; readonly values: readonly Float64Array[] };
 }
 
 /**
  * Drops the rows whose time t has start ≤ t ≤ end for some span (an open span reaches the window's end).
  * @example
- * const { extraction: kept, rows } = excludeSpans(extraction, [{ start: 1666080000, end: 1666080600 }]);
+ * const { extraction: kept, rows, dropped } = excludeSpans(extraction, [{ start: 1666080000, end: 1666080600 }]);
+ * dropped.time; // the times of the `rows` rows left out
  */
 export function excludeSpans(extraction: Extraction, spans: readonly ExcludedSpan[]): SpanExclusion {
   const { time } = extraction;
@@ -47,12 +52,18 @@ export function excludeSpans(extraction: Extraction, spans: readonly ExcludedSpa
   }
   let rows = 0;
   for (let i = 0; i < inside.length; i++) rows += inside[i];
-  if (rows === 0) return { extraction, rows: 0, spans: 0 };
-  const keep = (column: Float64Array): Float64Array => {
-    const out = new Float64Array(column.length - rows);
+  if (rows === 0) return { extraction, rows: 0, spans: 0, dropped: { time: new Float64Array(0), values: extraction.values.map(() => new Float64Array(0)) } };
+  // flag 0: the rows kept; flag 1: the rows dropped.
+  const rowsWith = (flag: number) => (column: Float64Array): Float64Array => {
+    const out = new Float64Array(flag === 0 ? column.length - rows : rows);
     let j = 0;
-    for (let i = 0; i < column.length; i++) if (inside[i] === 0) out[j++] = column[i];
+    for (let i = 0; i < column.length; i++) if (inside[i] === flag) out[j++] = column[i];
     return out;
   };
-  return { extraction: { ...extraction, time: keep(time), values: extraction.values.map(keep) }, rows, spans: spansHit };
+  return {
+    extraction: { ...extraction, time: rowsWith(0)(time), values: extraction.values.map(rowsWith(0)) },
+    rows,
+    spans: spansHit,
+    dropped: { time: rowsWith(1)(time), values: extraction.values.map(rowsWith(1)) },
+  };
 }

@@ -143,6 +143,7 @@ export function expectedOutputs(table = "stream_samples_wide"): Readonly<Record<
         "Sampling interval between consecutive rows",
         "Share of exact zeros and missing values per axis",
         ...perAxis("distribution of non-zero values"),
+        "Which axes move together",
       ],
       captions: ["Training data", "Window", "Axes (8)", "Longest gaps"],
       headers: ["zero_fraction", "step_seconds"],

@@ -34,6 +34,9 @@ export function formatSummary(result: PipelineResult): string {
         `  ${axis.padEnd(width)}  MinC=${formatNumber(t.MinC)}  MaxC=${formatNumber(t.MaxC)}  T_long=${t.T_long_steps} steps  T_short=${t.T_short_steps} steps  dt=${formatNumber(t.dt_seconds)} s  (${t.meta.method})`,
     ),
   ];
+  if (result.labelledFault !== undefined) {
+    lines.push(`Labelled faults: ${result.labelledFault.rows} rows left out of fitting and thresholds (${result.labelledFault.incidents} incident${result.labelledFault.incidents === 1 ? "" : "s"} labelled fault)`);
+  }
   if (result.selectionSummary !== undefined) lines.push(`Selection: ${result.selectionSummary.join(" ")}`);
   if (result.chartFiles.length > 0) lines.push(`Charts: ${result.chartFiles.length} files in ${dirnameOf(result.chartFiles[0])}`);
   return lines.join("\n");

@@ -12,8 +12,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import { InputError } from "../lib/core/errors";
-import { DEFAULT_THRESHOLD_POLICY, loadConfig } from "../lib/shapes/config";
+import { loadConfig } from "../lib/shapes/config";
 import { diffVersions, loadVersion, promoteAlias, readAliasFile, registerModel, resolveTag, type RegisterOptions } from "../lib/registry";
+import { flatVersion } from "./support/flatVersion";
 import type { Selection } from "../lib/shapes/artifacts";
 import { runCli } from "./support/cli";
 
@@ -51,23 +52,7 @@ function selection(falseAlarms: number, recall: number): Selection {
 
 /** A two-axis version with lines y = 0; `minC` sets axis1's alert level. */
 function version(rootDir: string, minC = 1, extra: Partial<RegisterOptions> = {}): RegisterOptions {
-  return {
-    rootDir,
-    versionTag: "auto",
-    models: { type: "linear", models: AXES.map((axis) => ({ axis, coef: 0, intercept: 0, samples_used: 10 })) },
-    prepStats: { time0: 0, time_col: "ts", time_type: "float", dt_seconds: 1, interpolate: false },
-    thresholds: Object.fromEntries(
-      AXES.map((axis) => [axis, { MinC: axis === "axis1" ? minC : 1, MaxC: 2, T_long_steps: 3, T_short_steps: 2, dt_seconds: 1, policy: DEFAULT_THRESHOLD_POLICY, meta: { method: "test" } }]),
-    ),
-    metrics: AXES.map((axis) => ({ axis, r2: 1, mae: 0, rmse: 0 })),
-    meta: {
-      data: { table: "t", time_col: "ts", time_type: "float", layout: "wide", axes: AXES, train_start: 0, train_end: 10 },
-      prep: { interpolate: false },
-      rows: { raw: 10, train: 10 },
-      lineage: { config_path: "/c.yaml", config_sha256: "a".repeat(64), data_fingerprint: "b".repeat(64), database: "embedded", git_commit: null },
-    },
-    ...extra,
-  };
+  return flatVersion(rootDir, { axes: AXES, minC: (axis) => (axis === "axis1" ? minC : 1), extra });
 }
 
 describe("aliases in the library", () => {

@@ -135,7 +135,13 @@ async function loadEdgeCases(db: Kysely<any>): Promise<Array<{ label: string; da
   await sql`create table edge_long as
     select i * 0.5 as t, k as id, case when i % 31 = 0 then null else k + sin(i * k) * 2 + i * 0.001 end as v
     from generate_series(0, 1999) as i, generate_series(1, 3) as k where (i + k) % 7 <> 0`.execute(db);
+  // One positive residual (18 at t = 2; the zeros, left out of the fit, and NaN rows are not positive), read by bucket.
+  await sql`drop table if exists edge_one`.execute(db);
+  await sql`create table edge_one as
+    select i::float8 as t, case i when 1 then 10 when 2 then 40 when 3 then 16 when 7 then 'NaN'::float8 else 0 end as one
+    from generate_series(0, 199) as i`.execute(db);
   return [
+    { label: "one positive residual", data: { table: "edge_one", time_col: "t", axes: ["one"], train_start: 0, train_end: 1e6 }, thresholds: { min_pos_for_trim: 0 } },
     { label: "timestamp", data: { table: "edge_ts", time_col: "ts", axes: ["motor_a", "spindle"], train_start: "2025-09-01T00:00:00", train_end: "2025-09-01T01:00:00" } },
     { label: "long timestamptz", data: { table: "edge_long_tz", time_col: "ts", axes: [2, 1], axis_id_col: "axis_id", value_col: "value", train_start: "2025-09-01T00:00:00Z", train_end: "2025-09-02T00:00:00Z" } },
     { label: "timestamp in 2225", data: { table: "edge_far", time_col: "ts", axes: ["z_axis", "motor_b"], train_start: "2225-09-01T00:00:00", train_end: "2225-09-10T00:00:00" } },
@@ -171,8 +177,13 @@ for (const backend of BACKENDS) {
       });
     }
 
-    test("edge cases: timestamp (float8 and numeric epoch), LONG timestamptz, NaN/±Infinity/NULL, real, missing LONG rows, MAD fallback", async () => {
-      for (const edge of await loadEdgeCases(database.db)) await compareBothPaths(database, configFor(edge.data, edge.thresholds), edge.label);
+    test("edge cases: one positive residual, timestamp (float8 and numeric epoch), LONG timestamptz, NaN/±Infinity/NULL, real, missing LONG rows, MAD fallback", async () => {
+      const edges = await loadEdgeCases(database.db);
+      for (const edge of edges) await compareBothPaths(database, configFor(edge.data, edge.thresholds), edge.label);
+      // The single positive residual is both levels (read from its bucket, not a default).
+      const one = edges.find((edge) => edge.label === "one positive residual")!;
+      const { thresholds } = await trainInDatabase(database.db, configFor(one.data, one.thresholds));
+      assert.ok(Math.abs(thresholds.one.MinC - 18) < 1e-9 && Math.abs(thresholds.one.MaxC - 18) < 1e-9, JSON.stringify(thresholds.one));
     });
 
     test("bad input: an empty window and interpolation are one-line InputErrors", async () => {

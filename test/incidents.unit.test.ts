@@ -73,3 +73,42 @@ test("pca events keep the top contributions of the strongest event", () => {
   assert.equal(changed[0].contributions.length, 5);
   assert.equal(changed[0].contributions[0].axis, "x1");
 });
+
+test("a long incident keeps bounded state; events reported again (a replay run again) are not counted twice", () => {
+  // 2,000 events 10 s apart on two axes, batch after batch, all within merge_seconds of each other: one incident.
+  let open: ReturnType<typeof mergeIncidents>["open"] = [];
+  const all: IncidentEvent[] = [];
+  for (let batch = 0; batch < 100; batch++) {
+    const events: IncidentEvent[] = [];
+    for (let k = 0; k < 10; k++) {
+      const start = (batch * 10 + k) * 10;
+      events.push(ev("a", "alert", start, start + 4), ev("b", "alert", start, start + 4)); // two axes fire at the same sample
+    }
+    all.push(...events);
+    ({ open } = mergeIncidents(open, events, (batch + 1) * 100, 60));
+  }
+  assert.equal(open.length, 1);
+  assert.equal(open[0].events, 2000);
+  assert.ok(JSON.stringify(open[0].state).length < 400, `state grows with the incident: ${JSON.stringify(open[0].state).length} characters`);
+  // The same events again, in other batches: nothing is counted twice, and the incident is the same.
+  let again = open;
+  for (let from = 0; from < all.length; from += 333) ({ open: again } = mergeIncidents(again, all.slice(from, from + 333), 10_000, 60));
+  assert.equal(again.length, 1);
+  assert.equal(again[0].events, 2000);
+  assert.equal(again[0].id, open[0].id);
+  // A new event after them is counted.
+  const { open: later } = mergeIncidents(again, [ev("a", "error", 10_010, 10_012)], 10_012, 60);
+  assert.equal(later[0].events, 2001);
+  assert.equal(later[0].severity, "error");
+});
+
+test("a replay run again while the last incident is open: the earlier incidents' events do not join it", () => {
+  const events = [ev("a", "alert", 0, 10), ev("a", "error", 500, 510), ev("b", "alert", 505, 520)];
+  const first = mergeIncidents([], events, 530, 60); // the second incident is still open (530 < 520 + 60)
+  assert.equal(first.open.length, 1);
+  assert.equal(first.open[0].events, 2);
+  const again = mergeIncidents(first.open, events, 530, 60);
+  assert.equal(again.open.length, 1);
+  assert.equal(again.open[0].events, 2, "the earlier incident's event is not counted in the open one");
+  assert.deepEqual(again.changed.map((incident) => [incident.opened_at, incident.events]), [[0, 1], [500, 2]]); // the first as before (its row, closed, is not rewritten)
+});

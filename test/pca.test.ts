@@ -207,6 +207,7 @@ test("pca: any split into batches, through JSON state, gives the same events and
 import * as dfd from "danfojs-node";
 import { score } from "../lib/scoring/scoreFrame";
 import { createScoringService } from "../server/app";
+import { promoteAlias } from "../lib/registry/aliases";
 
 test("pca: score(frame, version) and the HTTP service (GET /v1/model describes it; POST /v1/score explains its events)", async () => {
   const all = correlated(900, 5);
@@ -220,6 +221,7 @@ test("pca: score(frame, version) and the HTTP service (GET /v1/model describes i
   assert.deepEqual(scored.residuals.columns, ["ts", "T2_res", "SPE_res"]);
   assert.ok(scored.events.some((e) => e.axis === "SPE" && e.contributions?.[0].axis === "b"));
 
+  await promoteAlias(join(work, "registry"), "serve"); // the service scores with production, the first version until promoted
   const service = await createScoringService({ rootDir: join(work, "registry"), watchMs: 0 });
   try {
     const described = await service.app.inject({ method: "GET", url: "/v1/model" });

@@ -10,8 +10,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
 import { loadVersion, promoteAlias, registerModel, type RegisterOptions } from "../lib/registry";
+import { flatVersion } from "./support/flatVersion";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent } from "../lib/scoring/score";
 import { createScoringService, type ScoringService } from "../server/app";
 import { sharedPostgres } from "./support/postgres";
@@ -21,22 +21,7 @@ const AXES = ["axis1", "axis2"];
 
 /** A version whose lines are y = 0: residual = value. Alert at ≥ 1 for 3 samples, error at ≥ 2 for 2. */
 function version(rootDir: string, minC = 1): RegisterOptions {
-  return {
-    rootDir,
-    versionTag: "auto",
-    models: { type: "linear", models: AXES.map((axis) => ({ axis, coef: 0, intercept: 0, samples_used: 10 })) },
-    prepStats: { time0: 0, time_col: "ts", time_type: "float", dt_seconds: 1, interpolate: false },
-    thresholds: Object.fromEntries(
-      AXES.map((axis) => [axis, { MinC: minC, MaxC: 2, T_long_steps: 3, T_short_steps: 2, dt_seconds: 1, policy: DEFAULT_THRESHOLD_POLICY, meta: { method: "test" } }]),
-    ),
-    metrics: AXES.map((axis) => ({ axis, r2: 1, mae: 0, rmse: 0 })),
-    meta: {
-      data: { table: "t", time_col: "ts", time_type: "float", layout: "wide", axes: AXES, train_start: 0, train_end: 10 },
-      prep: { interpolate: false },
-      rows: { raw: 10, train: 10 },
-      lineage: { config_path: "/c.yaml", config_sha256: "a".repeat(64), data_fingerprint: "b".repeat(64), database: "embedded", git_commit: null },
-    },
-  };
+  return flatVersion(rootDir, { axes: AXES, minC });
 }
 
 /** A deterministic signal with runs above both levels on both axes. */

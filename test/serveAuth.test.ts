@@ -12,8 +12,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
 import { registerModel } from "../lib/registry";
+import { flatVersion } from "./support/flatVersion";
 import { isLoopback } from "../server/auth";
 import { sharedPostgres, type TestPostgres } from "./support/postgres";
 import { startServe, type ServeProcess } from "./support/serveProcess";
@@ -27,22 +27,8 @@ let config: string;
 before(async () => {
   pg = await sharedPostgres();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlbox-serve-auth-"));
-  await registerModel({
-    rootDir: path.join(dir, "registry"),
-    versionTag: "auto",
-    models: { type: "linear", models: AXES.map((axis) => ({ axis, coef: 0, intercept: 0, samples_used: 10 })) },
-    prepStats: { time0: 0, time_col: "ts", time_type: "float", dt_seconds: 1, interpolate: false },
-    thresholds: Object.fromEntries(
-      AXES.map((axis) => [axis, { MinC: 1, MaxC: 2, T_long_steps: 3, T_short_steps: 2, dt_seconds: 1, policy: DEFAULT_THRESHOLD_POLICY, meta: { method: "test" } }]),
-    ),
-    metrics: AXES.map((axis) => ({ axis, r2: 1, mae: 0, rmse: 0 })),
-    meta: {
-      data: { table: "t", time_col: "ts", time_type: "float", layout: "wide", axes: AXES, train_start: 0, train_end: 10 },
-      prep: { interpolate: false },
-      rows: { raw: 10, train: 10 },
-      lineage: { config_path: "/c.yaml", config_sha256: "a".repeat(64), data_fingerprint: "b".repeat(64), database: "embedded", git_commit: null },
-    },
-  });
+  await registerModel(flatVersion(path.join(dir, "registry"), { axes: AXES }));
+
   config = path.join(dir, "config.yaml");
   fs.writeFileSync(config, "data:\n  table: t\n  axes: [axis1, axis2]\n  train_start: 0\n  train_end: 10\nregistry:\n  root_dir: registry\nscoring:\n  events_table: auth_events\n");
 });

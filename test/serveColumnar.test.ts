@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
 import { registerModel } from "../lib/registry";
+import { flatVersion } from "./support/flatVersion";
 import { createScoringService, type ScoringService } from "../server/app";
 
 const AXES = ["axis1", "axis2"];
@@ -20,22 +20,8 @@ let base: string;
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "mlbox-columnar-"));
   // Lines y = 0: residual = value. Alert at ≥ 1 for 3 samples, error at ≥ 2 for 2.
-  await registerModel({
-    rootDir: root,
-    versionTag: "auto",
-    models: { type: "linear", models: AXES.map((axis) => ({ axis, coef: 0, intercept: 0, samples_used: 10 })) },
-    prepStats: { time0: 0, time_col: "ts", time_type: "float", dt_seconds: 1, interpolate: false },
-    thresholds: Object.fromEntries(
-      AXES.map((axis) => [axis, { MinC: 1, MaxC: 2, T_long_steps: 3, T_short_steps: 2, dt_seconds: 1, policy: DEFAULT_THRESHOLD_POLICY, meta: { method: "test" } }]),
-    ),
-    metrics: AXES.map((axis) => ({ axis, r2: 1, mae: 0, rmse: 0 })),
-    meta: {
-      data: { table: "t", time_col: "ts", time_type: "float", layout: "wide", axes: AXES, train_start: 0, train_end: 10 },
-      prep: { interpolate: false },
-      rows: { raw: 10, train: 10 },
-      lineage: { config_path: "/c.yaml", config_sha256: "a".repeat(64), data_fingerprint: "b".repeat(64), database: "embedded", git_commit: null },
-    },
-  });
+  await registerModel(flatVersion(root, { axes: AXES }));
+
   service = await createScoringService({ rootDir: root, watchMs: 0, maxSamples: 1000 });
   base = await service.app.listen({ port: 0, host: "127.0.0.1" });
 });

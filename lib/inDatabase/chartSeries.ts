@@ -3,7 +3,7 @@
  * and axis the extreme values and residuals, so the charts show what the
  * in-memory ones show without fetching the window.
  */
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { LinearModelSet, Prediction } from "../shapes/types";
 import { FINITE, indexOfKey, num, predictedSql } from "./sqlParts";
 import type { SqlWindow } from "./window";
@@ -31,26 +31,50 @@ export async function databaseChartSeries(
 ): Promise<Prediction> {
   const span = summary.lastTime - summary.firstTime;
   const bucket = span > 0 ? sql`least(${buckets - 1}::int, floor((t - ${summary.firstTime}::float8) * ${buckets}::float8 / ${span}::float8)::int)` : sql`0`;
-  const finite = FINITE(sql`y`);
-  const { rows } = await sql<Record<string, unknown>>`
-    select k, min(t) as first, max(t) as last,
-      min(y) filter (where ${finite} and y <> 0) as lo, max(y) filter (where ${finite} and y <> 0) as hi,
-      min(r) filter (where ${finite}) as rlo, max(r) filter (where ${finite}) as rhi, max(t) filter (where y = 0) as zero
-    from (select k, t, y, y - ${predictedSql(window, summary.firstTime, models)} as r, ${bucket} as b from (${window.rows}) as s) as s
-    group by k, b`.execute(db);
   const index = indexOfKey(window);
   const actualAt = window.axes.map(() => new Map<number, number>());
   const residualAt = window.axes.map(() => new Map<number, number>());
   const put = (map: Map<number, number>, t: unknown, value: unknown): void => {
     if (t !== null && value !== null && value !== undefined && !map.has(num(t))) map.set(num(t), num(value));
   };
-  for (const row of rows) {
-    const i = index.get(num(row.k)) as number;
-    put(actualAt[i], row.first, row.lo);
-    put(actualAt[i], row.last, row.hi);
-    put(actualAt[i], row.zero, row.zero === null ? null : 0);
-    put(residualAt[i], row.first, row.rlo);
-    put(residualAt[i], row.last, row.rhi);
+  const finite = (y: RawBuilder<unknown>): RawBuilder<unknown> => FINITE(y);
+  if (window.wide !== undefined) {
+    // WIDE: every axis's extremes per slice in one pass over the table's rows (no unpivot), each axis its columns.
+    const columns = window.axes.map((_, i) => {
+      const y = sql.id(`c${i}`);
+      const { coef, intercept } = models.models[i];
+      const r = sql`(${y} - (((t - ${summary.firstTime}::float8) * ${coef}::float8) + ${intercept}::float8))`;
+      return sql`min(${y}) filter (where ${finite(sql`${y}`)} and ${y} <> 0) as ${sql.id(`lo${i}`)}, max(${y}) filter (where ${finite(sql`${y}`)} and ${y} <> 0) as ${sql.id(`hi${i}`)},
+        min(${r}) filter (where ${finite(sql`${y}`)}) as ${sql.id(`rlo${i}`)}, max(${r}) filter (where ${finite(sql`${y}`)}) as ${sql.id(`rhi${i}`)}, max(t) filter (where ${y} = 0) as ${sql.id(`zero${i}`)}`;
+    });
+    const { rows } = await sql<Record<string, unknown>>`
+      select min(t) as first, max(t) as last, ${sql.join(columns)}
+      from (select w.*, ${bucket} as b from (${window.wide}) as w) as s group by b`.execute(db);
+    for (const row of rows) {
+      window.axes.forEach((_, i) => {
+        const zero = row[`zero${i}`];
+        put(actualAt[i], row.first, row[`lo${i}`]);
+        put(actualAt[i], row.last, row[`hi${i}`]);
+        put(actualAt[i], zero, zero === null ? null : 0);
+        put(residualAt[i], row.first, row[`rlo${i}`]);
+        put(residualAt[i], row.last, row[`rhi${i}`]);
+      });
+    }
+  } else {
+    const { rows } = await sql<Record<string, unknown>>`
+      select k, min(t) as first, max(t) as last,
+        min(y) filter (where ${finite(sql`y`)} and y <> 0) as lo, max(y) filter (where ${finite(sql`y`)} and y <> 0) as hi,
+        min(r) filter (where ${finite(sql`y`)}) as rlo, max(r) filter (where ${finite(sql`y`)}) as rhi, max(t) filter (where y = 0) as zero
+      from (select k, t, y, y - ${predictedSql(window, summary.firstTime, models)} as r, ${bucket} as b from (${window.rows}) as s ${window.fence}) as s
+      group by k, b`.execute(db);
+    for (const row of rows) {
+      const i = index.get(num(row.k)) as number;
+      put(actualAt[i], row.first, row.lo);
+      put(actualAt[i], row.last, row.hi);
+      put(actualAt[i], row.zero, row.zero === null ? null : 0);
+      put(residualAt[i], row.first, row.rlo);
+      put(residualAt[i], row.last, row.rhi);
+    }
   }
   const times = Float64Array.from(new Set([...actualAt, ...residualAt].flatMap((map) => [...map.keys()]))).sort();
   const timeS = times.map((t) => t - summary.firstTime);

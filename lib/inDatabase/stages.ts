@@ -18,7 +18,7 @@
  * rounding.
  */
 import { createHash } from "crypto";
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { AxisProfile } from "../stages/analyze";
 import { InputError } from "../core/errors";
 import { pythonFloatRepr } from "../core/pythonFloat";
@@ -26,6 +26,7 @@ import { quantileSorted } from "../stats";
 import { secondsToSteps } from "../stages/thresholds";
 import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, ThresholdPolicy } from "../shapes/types";
 import { quantileRanks, sparseSorted, valuesAtRanks } from "./orderStatistics";
+import { POSITIVE_FINITE, bucketScales, bucketSql, valuesAtRanksByBucket, type ResidualHistogram } from "./residualHistogram";
 import { FINITE, NOT_NAN, indexOfKey, num, perAxis, predictedSql } from "./sqlParts";
 import type { SqlWindow } from "./window";
 import type { WindowSummary } from "./windowSummary";
@@ -33,7 +34,7 @@ import type { WindowSummary } from "./windowSummary";
 /** What the per-axis aggregate pass returns. */
 export interface DatabaseTraining {
   /** Profiles, with the count of NaN/±Infinity/missing values the fit leaves out. */
-  readonly profiles: readonly (AxisProfile & { readonly nonFinite: number })[];
+  readonly profiles: readonly (AxisProfile & { readonly nonFinite: number; readonly finiteMax: number })[];
   readonly models: LinearModelSet;
   /** Mean of each axis's finite values (for R²'s two-pass total sum of squares). */
   readonly finiteMeans: readonly number[];
@@ -55,16 +56,16 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   const present = NOT_NAN(sql`y`);
   const { rows } = await sql<Record<string, unknown>>`
     select k,
-      count(*) filter (where ${present}) as count, count(*) filter (where ${FINITE(sql`y`)}) as finite, avg(y) filter (where ${FINITE(sql`y`)}) as fmean, count(*) filter (where y = 0) as zeros,
+      count(*) filter (where ${present}) as count, count(*) filter (where ${FINITE(sql`y`)}) as finite, avg(y) filter (where ${FINITE(sql`y`)}) as fmean, max(y) filter (where ${FINITE(sql`y`)}) as fmax, count(*) filter (where y = 0) as zeros,
       min(y) filter (where ${present}) as min, max(y) filter (where ${present}) as max, avg(y) filter (where ${present}) as mean,
       regr_count(y, x) filter (where ${usable}) as used, regr_sxy(y, x) filter (where ${usable}) as sxy,
       regr_sxx(y, x) filter (where ${usable}) as sxx, regr_avgx(y, x) filter (where ${usable}) as avgx,
       regr_avgy(y, x) filter (where ${usable}) as avgy,
       sum(hashfloat8extended(y, hashfloat8extended(t, 0))) as hash
-    from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r) as s
+    from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r ${window.fence}) as s
     group by k`.execute(db);
   const byKey = new Map(rows.map((row) => [num(row.k), row]));
-  const profiles: (AxisProfile & { nonFinite: number })[] = [];
+  const profiles: (AxisProfile & { nonFinite: number; finiteMax: number })[] = [];
   const models: LinearModel[] = [];
   window.axes.forEach((axis, i) => {
     const row = byKey.get(window.keys[i]) ?? {};
@@ -78,6 +79,7 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
       max: count === 0 ? NaN : num(row.max),
       mean: count === 0 ? NaN : num(row.mean),
       nonFinite: summary.rows - num(row.finite ?? 0),
+      finiteMax: num(row.fmax),
     });
     const used = num(row.used ?? 0);
     if (!(used > 0)) throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
@@ -91,10 +93,13 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   return { profiles, models: { type: "linear", models }, finiteMeans, fingerprint };
 }
 
-/** Metrics of every axis and the number of positive residuals (for the thresholds). */
+/** Metrics of every axis, the number of positive residuals and their histogram (for the thresholds). */
 export interface DatabaseEvaluation {
   readonly metrics: readonly AxisMetrics[];
   readonly positives: readonly number[];
+  /** Per axis: the positive residuals counted per value bucket (./residualHistogram), by `scales`. */
+  readonly histograms: readonly ResidualHistogram[];
+  readonly scales: readonly number[];
 }
 
 /**
@@ -111,30 +116,88 @@ export async function databaseEvaluate(
   window: SqlWindow,
   time0: number,
   models: LinearModelSet,
-  finiteMeans: readonly number[],
+  training: Pick<DatabaseTraining, "finiteMeans" | "profiles">,
+  span: number,
 ): Promise<DatabaseEvaluation> {
+  const { finiteMeans } = training;
+  const scales = bucketScales(training.profiles, models.models, span);
   const finite = FINITE(sql`y`);
+  const residuals = sql`select k, t, y, ${predictedSql(window, time0, models)} as p, ${perAxis(window, (i) => sql`${finiteMeans[i]}::float8`)} as m from (${window.rows}) as r ${window.fence}`;
+  const bucket = bucketSql(window, scales, sql`(y - p)`);
+  // A plain table: grouped by axis and bucket of the positive residual (NULL for the rest), the metrics adding up the
+  // groups' sums, so the histogram costs no pass of its own. Partitioned and foreign tables: grouped by axis only (so
+  // the aggregate is pushed to the partitions, which it is not with thousands of groups), the histogram apart.
   const { rows } = await sql<Record<string, unknown>>`
-    select k, count(*) filter (where ${finite}) as n,
+    select k, ${window.plain ? sql`b` : sql`null::int as b`}, count(*) filter (where ${finite}) as n,
       sum(abs(p - y)) filter (where ${finite}) as abs, sum((y - p) * (y - p)) filter (where ${finite}) as sq,
       sum((y - m) * (y - m)) filter (where ${finite}) as syy,
       sum((p - m) * ((y - p) + (y - m))) filter (where ${finite}) as explained,
-      count(*) filter (where y - p > 0 and ${NOT_NAN(sql`y - p`)}) as positives
-    from (select k, t, y, ${predictedSql(window, time0, models)} as p, ${perAxis(window, (i) => sql`${finiteMeans[i]}::float8`)} as m from (${window.rows}) as r) as s
-    group by k`.execute(db);
-  const byKey = new Map(rows.map((row) => [num(row.k), row]));
+      count(*) filter (where y - p > 0 and ${NOT_NAN(sql`y - p`)}) as positives,
+      count(*) filter (where y - p = 'Infinity'::float8) as infinite
+    from ${window.plain ? sql`(select s.*, case when ${POSITIVE_FINITE(sql`y - p`)} then ${bucket} end as b from (${residuals}) as s) as s` : sql`(${residuals}) as s`}
+    group by ${window.plain ? sql`k, b` : sql`k`}`.execute(db);
+  if (!window.plain) {
+    const { rows: counted } = await sql<Record<string, unknown>>`
+      select k, ${bucket} as b, count(*) as positives from (${residuals}) as s where ${POSITIVE_FINITE(sql`y - p`)} group by 1, 2`.execute(db);
+    rows.push(...counted.map((row) => ({ ...row, histogramOnly: true })));
+  }
+  const index = indexOfKey(window);
+  const totals = window.axes.map(() => ({ n: 0, abs: 0, sq: 0, syy: 0, explained: 0, positives: 0, infinite: 0 }));
+  const buckets = window.axes.map(() => new Map<number, number>());
+  for (const row of rows) {
+    const i = index.get(num(row.k)) as number;
+    if (row.b !== null && row.b !== undefined) buckets[i].set(num(row.b), num(row.positives));
+    if (row.histogramOnly) continue;
+    const total = totals[i];
+    const n = num(row.n);
+    total.n += n;
+    if (n > 0) {
+      total.abs += num(row.abs);
+      total.sq += num(row.sq);
+      total.syy += num(row.syy);
+      total.explained += num(row.explained);
+    }
+    total.positives += num(row.positives);
+    total.infinite += num(row.infinite);
+  }
   const metrics = window.axes.map((axis, i): AxisMetrics => {
-    const row = byKey.get(window.keys[i]) ?? {};
-    const n = num(row.n ?? 0);
+    const { n, sq: sse, syy: sst, explained, abs } = totals[i];
     if (n === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
-    const sse = num(row.sq);
-    const sst = num(row.syy);
     let r2 = NaN;
     // SST − SSE summed per row ((y−ȳ)² − (y−p)² = (p−ȳ)(2y−p−ȳ)): no cancellation when R² is near 0.
-    if (n >= 2) r2 = sst === 0 ? (sse === 0 ? 1.0 : 0.0) : sse === 0 ? 1.0 : num(row.explained) / sst;
-    return { axis, r2, mae: num(row.abs) / n, rmse: Math.sqrt(sse / n) };
+    if (n >= 2) r2 = sst === 0 ? (sse === 0 ? 1.0 : 0.0) : sse === 0 ? 1.0 : explained / sst;
+    return { axis, r2, mae: abs / n, rmse: Math.sqrt(sse / n) };
   });
-  return { metrics, positives: window.keys.map((key) => num(byKey.get(key)?.positives ?? 0)) };
+  return {
+    metrics,
+    positives: totals.map(({ positives }) => positives),
+    histograms: totals.map(({ infinite }, i) => ({ buckets: buckets[i], infinite })),
+    scales,
+  };
+}
+
+/**
+ * WIDE `(k, lvl, meets, island)` of the run pass without unpivoting the
+ * window: the table's rows in time order once, each axis's two flags
+ * (residual ≥ MinC / ≥ MaxC, not NaN) and their running counts as columns,
+ * then only the rows meeting some level unpivoted.
+ */
+function wideRunMarks(window: SqlWindow, time0: number, models: LinearModelSet, levels: readonly { readonly MinC: number; readonly MaxC: number }[]): RawBuilder<unknown> {
+  const flags = window.axes.flatMap((_, i) => {
+    const { coef, intercept } = models.models[i];
+    const res = sql`(${sql.id(`c${i}`)} - (((t - ${time0}::float8) * ${coef}::float8) + ${intercept}::float8))`;
+    return [0, 1].map((lvl) => sql`(${res} >= ${lvl === 0 ? levels[i].MinC : levels[i].MaxC}::float8 and ${NOT_NAN(res)})::int as ${sql.id(`f${i}_${lvl}`)}`);
+  });
+  const names = window.axes.flatMap((_, i) => [`f${i}_0`, `f${i}_1`]);
+  return sql`
+    select unnest(array[${sql.join(names.map((_, j) => sql.lit(Math.floor(j / 2))))}]::int[]) as k, unnest(array[${sql.join(names.map((_, j) => sql.lit(j % 2)))}]::int[]) as lvl,
+      unnest(array[${sql.join(names.map((name) => sql.id(name)))}]) as meets, unnest(array[${sql.join(names.map((name) => sql`idx - ${sql.id(`s_${name}`)}`))}]) as island
+    from (
+      select *, row_number() over w as idx, ${sql.join(names.map((name) => sql`sum(${sql.id(name)}) over w as ${sql.id(`s_${name}`)}`))}
+      from (select t, ${sql.join(flags)} from (${window.wide}) as x ${window.fence}) as flagged
+      window w as (order by t rows between unbounded preceding and current row)
+    ) as counted
+    where ${sql.join(names.map((name) => sql`${sql.id(name)} = 1`), sql` or `)}`;
 }
 
 /**
@@ -150,24 +213,30 @@ export async function databaseThresholds(
   window: SqlWindow,
   time0: number,
   models: LinearModelSet,
-  positives: readonly number[],
+  evaluation: Pick<DatabaseEvaluation, "positives" | "histograms" | "scales">,
   dtSeconds: number,
   policy: ThresholdPolicy,
 ): Promise<Record<string, AxisThresholds>> {
+  const { positives } = evaluation;
   const predicted = predictedSql(window, time0, models);
-  const positiveRelation = sql`select k, v from (select k, y - ${predicted} as v from (${window.rows}) as r) as s where v > 0 and ${NOT_NAN(sql`v`)}`;
+  const positiveRelation = sql`select k, v from (select k, y - ${predicted} as v from (${window.rows}) as r ${window.fence}) as s where v > 0 and ${NOT_NAN(sql`v`)}`;
   const qs = [policy.minc_percentile / 100, policy.maxc_percentile / 100];
+  const all = new Map<number, number[]>();
   const wanted = new Map<number, number[]>();
   const kept = positives.map((n, i) => {
     if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
-      wanted.set(i, Array.from({ length: n }, (_, rank) => rank)); // few: fetch them all
+      all.set(i, Array.from({ length: n }, (_, rank) => rank)); // few: fetch them all
       return n;
     }
     const keep = n >= policy.min_pos_for_trim && policy.trim_top_ratio > 0 ? Math.max(1, Math.floor(n * (1 - policy.trim_top_ratio))) : n;
     wanted.set(i, quantileRanks(keep, qs));
     return keep;
   });
-  const ranked = await valuesAtRanks(db, window, positiveRelation, wanted, positives);
+  const [few, many] = await Promise.all([
+    all.size > 0 ? valuesAtRanks(db, window, positiveRelation, all, positives) : new Map<number, Map<number, number>>(),
+    valuesAtRanksByBucket(db, window, positiveRelation, evaluation.scales, evaluation.histograms, wanted),
+  ]);
+  const ranked = new Map([...many, ...few]);
   const levels = positives.map((n, i) => {
     if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
       const values = Array.from({ length: n }, (_, rank) => ranked.get(i)?.get(rank) as number);
@@ -182,18 +251,24 @@ export async function databaseThresholds(
   });
 
   const quantiles = [policy.alert_quantile, policy.error_quantile];
-  const threshold = sql`(case l.lvl when 0 then ${perAxis(window, (i) => sql`${levels[i].MinC}::float8`)} else ${perAxis(window, (i) => sql`${levels[i].MaxC}::float8`)} end)`;
+  const minC = perAxis(window, (i) => sql`${levels[i].MinC}::float8`);
+  const maxC = perAxis(window, (i) => sql`${levels[i].MaxC}::float8`);
   const q = sql`(case lvl when 0 then ${quantiles[0]}::float8 else ${quantiles[1]}::float8 end)`;
+  // One ordered pass for both levels: among the rows at or above either level, `idx` minus the running count of
+  // a level's rows is constant along each of its runs (gaps and islands); then one row per (row, level) it meets.
+  const marked = window.wide === undefined ? sql`
+          select k, unnest(array[0, 1]) as lvl, unnest(array[a, e]) as meets, unnest(array[idx - sum(a) over w, idx - sum(e) over w]) as island
+          from (
+            select k, idx, (res >= ${minC})::int as a, (res >= ${maxC})::int as e
+            from (select k, idx, y - ${predicted} as res from (${window.indexedRows}) as x ${window.fence}) as r
+            where (res >= ${minC} or res >= ${maxC}) and ${NOT_NAN(sql`res`)}
+          ) as flagged
+          window w as (partition by k order by idx rows between unbounded preceding and current row)` : wideRunMarks(window, time0, models, levels);
   const { rows } = await sql<{ k: unknown; lvl: unknown; rn: unknown; m: unknown; len: unknown }>`
     select k, lvl, rn, m, len from (
       select k, lvl, len, row_number() over (partition by k, lvl order by len) - 1 as rn, count(*) over (partition by k, lvl) as m
       from (
-        select k, lvl, count(*) as len from (
-          select r.k, l.lvl, r.idx - row_number() over (partition by r.k, l.lvl order by r.idx) as island
-          from (select k, idx, y - ${predicted} as res from (${window.indexedRows}) as x) as r
-          cross join (values (0), (1)) as l(lvl)
-          where r.res >= ${threshold} and ${NOT_NAN(sql`r.res`)}
-        ) as marked group by k, lvl, island
+        select k, lvl, count(*) as len from (${marked}) as marked where meets = 1 group by k, lvl, island
       ) as runs
     ) as ranked
     where rn = 0 or rn = m - 1 or rn = floor((m - 1) * ${q}) or rn = floor((m - 1) * ${q}) + 1`.execute(db);

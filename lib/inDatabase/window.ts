@@ -38,6 +38,20 @@ export interface SqlWindow {
   readonly indexedRows: RawBuilder<unknown>;
   /** `select * from <table> where <window>` (for size estimates). */
   readonly raw: RawBuilder<unknown>;
+  /**
+   * `offset 0` when the table is a plain one, else empty: appended to a
+   * subquery that computes per-row expressions (time in seconds, predicted
+   * value, residual), it keeps PostgreSQL from inlining them into every
+   * reference above (it does no common-subexpression elimination, so a
+   * residual used by five aggregates would be computed five times). Left out
+   * for partitioned and foreign tables, whose aggregates must stay directly
+   * over the scan to be pushed to the partitions (postgres_fdw shards).
+   */
+  readonly fence: RawBuilder<unknown>;
+  /** WIDE: `(t, c0, c1, …)`, one row per time with axis `i` in column `c<i>`; LONG: undefined. */
+  readonly wide?: RawBuilder<unknown>;
+  /** Whether the table is a plain one (see {@link fence}): partitioned and foreign tables keep per-axis aggregates apart. */
+  readonly plain: boolean;
 }
 
 function nonEmpty(value: unknown, key: string): string {
@@ -61,6 +75,14 @@ async function columnTypes(db: Kysely<any>, table: string, schema: string | unde
   if (rows.length === 0) throw new InputError(`table "${table}" not found${schema ? ` in schema "${schema}"` : ""}: check data.table${schema ? " and data.schema" : ""}${missingTableHint(db)}`);
   const first = rows[0].table_schema;
   return { schema: first, types: new Map(rows.filter((r) => r.table_schema === first).map((r) => [r.column_name, r.data_type])) };
+}
+
+/** True when `schema.table` is an ordinary table (or view): not partitioned, not foreign. */
+async function isPlainTable(db: Kysely<any>, schema: string, table: string): Promise<boolean> {
+  const { rows } = await sql<{ relkind: string }>`
+    select c.relkind::text as relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = ${schema} and c.relname = ${table}`.execute(db);
+  return rows.length > 0 && !["p", "f"].includes(rows[0].relkind);
 }
 
 /**
@@ -102,6 +124,8 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
       ? sql`(round(date_part('epoch', ${timeRef} - ${epoch}) * 1000000) * 1000) / 1e9::float8`
       : sql`((extract(epoch from (${timeRef} - ${epoch})) * 1000000)::int8 * 1000)::float8 / 1e9::float8`;
   const from = sql`${sql.id(schema, table)}`;
+  const plain = await isPlainTable(db, schema, table);
+  const fence = plain ? sql`offset 0` : sql``;
   let where = sql`${timeRef} >= cast(${start} as ${cast}) and ${timeRef} < cast(${end} as ${cast})`;
   const axes = data.axes;
   if (axes.length === 0) throw new InputError("data.axes must list at least one axis");
@@ -110,7 +134,9 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
     const columns = axes.map((axis, i) => numeric(nonEmpty(axis, `data.axes[${i}]`), `data.axes[${i}]`));
     const keys = axes.map((_, i) => i);
     const wide = sql`select ${t} as t, ${sql.join(columns.map((c, i) => sql`${c} as ${sql.id(`c${i}`)}`))} from ${from} where ${where}`;
-    const unpivot = sql`cross join lateral (values ${sql.join(keys.map((i) => sql`(${sql.lit(i)}, w.${sql.id(`c${i}`)})`))}) as v(k, y)`;
+    // Unpivoted by unnest in the select list (a ProjectSet: no join, which the planner would memoize per row).
+    const unpivot = (w: string): RawBuilder<unknown> =>
+      sql`unnest(array[${sql.join(keys.map((i) => sql.lit(i)))}]::int[]) as k, unnest(array[${sql.join(keys.map((i) => sql`${sql.id(w, `c${i}`)}`))}]::float8[]) as y`;
     return {
       layout: "wide",
       timeType,
@@ -119,10 +145,13 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
       idCol: "",
       axes: axes as readonly string[],
       keys,
-      rows: sql`select v.k, w.t, v.y from (${wide}) as w ${unpivot}`,
+      rows: sql`select ${unpivot("w")}, w.t from (${wide} ${fence}) as w`,
       times: sql`select t from (${wide}) as w`,
-      indexedRows: sql`select v.k, w.idx, w.t, v.y from (select row_number() over (order by x.t) as idx, x.* from (${wide}) as x) as w ${unpivot}`,
+      indexedRows: sql`select ${unpivot("w")}, w.idx, w.t from (select row_number() over (order by x.t) as idx, x.* from (${wide} ${fence}) as x) as w`,
       raw: sql`select * from ${from} where ${where}`,
+      fence,
+      plain,
+      wide: sql`${wide} ${fence}`,
     };
   }
   const ids = axes.map((id, i) => {
@@ -145,7 +174,9 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
     keys: ids,
     rows,
     times: sql`select distinct t from (${rows}) as r`,
-    indexedRows: sql`select r.k, dense_rank() over (order by r.t) as idx, r.t, r.y from (${rows}) as r`,
+    indexedRows: sql`select r.k, dense_rank() over (order by r.t) as idx, r.t, r.y from (${rows} ${fence}) as r`,
     raw: sql`select * from ${from} where ${where}`,
+    fence,
+    plain,
   };
 }

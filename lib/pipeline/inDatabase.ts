@@ -126,17 +126,19 @@ export async function trainInDatabase(
   const time0 = summary.firstTime;
   const prepStats: PrepStats = { time0, time_col: window.timeCol, time_type: window.timeType, dt_seconds: dtSeconds, interpolate: false };
   log(`[3/7] prepare    time0 = ${time0} (${mark("prepare")})`);
-  const { profiles, models, finiteMeans, fingerprint } = await databaseTrain(db, window, summary);
+  const training = await databaseTrain(db, window, summary);
+  const { profiles, models, fingerprint } = training;
   log(`[4/7] train      linear: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
   profiles.forEach(({ axis, nonFinite }) => {
     if (nonFinite > 0) log(`             ${axis}: ${nonFinite} NaN/±Infinity values are left out of fitting and scoring`);
   });
-  const { metrics, positives } = await databaseEvaluate(db, window, time0, models, finiteMeans);
+  const evaluation = await databaseEvaluate(db, window, time0, models, training, summary.lastTime - summary.firstTime);
+  const { metrics } = evaluation;
   log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
-  const thresholds = await databaseThresholds(db, window, time0, models, positives, dtSeconds, config.thresholds);
+  const thresholds = await databaseThresholds(db, window, time0, models, evaluation, dtSeconds, config.thresholds);
   log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);
   const chartSeries = config.plots.enabled ? await databaseChartSeries(db, window, summary, models) : { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
-  const profile: Profile = { rows: summary.rows, dt_seconds: dtSeconds, first_time: summary.firstTime, last_time: summary.lastTime, axes: profiles.map(({ nonFinite: _, ...axis }) => axis) };
+  const profile: Profile = { rows: summary.rows, dt_seconds: dtSeconds, first_time: summary.firstTime, last_time: summary.lastTime, axes: profiles.map(({ nonFinite: _, finiteMax: __, ...axis }) => axis) };
   return { window, profile, prepStats, models, metrics, thresholds, chartSeries, fingerprint };
 }
 

@@ -23,7 +23,11 @@ import { needsSelection } from "../selection/runSelection";
 import { versionMeta } from "./versionMeta";
 import { runPcaPipeline } from "./pcaPipeline";
 import type { VersionMetaInput } from "../registry";
-import { stageClock, type PipelineResult } from "./result";
+import { stageClock, type LabelledFaultExclusion, type PipelineResult } from "./result";
+import { labelledFaultSpans, type FaultSpan } from "../scoring/labelledFaults";
+import { scoreStreamName } from "../scoring/replay";
+import { excludeSpans } from "../stages/excludeSpans";
+import { isoToEpochSeconds } from "../core/time";
 export type { PipelineResult } from "./result";
 import type { AxisMetrics, AxisThresholds, Config, Extraction, ModelSet } from "../shapes/types";
 
@@ -40,6 +44,25 @@ export interface PipelineOptions {
 /** `meta` with the ML Box commit already known (registerModel would otherwise ask git itself). */
 function withCommit(meta: VersionMetaInput, commit: string | null): VersionMetaInput {
   return { ...meta, lineage: { ...meta.lineage, git_commit: commit } };
+}
+
+/** Seconds of a `data.train_start`/`train_end` bound. */
+function boundSeconds(bound: number | string): number {
+  return typeof bound === "number" ? bound : isoToEpochSeconds(bound);
+}
+
+/**
+ * compute.mode database does not leave labelled rows out: it refuses when an incident labelled `fault`
+ * overlaps the training window [train_start, train_end), rather than learning the fault as normal.
+ */
+function refuseLabelledInDatabase(config: Config, spans: readonly FaultSpan[], reason: string): void {
+  const from = boundSeconds(config.data.train_start);
+  const to = boundSeconds(config.data.train_end);
+  const inside = spans.filter((span) => span.start < to && (span.end === null || span.end >= from));
+  if (inside.length === 0) return;
+  throw new InputError(
+    `compute.mode database (${reason}) cannot leave out the rows of ${inside.length} incident(s) labelled fault in ${config.scoring.incidents_table} (first ${inside[0].id}) inside data.train_start..train_end: set compute.mode memory, or move the training window`,
+  );
 }
 
 /** Counts values that are NaN or ±Infinity. */
@@ -77,6 +100,8 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
   log(`[1/7] extract    ${config.data.table} from ${database}`);
   const db = await connect(config.database);
   let extraction;
+  // Set only when this stream has incidents labelled fault (none: nothing changes, not even the log).
+  let labelledFault: LabelledFaultExclusion | undefined;
   let workers: AxisWorkers | undefined;
   try {
     const compute = await chooseComputeMode(db, config);
@@ -86,11 +111,21 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
         `compute.mode database (${compute.reason}) cannot measure candidates on held-out data: model.type auto, scoring.statistic auto and thresholds.target_alarms_per_day need compute.mode memory`,
       );
     }
-    if (compute.mode === "database") return await runPipelineInDatabase(db, config, log);
+    const spans = await labelledFaultSpans(db, config.scoring.incidents_table, scoreStreamName(config.data));
+    if (compute.mode === "database") {
+      refuseLabelledInDatabase(config, spans, compute.reason);
+      return await runPipelineInDatabase(db, config, log);
+    }
     // Worker threads for the axes start now when the estimate asks for them: loading their code overlaps extraction.
     const estimated = compute.estimatedSamples;
     workers = startAxisWorkers(options.threads ?? (estimated === undefined ? 1 : defaultAxisThreads(estimated, config.data.axes.length)));
-    extraction = await extractColumns(db, config.data, { onProgress: onExtractProgress });
+    const extracted = await extractColumns(db, config.data, { onProgress: onExtractProgress });
+    if (spans.length === 0) extraction = extracted;
+    else {
+      const excluded = excludeSpans(extracted, spans);
+      extraction = excluded.extraction;
+      labelledFault = { rows: excluded.rows, incidents: excluded.spans, extractedRows: extracted.time.length };
+    }
   } catch (error) {
     workers?.close();
     // Permission denied, statement timeout, overflow: the table or the database user is the user's to fix.
@@ -101,7 +136,7 @@ export async function runPipeline(config: Config, options: PipelineOptions = {})
     await db.destroy();
   }
   try {
-    return await trainExtracted(config, extraction, workers as AxisWorkers, options, { stageSeconds, mark, restart, log, database, commit });
+    return await trainExtracted(config, extraction, workers as AxisWorkers, options, { stageSeconds, mark, restart, log, database, commit, labelledFault });
   } finally {
     workers?.close();
   }
@@ -125,14 +160,19 @@ async function trainExtracted(
     database: string;
     /** The ML Box checkout's commit (see gitCommitAsync), for the version's lineage. */
     commit: Promise<string | null>;
+    /** The rows left out inside incidents labelled fault, when the stream has any. */
+    labelledFault?: LabelledFaultExclusion;
   },
 ): Promise<PipelineResult> {
-  const { stageSeconds, mark, restart, log, database } = context;
+  const { stageSeconds, mark, restart, log, database, labelledFault } = context;
   const { axes } = extraction;
   // The times now (preparing turns them into time_s in place); the axes while the axis threads start.
   const fingerprint = startFingerprint();
   fingerprint.add(extraction.time);
   log(`             ${extraction.time.length} rows × ${axes.length} axes (${extraction.layout}, time ${extraction.timeType}) in ${mark("extract")}`);
+  if (labelledFault !== undefined) {
+    log(`             left out ${labelledFault.rows} rows inside ${labelledFault.incidents} incident(s) labelled fault (of ${labelledFault.extractedRows} extracted)`);
+  }
   const resampleSeconds = config.prep.resample_seconds ?? null;
   const { time, values } = resampleSeconds === null ? extraction : resampleColumns(extraction.time, extraction.values, resampleSeconds);
   if (resampleSeconds !== null) log(`             resampled to ${resampleSeconds} s: ${time.length} rows (${mark("resample")})`);
@@ -169,7 +209,7 @@ async function trainExtracted(
       extraction.values.forEach((v) => fingerprint.add(v));
       return fingerprint.digest();
     };
-    const prepared = { extraction, timeS: columns.timeS, values: columns.values, profile, prepStats: stats, ...(selected === null ? {} : { selection: selected.selection }) };
+    const prepared = { extraction, ...(labelledFault === undefined ? {} : { labelledFault }), timeS: columns.timeS, values: columns.values, profile, prepStats: stats, ...(selected === null ? {} : { selection: selected.selection }) };
     const result = await runPcaPipeline(chosen, prepared, { stageSeconds, mark, log, database, commit: context.commit, fingerprint: fingerprintOf });
     return selected === null ? result : { ...result, selection: selected.selection, selectionSummary: selected.summary };
   }
@@ -234,6 +274,7 @@ async function trainExtracted(
         values: extraction.values,
         fingerprint: dataFingerprint,
         trainRows: columns.timeS.length,
+        ...(labelledFault === undefined ? {} : { labelledFault }),
       }),
       await context.commit,
     ),
@@ -244,8 +285,9 @@ async function trainExtracted(
   return {
     version: registered.version,
     versionDir: registered.dir,
-    rawShape: [extraction.time.length, axes.length + 1],
+    rawShape: [labelledFault?.extractedRows ?? extraction.time.length, axes.length + 1],
     trainShape: [columns.timeS.length, axes.length + 1],
+    ...(labelledFault === undefined ? {} : { labelledFault }),
     layout: extraction.layout,
     timeType: extraction.timeType,
     profile,

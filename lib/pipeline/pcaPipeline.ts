@@ -8,7 +8,7 @@ import { trainPca } from "../stages/pcaTrain";
 import { registerModel } from "../registry/store";
 import { versionMeta } from "./versionMeta";
 import type { Profile } from "../stages/analyze";
-import type { PipelineResult } from "./result";
+import type { LabelledFaultExclusion, PipelineResult } from "./result";
 import type { Config, Extraction, ModelSet, PrepStats } from "../shapes/types";
 import type { Selection } from "../shapes/artifacts";
 import type { VersionMetaInput } from "../registry";
@@ -22,6 +22,8 @@ export interface PreparedWindow {
   readonly prepStats: PrepStats;
   /** What selection measured (`model.type: auto` chose pca); written as selection.json. */
   readonly selection?: Selection;
+  /** The rows left out inside incidents labelled fault (absent: the stream has none). */
+  readonly labelledFault?: LabelledFaultExclusion;
 }
 
 /** The pipeline's context: its clock, log, database text, commit and data fingerprint. */
@@ -72,6 +74,7 @@ export async function runPcaPipeline(config: Config, prepared: PreparedWindow, c
     values: extraction.values,
     fingerprint: context.fingerprint(),
     trainRows: timeS.length,
+    ...(prepared.labelledFault === undefined ? {} : { labelledFault: prepared.labelledFault }),
   });
   const registered = await registerModel({
     rootDir: config.registry.root_dir,
@@ -88,7 +91,8 @@ export async function runPcaPipeline(config: Config, prepared: PreparedWindow, c
   return {
     version: registered.version,
     versionDir: registered.dir,
-    rawShape: [extraction.time.length, axes.length + 1],
+    rawShape: [prepared.labelledFault?.extractedRows ?? extraction.time.length, axes.length + 1],
+    ...(prepared.labelledFault === undefined ? {} : { labelledFault: prepared.labelledFault }),
     trainShape: [timeS.length, axes.length + 1],
     layout: extraction.layout,
     timeType: extraction.timeType,

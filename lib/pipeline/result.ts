@@ -42,6 +42,18 @@ export interface PipelineResult {
   readonly selection?: Selection;
   /** What selection chose, in one or two lines; absent without selection. */
   readonly selectionSummary?: readonly string[];
+  /** The rows left out inside incidents labelled fault; absent when the stream has none. */
+  readonly labelledFault?: LabelledFaultExclusion;
+}
+
+/** Rows of the training window left out because they fall inside incidents labelled `fault` (issue 17). */
+export interface LabelledFaultExclusion {
+  /** Rows left out. */
+  readonly rows: number;
+  /** Incidents labelled fault that held at least one of them. */
+  readonly incidents: number;
+  /** Rows extracted before leaving them out. */
+  readonly extractedRows: number;
 }
 
 /** A stage clock: `mark(stage)` records the seconds since the previous mark (or start) under `stage`. */

@@ -21,6 +21,8 @@ export interface TrainedOn {
   readonly fingerprint?: string;
   /** Rows of the prepared frame. */
   readonly trainRows: number;
+  /** Rows left out inside incidents labelled fault (recorded as `rows.labelled_fault_excluded`/`_incidents`; absent: none labelled). */
+  readonly labelledFault?: { readonly rows: number; readonly incidents: number; readonly extractedRows: number };
 }
 
 /**
@@ -30,12 +32,15 @@ export interface TrainedOn {
  * function, so both write the same metadata.
  */
 export function versionMeta(config: Config, trainedOn: TrainedOn): VersionMetaInput {
-  const { timeType, layout, axes, time, values, trainRows, fingerprint } = trainedOn;
+  const { timeType, layout, axes, time, values, trainRows, fingerprint, labelledFault } = trainedOn;
   return {
     model: { type: config.model.type },
     data: { ...config.data, time_type: timeType, layout, axes: [...axes] },
     prep: { ...config.prep },
-    rows: { raw: time.length, train: trainRows },
+    rows:
+      labelledFault === undefined
+        ? { raw: time.length, train: trainRows }
+        : { raw: labelledFault.extractedRows, train: trainRows, labelled_fault_excluded: labelledFault.rows, labelled_fault_incidents: labelledFault.incidents },
     lineage: {
       config_path: config.source_path,
       config_sha256: config.source_sha256,

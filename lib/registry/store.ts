@@ -287,7 +287,11 @@ function buildMeta(modelType: string, input: VersionMetaInput, savedAt: Date): V
     data: { ...data, axes: [...data.axes] },
     // resample_seconds is written once the config has it (absent: raw cadence).
     prep: prep.resample_seconds === undefined ? { interpolate: prep.interpolate } : { interpolate: prep.interpolate, resample_seconds: prep.resample_seconds },
-    rows: { raw: rows.raw, train: rows.train },
+    // The labelled-fault counts only when training left such rows out (issue 17): without them meta.yaml is as before.
+    rows:
+      rows.labelled_fault_excluded === undefined
+        ? { raw: rows.raw, train: rows.train }
+        : { raw: rows.raw, train: rows.train, labelled_fault_excluded: rows.labelled_fault_excluded, labelled_fault_incidents: rows.labelled_fault_incidents ?? 0 },
     saved_at: savedAt.toISOString(),
     lineage: {
       config_path: lineage.config_path,

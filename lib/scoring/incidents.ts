@@ -37,8 +37,14 @@ export interface IncidentPeak {
 
 /** The bookkeeping that lets an incident continue over batches (JSON, kept in the table's `state`). */
 export interface IncidentState {
-  /** Keys of every event of the incident (see {@link eventKey}). */
-  readonly keys: readonly string[];
+  /**
+   * Latest `fired_at` (seconds) among its counted events, and the keys (see {@link eventKey}) of those fired then.
+   * A stream is scored forward, so a report that is not a closing one, started within the incident and fired
+   * before that is one already counted (a replay run again): kept bounded, where a list of every key would grow
+   * with a long incident.
+   */
+  readonly lastFired: number;
+  readonly lastKeys: readonly string[];
   /** Keys of its events still open. */
   readonly open: readonly string[];
   /** Seconds: start of its first event, end of its last closed event (null: none closed yet). */
@@ -146,7 +152,7 @@ function openWith(item: IncidentEvent): Incident {
       contributions: [],
       events: 0,
       silenced: item.silenced,
-      state: { keys: [], open: [], start: seconds(event.started_at), end: null, endAt: null, contributionRatio: 0 },
+      state: { lastFired: -Infinity, lastKeys: [], open: [], start: seconds(event.started_at), end: null, endAt: null, contributionRatio: 0 },
     },
     item,
   );
@@ -156,7 +162,9 @@ function openWith(item: IncidentEvent): Incident {
 function absorb(incident: Incident, item: IncidentEvent): Incident {
   const { event } = item;
   const key = eventKey(event);
-  const known = incident.state.keys.includes(key);
+  const known = counted(incident, item);
+  const fired = seconds(event.fired_at);
+  const last = incident.state.lastFired ?? -Infinity; // JSON keeps -Infinity as null
   const start = seconds(event.started_at);
   const end = event.ended_at === null ? null : seconds(event.ended_at);
   const axis = axisName(event);
@@ -182,7 +190,8 @@ function absorb(incident: Incident, item: IncidentEvent): Incident {
     events: known ? incident.events : incident.events + 1,
     silenced: known ? incident.silenced : incident.silenced && item.silenced,
     state: {
-      keys: known ? incident.state.keys : [...incident.state.keys, key],
+      lastFired: known || fired < last ? last : fired,
+      lastKeys: known ? incident.state.lastKeys : fired > last ? [key] : [...incident.state.lastKeys, key],
       open,
       start: Math.min(start, incident.state.start),
       end: later ? end : incident.state.end,
@@ -190,6 +199,17 @@ function absorb(incident: Incident, item: IncidentEvent): Incident {
       contributionRatio: takeContributions ? ratio : incident.state.contributionRatio,
     },
   };
+}
+
+/** Whether `item` is already counted in `incident`: one of its open events, or a report of one fired before (see {@link IncidentState}). */
+function counted(incident: Incident, item: IncidentEvent): boolean {
+  const key = eventKey(item.event);
+  const { open, lastFired, lastKeys } = incident.state;
+  if (open.includes(key)) return true;
+  // An event of an earlier incident started before this one's first event: it is not one of these.
+  if (seconds(item.event.started_at) < incident.state.start) return false;
+  const fired = seconds(item.event.fired_at);
+  return fired < (lastFired ?? -Infinity) || (fired === lastFired && (lastKeys ?? []).includes(key));
 }
 
 /** Whether `item` comes within `mergeSeconds` of the open incident's span. */
@@ -217,7 +237,7 @@ export function mergeIncidents(open: readonly Incident[], events: readonly Incid
   const changed = new Set<string>();
   for (const item of [...events].sort(byFiring)) {
     const key = eventKey(item.event);
-    let at = working.findIndex((incident) => incident.closed_at === null && incident.state.keys.includes(key));
+    let at = working.findIndex((incident) => incident.closed_at === null && counted(incident, item));
     if (at < 0) at = working.findIndex((incident) => incident.closed_at === null && joins(incident, item, mergeSeconds));
     if (at < 0) {
       working.push(openWith(item));

@@ -232,7 +232,16 @@ const versionMeta = z
       .transform((data) => Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)) as typeof data)
       .readonly(),
     prep: z.object({ interpolate: z.boolean(), resample_seconds: resampleSeconds }).readonly(),
-    rows: z.object({ raw: z.number(), train: z.number() }).readonly(),
+    rows: z
+      .object({
+        raw: z.number(),
+        train: z.number(),
+        // Only when the stream had incidents labelled fault: the rows left out inside them, and how many incidents held them.
+        labelled_fault_excluded: z.number().optional(),
+        labelled_fault_incidents: z.number().optional(),
+      })
+      .transform((rows) => Object.fromEntries(Object.entries(rows).filter(([, v]) => v !== undefined)) as typeof rows)
+      .readonly(),
     saved_at: yamlText(z.string()),
     lineage: z
       .object({

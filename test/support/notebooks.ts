@@ -9,16 +9,17 @@ import { jupyterEnv, writePrivateKernelspec } from "../../scripts/notebooks";
 import { PROJECT_ROOT } from "../../scripts/install-kernel";
 
 /**
- * Writes `<dir>/config.yaml`: the project's config with registry, plots and
- * embedded database inside `dir`; with `layout: "long"` it trains on the LONG
+ * Writes `<dir>/config.yaml`: the parity config (test/fixtures/parity.yaml: the demo
+ * data with the code's defaults, linear + residual, whose numbers the expectations
+ * below describe) with registry, plots and embedded database inside `dir`; with `layout: "long"` it trains on the LONG
  * demo table `stream_samples` (axis ids 1..8, columns `axis<id>`) instead.
  */
 export function writeTestConfig(dir: string, options: { readonly layout?: "wide" | "long" } = {}): string {
   const { layout = "wide" } = options;
   mkdirSync(dir, { recursive: true });
-  let text = readFileSync(path.join(PROJECT_ROOT, "config.yaml"), "utf8");
+  let text = readFileSync(path.join(PROJECT_ROOT, "test", "fixtures", "parity.yaml"), "utf8");
   const replace = (pattern: RegExp, value: string): void => {
-    if (!pattern.test(text)) throw new Error(`config.yaml: ${pattern} not found`);
+    if (!pattern.test(text)) throw new Error(`parity.yaml: ${pattern} not found`);
     text = text.replace(pattern, value);
   };
   replace(/^(\s*embedded_dir:).*$/m, `$1 ${JSON.stringify(path.join(dir, "pglite"))}`);

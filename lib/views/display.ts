@@ -14,6 +14,7 @@ import type { Display } from "tslab";
 import type { Profile } from "../stages/analyze";
 import type { PlotlyFigure } from "./figure";
 import { chartHtml, escapeHtml, plotlyScriptHtml } from "./html";
+import { markdownHtml } from "./markdown";
 import { formatNumber } from "../core/formatNumber";
 
 /** Where `show...` functions send HTML: tslab's `display` in a notebook. */
@@ -179,6 +180,14 @@ export function showHtml(html: string): void {
 /** Shows a heading-less paragraph of escaped text (for short notes between outputs). */
 export function showText(text: string): void {
   showHtml(`<p>${escapeHtml(text)}</p>`);
+}
+
+/**
+ * Shows a few sentences written in markdown (paragraphs, `- ` lists, fenced code, `code`, **bold**; see
+ * {@link markdownHtml}), e.g. the threshold notes or the selection advice.
+ */
+export function showMarkdown(markdown: string): void {
+  showHtml(markdownHtml(markdown));
 }
 
 /**

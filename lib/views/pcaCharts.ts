@@ -104,8 +104,8 @@ export interface StatisticSpan {
  *   `clock` (the version's or preparation's `prepStats`): x in UTC clock time as the other charts (./timeAxis; default
  *   `time_s`), `xTitle` (default the clock's axis title)
  * @example
- * import { pcaStatisticCharts } from "mlbox";
- * const t = { MinC: 1, MaxC: 2, T_long_steps: 1, T_short_steps: 1 };
+ * import { DEFAULT_THRESHOLD_POLICY, pcaStatisticCharts } from "mlbox";
+ * const t = { MinC: 1, MaxC: 2, T_long_steps: 1, T_short_steps: 1, dt_seconds: 60, policy: DEFAULT_THRESHOLD_POLICY, meta: { method: "heldout_blocks=4" } };
  * pcaStatisticCharts(Float64Array.of(0, 60), { T2: [0.5, 1.5], SPE: [0.2, 0.3] }, { T2: t, SPE: t }, { title: "window", clock: { time0: 1666075471, time_type: "timestamptz" } })[0].layout.xaxis.type; // "date"
  */
 export function pcaStatisticCharts(

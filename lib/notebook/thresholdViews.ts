@@ -85,6 +85,14 @@ export function thresholdCharts(
   });
 }
 
+// Field by field: tslab compiles without strictNullChecks, where zod makes every artifact field optional.
+const levels = (t: AxisThresholds): Pick<ThresholdNoteInput, "MinC" | "MaxC" | "T_long_steps" | "T_short_steps"> => ({
+  MinC: t.MinC,
+  MaxC: t.MaxC,
+  T_long_steps: t.T_long_steps,
+  T_short_steps: t.T_short_steps,
+});
+
 /**
  * The threshold notes of a training window fitted per axis (06): per axis its calibrated statistic
  * (the residual unless the thresholds record another) over the window against its MinC/MaxC.
@@ -111,7 +119,7 @@ export function windowThresholdNotes(
     const t = thresholds[axis];
     if (t === undefined) return [];
     const spec = recordedStatistic(t);
-    return [{ ...t, axis, values: axisStatistic(p, i, spec, options.max_gap_seconds ?? null), statistic: statisticLabel(spec) }];
+    return [{ ...levels(t), axis, values: axisStatistic(p, i, spec, options.max_gap_seconds ?? null), statistic: statisticLabel(spec) }];
   });
   return thresholdNotes(inputs, options);
 }
@@ -131,8 +139,8 @@ export function windowThresholdNotes(
 export function pcaThresholdNotes(trained: Pick<PcaTrained, "thresholds" | "t2" | "spe">, options: ThresholdNoteOptions = {}): ThresholdNote[] {
   return thresholdNotes(
     [
-      { ...trained.thresholds.T2, axis: "T2", values: trained.t2, statistic: "T²" },
-      { ...trained.thresholds.SPE, axis: "SPE", values: trained.spe, statistic: "SPE" },
+      { ...levels(trained.thresholds.T2), axis: "T2", values: trained.t2, statistic: "T²" },
+      { ...levels(trained.thresholds.SPE), axis: "SPE", values: trained.spe, statistic: "SPE" },
     ],
     options,
   );
@@ -167,7 +175,7 @@ export async function versionThresholdNotes(version: LoadedVersion, config: Conf
     const t = version.thresholds[axis];
     if (t === undefined) return [];
     const values = numericColumn(scored.statistics, `${axis}_stat`, "versionThresholdNotes").subarray(0, rows);
-    return [{ ...t, axis, values, statistic: version.pca !== undefined ? (axis === "T2" ? "T²" : axis) : statisticLabel(recordedStatistic(t)) }];
+    return [{ ...levels(t), axis, values, statistic: version.pca !== undefined ? (axis === "T2" ? "T²" : axis) : statisticLabel(recordedStatistic(t)) }];
   });
   return thresholdNotes(inputs, options);
 }

@@ -16,7 +16,7 @@ test("a configured pca + ewma: linear + cusum is named with both recalls, the ga
   const text = selectionAdvice(selection, { model: "pca", statistic: "ewma" });
   assert.ok(text !== null);
   assert.match(text, /^`auto` measured \*\*linear \+ cusum\*\* better than the configured \*\*pca \+ ewma\*\*: at no more false alarms than the default rule \(7\.93 per hour on the held-out 4\.29 h\)/);
-  assert.match(text, /it catches 256 of 256 injected anomalies \(recall 1\); the configured \*\*pca \+ ewma\*\* catches 26 of 256 injected anomalies \(recall 0\.102\): 0\.898 more recall \(230 more anomalies caught\), median delay 5\.69 s against 49\.9 s\./);
+  assert.match(text, /it catches 256 of 256 injected anomalies \(recall 1\) with 3\.73 false alarms per hour; the configured \*\*pca \+ ewma\*\* catches 26 of 256 injected anomalies \(recall 0\.102\): 0\.898 more recall \(230 more anomalies caught\), median delay 5\.69 s against 49\.9 s\./);
   assert.ok(text.endsWith("```yaml\nmodel:\n  type: linear\nscoring:\n  statistic: cusum\nthresholds:\n  minc_percentile: 95\n  maxc_percentile: 99\n```"), text);
 });
 

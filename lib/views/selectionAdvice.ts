@@ -56,7 +56,7 @@ export function selectionAdvice(selection: Selection, configured: ConfiguredDete
   if (chosen.model !== "pca") yaml.push(`thresholds:`, `  minc_percentile: ${formatNumber(chosen.minc_percentile)}`, `  maxc_percentile: ${formatNumber(chosen.maxc_percentile)}`);
   return (
     `\`auto\` measured **${name(chosen)}** better than the configured **${name(configured)}**: at no more false alarms than the default rule ` +
-    `(${budget} on the held-out ${formatNumber(selection.validation.validation_hours, 3)} h) it catches ${caught(best)}; ${against}.\n\n` +
+    `(${budget} on the held-out ${formatNumber(selection.validation.validation_hours, 3)} h) it catches ${caught(best)} with ${formatNumber(best.false_alarms_per_hour ?? NaN, 3)} false alarms per hour; ${against}.\n\n` +
     `To train it, put these lines in config.yaml (or set \`model.type: auto\` and \`scoring.statistic: auto\` to let every training choose):\n\n` +
     "```yaml\n" +
     yaml.join("\n") +

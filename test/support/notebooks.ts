@@ -164,7 +164,7 @@ export function expectedOutputs(table = "stream_samples_wide"): Readonly<Record<
         ...perAxis("distribution of non-zero values"),
         "Which axes move together",
       ],
-      captions: ["Training data", "Window", "Axes (8)", "Longest gaps"],
+      captions: ["Training data", "Window", "Axes (8)", "Longest gaps (after_time: the sample before the gap)"],
       headers: ["zero_fraction", "step_seconds"],
       minTables: 6,
     },

@@ -83,7 +83,8 @@ async function assertChartsDrawn(browser: OfflinePage, file: string, expectedTit
   await page.waitForFunction(
     (n) => {
       const charts = Array.from(document.querySelectorAll(".mlbox-chart"));
-      return charts.length === n && charts.every((c) => c.querySelector("svg.main-svg g.cartesianlayer .trace") !== null);
+      // A trace drawn, or a heatmap's image (01's correlation view).
+      return charts.length === n && charts.every((c) => c.querySelector("svg.main-svg g.cartesianlayer .trace, svg.main-svg g.hm image") !== null);
     },
     expectedTitles.length,
     { timeout: 60_000, polling: 250 },

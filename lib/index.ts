@@ -68,15 +68,17 @@ export type { AliasFile, AliasMove, LoadedVersion, Promotion, RegisterOptions, R
 
 // Notebook setup and display: where the config is, tables and charts in one call each.
 export { resolveConfigPath } from "./notebook/configPath";
-export { reloadPlotly, showChart, showCharts, showHtml, showProfile, showRecord, showTable, showText, useAxisNames, useDisplay } from "./views/display";
+export { reloadPlotly, showChart, showCharts, showHtml, showMarkdown, showProfile, showRecord, showTable, showText, useAxisNames, useDisplay } from "./views/display";
 export { axisNames, relabelFigure, relabelHtml, relabelText, type AxisNames } from "./views/axisNames";
+export { markdownHtml } from "./views/markdown";
 export type { DataFrameLike, HtmlSink, TableOptions, TableSource } from "./views/display";
 
 // Views per stage notebook: 01–02 data, 03–05 fit and metrics, 06 thresholds, 07 versions, 08 scoring.
 export { extractWindow, missingComparison, samplingGapRows, samplingIntervalChart, seriesChart, valueHistograms, zeroFractionChart, type SamplingGapRow } from "./notebook/dataViews";
 export { axisCharts, fitCharts, halfWindowFits, metricsCharts, modelRows, predictionOf, residualCharts } from "./notebook/fitViews";
 export { residualTrendChart, samplesUsedChart, workingRowMetrics, type ModelRow } from "./notebook/fitViews";
-export { thresholdCharts, thresholdRows, type ThresholdRow } from "./notebook/thresholdViews";
+export { pcaThresholdNotes, thresholdCharts, thresholdRows, versionThresholdNotes, windowThresholdNotes, type ThresholdRow } from "./notebook/thresholdViews";
+export { thresholdNoteRule, thresholdNotes, thresholdNotesMarkdown, type ThresholdNote, type ThresholdNoteInput, type ThresholdNoteOptions } from "./views/thresholdNotes";
 export { latestChanges, loadRecentVersions, versionComparisonCharts, versionRows, versionSummary, type VersionAxisRow } from "./notebook/versionViews";
 export { ensureRegistered, registerRun, type NotebookRun } from "./notebook/registerRun";
 export { eventDetail, type EventDetail, type EventDetailOptions, type EventDetailRow } from "./notebook/eventDetail";
@@ -86,6 +88,7 @@ export { componentRows, contributionCharts, contributionRows, loadingRows, pcaSc
 export type { ComponentRow, ContributionRow, SlowAxisRow } from "./notebook/pcaViews";
 export { contributionChart, explainedVarianceChart, pcaStatisticCharts, slowAxisChart, type StatisticSpan } from "./views/pcaCharts";
 export { detectionCurvesChart, detectionDelayChart, selectionPageHtml, selectionRows, type SelectionRow } from "./views/selectionViews";
+export { selectionAdvice, type ConfiguredDetection } from "./views/selectionAdvice";
 
 // Chart builders (plotly.js figure specs).
 export { fitChart, predictionCharts, residualChart, type AxisCharts, type FitChartOptions, type ResidualChartOptions } from "./views/axisCharts";

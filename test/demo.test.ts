@@ -1,12 +1,13 @@
 /**
- * The quick start: the project's own config.yaml on a fresh embedded database
- * trains on the seeded demo data, and the demo's thresholds are identical on
- * every machine (pinned here); `npm start -- score` then scores the remaining 20% and lists events.
- * The LONG demo table must give the same model.
+ * The quick start: the parity config (test/fixtures/parity.yaml: the code's defaults, the Python
+ * pipeline's per-axis line) on a fresh embedded database trains on the seeded demo data, and the demo's
+ * thresholds are identical on every machine (pinned here); `npm start -- score` then scores the remaining
+ * 20% and lists events. The LONG demo table must give the same model. The shipped config.yaml (the
+ * recommended pca + EWMA settings) trains and scores the same data, with its own event count pinned.
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, runCli } from "./support/cli";
@@ -30,8 +31,8 @@ function thresholdsOf(version: string): Record<string, { MinC: number; MaxC: num
   return JSON.parse(readFileSync(join(work, "ModelRegistry", "artifacts", version, "thresholds.json"), "utf8"));
 }
 
-test("npm start with the shipped config.yaml trains on the embedded demo data; thresholds are pinned", () => {
-  copyFileSync(join(ROOT, "config.yaml"), join(work, "config.yaml"));
+test("npm start with the parity config trains on the embedded demo data; thresholds are pinned", () => {
+  copyFileSync(join(ROOT, "test", "fixtures", "parity.yaml"), join(work, "config.yaml"));
   const env: NodeJS.ProcessEnv = { ...process.env, TZ: "Europe/Berlin" };
   delete env.DB_URL;
   const run = runCli([], { cwd: work, env });
@@ -61,7 +62,7 @@ test("npm start -- score then lists the events of the data after the training wi
 });
 
 test("the LONG demo table gives the same model as the WIDE one", () => {
-  const config = readFileSync(join(ROOT, "config.yaml"), "utf8")
+  const config = readFileSync(join(ROOT, "test", "fixtures", "parity.yaml"), "utf8")
     .replace("table: stream_samples_wide", "table: stream_samples")
     .replace(/axes: \[axis1.*\]/, "axes: [1, 2, 3, 4, 5, 6, 7, 8]")
     .replace("# axis_id_col: axis_id", "axis_id_col: axis_id")
@@ -72,4 +73,20 @@ test("the LONG demo table gives the same model as the WIDE one", () => {
   const run = runCli(["--config", "long.yaml", "--quiet"], { cwd: work, env });
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(thresholdsOf("v2"), thresholdsOf("v1"));
+});
+
+test("the shipped config.yaml (pca + EWMA) trains on the demo data and `score` raises its few events", () => {
+  const folder = join(work, "shipped");
+  mkdirSync(folder);
+  copyFileSync(join(ROOT, "config.yaml"), join(folder, "config.yaml"));
+  const env: NodeJS.ProcessEnv = { ...process.env, TZ: "America/New_York" };
+  delete env.DB_URL;
+  const train = runCli([], { cwd: folder, env });
+  assert.equal(train.status, 0, train.stderr);
+  assert.match(train.stdout, /train +pca: 7 of 8 components explain 96\.9 % \(11507 rows, EWMA α=0\.2\)/);
+  assert.match(train.stdout, /^ {2}T2 +MinC=294\.657 +MaxC=589\.313 +T_long=1 steps/m);
+  const scored = runCli(["score"], { cwd: folder, env });
+  assert.equal(scored.status, 0, scored.stderr);
+  assert.match(scored.stdout, /Scored: 8040 rows from 2022-10-18T06:00:00\.427000Z to 2022-10-18T10:18:36\.548000Z/);
+  assert.match(scored.stdout, /Events: 7 \(6 alert-level, 1 error-level, 0 still open\) → table mlbox_events/);
 });

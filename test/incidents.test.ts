@@ -28,7 +28,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 function demoConfig(name: string, extra = ""): string {
   const folder = join(work, name);
   mkdirSync(folder, { recursive: true });
-  const text = readFileSync(join(ROOT, "config.yaml"), "utf8").replace("url_env: DB_URL", "url_env: INCIDENTS_DB_URL").replace("enabled: true", "enabled: false").replace(/root_dir: .*/, `root_dir: ${join(work, "registry")}`);
+  const text = readFileSync(join(ROOT, "test", "fixtures", "parity.yaml"), "utf8").replace("url_env: DB_URL", "url_env: INCIDENTS_DB_URL").replace("enabled: true", "enabled: false").replace(/root_dir: .*/, `root_dir: ${join(work, "registry")}`);
   const path = join(folder, "config.yaml");
   writeFileSync(path, `${text}\nscoring:\n  events_table: ${name}_events\n  incidents_table: ${name}_incidents\n${extra}`);
   return path;

@@ -28,7 +28,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 function demoConfig(name: string, trainEnd: string | null, extra = ""): string {
   const folder = join(work, name);
   mkdirSync(folder, { recursive: true });
-  let text = readFileSync(join(ROOT, "config.yaml"), "utf8")
+  let text = readFileSync(join(ROOT, "test", "fixtures", "parity.yaml"), "utf8")
     .replace("url_env: DB_URL", "url_env: LABELS_DB_URL")
     .replace("enabled: true", "enabled: false")
     .replace(/root_dir: .*/, `root_dir: ${join(folder, "registry")}`);

@@ -80,7 +80,12 @@ test("every notebook runs on a pca config; 04, 06 and 08 show the pca views, and
   // The others show what they show on the linear default (03 names the configured type), with no error.
   const expected: Record<string, Expected> = { ...EXPECTED, ...EXPECTED_PCA };
   const selection = EXPECTED["03_ModelSelection"];
-  expected["03_ModelSelection"] = { ...selection, captions: selection.captions.map((c) => (c === "model.type: linear" ? "model.type: pca" : c)) };
+  expected["03_ModelSelection"] = {
+    ...selection,
+    captions: selection.captions.map((c) => (c === "model.type: linear" ? "model.type: pca" : c)),
+    // 03 says what auto measured better than the configured pca + ewma, with the YAML to train it.
+    texts: ["<code>auto</code> measured <strong>linear + cusum</strong> better than the configured <strong>pca + ewma</strong>", '<code class="language-yaml">model:\n  type: linear\nscoring:\n  statistic: cusum']
+  };
   for (const [name, file] of executed) {
     if (name !== "08_Scoring") assert.deepEqual(notebookProblems(file, expected[name]), [], name);
   }
@@ -107,7 +112,10 @@ test("every notebook runs on a pca config; 04, 06 and 08 show the pca views, and
     assert.deepEqual(new Set(figure.data[0].x.map((label) => String(label).split("<br>")[0])), new Set(DEMO_AXES), figure.layout.title.text);
     assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-6, `${figure.layout.title.text}: shares sum to ${shares.reduce((a, b) => a + b, 0)}`);
   }
-  assert.deepEqual(notebookProblems(executed.get("08_Scoring") ?? "", { charts: titles, captions: ["Scoring window", "Events per axis", "Events"], headers: ["share", "value", "expected"], minTables: 4 }), []);
+  assert.deepEqual(notebookProblems(executed.get("08_Scoring") ?? "", { charts: titles, captions: ["Scoring window", "Events per axis", "Incidents", "Events"], headers: ["share", "value", "expected", "levels", "top_contributors"], minTables: 5 }), []);
+  // The timeline has the two statistics' lanes; each drilled-down pca event ends with its shares at the peak.
+  assert.ok(titles.some((t) => /^Event timeline: \d+ events? on 2 lanes$/.test(t)), titles.join(" | "));
+  assert.ok(titles.some((t) => /^(T2|SPE) (alert|error) started .*: each axis's share of the statistic at the peak$/.test(t)), titles.join(" | "));
 
   // 00_Main registered v1; the CLI pipeline on the same config registers the same pca version.
   const cli = await runPipeline({ ...loaded, plots: { ...loaded.plots, enabled: false } });

@@ -85,6 +85,24 @@ test("pcaStatisticCharts: T² and SPE against their limits, the share at or abov
   assert.equal(spe.layout.shapes?.length, 2);
   assert.equal(spe.layout.shapes?.[1].x1, x[x.length - 1]);
   assert.equal(spe.layout.yaxis.type, "log");
+  assert.equal(t2.layout.xaxis.title.text, "time_s (s since the model's start)");
+});
+
+test("pcaStatisticCharts with a clock: x, limit lines and event spans in UTC clock time on a date axis", () => {
+  const x = Float64Array.from(trained.t2, (_, i) => i * 60);
+  const time0 = 1666075471;
+  const endS = x[Math.floor(x.length / 2)];
+  const events = [{ axis: "T2", level: "alert", startS: 600, endS }];
+  const [t2] = pcaStatisticCharts(x, { T2: trained.t2, SPE: trained.spe }, trained.thresholds, { title: "test window", events, clock: { time0, time_type: "timestamptz" } });
+  assert.equal(t2.layout.xaxis.type, "date");
+  assert.equal(t2.layout.xaxis.title.text, "time (UTC)");
+  assert.equal(t2.data[0].x[0], "2022-10-18T06:44:31.000Z");
+  assert.equal(t2.data[1].x[0], "2022-10-18T06:44:31.000Z");
+  assert.equal(t2.layout.shapes?.[0].x0, "2022-10-18T06:54:31.000Z");
+  assert.equal(t2.layout.shapes?.[0].x1, new Date((time0 + endS) * 1000).toISOString());
+  const [floatT2] = pcaStatisticCharts(x, { T2: trained.t2, SPE: trained.spe }, trained.thresholds, { title: "test window", clock: { time0: 5000, time_type: "float" } });
+  assert.equal(floatT2.layout.xaxis.type, "linear");
+  assert.equal(floatT2.data[0].x[0], 5000);
 });
 
 const event = (axis: string, contributions?: ScoreEvent["contributions"]): ScoreEvent => ({

@@ -83,7 +83,8 @@ async function assertChartsDrawn(browser: OfflinePage, file: string, expectedTit
   await page.waitForFunction(
     (n) => {
       const charts = Array.from(document.querySelectorAll(".mlbox-chart"));
-      return charts.length === n && charts.every((c) => c.querySelector("svg.main-svg g.cartesianlayer .trace") !== null);
+      // A trace drawn, or a heatmap's image (01's correlation view).
+      return charts.length === n && charts.every((c) => c.querySelector("svg.main-svg g.cartesianlayer .trace, svg.main-svg g.hm image") !== null);
     },
     expectedTitles.length,
     { timeout: 60_000, polling: 250 },
@@ -117,6 +118,36 @@ test("every HTML report draws all its charts in Chromium with the network off an
     assert.deepEqual(browser.pageErrors, []);
     assert.deepEqual(browser.consoleErrors, []);
     assert.deepEqual(browser.blocked, [], "the reports request nothing from the network");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("08's report: the event timeline is drawn with a bar per event, and every chart's x axis is UTC clock time (date)", { timeout: 300_000 }, async () => {
+  const browser = await openOfflinePage();
+  try {
+    const file = path.join(reportDir, "08_Scoring.html");
+    await assertChartsDrawn(browser, file, chartTitles(outputsOf(path.join(reportDir, "08_Scoring.ipynb"))));
+    const charts = await browser.page.evaluate(() =>
+      Array.from(document.querySelectorAll(".mlbox-chart")).map((el) => {
+        const plot = el as unknown as { _fullLayout?: { xaxis?: { type?: string } } };
+        return {
+          title: el.dataset.title ?? "",
+          xType: plot._fullLayout?.xaxis?.type ?? "",
+          bars: el.querySelectorAll(".trace.bars path").length,
+          ticks: Array.from(el.querySelectorAll(".xtick text")).map((tick) => tick.textContent ?? ""),
+        };
+      }),
+    );
+    const timeline = charts.filter((c) => c.title.startsWith("Event timeline: "));
+    assert.equal(timeline.length, 1, charts.map((c) => c.title).join(" | "));
+    assert.equal(timeline[0].title, "Event timeline: 61 events on 8 lanes");
+    assert.ok(timeline[0].bars >= 61, `timeline bars: ${timeline[0].bars}`);
+    assert.ok(timeline[0].ticks.some((tick) => /^\d\d:\d\d/.test(tick)), `timeline ticks ${JSON.stringify(timeline[0].ticks)}`);
+    assert.ok(charts.some((c) => c.title.includes("measured vs expected around the")), "a drill-down chart");
+    assert.deepEqual(charts.filter((c) => c.xType !== "date").map((c) => `${c.title}: ${c.xType}`), []);
+    assert.deepEqual(browser.pageErrors, []);
+    assert.deepEqual(browser.consoleErrors, []);
   } finally {
     await browser.close();
   }

@@ -28,7 +28,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 function demoConfig(name: string, table = "stream_samples_wide"): string {
   const folder = join(work, name);
   mkdirSync(folder, { recursive: true });
-  const text = readFileSync(join(ROOT, "config.yaml"), "utf8")
+  const text = readFileSync(join(ROOT, "test", "fixtures", "parity.yaml"), "utf8")
     .replace("url_env: DB_URL", "url_env: SCORE_DB_URL")
     .replace("table: stream_samples_wide", `table: ${table}`)
     .replace("enabled: true", "enabled: false");

@@ -61,7 +61,7 @@ async function waitFor(what: string, seconds: number, check: () => Promise<boole
 
 function writeConfig(name: string, extra: string): string {
   const path = join(work, `${name}.yaml`);
-  const text = readFileSync(join(ROOT, "config.yaml"), "utf8")
+  const text = readFileSync(join(ROOT, "test", "fixtures", "parity.yaml"), "utf8")
     .replace("url_env: DB_URL", "url_env: FOLLOW_DB_URL")
     .replace("embedded_dir: .mlbox/pglite", `embedded_dir: ${join(work, "pglite")}`)
     .replace("enabled: true", "enabled: false");

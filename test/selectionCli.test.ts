@@ -15,7 +15,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 test("npm start with model.type auto on the embedded database: selection logged and registered, the choice trained on the whole window; compute.mode database refuses", () => {
   const folder = join(work, "cli");
   mkdirSync(folder, { recursive: true });
-  const text = readFileSync(join(ROOT, "config.yaml"), "utf8")
+  const text = readFileSync(join(ROOT, "test", "fixtures", "parity.yaml"), "utf8")
     .replace("url_env: DB_URL", "url_env: SELECTION_TEST_DB_URL")
     .replace("type: linear", "type: auto")
     .replace("enabled: true", "enabled: false") + "scoring:\n  statistic: auto\n";

@@ -132,7 +132,7 @@ export async function eventDetail(version: LoadedVersion, event: ScoreEvent, opt
     }
     const value = actual[fired];
     table.push({ axis, value, expected: expectedAtFired, difference: value - expectedAtFired, share: contributions.get(axis)?.share ?? NaN });
-    const layout = withTimeAxis(baseLayout(`${axis}: measured vs expected around the ${event.level} on ${event.axis}`, time.title, axis, 260), time);
+    const layout = withTimeAxis(baseLayout(`${axis}: measured vs expected around the ${event.level} on ${event.axis} started ${String(event.started_at)}`, time.title, axis, 260), time);
     figures.push({ data, layout: { ...layout, margin: { l: 70, r: 40, t: 70, b: 40 }, shapes: marks.shapes } });
   }
   const statistic = numericColumn(scored.statistics, statColumn, "eventDetail");
@@ -144,14 +144,14 @@ export async function eventDetail(version: LoadedVersion, event: ScoreEvent, opt
     statData.push(horizontalLine(`MaxC (error) = ${formatNumber(limits.MaxC)}`, limits.MaxC, span, CHART_COLORS.maxc, "dashdot"));
   }
   statData.push(...marks.traces);
-  const statLayout = withTimeAxis(baseLayout(`${event.axis}: scored statistic against its limits (peak ${formatNumber(event.peak_residual)} vs ${formatNumber(event.threshold)})`, time.title, event.axis, 320), time);
+  const statLayout = withTimeAxis(baseLayout(`${event.axis}: scored statistic against its limits, ${event.level} started ${String(event.started_at)} (peak ${formatNumber(event.peak_residual)} vs ${formatNumber(event.threshold)})`, time.title, event.axis, 320), time);
   figures.push({ data: statData, layout: { ...statLayout, shapes: marks.shapes } });
   if (event.contributions !== undefined && event.contributions.length > 0) {
     figures.push(
       barChart(
         event.contributions.map((c) => c.axis),
         [{ name: `share of ${event.axis}`, values: event.contributions.map((c) => c.share), color: CHART_COLORS.bars }],
-        { title: `${event.axis} ${event.level}: each axis's share of the statistic at the peak`, yTitle: "share (0–1)" },
+        { title: `${event.axis} ${event.level} started ${String(event.started_at)}: each axis's share of the statistic at the peak`, yTitle: "share (0–1)" },
       ),
     );
   }

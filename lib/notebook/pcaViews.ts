@@ -14,6 +14,7 @@ import type { ScoreEvent } from "../scoring/score";
 import type { Config } from "../shapes/types";
 import { contributionChart, pcaStatisticCharts, type StatisticSpan } from "../views/pcaCharts";
 import type { PlotlyFigure } from "../views/figure";
+import type { ChartClock } from "../views/timeAxis";
 
 /**
  * The pca model of a prepared window, trained as `npm start` trains a `model.type: pca` config
@@ -128,13 +129,13 @@ export function loadingRows(pca: Pick<PcaArtifact, "axes" | "loadings" | "means"
 
 /**
  * T² and SPE of a pca fit over the window it was trained on, against its limits (the largest held-out
- * value and twice that).
+ * value and twice that); in UTC clock time with `clock` (`prepared.stats` or a version's `prepStats`).
  *
  * @example
- * showCharts(pcaWindowCharts(prepared.frame, pcaWindowFit(prepared.frame, choice.config, dt)));
+ * showCharts(pcaWindowCharts(prepared.frame, pcaWindowFit(prepared.frame, choice.config, dt), prepared.stats));
  */
-export function pcaWindowCharts(prepared: dfd.DataFrame, trained: PcaTrained): PlotlyFigure[] {
-  return pcaStatisticCharts(numericColumn(prepared, "time_s", "pcaWindowCharts"), { T2: trained.t2, SPE: trained.spe }, trained.thresholds, { title: "training window" });
+export function pcaWindowCharts(prepared: dfd.DataFrame, trained: PcaTrained, clock?: ChartClock): PlotlyFigure[] {
+  return pcaStatisticCharts(numericColumn(prepared, "time_s", "pcaWindowCharts"), { T2: trained.t2, SPE: trained.spe }, trained.thresholds, { title: "training window", clock });
 }
 
 /** What a version's events are raised on: `T2` and `SPE` for a pca version, else its model axes. */
@@ -145,8 +146,8 @@ export function scoredChannels(version: Pick<LoadedVersion, "models">): string[]
 const seconds = (value: number | string): number => (typeof value === "number" ? value : isoToEpochSeconds(value));
 
 /**
- * A pca version's scored T² and SPE over `time_s` (seconds since its `time0`) with its limits and the
- * events shaded, from `score(frame, version)`.
+ * A pca version's scored T² and SPE over UTC clock time (the version's `prepStats`; the time column's
+ * own seconds for float time) with its limits and the events shaded, from `score(frame, version)`.
  *
  * @param statistics `score(...).statistics` (`T2_stat`, `SPE_stat`)
  * @example
@@ -160,7 +161,7 @@ export function pcaScoreCharts(statistics: dfd.DataFrame, events: readonly Score
   const timeS = Float64Array.from(raw, (t) => seconds(t) - time0);
   const column = (name: string): Float64Array => Float64Array.from(statistics.column(name).values as number[], (v) => (v === null ? NaN : v));
   const spans: StatisticSpan[] = events.map((e) => ({ axis: e.axis, level: e.level, startS: seconds(e.started_at) - time0, endS: e.ended_at === null ? null : seconds(e.ended_at) - time0 }));
-  return pcaStatisticCharts(timeS, { T2: column("T2_stat"), SPE: column("SPE_stat") }, version.thresholds, { title: `scored by ${version.version}`, events: spans });
+  return pcaStatisticCharts(timeS, { T2: column("T2_stat"), SPE: column("SPE_stat") }, version.thresholds, { title: `scored by ${version.version}`, events: spans, clock: version.prepStats });
 }
 
 /**

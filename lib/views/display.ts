@@ -14,6 +14,7 @@ import type { Display } from "tslab";
 import type { Profile } from "../stages/analyze";
 import type { PlotlyFigure } from "./figure";
 import { chartHtml, escapeHtml, plotlyScriptHtml } from "./html";
+import { markdownHtml } from "./markdown";
 import { formatNumber } from "../core/formatNumber";
 import { relabelFigure, relabelHtml, type AxisNames } from "./axisNames";
 
@@ -192,6 +193,14 @@ export function showHtml(html: string): void {
 /** Shows a heading-less paragraph of escaped text (for short notes between outputs). */
 export function showText(text: string): void {
   showHtml(relabelHtml(`<p>${escapeHtml(text)}</p>`, shownAxisNames));
+}
+
+/**
+ * Shows a few sentences written in markdown (paragraphs, `- ` lists, fenced code, `code`, **bold**; see
+ * {@link markdownHtml}), e.g. the threshold notes or the selection advice.
+ */
+export function showMarkdown(markdown: string): void {
+  showHtml(relabelHtml(markdownHtml(markdown), shownAxisNames));
 }
 
 /**

@@ -6,7 +6,8 @@
  * builders stay as they are.
  */
 import { decimateMinMax } from "./decimate";
-import { CHART_COLORS, DEFAULT_MAX_POINTS, baseLayout, finiteRange, horizontalLine, type PlotlyFigure, type PlotlyShape, type PlotlyTrace } from "./figure";
+import { CHART_COLORS, DEFAULT_MAX_POINTS, baseLayout, finiteRange, horizontalLine, seriesFrom, withTimeAxis, type PlotlyFigure, type PlotlyShape, type PlotlyTrace } from "./figure";
+import { timeAxis, type ChartClock } from "./timeAxis";
 import { formatNumber } from "../core/formatNumber";
 import type { PcaArtifact } from "../shapes/pcaArtifacts";
 import type { AxisThresholds } from "../shapes/types";
@@ -96,21 +97,27 @@ export interface StatisticSpan {
  * levels, a log y axis (both statistics are positive and skewed), and events shaded (alert orange, error
  * red; at least 0.2 % of the span wide).
  *
- * @param x time of every sample (e.g. `time_s`), aligned with the statistics
+ * @param x time of every sample in seconds since the version's `time0` (`time_s`), aligned with the statistics
  * @param statistics `{ T2, SPE }` per sample (NaN where missing or idle)
  * @param thresholds the version's `T2` and `SPE` entries of thresholds.json
- * @param options `title` (what the values are, e.g. "training window"), `events`, `xTitle` (default "time_s (s)")
+ * @param options `title` (what the values are, e.g. "training window"), `events` (`startS`/`endS` in `time_s`),
+ *   `clock` (the version's or preparation's `prepStats`): x in UTC clock time as the other charts (./timeAxis; default
+ *   `time_s`), `xTitle` (default the clock's axis title)
  * @example
- * showCharts(pcaStatisticCharts(timeS, { T2: trained.t2, SPE: trained.spe }, trained.thresholds, { title: "training window" }));
+ * import { DEFAULT_THRESHOLD_POLICY, pcaStatisticCharts } from "mlbox";
+ * const t = { MinC: 1, MaxC: 2, T_long_steps: 1, T_short_steps: 1, dt_seconds: 60, policy: DEFAULT_THRESHOLD_POLICY, meta: { method: "heldout_blocks=4" } };
+ * pcaStatisticCharts(Float64Array.of(0, 60), { T2: [0.5, 1.5], SPE: [0.2, 0.3] }, { T2: t, SPE: t }, { title: "window", clock: { time0: 1666075471, time_type: "timestamptz" } })[0].layout.xaxis.type; // "date"
  */
 export function pcaStatisticCharts(
   x: Float64Array,
   statistics: Readonly<Record<"T2" | "SPE", ArrayLike<number>>>,
   thresholds: Readonly<Record<string, AxisThresholds>>,
-  options: { readonly title: string; readonly events?: readonly StatisticSpan[]; readonly xTitle?: string; readonly maxPoints?: number },
+  options: { readonly title: string; readonly events?: readonly StatisticSpan[]; readonly xTitle?: string; readonly maxPoints?: number; readonly clock?: ChartClock },
 ): PlotlyFigure[] {
-  const { title, events = [], xTitle = "time_s (s)", maxPoints = DEFAULT_MAX_POINTS } = options;
+  const time = timeAxis(options.clock);
+  const { title, events = [], xTitle = time.title, maxPoints = DEFAULT_MAX_POINTS } = options;
   const range = finiteRange(x);
+  const span = [time.at(range[0]), time.at(range[1])] as const;
   const minWidth = 0.002 * (range[1] - range[0]);
   return (["T2", "SPE"] as const).map((channel) => {
     const values = statistics[channel];
@@ -125,19 +132,19 @@ export function pcaStatisticCharts(
     }
     const label = channel === "T2" ? "T² (in the component space)" : "SPE (off it: squared reconstruction error)";
     const data: PlotlyTrace[] = [
-      { type: "scatter", mode: "lines", name: channel === "T2" ? "T²" : "SPE", x: Array.from(series.x), y: Array.from(series.y), line: { color: CHART_COLORS.residual, width: 1 } },
+      { type: "scatter", mode: "lines", name: channel === "T2" ? "T²" : "SPE", ...seriesFrom(series, time), line: { color: CHART_COLORS.residual, width: 1 } },
     ];
     if (limits !== undefined) {
-      data.push(horizontalLine(`MinC (alert) ${formatNumber(limits.MinC)}`, limits.MinC, range, CHART_COLORS.minc, "dot"));
-      data.push(horizontalLine(`MaxC (error) ${formatNumber(limits.MaxC)}`, limits.MaxC, range, CHART_COLORS.maxc, "dashdot"));
+      data.push(horizontalLine(`MinC (alert) ${formatNumber(limits.MinC)}`, limits.MinC, span, CHART_COLORS.minc, "dot"));
+      data.push(horizontalLine(`MaxC (error) ${formatNumber(limits.MaxC)}`, limits.MaxC, span, CHART_COLORS.maxc, "dashdot"));
     }
     const mine = events.filter((e) => e.axis === channel);
     const shapes: PlotlyShape[] = mine.map((e) => ({
       type: "rect",
       xref: "x",
       yref: "paper",
-      x0: e.startS,
-      x1: Math.max(e.endS ?? range[1], e.startS + minWidth),
+      x0: time.at(e.startS),
+      x1: time.at(Math.max(e.endS ?? range[1], e.startS + minWidth)),
       y0: 0,
       y1: 1,
       fillcolor: e.level === "alert" ? CHART_COLORS.minc : CHART_COLORS.maxc,
@@ -147,7 +154,7 @@ export function pcaStatisticCharts(
     }));
     const share = finite > 0 ? (100 * above) / finite : 0;
     const heading = `${channel}: ${title} against its limits (${share.toFixed(2)} % of samples ≥ MinC${options.events === undefined ? "" : `, ${mine.length} event${mine.length === 1 ? "" : "s"}`})`;
-    const layout = baseLayout(heading, xTitle, label, 380);
+    const layout = withTimeAxis(baseLayout(heading, xTitle, label, 380), { ...time, title: xTitle });
     return { data, layout: { ...layout, yaxis: { ...layout.yaxis, type: "log" }, shapes } };
   });
 }

@@ -103,7 +103,7 @@ export interface DrawnChart {
   readonly title: string;
   /** `svg.main-svg` elements plotly created inside the chart's div. */
   readonly svgs: number;
-  /** Drawn marks: scatter points, line paths and bars. */
+  /** Drawn marks: scatter points, line paths, bars and heatmap images. */
   readonly marks: number;
   readonly width: number;
   readonly height: number;
@@ -118,7 +118,7 @@ export function drawnCharts(page: Page): Promise<DrawnChart[]> {
       return {
         title: el.dataset.title ?? "",
         svgs: el.querySelectorAll("svg.main-svg").length,
-        marks: el.querySelectorAll("path.point, path.js-line, g.point path, .trace.bars path").length,
+        marks: el.querySelectorAll("path.point, path.js-line, g.point path, .trace.bars path, g.hm image").length,
         width: box?.width ?? 0,
         height: box?.height ?? 0,
       };

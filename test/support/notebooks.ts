@@ -9,16 +9,17 @@ import { jupyterEnv, writePrivateKernelspec } from "../../scripts/notebooks";
 import { PROJECT_ROOT } from "../../scripts/install-kernel";
 
 /**
- * Writes `<dir>/config.yaml`: the project's config with registry, plots and
- * embedded database inside `dir`; with `layout: "long"` it trains on the LONG
+ * Writes `<dir>/config.yaml`: the parity config (test/fixtures/parity.yaml: the demo
+ * data with the code's defaults, linear + residual, whose numbers the expectations
+ * below describe) with registry, plots and embedded database inside `dir`; with `layout: "long"` it trains on the LONG
  * demo table `stream_samples` (axis ids 1..8, columns `axis<id>`) instead.
  */
 export function writeTestConfig(dir: string, options: { readonly layout?: "wide" | "long" } = {}): string {
   const { layout = "wide" } = options;
   mkdirSync(dir, { recursive: true });
-  let text = readFileSync(path.join(PROJECT_ROOT, "config.yaml"), "utf8");
+  let text = readFileSync(path.join(PROJECT_ROOT, "test", "fixtures", "parity.yaml"), "utf8");
   const replace = (pattern: RegExp, value: string): void => {
-    if (!pattern.test(text)) throw new Error(`config.yaml: ${pattern} not found`);
+    if (!pattern.test(text)) throw new Error(`parity.yaml: ${pattern} not found`);
     text = text.replace(pattern, value);
   };
   replace(/^(\s*embedded_dir:).*$/m, `$1 ${JSON.stringify(path.join(dir, "pglite"))}`);
@@ -118,12 +119,30 @@ export interface Expected {
   readonly headers: readonly string[];
   /** Least number of tables. */
   readonly minTables: number;
+  /** Text (HTML as emitted, e.g. a markdown note's) that must appear in the outputs. */
+  readonly texts?: readonly string[];
 }
 
 /** Axes of the demo config. */
 export const DEMO_AXES = ["axis1", "axis2", "axis3", "axis4", "axis5", "axis6", "axis7", "axis8"] as const;
 
 const perAxis = (...titles: readonly string[]): string[] => DEMO_AXES.flatMap((a) => titles.map((t) => `${a}: ${t}`));
+
+/** The threshold notes' rule, as 06 and 08 print it first (lib/views/thresholdNotes.ts). */
+const NOTE_RULE = "A note for an axis when its MaxC (error level) is below the 99th percentile of the statistic over its own training window";
+
+/** 08's drill-down charts of one event on the demo data: every axis measured vs expected, then the event's statistic. */
+const drillDown = (level: string, axis: string, started: string): string[] => [
+  ...perAxis(`measured vs expected around the ${level} on ${axis} started ${started}`),
+  `${axis}: scored statistic against its limits, ${level} started ${started}`,
+];
+
+/** The first three incidents of the demo's scoring window with the parity config (08's drill-down). */
+const FIRST_INCIDENTS = [
+  ["alert", "axis8", "2022-10-18T06:00:22.019000Z"],
+  ["alert", "axis3", "2022-10-18T06:02:32.505000Z"],
+  ["alert", "axis8", "2022-10-18T06:03:36.360000Z"],
+] as const;
 
 /**
  * Expected outputs per notebook (by file name without extension) on the demo
@@ -143,8 +162,9 @@ export function expectedOutputs(table = "stream_samples_wide"): Readonly<Record<
         "Sampling interval between consecutive rows",
         "Share of exact zeros and missing values per axis",
         ...perAxis("distribution of non-zero values"),
+        "Which axes move together",
       ],
-      captions: ["Training data", "Window", "Axes (8)", "Longest gaps"],
+      captions: ["Training data", "Window", "Axes (8)", "Longest gaps (after_time: the sample before the gap)"],
       headers: ["zero_fraction", "step_seconds"],
       minTables: 6,
     },
@@ -167,6 +187,7 @@ export function expectedOutputs(table = "stream_samples_wide"): Readonly<Record<
       captions: ["Model types", "model.type: linear", "Chosen (what auto would register)", "Every candidate at the default's false alarms", "Slow-axis test (model.slow_ratio 0.4)"],
       headers: ["r2", "first_half", "second_half", "false_alarms_per_hour", "recall", "median_delay_seconds", "slow_ratio", "enters_as", "why"],
       minTables: 6,
+      texts: ["<code>auto</code> measured <strong>linear + cusum</strong> better than the configured <strong>linear + residual</strong>", '<code class="language-yaml">model:\n  type: linear\nscoring:\n  statistic: cusum']
     },
     "04_ModelTraining": {
       charts: ["Rows used by each axis's fit", ...perAxis("data and fitted trend"), "Explained variance:"],
@@ -185,6 +206,7 @@ export function expectedOutputs(table = "stream_samples_wide"): Readonly<Record<
       captions: ["Threshold policy (thresholds:)"],
       headers: ["MinC", "MaxC", "T_long_seconds", "alerts", "errors"],
       minTables: 3,
+      texts: [NOTE_RULE, "<strong>axis8</strong>: MaxC (error level) 0.2496 is below the 99th percentile of its training residual"],
     },
     "07_ModelRegistry": {
       charts: [
@@ -198,10 +220,22 @@ export function expectedOutputs(table = "stream_samples_wide"): Readonly<Record<
       minTables: 6,
     },
     "08_Scoring": {
-      charts: perAxis("scored residual with alert/error events"),
-      captions: ["Scoring window", "Trend and statistic", "Events per axis", "Events"],
-      headers: ["alerts", "errors", "longest", "started_at", "fired_at", "ended_at", "peak_residual", "model_version"],
-      minTables: 3,
+      charts: [
+        "Event timeline: 61 events on 8 lanes",
+        ...perAxis("scored residual with alert/error events"),
+        ...FIRST_INCIDENTS.flatMap(([level, axis, started]) => drillDown(level, axis, started)),
+      ],
+      captions: [
+        "Scoring window",
+        "Trend and statistic",
+        "Events per axis",
+        "Incidents",
+        "Events",
+        ...FIRST_INCIDENTS.map(([level, axis, started]) => `${axis} ${level} started ${started}: every axis where it fired`),
+      ],
+      headers: ["alerts", "errors", "longest", "levels", "duration_seconds", "peak_over_threshold", "started_at", "fired_at", "ended_at", "peak_residual", "model_version", "expected", "difference"],
+      minTables: 8,
+      texts: [NOTE_RULE, "<strong>axis8</strong>: MaxC (error level) 0.2496 is below the 99th percentile of its training residual"],
     },
   };
 }
@@ -240,6 +274,9 @@ export function notebookProblems(file: string, expected: Expected): string[] {
   const html = outputs.map((o) => o.html).join("\n");
   for (const header of expected.headers) {
     if (!html.includes(`<th>${header}</th>`)) problems.push(`no table with column "${header}"`);
+  }
+  for (const text of expected.texts ?? []) {
+    if (!html.includes(text)) problems.push(`no output contains ${JSON.stringify(text)}`);
   }
   const tables = tableCount(outputs);
   if (tables < expected.minTables) problems.push(`${tables} tables, expected at least ${expected.minTables}`);

@@ -125,7 +125,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const onExtractProgress = stderrProgress({ quiet: values.quiet, force: values.progress });
       const result = await runPipeline(config, { log, onExtractProgress });
       const { servingLine } = await import("./registryCommand");
-      console.log(`${formatSummary(result)}\n${await servingLine(config, result.version)}`);
+      console.log(`${formatSummary(result, config.data)}\n${await servingLine(config, result.version)}`);
       return 0;
     }
     if (command === "registry") {

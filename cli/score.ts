@@ -5,6 +5,7 @@ import { appendEventsWhole, writeEventsFile } from "./eventsFile";
 import { formatScoreTime, type ScoreEvent } from "../lib/scoring/score";
 import { scoreSummaryRows } from "../lib/views/scoreViews";
 import type { Config } from "../lib/shapes/types";
+import { axisCaption, type AxisDisplay } from "../lib/shapes/axisDisplay";
 
 /** Flags of `score`. */
 export interface ScoreFlags {
@@ -18,14 +19,14 @@ export interface ScoreFlags {
 /**
  * Per axis: the events of each level — alert-level (residual ≥ MinC for T_long_steps samples) and
  * error-level (≥ MaxC for T_short_steps, the higher level): alert levels, not failures of ML Box —,
- * longest event (samples), first and last event start.
+ * longest event (samples), first and last event start. Axes are named by `data.axis_labels`/`data.units` when given.
  */
-export function formatScoreSummary(result: ReplayResult, via?: string): string {
+export function formatScoreSummary(result: ReplayResult, via?: string, display?: AxisDisplay): string {
   const { model, events } = result;
   const header = ["axis", "alert-level", "error-level", "longest", "first", "last"];
   // A pca version's events are on its statistics (T2, SPE).
   const rows = scoreSummaryRows(model.pca?.channels.axes ?? model.axes, events).map((row) => [
-    row.axis,
+    axisCaption(row.axis, display),
     String(row.alerts),
     String(row.errors),
     row.alerts + row.errors > 0 ? String(row.longest) : "-",
@@ -47,10 +48,10 @@ export function formatScoreSummary(result: ReplayResult, via?: string): string {
 }
 
 /** The three largest contributions of a pca event: `; top: b 62% (3.4, expected 2.1), a 20% (…)`; "" without. */
-export function contributionsText(event: ScoreEvent): string {
+export function contributionsText(event: ScoreEvent, display?: AxisDisplay): string {
   if (event.contributions === undefined) return "";
   const short = (x: number): string => String(Number(x.toPrecision(4)));
-  const top = event.contributions.slice(0, 3).map((c) => `${c.axis} ${Math.round(100 * c.share)}% (${short(c.value)}, expected ${short(c.expected)})`);
+  const top = event.contributions.slice(0, 3).map((c) => `${axisCaption(c.axis, display)} ${Math.round(100 * c.share)}% (${short(c.value)}, expected ${short(c.expected)})`);
   return `; top: ${top.join(", ")}`;
 }
 
@@ -65,10 +66,10 @@ async function requireTrainedVersion(rootDir: string): Promise<void> {
 }
 
 /** One event as a line of the follower's output (and of a pca replay). */
-export function eventLine(event: ScoreEvent): string {
+export function eventLine(event: ScoreEvent, display?: AxisDisplay): string {
   const what = event.ended_at === null ? `fired at ${event.fired_at}` : `ended at ${event.ended_at} after ${event.samples} samples`;
   const peak = event.contributions === undefined ? "peak residual" : "peak";
-  return `${event.level.padEnd(5)} ${event.axis}: started ${event.started_at}, ${what} (${peak} ${Number(event.peak_residual.toPrecision(6))}, threshold ${Number(event.threshold.toPrecision(6))}${contributionsText(event)})`;
+  return `${event.level.padEnd(5)} ${axisCaption(event.axis, display)}: started ${event.started_at}, ${what} (${peak} ${Number(event.peak_residual.toPrecision(6))}, threshold ${Number(event.threshold.toPrecision(6))}${contributionsText(event, display)})`;
 }
 
 /** Event lines printed after a pca replay's summary, at most. */
@@ -93,7 +94,7 @@ export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boo
         log: (line) => console.error(line),
         // The file before the checkpoint commits: a failed write commits nothing, so no event is lost.
         beforeCommit: flags.events === undefined ? undefined : (events) => appendEventsWhole(flags.events as string, events),
-        onEvent: (event) => console.log(eventLine(event)),
+        onEvent: (event) => console.log(eventLine(event, config.data)),
       });
     } finally {
       process.removeListener("SIGINT", stop);
@@ -110,10 +111,10 @@ export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boo
   for (const row of result.skipped) console.error(`skipped row of ${result.stream} at ${formatScoreTime(row.time, result.model.timeType)}: it ${row.why} the previous sample (scoring.on_bad_row: skip; left unscored)`);
   // Written whole, then renamed: never half a file.
   if (flags.events !== undefined) writeEventsFile(flags.events, result.events);
-  console.log(formatScoreSummary(result, tag));
+  console.log(formatScoreSummary(result, tag, config.data));
   if (result.model.pca !== undefined && result.events.length > 0) {
     const shown = result.events.slice(0, PCA_EVENT_LINES);
-    console.log([`Events (${shown.length} of ${result.events.length}; shares of the statistic at the peak):`, ...shown.map((e) => `  ${eventLine(e)}`)].join("\n"));
+    console.log([`Events (${shown.length} of ${result.events.length}; shares of the statistic at the peak):`, ...shown.map((e) => `  ${eventLine(e, config.data)}`)].join("\n"));
   }
   if (flags.events !== undefined && !quiet) console.log(`Events file: ${flags.events} (JSON Lines)`);
   return 0;

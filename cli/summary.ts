@@ -1,6 +1,7 @@
 import { formatNumber } from "../lib/core/formatNumber";
 import type { PipelineResult } from "../lib/pipeline/inMemory";
 import type { AxisMetrics } from "../lib/shapes/types";
+import { axisCaption, type AxisDisplay } from "../lib/shapes/axisDisplay";
 
 /** What a negative all-rows R² beside the working-rows figure means for the fitted trend, in one line. */
 export const METRICS_NOTE =
@@ -11,13 +12,16 @@ export const METRICS_NOTE =
  * The end-of-run summary the CLI prints: artifact dir, shapes, one line of metrics and of thresholds per axis.
  * The metrics are the registered ones (over all rows, idle zeros included), with the working-rows figures
  * (idle zeros left out, as notebook 05 shows them) beside them when the run has them, and
- * {@link METRICS_NOTE} when an all-rows R² is negative.
+ * {@link METRICS_NOTE} when an all-rows R² is negative. Axes are named by `data.axis_labels`/`data.units`
+ * when the config has them (`Motor 1 (A) [axis1]`, lib/shapes/axisDisplay.ts).
  *
  * @example
- * console.log(formatSummary(await runPipeline(loadConfig("config.yaml"))));
+ * const config = loadConfig("config.yaml");
+ * console.log(formatSummary(await runPipeline(config), config.data));
  */
-export function formatSummary(result: PipelineResult): string {
-  const width = Math.max(...result.metrics.map((m) => m.axis.length), 4);
+export function formatSummary(result: PipelineResult, display?: AxisDisplay): string {
+  const name = (axis: string): string => axisCaption(axis, display);
+  const width = Math.max(...result.metrics.map((m) => name(m.axis).length), ...Object.keys(result.thresholds).map((axis) => name(axis).length), 4);
   const metric = (m: AxisMetrics): string => `R2=${formatNumber(m.r2)}  MAE=${formatNumber(m.mae)}  RMSE=${formatNumber(m.rmse)}`;
   const working = result.workingMetrics;
   const lines = [
@@ -26,12 +30,12 @@ export function formatSummary(result: PipelineResult): string {
     `Data: ${result.database}`,
     `Raw shape: (${result.rawShape.join(", ")})  Train shape: (${result.trainShape.join(", ")})`,
     working === undefined ? "Metrics (all rows, idle zeros included):" : "Metrics (all rows, idle zeros included; working rows only, idle zeros left out):",
-    ...result.metrics.map((m, i) => `  ${m.axis.padEnd(width)}  ${metric(m)}${working?.[i] === undefined ? "" : `  working: ${metric(working[i])}`}`),
+    ...result.metrics.map((m, i) => `  ${name(m.axis).padEnd(width)}  ${metric(m)}${working?.[i] === undefined ? "" : `  working: ${metric(working[i])}`}`),
     ...(working !== undefined && result.metrics.some((m) => m.r2 < 0) ? [`  ${METRICS_NOTE}`] : []),
     "Thresholds:",
     ...Object.entries(result.thresholds).map(
       ([axis, t]) =>
-        `  ${axis.padEnd(width)}  MinC=${formatNumber(t.MinC)}  MaxC=${formatNumber(t.MaxC)}  T_long=${t.T_long_steps} steps  T_short=${t.T_short_steps} steps  dt=${formatNumber(t.dt_seconds)} s  (${t.meta.method})`,
+        `  ${name(axis).padEnd(width)}  MinC=${formatNumber(t.MinC)}  MaxC=${formatNumber(t.MaxC)}  T_long=${t.T_long_steps} steps  T_short=${t.T_short_steps} steps  dt=${formatNumber(t.dt_seconds)} s  (${t.meta.method})`,
     ),
   ];
   if (result.labelledFault !== undefined) {

@@ -24,6 +24,8 @@
 // Configuration and data access.
 export type * from "./shapes/types";
 export { DEFAULT_THRESHOLD_POLICY, loadConfig } from "./shapes/config";
+// How axes are named to people (`data.axis_labels`, `data.units`): "Motor 1 (A)".
+export { axisCaption, axisDisplayName, axisUnit, type AxisDisplay } from "./shapes/axisDisplay";
 export { InputError, isInputError } from "./core/errors";
 export { connect, describeDatabase } from "./db/connect";
 export { extract, extractColumns, type ExtractOptions } from "./db/extract";

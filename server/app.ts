@@ -28,6 +28,10 @@ import { readSamples } from "./samples";
 import { createStreamCache, type Stream } from "./streams";
 import { savedStateFor, StoreError, type StreamStore } from "./streamStore";
 import { NoIncidentsError, openIncidentGauge, registerIncidentRoutes, type IncidentAccess } from "./incidentRoutes";
+import { registerSilenceRoutes } from "./silenceRoutes";
+import { registerPageRoutes } from "./pageRoutes";
+import { createRecentStore, type RecentOptions } from "./pageRecent";
+import type { AxisDisplay } from "../lib/shapes/axisDisplay";
 
 /** Options of {@link createScoringService}. */
 export interface ServiceOptions {
@@ -69,6 +73,10 @@ export interface ServiceOptions {
   readonly maxFutureSeconds?: number;
   /** Seconds after which an unused stream leaves memory (with a store; its saved state stays); defaults to 600. */
   readonly idleStreamSeconds?: number;
+  /** How the page names axes (`data.axis_labels`, `data.units`); default: by their names. */
+  readonly display?: AxisDisplay;
+  /** What the page's charts keep per stream in memory (server/pageRecent.ts); defaults: 6 h, 600 points, 200 streams. */
+  readonly recent?: RecentOptions;
 }
 
 /** The running service: the Fastify app plus what tests and the entry point need. */
@@ -154,7 +162,9 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
     maxFutureSeconds = 86_400,
     idleStreamSeconds = 600,
     incidents = null,
+    display,
   } = options;
+  const recent = createRecentStore(options.recent);
   const load = async (version = alias): Promise<ScoringModel> => scoringModel(await loadVersion(rootDir, version), { maxGapSeconds });
   const first = await loadVersion(rootDir, alias);
   // A registry made before aliases: production stands for latest, said once.
@@ -227,7 +237,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
   app.setNotFoundHandler(async (request, reply) => {
     metrics.rejected.inc({ reason: "not_found" });
     void reply.status(404);
-    return { error: `no route ${request.method} ${request.url.split("?")[0].slice(0, 100)}: the service has POST /v1/score, GET /v1/model, GET /v1/incidents[/<id>], POST /v1/incidents/<id>/ack, POST /v1/incidents/<id>/label, GET /healthz, GET /metrics` };
+    return { error: `no route ${request.method} ${request.url.split("?")[0].slice(0, 100)}: the service has GET / (the page), POST /v1/score, GET /v1/model, GET /v1/overview, GET /v1/streams[/<s>/recent], GET /v1/incidents[/<id>], POST /v1/incidents/<id>/ack, POST /v1/incidents/<id>/label, GET|POST /v1/silences, DELETE /v1/silences/<id>, GET /healthz, GET /metrics` };
   });
 
   app.setErrorHandler((error: FastifyError | RequestError | InputError | Error, _request, reply) => {
@@ -293,6 +303,7 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
       const result = scoreBatch(current.model, current.state, batch); // throws before any state changes
       const changes = store !== null ? await store.save(current.model, result.state, result.events) : undefined; // throws before memory changes
       openIncidents.apply(changes ?? []);
+      recent.add(body.stream, current.model, batch.time, result.statistics); // the page's charts (bounded)
       // A switched stream starts from a fresh state: nothing open before. A stream loaded from the store had its open
       // events counted (fired) before: they count as open again, not as fired again.
       const before = openFlags(current.model, current.state);
@@ -353,6 +364,8 @@ export async function createScoringService(options: ServiceOptions): Promise<Sco
   });
 
   registerIncidentRoutes(app, incidents);
+  registerSilenceRoutes(app, incidents);
+  registerPageRoutes(app, { alias, served: () => ({ version: model.version, timeType: model.timeType }), recent, access: incidents, display });
 
   app.get("/healthz", async () => ({ status: "ok", version: model.version }));
 

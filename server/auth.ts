@@ -1,6 +1,6 @@
 /**
  * Who may use the scoring service. Beyond loopback (a `--host` other than
- * 127.0.0.1, ::1 or localhost) every route but `/healthz` and `/metrics`
+ * 127.0.0.1, ::1 or localhost) every route but `/healthz`, `/metrics` and the page's shell `/`
  * needs `Authorization: Bearer <token>`, the token coming from `MLBOX_TOKEN`
  * or a token file (`--token-file`, `MLBOX_TOKEN_FILE`); the service refuses
  * to start beyond loopback without one. Tokens are compared in constant time
@@ -11,8 +11,8 @@ import * as fs from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { InputError } from "../lib/core/errors";
 
-/** Routes open to anyone (probes and scrapers). */
-const OPEN_ROUTES = new Set(["/healthz", "/metrics"]);
+/** Routes open to anyone: probes, scrapers, and the page's shell (`/`: no data; what it shows needs the token). */
+const OPEN_ROUTES = new Set(["/healthz", "/metrics", "/"]);
 
 /** A 401: the error handler sends `WWW-Authenticate`. */
 export class AuthError extends Error {

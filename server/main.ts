@@ -63,7 +63,7 @@ export async function serve(argv: readonly string[], log: (line: string) => void
   try {
     const store = await openStreamStore(db, config.scoring.events_table, { incidentsTable: config.scoring.incidents_table, mergeSeconds: config.incidents.merge_seconds });
     const incidents = { db, eventsTable: config.scoring.events_table, incidentsTable: config.scoring.incidents_table };
-    const service = await createScoringService({ rootDir: config.registry.root_dir, alias: config.serving.alias, maxGapSeconds: config.scoring.max_gap_seconds, log, store, token, incidents });
+    const service = await createScoringService({ rootDir: config.registry.root_dir, alias: config.serving.alias, maxGapSeconds: config.scoring.max_gap_seconds, log, store, token, incidents, display: config.data });
     await service.app.listen({ port, host });
     const bound = service.app.server.address() as AddressInfo;
     const address = `http://${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;

@@ -244,7 +244,7 @@ describe("limits of one service", () => {
       const reply = await request(base, route, init);
       assert.equal(reply.status, 404);
       assert.deepEqual(Object.keys(reply.body), ["error"]);
-      assert.match(reply.body.error, /^no route [A-Z]+ \/[a-z1/]+: the service has POST \/v1\/score, GET \/v1\/model, GET \/v1\/incidents\[\/<id>\], POST \/v1\/incidents\/<id>\/ack, POST \/v1\/incidents\/<id>\/label, GET \/healthz, GET \/metrics$/);
+      assert.match(reply.body.error, /^no route [A-Z]+ \/[a-z1/]+: the service has GET \/ \(the page\), POST \/v1\/score, GET \/v1\/model, GET \/v1\/overview, GET \/v1\/streams\[\/<s>\/recent\], GET \/v1\/incidents\[\/<id>\], POST \/v1\/incidents\/<id>\/ack, POST \/v1\/incidents\/<id>\/label, GET\|POST \/v1\/silences, DELETE \/v1\/silences\/<id>, GET \/healthz, GET \/metrics$/);
     }
     const media = await request(base, "/v1/score", { method: "POST", headers: { "content-type": "application/xml" }, body: "<x/>" });
     assert.equal(media.status, 415);

@@ -33,9 +33,11 @@ export interface TrainedOn {
  */
 export function versionMeta(config: Config, trainedOn: TrainedOn): VersionMetaInput {
   const { timeType, layout, axes, time, values, trainRows, fingerprint, labelledFault } = trainedOn;
+  // Display names and units are how people see axes, not part of the model: kept out of meta.yaml.
+  const { axis_labels: _labels, units: _units, ...data } = config.data;
   return {
     model: { type: config.model.type },
-    data: { ...config.data, time_type: timeType, layout, axes: [...axes] },
+    data: { ...data, time_type: timeType, layout, axes: [...axes] },
     prep: { ...config.prep },
     rows:
       labelledFault === undefined

@@ -16,6 +16,7 @@ import { statisticConfigShape } from "./statisticSpec";
 import { aliasNameProblem, DEFAULT_ALIAS } from "./aliasName";
 import { DEFAULT_EXPLAINED_VARIANCE, DEFAULT_SLOW_RATIO, PCA_CHANNELS } from "./pcaArtifacts";
 import { isoToEpochSeconds } from "../core/time";
+import { unknownAxisKey } from "./axisDisplay";
 
 /** A value `accept`s, else "must be <what>, got <value>" ("is required" when missing). */
 function must<T>(what: string, accept: (value: unknown) => boolean): z.ZodType<T> {
@@ -25,6 +26,8 @@ function must<T>(what: string, accept: (value: unknown) => boolean): z.ZodType<T
 }
 
 const text = must<string>("a non-empty string", (value) => typeof value === "string" && value.trim() !== "");
+/** A display name or unit: a non-empty string of at most 200 characters. */
+const displayText = must<string>("a non-empty string of at most 200 characters", (value) => typeof value === "string" && value.trim() !== "" && value.length <= 200);
 const flag = must<boolean>("true or false", (value) => typeof value === "boolean");
 /** A plain variable name: `database.url_env` must not pick an arbitrary secret by expression or path. */
 const variableName = must<string>("a plain environment variable name (letters, digits, _)", (value) => typeof value === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value));
@@ -122,7 +125,20 @@ const dataSection = section({
   train_end: windowBound,
   axis_id_col: text.optional(),
   value_col: text.optional(),
+  /** Optional: axis → the name people see (lib/shapes/axisDisplay.ts); absent: the axis itself. */
+  axis_labels: z.record(z.string(), displayText).optional(),
+  /** Optional: axis → its unit, shown after its name (`Motor 1 (A)`); absent: none. */
+  units: z.record(z.string(), displayText).optional(),
 }).superRefine((data, context) => {
+  for (const key of ["axis_labels", "units"] as const) {
+    const map = data[key];
+    const unknown = map === undefined ? undefined : unknownAxisKey(map, data.axes);
+    if (unknown !== undefined) {
+      const listed = data.axes.slice(0, 8).join(", ") + (data.axes.length > 8 ? ", …" : "");
+      context.addIssue({ code: "custom", path: [key, unknown], message: `names no axis of data.axes (${listed})` });
+      return;
+    }
+  }
   const { train_start: start, train_end: end } = data;
   if (typeof start !== typeof end) {
     const message = "and data.train_end must both be numbers (float-seconds time column) or both ISO-8601 strings (timestamp column)";

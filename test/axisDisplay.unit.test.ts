@@ -65,7 +65,7 @@ test("axisDisplayName: label, else the axis, then the unit; the same text the no
   assert.equal(axisDisplayName("constructor", {}), "constructor");
   assert.equal(axisUnit("axis1:down", display), "A");
   assert.equal(axisUnit("axis3", display), "");
-  const names = axisNames(["axis1", "axis2"], display.axis_labels, display.units);
+  const names = axisNames(["axis1", "axis2"], display);
   for (const axis of ["axis1", "axis2"]) assert.equal(axisDisplayName(axis, display), names.get(axis));
   assert.equal(axisCaption("axis1", display), "Motor 1 (A) [axis1]");
   assert.equal(axisCaption("axis3", display), "axis3");

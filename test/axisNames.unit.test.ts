@@ -10,7 +10,7 @@ import { fitChart } from "../lib/views/axisCharts";
 import { showChart, showTable, showText, useAxisNames, useDisplay } from "../lib/views/display";
 import type { PlotlyFigure } from "../lib/views/figure";
 
-const names = axisNames(["axis1", "axis10", "x"], { axis1: "Motor 1", x: "Pressure <in>" }, { axis1: "A", axis10: "°C" });
+const names = axisNames(["axis1", "axis10", "x"], { axis_labels: { axis1: "Motor 1", x: "Pressure <in>" }, units: { axis1: "A", axis10: "°C" } });
 
 test("axisNames joins a label and a unit; axes with neither are left out", () => {
   assert.deepEqual([...names], [
@@ -18,7 +18,9 @@ test("axisNames joins a label and a unit; axes with neither are left out", () =>
     ["axis10", "axis10 (°C)"],
     ["x", "Pressure <in>"],
   ]);
-  assert.equal(axisNames(["a"]).size, 0);
+  assert.equal(axisNames(["a"], undefined).size, 0);
+  // LONG: ids in the config, `axis<id>` columns once extracted; labels keyed by either.
+  assert.deepEqual([...axisNames([1, 2], { axis_labels: { "1": "Motor 1", axis2: "Motor 2" } })], [["axis1", "Motor 1"], ["axis2", "Motor 2"]]);
 });
 
 test("relabelText replaces whole words only, the longest name first", () => {

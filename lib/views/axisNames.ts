@@ -8,24 +8,25 @@
  * arrays (a timeline's lanes). Colours, modes and data are never touched.
  */
 import type { PlotlyFigure } from "./figure";
+import { axisDisplayName, type AxisDisplay } from "../shapes/axisDisplay";
 
 /** Axis name → the text shown for it. */
 export type AxisNames = ReadonlyMap<string, string>;
 
 /**
- * The text shown for each axis: its label (or the axis name) and its unit in parentheses;
- * axes with neither are left out (shown as they are).
+ * The text shown for each axis by `data.axis_labels`/`data.units` (lib/shapes/axisDisplay.ts's
+ * `axisDisplayName`: the label or the axis, the unit in parentheses); axes named as they are are left out.
  * @example
- * axisNames(["axis1", "axis2"], { axis1: "Motor 1" }, { axis1: "A", axis2: "°C" });
+ * axisNames(["axis1", "axis2", "axis3"], { axis_labels: { axis1: "Motor 1" }, units: { axis1: "A", axis2: "°C" } });
  * // Map { "axis1" => "Motor 1 (A)", "axis2" => "axis2 (°C)" }
+ * axisNames([1, 2], { axis_labels: { "1": "Motor 1" } }); // Map { "axis1" => "Motor 1" }
  */
-export function axisNames(axes: readonly string[], labels: Readonly<Record<string, string>> = {}, units: Readonly<Record<string, string>> = {}): AxisNames {
+export function axisNames(axes: readonly (string | number)[], display: AxisDisplay | undefined): AxisNames {
   const names = new Map<string, string>();
-  for (const axis of axes) {
-    const label = labels[axis];
-    const unit = units[axis];
-    if (label === undefined && unit === undefined) continue;
-    names.set(axis, unit === undefined ? (label as string) : `${label ?? axis} (${unit})`);
+  // A LONG layout's axes are ids in the config and columns `axis<id>` once extracted.
+  for (const axis of axes.map((a) => (typeof a === "number" ? `axis${a}` : a))) {
+    const name = axisDisplayName(axis, display);
+    if (name !== axis) names.set(axis, name);
   }
   return names;
 }

@@ -32,7 +32,7 @@ let shownAxisNames: AxisNames = new Map();
  * (see lib/views/axisNames.ts; the notebooks pass `data.axis_labels`/`data.units` through `axisNames`).
  * An empty map (the default) shows the column names.
  * @example
- * useAxisNames(axisNames(config.data.axes, config.data.axis_labels, config.data.units));
+ * useAxisNames(axisNames(config.data.axes, config.data));
  */
 export function useAxisNames(names: AxisNames): void {
   shownAxisNames = names;

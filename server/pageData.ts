@@ -43,6 +43,13 @@ export interface OverviewSources {
   readonly now: Date;
 }
 
+/** A clock time as the page shows every time: ISO-8601 UTC (the driver may give a Date or PostgreSQL's text form). */
+function clockIso(value: Date | string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+}
+
 /** A time as seconds: a number as is, ISO-8601 text as epoch seconds. */
 export function timeSeconds(value: number | string): number {
   return typeof value === "number" ? value : isoToEpochSeconds(value);
@@ -90,7 +97,7 @@ export function overview(sources: OverviewSources) {
         silenced: silencedNow(row),
         position: row.position,
         position_text: timeText(row.position, timing),
-        updated_at: row.updated_at,
+        updated_at: clockIso(row.updated_at),
       };
     })
     .sort((a, b) => stateRank(b.state) - stateRank(a.state) || a.stream.localeCompare(b.stream));
@@ -119,7 +126,7 @@ export function overview(sources: OverviewSources) {
       contributions: incident.contributions.slice(0, 3).map((c) => ({ axis: c.axis, name: name(c.axis), share: c.share, value: c.value, expected: c.expected })),
       events: incident.events,
       silenced: incident.silenced,
-      acked_at: incident.acked_at,
+      acked_at: clockIso(incident.acked_at),
       acked_by: incident.acked_by,
       label: incident.label,
       note: incident.note,

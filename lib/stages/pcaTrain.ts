@@ -15,7 +15,7 @@
  * in sampling steps (no held-out run reaches the limit, so no run quantile).
  */
 import { InputError } from "../core/errors";
-import { fitComponentsOf, initialPcaState, isIdleRow, movingAverageShare, pcaStatisticsInto, pcaVectorStepInPlace, type PcaCore } from "../model/pca";
+import { fitComponentsOf, isIdleRow, movingAverageShare, pcaStatisticsInto, type PcaCore } from "../model/pca";
 import { PCA_HELDOUT_BLOCKS, SLOW_WINDOW_SAMPLES, type PcaArtifact } from "../shapes/pcaArtifacts";
 import { regressionMetrics } from "./evaluate";
 import { secondsToSteps } from "./thresholds";
@@ -31,6 +31,8 @@ export interface PcaTrainOptions {
   readonly ewmaAlpha: number | null;
   /** `scoring.max_gap_seconds`: a larger gap resets the state, as the scorer does. */
   readonly maxGapSeconds: number | null;
+  /** Whether to compute the per-axis reconstruction metrics (default true; selection, which reads none, passes false: `metrics` is then empty). */
+  readonly metrics?: boolean;
 }
 
 /** A trained pca version's artifacts. */
@@ -59,11 +61,43 @@ function rowAt(values: readonly Float64Array[], i: number, into: Float64Array): 
  * a gap larger than `maxGapSeconds` resets the state. Nothing is kept per row.
  */
 function streamVectors(model: PcaCore, timeS: Float64Array, values: readonly Float64Array[], maxGapSeconds: number | null, visit: (i: number, s: Float64Array) => void): void {
-  let state = initialPcaState(values.length);
-  const row = new Float64Array(values.length);
-  for (let i = 0; i < timeS.length; i++) {
-    if (maxGapSeconds !== null && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) state = initialPcaState(values.length);
-    if (pcaVectorStepInPlace(model, state, rowAt(values, i, row))) visit(i, state.smoothed);
+  // pcaVectorStep (lib/model/pca.ts) inlined, operation for operation, on the model's numbers read once.
+  const n = values.length;
+  const means = Float64Array.from(model.means);
+  const scales = Float64Array.from(model.scales);
+  const differenced = Uint8Array.from(model.differenced, (d) => (d ? 1 : 0));
+  const ewma = model.smoothing.type === "ewma";
+  const alpha = model.smoothing.type === "ewma" ? model.smoothing.alpha : 0;
+  const keep = 1 - alpha;
+  const previous = new Float64Array(n).fill(NaN);
+  const s = new Float64Array(n);
+  const row = new Float64Array(n);
+  const rows = timeS.length;
+  for (let i = 0; i < rows; i++) {
+    if (maxGapSeconds !== null && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) {
+      previous.fill(NaN);
+      s.fill(0);
+    }
+    let finite = true;
+    let idle = true;
+    for (let j = 0; j < n; j++) {
+      const v = values[j][i];
+      row[j] = v;
+      if (!Number.isFinite(v)) finite = false;
+      if (v !== 0) idle = false;
+    }
+    if (!finite || idle) continue;
+    for (let j = 0; j < n; j++) {
+      let u = row[j];
+      if (differenced[j] === 1) {
+        const before = previous[j];
+        u = Number.isNaN(before) ? means[j] : row[j] - before;
+        previous[j] = row[j];
+      }
+      const z = (u - means[j]) / scales[j];
+      s[j] = ewma ? alpha * z + keep * s[j] : z;
+    }
+    visit(i, s);
   }
 }
 
@@ -97,25 +131,48 @@ function pcaColumnsWithin(model: PcaCore, timeS: Float64Array, values: readonly 
   return { t2, spe };
 }
 
-/** Fits the standardisation and components on the rows where `fit[i]` is set (usable rows only), streaming the window (nothing kept per row). */
-function fitOn(timeS: Float64Array, values: readonly Float64Array[], usable: Uint8Array, fit: Uint8Array, differenced: readonly boolean[], options: PcaTrainOptions): Omit<PcaCore, "differenced"> & { explained: number } {
+/**
+ * The standardisation of every fit at once: per fit, the mean and scale of the inputs u (first
+ * differences of slow axes, over consecutive usable rows) over its rows, the usable rows outside its
+ * held-out rows `[from, to)` (none for the final model: `from = to = 0`). Two passes over the window
+ * for all fits; each fit's sums take its rows in row order, as one pass per fit would.
+ */
+function standardisations(timeS: Float64Array, values: readonly Float64Array[], differenced: readonly boolean[], maxGapSeconds: number | null, heldOut: readonly (readonly [from: number, to: number])[]): { means: number[]; scales: number[] }[] {
   const n = values.length;
-  // Inputs u (first differences of slow axes, over consecutive usable rows) and their mean/scale on the fit rows.
   const identity: PcaCore = { means: new Array(n).fill(0), scales: new Array(n).fill(1), differenced, eigenvalues: [1], loadings: [new Array(n).fill(0)], smoothing: { type: "none" }, components: 1 };
-  const means = new Array<number>(n).fill(0);
-  const scales = new Array<number>(n).fill(0);
-  let count = 0;
-  streamVectors(identity, timeS, values, options.maxGapSeconds, (i, u) => {
-    if (!fit[i]) return;
-    count++;
-    for (let j = 0; j < n; j++) means[j] += u[j];
+  const fits = heldOut.map(() => ({ means: new Array<number>(n).fill(0), scales: new Array<number>(n).fill(0), count: 0 }));
+  streamVectors(identity, timeS, values, maxGapSeconds, (i, u) => {
+    for (let f = 0; f < fits.length; f++) {
+      if (i >= heldOut[f][0] && i < heldOut[f][1]) continue;
+      const { means } = fits[f];
+      fits[f].count++;
+      for (let j = 0; j < n; j++) means[j] += u[j];
+    }
   });
-  for (let j = 0; j < n; j++) means[j] /= count;
-  streamVectors(identity, timeS, values, options.maxGapSeconds, (i, u) => {
-    if (!fit[i]) return;
-    for (let j = 0; j < n; j++) scales[j] += (u[j] - means[j]) ** 2;
+  for (const { means, count } of fits) for (let j = 0; j < n; j++) means[j] /= count;
+  streamVectors(identity, timeS, values, maxGapSeconds, (i, u) => {
+    for (let f = 0; f < fits.length; f++) {
+      if (i >= heldOut[f][0] && i < heldOut[f][1]) continue;
+      const { means, scales } = fits[f];
+      for (let j = 0; j < n; j++) scales[j] += (u[j] - means[j]) ** 2;
+    }
   });
-  for (let j = 0; j < n; j++) scales[j] = Math.sqrt(scales[j] / count) || 1;
+  for (const { scales, count } of fits) for (let j = 0; j < n; j++) scales[j] = Math.sqrt(scales[j] / count) || 1;
+  return fits.map(({ means, scales }) => ({ means, scales }));
+}
+
+/** Fits the components on the rows where `fit[i]` is set (usable rows only) with the standardisation of those rows, streaming the window (nothing kept per row). */
+function fitOn(
+  timeS: Float64Array,
+  values: readonly Float64Array[],
+  usable: Uint8Array,
+  fit: Uint8Array,
+  differenced: readonly boolean[],
+  { means, scales }: { readonly means: number[]; readonly scales: number[] },
+  options: PcaTrainOptions,
+): Omit<PcaCore, "differenced"> & { explained: number } {
+  const n = values.length;
+  const identity: PcaCore = { means: new Array(n).fill(0), scales: new Array(n).fill(1), differenced, eigenvalues: [1], loadings: [new Array(n).fill(0)], smoothing: { type: "none" }, components: 1 };
   const smoothing = options.ewmaAlpha === null ? ({ type: "none" } as const) : ({ type: "ewma", alpha: options.ewmaAlpha } as const);
   const standardisedModel = { ...identity, means, scales, smoothing };
   // A usable row (finite, not idle) is exactly one the stream gives a vector for.
@@ -162,19 +219,23 @@ export function trainPca(axes: readonly string[], timeS: Float64Array, values: r
     return movingAverageShare(compact, SLOW_WINDOW_SAMPLES);
   });
   const differenced = slowRatio.map((share) => share > options.slowRatio);
-  const final = { ...fitOn(timeS, values, usable, usable, differenced, options), differenced };
-
   // Held-out blocks: contiguous quarters of the usable rows. The limits are the largest held-out values (0 if none).
   const usedIndex = new Int32Array(usedRows);
   for (let i = 0, k = 0; i < rows; i++) if (usable[i] === 1) usedIndex[k++] = i;
+  const blocks = Array.from({ length: PCA_HELDOUT_BLOCKS }, (_, b): [number, number] => [
+    usedIndex[Math.floor((b * usedIndex.length) / PCA_HELDOUT_BLOCKS)],
+    b + 1 === PCA_HELDOUT_BLOCKS ? rows : usedIndex[Math.floor(((b + 1) * usedIndex.length) / PCA_HELDOUT_BLOCKS)],
+  ]);
+  // The final model's standardisation (no rows held out), then each block's.
+  const [finalScaling, ...blockScaling] = standardisations(timeS, values, differenced, options.maxGapSeconds, [[0, 0], ...blocks]);
+  const final = { ...fitOn(timeS, values, usable, usable, differenced, finalScaling, options), differenced };
   let limitT2 = 0;
   let limitSpe = 0;
   const fit = new Uint8Array(rows);
   for (let b = 0; b < PCA_HELDOUT_BLOCKS; b++) {
-    const from = usedIndex[Math.floor((b * usedIndex.length) / PCA_HELDOUT_BLOCKS)];
-    const to = b + 1 === PCA_HELDOUT_BLOCKS ? rows : usedIndex[Math.floor(((b + 1) * usedIndex.length) / PCA_HELDOUT_BLOCKS)];
+    const [from, to] = blocks[b];
     for (let i = 0; i < rows; i++) fit[i] = usable[i] === 1 && (i < from || i >= to) ? 1 : 0;
-    const fold = { ...fitOn(timeS, values, usable, fit, differenced, options), differenced };
+    const fold = { ...fitOn(timeS, values, usable, fit, differenced, blockScaling[b], options), differenced };
     const { t2, spe } = pcaColumnsWithin(fold, timeS, values, options.maxGapSeconds, from, to);
     for (let i = from; i < to; i++) {
       if (Number.isFinite(t2[i])) limitT2 = Math.max(limitT2, t2[i]);
@@ -193,13 +254,18 @@ export function trainPca(axes: readonly string[], timeS: Float64Array, values: r
   });
   const { t2, spe } = pcaColumns(final, timeS, values, options.maxGapSeconds);
 
-  // Per axis: the level (models.json) and how well the component space reconstructs the axis (metrics.csv).
-  // The window is streamed once per axis, into two columns of the usable rows reused from axis to axis.
-  const models: LinearModel[] = [];
+  // Per axis: the level (models.json), the mean of its usable rows, and how well the component space reconstructs
+  // the axis (metrics.csv): the window streamed once per axis, into two columns of the usable rows reused from axis to axis.
+  const models: LinearModel[] = axes.map((axis, j) => {
+    let sum = 0;
+    for (let i = 0; i < rows; i++) if (usable[i] === 1) sum += values[j][i];
+    return { axis, coef: 0, intercept: sum / usedRows, samples_used: usedRows };
+  });
   const metrics: AxisMetrics[] = [];
-  const actual = new Float64Array(usedRows);
-  const expected = new Float64Array(usedRows);
+  const actual = new Float64Array(options.metrics === false ? 0 : usedRows);
+  const expected = new Float64Array(actual.length);
   axes.forEach((axis, j) => {
+    if (options.metrics === false) return;
     let count = 0;
     streamVectors(final, timeS, values, options.maxGapSeconds, (i, s) => {
       let inModel = 0;
@@ -212,10 +278,7 @@ export function trainPca(axes: readonly string[], timeS: Float64Array, values: r
       expected[count] = values[j][i] - final.scales[j] * (s[j] - inModel);
       count++;
     });
-    let sum = 0;
-    for (let i = 0; i < count; i++) sum += actual[i];
-    models.push({ axis, coef: 0, intercept: sum / count, samples_used: count });
-    metrics.push(regressionMetrics(axis, actual.subarray(0, count), expected.subarray(0, count)));
+    metrics.push(regressionMetrics(axis, actual, expected));
   });
   const pca: PcaArtifact = {
     axes: [...axes],

@@ -50,7 +50,18 @@ export type PcaCore = Pick<PcaArtifact, "means" | "scales" | "differenced" | "ei
 
 /** One sample through steps 1–3 (see the file header): the smoothed standardised vector, or null (missing/idle); updates `state`. */
 export function pcaVectorStep(model: PcaCore, state: PcaState, row: ArrayLike<number>): Float64Array | null {
-  if (!allFinite(row) || isIdleRow(row)) return null;
+  return pcaVectorStepInPlace(model, state, row) ? Float64Array.from(state.smoothed) : null;
+}
+
+/**
+ * {@link pcaVectorStep} without the copy: false for a missing/idle sample (state unchanged), else true
+ * with the vector left in `state.smoothed` (read it before the next step; training streams windows this way).
+ *
+ * @example
+ * if (pcaVectorStepInPlace(model, state, row)) pcaStatistics(model, state.smoothed);
+ */
+export function pcaVectorStepInPlace(model: PcaCore, state: PcaState, row: ArrayLike<number>): boolean {
+  if (!allFinite(row) || isIdleRow(row)) return false;
   const n = row.length;
   const { means, scales, differenced, smoothing } = model;
   const s = state.smoothed;
@@ -64,14 +75,27 @@ export function pcaVectorStep(model: PcaCore, state: PcaState, row: ArrayLike<nu
     const z = (u - means[j]) / scales[j];
     s[j] = smoothing.type === "ewma" ? smoothing.alpha * z + (1 - smoothing.alpha) * s[j] : z;
   }
-  return Float64Array.from(s);
+  return true;
 }
 
 /** T² and SPE of a smoothed standardised vector (step 4). */
 export function pcaStatistics(model: PcaCore, s: ArrayLike<number>): [t2: number, spe: number] {
+  const out = new Float64Array(2);
+  pcaStatisticsInto(model, s, new Float64Array(s.length), out);
+  return [out[0], out[1]];
+}
+
+/**
+ * {@link pcaStatistics} into `out` (`[T², SPE]`), with `residual` (as long as `s`) as scratch: the same
+ * numbers without allocating per sample.
+ *
+ * @example
+ * pcaStatisticsInto(model, s, scratch, out); // out[0] = T², out[1] = SPE
+ */
+export function pcaStatisticsInto(model: PcaCore, s: ArrayLike<number>, residual: Float64Array, out: Float64Array): void {
   const { loadings, eigenvalues, components } = model;
   const n = s.length;
-  const residual = Float64Array.from(s);
+  for (let j = 0; j < n; j++) residual[j] = s[j];
   let t2 = 0;
   for (let k = 0; k < components; k++) {
     const p = loadings[k];
@@ -82,7 +106,8 @@ export function pcaStatistics(model: PcaCore, s: ArrayLike<number>): [t2: number
   }
   let spe = 0;
   for (let j = 0; j < n; j++) spe += residual[j] * residual[j];
-  return [t2, spe];
+  out[0] = t2;
+  out[1] = spe;
 }
 
 /** The in-model part `P·Pᵀ·s` and `D·s = P·Λ⁻¹·Pᵀ·s` (T² = sᵀ·D·s) of `s`. */
@@ -165,17 +190,29 @@ export interface FittedComponents {
  * fitComponents([[1, 2], [2, 4.1], [3, 5.9]], 0.95).components; // 1
  */
 export function fitComponents(rows: readonly ArrayLike<number>[], target: number): FittedComponents {
-  const n = rows[0]?.length ?? 0;
-  const count = rows.length;
+  return fitComponentsOf(rows[0]?.length ?? 0, rows.length, (visit) => rows.forEach((row) => visit(row)), target);
+}
+
+/**
+ * {@link fitComponents} of `count` rows of `n` values that `rows` hands to its visitor, in the same order
+ * on each call (it is called twice: the mean, then the covariance), so a window can be streamed instead
+ * of held as one vector per row. The same numbers as {@link fitComponents} of those rows.
+ *
+ * @example
+ * fitComponentsOf(2, 3, (visit) => [[1, 2], [2, 4.1], [3, 5.9]].forEach(visit), 0.95).components; // 1
+ */
+export function fitComponentsOf(n: number, count: number, rows: (visit: (row: ArrayLike<number>) => void) => void, target: number): FittedComponents {
   const mean = new Float64Array(n);
-  for (const row of rows) for (let j = 0; j < n; j++) mean[j] += row[j] / count;
+  rows((row) => {
+    for (let j = 0; j < n; j++) mean[j] += row[j] / count;
+  });
   const cov = Array.from({ length: n }, () => new Float64Array(n));
-  for (const row of rows) {
+  rows((row) => {
     for (let i = 0; i < n; i++) {
       const di = row[i] - mean[i];
       for (let j = i; j < n; j++) cov[i][j] += di * (row[j] - mean[j]);
     }
-  }
+  });
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) cov[j][i] = cov[i][j] = cov[i][j] / Math.max(1, count - 1);
   const { values, vectors } = jacobiEigen(cov);
   const floor = Math.max(values[0] ?? 0, 0) * 1e-12 || 1e-12;

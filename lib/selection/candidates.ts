@@ -134,6 +134,7 @@ function pcaCandidate(statistic: CandidateStatistic, config: CandidateConfig, co
         slowRatio: config.model.slow_ratio,
         ewmaAlpha: statistic === "ewma" ? config.scoring.ewma_alpha : null,
         maxGapSeconds: config.scoring.max_gap_seconds ?? null,
+        metrics: false,
       });
       return {
         models: { type: "pca", models: trained.models },

@@ -9,9 +9,9 @@
  * computed again), and every level's alert events read from it in one pass
  * (`alertEventsAtLevels`). Nothing is copied per level or round.
  */
-import type { FittedCandidate } from "./candidates";
+import { alertEvents, type FittedCandidate } from "./candidates";
 import { detectionSummary, eventsPerHour, matchDetections, type DetectionEvent, type InjectionOutcome } from "./detection";
-import { addedAt, type Injection } from "./injection";
+import { addAnomaly, addedAt, type Injection } from "./injection";
 import { isIdleSample } from "../core/idleSample";
 import { alertEventsAtLevels } from "./levelEvents";
 import { calibrateLevels } from "../stages/calibrateLevels";
@@ -128,9 +128,44 @@ function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies
  */
 export function detectionCurveAtOnce(fitted: FittedCandidate, setup: ValidationSetup, percentiles: readonly number[]): DetectionPoint[] {
   const levels = [...new Set(percentiles)].sort((a, b) => a - b);
+  if (fitted.pca !== undefined) return pcaCurve(fitted, setup, levels);
   const events = eventsByLevel(fitted, setup, levels.map((percentile) => policyAtLevel(setup.policy, percentile)), 1 + setup.injected.length);
   if (events === null) return levels.map((percentile) => detectionAt(fitted, setup, percentile));
   return pointsOf(events, levels, setup);
+}
+
+/**
+ * A pca candidate's points: it is scored at its own limits, the same at every level (see
+ * `thresholdsAtLevel`), so `detectionAt` is the same point at every level but for `minc_percentile`:
+ * measured once (the clean part and each round scored once, the round's columns in scratch columns
+ * reused from round to round instead of a kept copy per round).
+ */
+function pcaCurve(fitted: FittedCandidate, setup: ValidationSetup, levels: readonly number[]): DetectionPoint[] {
+  if (levels.length === 0) return [];
+  const { timeS, values } = setup.split.validation;
+  const thresholds = { ...(fitted.pca as NonNullable<FittedCandidate["pca"]>).limits };
+  const falseAlarms = alertEvents(fitted, thresholds, timeS, values, setup.maxGapSeconds).length;
+  const scratch = values.map((column) => new Float64Array(column.length));
+  const axes = setup.split.fit.axes;
+  const outcomes = setup.injected.flatMap((round) => {
+    // injectAnomalies' copy of the round: the clean columns plus the round's injections (addAnomaly, in their order).
+    scratch.forEach((column, a) => {
+      column.set(values[a]);
+      for (const injection of round.injections) if (injection.axis === axes[a]) addAnomaly(column, injection);
+    });
+    return matchDetections(alertEvents(fitted, thresholds, timeS, scratch, setup.maxGapSeconds), round.injections);
+  });
+  const summary = detectionSummary(outcomes);
+  return levels.map((percentile) => ({
+    minc_percentile: percentile,
+    false_alarms: falseAlarms,
+    false_alarms_per_hour: eventsPerHour(falseAlarms, validationSeconds(setup)),
+    caught: summary.caught,
+    injected: summary.injected,
+    recall: summary.recall,
+    median_delay_seconds: summary.median_delay_seconds,
+    by_label: Object.fromEntries(Object.entries(summary.by_label).map(([label, count]) => [label, { ...count }])),
+  }));
 }
 
 /** `matchDetections(events, injections)`, each axis's injections matched against that axis's events only (what it compares anyway). */
@@ -185,6 +220,11 @@ export function pointsOf(events: readonly (readonly (readonly DetectionEvent[])[
  * const [atLow, atHigh] = cleanAlarmsAtOnce(fitted, setup, [50, 99]);
  */
 export function cleanAlarmsAtOnce(fitted: FittedCandidate, setup: ValidationSetup, percentiles: readonly number[]): number[] {
+  if (fitted.pca !== undefined && percentiles.length > 0) {
+    // The same limits at every level (see pcaCurve): counted once.
+    const count = cleanAlarms(fitted, setup, percentiles[0]);
+    return percentiles.map(() => count);
+  }
   const events = eventsByLevel(fitted, setup, percentiles.map((percentile) => policyAtLevel(setup.policy, percentile)), 1);
   return events === null ? percentiles.map((percentile) => cleanAlarms(fitted, setup, percentile)) : events[0].map((found) => found.length);
 }

@@ -15,7 +15,7 @@
  * in sampling steps (no held-out run reaches the limit, so no run quantile).
  */
 import { InputError } from "../core/errors";
-import { fitComponents, initialPcaState, isIdleRow, movingAverageShare, pcaStatistics, pcaVectorStep, type PcaCore } from "../model/pca";
+import { fitComponentsOf, isIdleRow, movingAverageShare, pcaStatisticsInto, type PcaCore } from "../model/pca";
 import { PCA_HELDOUT_BLOCKS, SLOW_WINDOW_SAMPLES, type PcaArtifact } from "../shapes/pcaArtifacts";
 import { regressionMetrics } from "./evaluate";
 import { secondsToSteps } from "./thresholds";
@@ -31,6 +31,8 @@ export interface PcaTrainOptions {
   readonly ewmaAlpha: number | null;
   /** `scoring.max_gap_seconds`: a larger gap resets the state, as the scorer does. */
   readonly maxGapSeconds: number | null;
+  /** Whether to compute the per-axis reconstruction metrics (default true; selection, which reads none, passes false: `metrics` is then empty). */
+  readonly metrics?: boolean;
 }
 
 /** A trained pca version's artifacts. */
@@ -54,55 +56,133 @@ function rowAt(values: readonly Float64Array[], i: number, into: Float64Array): 
 }
 
 /**
+ * Streams the window through `model` from a fresh state, calling `visit(i, s)` for each row with its
+ * smoothed vector `s` (missing/idle rows are skipped; `s` is the state's, valid until the next row);
+ * a gap larger than `maxGapSeconds` resets the state. Nothing is kept per row.
+ */
+function streamVectors(model: PcaCore, timeS: Float64Array, values: readonly Float64Array[], maxGapSeconds: number | null, visit: (i: number, s: Float64Array) => void): void {
+  // pcaVectorStep (lib/model/pca.ts) inlined, operation for operation, on the model's numbers read once.
+  const n = values.length;
+  const means = Float64Array.from(model.means);
+  const scales = Float64Array.from(model.scales);
+  const differenced = Uint8Array.from(model.differenced, (d) => (d ? 1 : 0));
+  const ewma = model.smoothing.type === "ewma";
+  const alpha = model.smoothing.type === "ewma" ? model.smoothing.alpha : 0;
+  const keep = 1 - alpha;
+  const previous = new Float64Array(n).fill(NaN);
+  const s = new Float64Array(n);
+  const row = new Float64Array(n);
+  const rows = timeS.length;
+  for (let i = 0; i < rows; i++) {
+    if (maxGapSeconds !== null && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) {
+      previous.fill(NaN);
+      s.fill(0);
+    }
+    let finite = true;
+    let idle = true;
+    for (let j = 0; j < n; j++) {
+      const v = values[j][i];
+      row[j] = v;
+      if (!Number.isFinite(v)) finite = false;
+      if (v !== 0) idle = false;
+    }
+    if (!finite || idle) continue;
+    for (let j = 0; j < n; j++) {
+      let u = row[j];
+      if (differenced[j] === 1) {
+        const before = previous[j];
+        u = Number.isNaN(before) ? means[j] : row[j] - before;
+        previous[j] = row[j];
+      }
+      const z = (u - means[j]) / scales[j];
+      s[j] = ewma ? alpha * z + keep * s[j] : z;
+    }
+    visit(i, s);
+  }
+}
+
+/**
  * Streams the window through `model` from a fresh state: per row the smoothed
  * vector (null when missing/idle); a gap larger than `maxGapSeconds` resets the state.
  */
 export function pcaVectors(model: PcaCore, timeS: Float64Array, values: readonly Float64Array[], maxGapSeconds: number | null): (Float64Array | null)[] {
-  let state = initialPcaState(values.length);
-  const row = new Float64Array(values.length);
-  const out: (Float64Array | null)[] = [];
-  for (let i = 0; i < timeS.length; i++) {
-    if (maxGapSeconds !== null && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) state = initialPcaState(values.length);
-    out.push(pcaVectorStep(model, state, rowAt(values, i, row)));
-  }
+  const out: (Float64Array | null)[] = new Array(timeS.length).fill(null);
+  streamVectors(model, timeS, values, maxGapSeconds, (i, s) => (out[i] = Float64Array.from(s)));
   return out;
 }
 
 /** T² and SPE columns of a pca model over a window, from a fresh state (NaN where missing/idle). */
 export function pcaColumns(model: PcaCore, timeS: Float64Array, values: readonly Float64Array[], maxGapSeconds: number | null = null): { t2: Float64Array; spe: Float64Array } {
-  const vectors = pcaVectors(model, timeS, values, maxGapSeconds);
+  return pcaColumnsWithin(model, timeS, values, maxGapSeconds, 0, timeS.length);
+}
+
+/** {@link pcaColumns}, the statistics computed only at rows `from` to `to` − 1 (NaN elsewhere; the state still runs from row 0). */
+function pcaColumnsWithin(model: PcaCore, timeS: Float64Array, values: readonly Float64Array[], maxGapSeconds: number | null, from: number, to: number): { t2: Float64Array; spe: Float64Array } {
   const t2 = new Float64Array(timeS.length).fill(NaN);
   const spe = new Float64Array(timeS.length).fill(NaN);
-  vectors.forEach((s, i) => {
-    if (s !== null) [t2[i], spe[i]] = pcaStatistics(model, s);
+  const residual = new Float64Array(values.length);
+  const out = new Float64Array(2);
+  streamVectors(model, timeS, values, maxGapSeconds, (i, s) => {
+    if (i < from || i >= to) return;
+    pcaStatisticsInto(model, s, residual, out);
+    t2[i] = out[0];
+    spe[i] = out[1];
   });
   return { t2, spe };
 }
 
-/** Fits the standardisation and components on the rows where `fit[i]` is set (usable rows only). */
-function fitOn(timeS: Float64Array, values: readonly Float64Array[], usable: Uint8Array, fit: Uint8Array, differenced: readonly boolean[], options: PcaTrainOptions): Omit<PcaCore, "differenced"> & { explained: number } {
+/**
+ * The standardisation of every fit at once: per fit, the mean and scale of the inputs u (first
+ * differences of slow axes, over consecutive usable rows) over its rows, the usable rows outside its
+ * held-out rows `[from, to)` (none for the final model: `from = to = 0`). Two passes over the window
+ * for all fits; each fit's sums take its rows in row order, as one pass per fit would.
+ */
+function standardisations(timeS: Float64Array, values: readonly Float64Array[], differenced: readonly boolean[], maxGapSeconds: number | null, heldOut: readonly (readonly [from: number, to: number])[]): { means: number[]; scales: number[] }[] {
   const n = values.length;
-  // Inputs u (first differences of slow axes, over consecutive usable rows) and their mean/scale on the fit rows.
   const identity: PcaCore = { means: new Array(n).fill(0), scales: new Array(n).fill(1), differenced, eigenvalues: [1], loadings: [new Array(n).fill(0)], smoothing: { type: "none" }, components: 1 };
-  const inputs = pcaVectors(identity, timeS, values, options.maxGapSeconds);
-  const means = new Array<number>(n).fill(0);
-  const scales = new Array<number>(n).fill(0);
-  let count = 0;
-  inputs.forEach((u, i) => {
-    if (u === null || !fit[i]) return;
-    count++;
-    for (let j = 0; j < n; j++) means[j] += u[j];
+  const fits = heldOut.map(() => ({ means: new Array<number>(n).fill(0), scales: new Array<number>(n).fill(0), count: 0 }));
+  streamVectors(identity, timeS, values, maxGapSeconds, (i, u) => {
+    for (let f = 0; f < fits.length; f++) {
+      if (i >= heldOut[f][0] && i < heldOut[f][1]) continue;
+      const { means } = fits[f];
+      fits[f].count++;
+      for (let j = 0; j < n; j++) means[j] += u[j];
+    }
   });
-  for (let j = 0; j < n; j++) means[j] /= count;
-  inputs.forEach((u, i) => {
-    if (u === null || !fit[i]) return;
-    for (let j = 0; j < n; j++) scales[j] += (u[j] - means[j]) ** 2;
+  for (const { means, count } of fits) for (let j = 0; j < n; j++) means[j] /= count;
+  streamVectors(identity, timeS, values, maxGapSeconds, (i, u) => {
+    for (let f = 0; f < fits.length; f++) {
+      if (i >= heldOut[f][0] && i < heldOut[f][1]) continue;
+      const { means, scales } = fits[f];
+      for (let j = 0; j < n; j++) scales[j] += (u[j] - means[j]) ** 2;
+    }
   });
-  for (let j = 0; j < n; j++) scales[j] = Math.sqrt(scales[j] / count) || 1;
+  for (const { scales, count } of fits) for (let j = 0; j < n; j++) scales[j] = Math.sqrt(scales[j] / count) || 1;
+  return fits.map(({ means, scales }) => ({ means, scales }));
+}
+
+/** Fits the components on the rows where `fit[i]` is set (usable rows only) with the standardisation of those rows, streaming the window (nothing kept per row). */
+function fitOn(
+  timeS: Float64Array,
+  values: readonly Float64Array[],
+  usable: Uint8Array,
+  fit: Uint8Array,
+  differenced: readonly boolean[],
+  { means, scales }: { readonly means: number[]; readonly scales: number[] },
+  options: PcaTrainOptions,
+): Omit<PcaCore, "differenced"> & { explained: number } {
+  const n = values.length;
+  const identity: PcaCore = { means: new Array(n).fill(0), scales: new Array(n).fill(1), differenced, eigenvalues: [1], loadings: [new Array(n).fill(0)], smoothing: { type: "none" }, components: 1 };
   const smoothing = options.ewmaAlpha === null ? ({ type: "none" } as const) : ({ type: "ewma", alpha: options.ewmaAlpha } as const);
-  const standardised = pcaVectors({ ...identity, means, scales, smoothing }, timeS, values, options.maxGapSeconds);
-  const rows = standardised.filter((s, i): s is Float64Array => s !== null && fit[i] === 1 && usable[i] === 1);
-  const { eigenvalues, loadings, components, explained } = fitComponents(rows, options.explainedVariance);
+  const standardisedModel = { ...identity, means, scales, smoothing };
+  // A usable row (finite, not idle) is exactly one the stream gives a vector for.
+  let rowCount = 0;
+  for (let i = 0; i < fit.length; i++) if (fit[i] === 1 && usable[i] === 1) rowCount++;
+  const rows = (visit: (row: ArrayLike<number>) => void): void =>
+    streamVectors(standardisedModel, timeS, values, options.maxGapSeconds, (i, s) => {
+      if (fit[i] === 1 && usable[i] === 1) visit(s);
+    });
+  const { eigenvalues, loadings, components, explained } = fitComponentsOf(rowCount === 0 ? 0 : n, rowCount, rows, options.explainedVariance);
   return { means, scales, eigenvalues: Array.from(eigenvalues), loadings: loadings.map((l) => Array.from(l)), smoothing, components, explained };
 }
 
@@ -133,26 +213,35 @@ export function trainPca(axes: readonly string[], timeS: Float64Array, values: r
     );
   }
   // The slow-axis test, on the usable rows of the whole window: one decision for the final model and every block.
-  const slowRatio = values.map((column) => movingAverageShare(Float64Array.from(column.filter((_, i) => usable[i] === 1)), SLOW_WINDOW_SAMPLES));
+  const compact = new Float64Array(usedRows);
+  const slowRatio = values.map((column) => {
+    for (let i = 0, k = 0; i < rows; i++) if (usable[i] === 1) compact[k++] = column[i];
+    return movingAverageShare(compact, SLOW_WINDOW_SAMPLES);
+  });
   const differenced = slowRatio.map((share) => share > options.slowRatio);
-  const final = { ...fitOn(timeS, values, usable, usable, differenced, options), differenced };
-
-  // Held-out blocks: contiguous quarters of the usable rows.
-  const usedIndex = Array.from(usable.keys()).filter((i) => usable[i] === 1);
-  const heldT2: number[] = [];
-  const heldSpe: number[] = [];
+  // Held-out blocks: contiguous quarters of the usable rows. The limits are the largest held-out values (0 if none).
+  const usedIndex = new Int32Array(usedRows);
+  for (let i = 0, k = 0; i < rows; i++) if (usable[i] === 1) usedIndex[k++] = i;
+  const blocks = Array.from({ length: PCA_HELDOUT_BLOCKS }, (_, b): [number, number] => [
+    usedIndex[Math.floor((b * usedIndex.length) / PCA_HELDOUT_BLOCKS)],
+    b + 1 === PCA_HELDOUT_BLOCKS ? rows : usedIndex[Math.floor(((b + 1) * usedIndex.length) / PCA_HELDOUT_BLOCKS)],
+  ]);
+  // The final model's standardisation (no rows held out), then each block's.
+  const [finalScaling, ...blockScaling] = standardisations(timeS, values, differenced, options.maxGapSeconds, [[0, 0], ...blocks]);
+  const final = { ...fitOn(timeS, values, usable, usable, differenced, finalScaling, options), differenced };
+  let limitT2 = 0;
+  let limitSpe = 0;
+  const fit = new Uint8Array(rows);
   for (let b = 0; b < PCA_HELDOUT_BLOCKS; b++) {
-    const from = usedIndex[Math.floor((b * usedIndex.length) / PCA_HELDOUT_BLOCKS)];
-    const to = b + 1 === PCA_HELDOUT_BLOCKS ? rows : usedIndex[Math.floor(((b + 1) * usedIndex.length) / PCA_HELDOUT_BLOCKS)];
-    const fit = Uint8Array.from(usable, (u, i) => (u === 1 && (i < from || i >= to) ? 1 : 0));
-    const fold = { ...fitOn(timeS, values, usable, fit, differenced, options), differenced };
-    const { t2, spe } = pcaColumns(fold, timeS, values, options.maxGapSeconds);
+    const [from, to] = blocks[b];
+    for (let i = 0; i < rows; i++) fit[i] = usable[i] === 1 && (i < from || i >= to) ? 1 : 0;
+    const fold = { ...fitOn(timeS, values, usable, fit, differenced, blockScaling[b], options), differenced };
+    const { t2, spe } = pcaColumnsWithin(fold, timeS, values, options.maxGapSeconds, from, to);
     for (let i = from; i < to; i++) {
-      if (Number.isFinite(t2[i])) heldT2.push(t2[i]);
-      if (Number.isFinite(spe[i])) heldSpe.push(spe[i]);
+      if (Number.isFinite(t2[i])) limitT2 = Math.max(limitT2, t2[i]);
+      if (Number.isFinite(spe[i])) limitSpe = Math.max(limitSpe, spe[i]);
     }
   }
-  const limitOf = (held: number[]): number => held.reduce((m, v) => Math.max(m, v), 0);
   const method = `heldout_blocks=${PCA_HELDOUT_BLOCKS}, alert=max held-out, error=2×alert`;
   const channel = (limit: number): AxisThresholds => ({
     MinC: limit,
@@ -165,26 +254,31 @@ export function trainPca(axes: readonly string[], timeS: Float64Array, values: r
   });
   const { t2, spe } = pcaColumns(final, timeS, values, options.maxGapSeconds);
 
-  // Per axis: the level (models.json) and how well the component space reconstructs the axis (metrics.csv).
-  const vectors = pcaVectors(final, timeS, values, options.maxGapSeconds);
-  const models: LinearModel[] = [];
+  // Per axis: the level (models.json), the mean of its usable rows, and how well the component space reconstructs
+  // the axis (metrics.csv): the window streamed once per axis, into two columns of the usable rows reused from axis to axis.
+  const models: LinearModel[] = axes.map((axis, j) => {
+    let sum = 0;
+    for (let i = 0; i < rows; i++) if (usable[i] === 1) sum += values[j][i];
+    return { axis, coef: 0, intercept: sum / usedRows, samples_used: usedRows };
+  });
   const metrics: AxisMetrics[] = [];
+  const actual = new Float64Array(options.metrics === false ? 0 : usedRows);
+  const expected = new Float64Array(actual.length);
   axes.forEach((axis, j) => {
-    const actual: number[] = [];
-    const expected: number[] = [];
-    vectors.forEach((s, i) => {
-      if (s === null) return;
+    if (options.metrics === false) return;
+    let count = 0;
+    streamVectors(final, timeS, values, options.maxGapSeconds, (i, s) => {
       let inModel = 0;
       for (let k = 0; k < final.components; k++) {
         let t = 0;
         for (let m = 0; m < n; m++) t += final.loadings[k][m] * s[m];
         inModel += final.loadings[k][j] * t;
       }
-      actual.push(values[j][i]);
-      expected.push(values[j][i] - final.scales[j] * (s[j] - inModel));
+      actual[count] = values[j][i];
+      expected[count] = values[j][i] - final.scales[j] * (s[j] - inModel);
+      count++;
     });
-    models.push({ axis, coef: 0, intercept: actual.reduce((sum, v) => sum + v, 0) / actual.length, samples_used: actual.length });
-    metrics.push(regressionMetrics(axis, Float64Array.from(actual), Float64Array.from(expected)));
+    metrics.push(regressionMetrics(axis, actual, expected));
   });
   const pca: PcaArtifact = {
     axes: [...axes],
@@ -202,5 +296,5 @@ export function trainPca(axes: readonly string[], timeS: Float64Array, values: r
     rows_used: usedRows,
     limits_method: method,
   };
-  return { pca, models, metrics, thresholds: { T2: channel(limitOf(heldT2)), SPE: channel(limitOf(heldSpe)) }, t2, spe };
+  return { pca, models, metrics, thresholds: { T2: channel(limitT2), SPE: channel(limitSpe) }, t2, spe };
 }

@@ -25,6 +25,7 @@ Usage:
                                                   the incidents in scoring.incidents_table (open first)
   npm start -- silence add --stream <s> [--axis <a>] --from <t> --to <t> --reason <text> | list | remove <id>
                                                   silences: events and incidents inside are recorded, marked silenced
+  npm start -- notify [--once]                    deliver queued notifications (alerting.*) until none is pending
 
 Also (other scripts of this package):
   npm run serve [-- --config <file>] [--port 8080] [--host 127.0.0.1]
@@ -47,6 +48,7 @@ Options:
       --stream <s>     silence add: the stream (score uses data.table, or schema.table)
       --axis <a>       silence add: only this axis (default: every axis of the stream)
       --reason <text>  silence add: why
+      --once           notify: one delivery pass, then stop
   -h, --help           show this help
 
 Environment:
@@ -77,6 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         stream: { type: "string" },
         axis: { type: "string" },
         reason: { type: "string" },
+        once: { type: "boolean", default: false },
       },
     });
   } catch (error) {
@@ -98,6 +101,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const notSilence = silenceFlags.find((flag) => values[flag] !== undefined);
     if (command !== "silence" && notSilence !== undefined) throw new InputError(`--${notSilence} belongs to silence add (see --help)`);
     if (command !== "incidents" && values.note !== undefined) throw new InputError("--note belongs to incidents label (see --help)");
+    if (command !== "notify" && values.once === true) throw new InputError("--once belongs to notify (see --help)");
     const { loadConfig } = await import("../lib/shapes/config");
     const configPath = resolve(values.config ?? "config.yaml");
     let config;
@@ -119,6 +123,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { silenceCommand } = await import("./silenceCommand");
       return await silenceCommand(config, rest, { stream: values.stream, axis: values.axis, from: values.from, to: values.to, reason: values.reason });
     }
+    if (command === "notify") {
+      const { notifyCommand } = await import("./notifyCommand");
+      return await notifyCommand(config, rest, { once: values.once ?? false });
+    }
     if (command === "run" && rest.length === 0) {
       const [{ runPipeline }, { formatSummary }, { stderrProgress }] = await Promise.all([import("../lib/pipeline/inMemory"), import("./summary"), import("./progress")]);
       const log = values.quiet ? undefined : (line: string) => console.log(line);
@@ -132,7 +140,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { registryCommand } = await import("./registryCommand");
       return await registryCommand(config, rest, { alias: values.alias });
     }
-    throw new InputError(`unknown command "${positionals.join(" ")}": use run, score, "registry list", "registry show <tag>", "registry promote <tag>", "registry diff <a> <b>", incidents or silence (see --help)`);
+    throw new InputError(`unknown command "${positionals.join(" ")}": use run, score, "registry list", "registry show <tag>", "registry promote <tag>", "registry diff <a> <b>", incidents, silence or notify (see --help)`);
   } catch (error) {
     return fail(error, secret);
   }

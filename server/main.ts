@@ -13,17 +13,21 @@ import { loadVersion } from "../lib/registry";
 import { createScoringService } from "./app";
 import { resolveToken } from "./auth";
 import { openStreamStore } from "./streamStore";
+import { startNotifier } from "./notifier";
+import { ensureAlertingTables, notifyingTables } from "../lib/scoring/alerting/alertingSetup";
 
-const HELP = `ML Box scoring service: POST /v1/score, GET /v1/model, GET /v1/incidents[/<id>],
-POST /v1/incidents/<id>/ack, POST /v1/incidents/<id>/label, GET /healthz, GET /metrics.
+const HELP = `ML Box scoring service: GET / (the operators' page), POST /v1/score, GET /v1/model, GET /v1/overview,
+GET /v1/streams[/<s>/recent], GET /v1/incidents[/<id>], POST /v1/incidents/<id>/ack, POST /v1/incidents/<id>/label,
+GET|POST /v1/silences, DELETE /v1/silences/<id>, GET /healthz, GET /metrics.
 
 Usage:
   npm run serve [-- --config <file>] [--port <P>] [--host <H>] [--token-file <file>]
 
 Options:
   -c, --config <file>    config file (default: ./config.yaml): registry.root_dir, serving.alias, scoring.max_gap_seconds,
-                         scoring.events_table, scoring.incidents_table, incidents.merge_seconds and
-                         the database, where streams, events and incidents are kept
+                         scoring.events_table, scoring.incidents_table, incidents.merge_seconds,
+                         alerting.* (where incidents are pushed) and the database, where streams,
+                         events and incidents are kept
   -p, --port <P>         TCP port (default: 8080; 0 picks a free one)
       --host <H>         address to listen on (default: 127.0.0.1; 0.0.0.0 for all: needs a token)
       --token-file <f>   file holding the token clients send as Authorization: Bearer <token>
@@ -61,9 +65,16 @@ export async function serve(argv: readonly string[], log: (line: string) => void
   await loadVersion(config.registry.root_dir, config.serving.alias); // an alias naming no version fails before the database is opened
   const db = await connect(config.database);
   try {
-    const store = await openStreamStore(db, config.scoring.events_table, { incidentsTable: config.scoring.incidents_table, mergeSeconds: config.incidents.merge_seconds });
+    await ensureAlertingTables(db, config);
+    const store = await openStreamStore(db, config.scoring.events_table, {
+      incidentsTable: config.scoring.incidents_table,
+      mergeSeconds: config.incidents.merge_seconds,
+      onIncidentChange: notifyingTables(config).onIncidentChange,
+    });
     const incidents = { db, eventsTable: config.scoring.events_table, incidentsTable: config.scoring.incidents_table };
     const service = await createScoringService({ rootDir: config.registry.root_dir, alias: config.serving.alias, maxGapSeconds: config.scoring.max_gap_seconds, log, store, token, incidents, display: config.data });
+    const stopNotifier = startNotifier({ db, config, metrics: service.metrics, log });
+    service.app.addHook("onClose", stopNotifier);
     await service.app.listen({ port, host });
     const bound = service.app.server.address() as AddressInfo;
     const address = `http://${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;

@@ -25,6 +25,8 @@ export interface ServiceMetrics {
   readonly modelSwitches: Counter<string>;
   /** Streams with state in memory. */
   readonly streams: Gauge<string>;
+  /** Notification sends (server/notifier.ts) by outcome (delivered, retried, failed) and receiver (alertmanager, webhook). */
+  readonly notifications: Counter<"outcome" | "receiver">;
 }
 
 /** Creates the metrics, with Node's default process metrics, prefixed `mlbox_`. */
@@ -49,5 +51,11 @@ export function createMetrics(): ServiceMetrics {
     modelInfo: new Gauge({ name: "mlbox_model_info", help: "1 for the model version served.", labelNames: ["version"], registers }),
     modelSwitches: new Counter({ name: "mlbox_model_switches_total", help: "Switches to a newer registered version.", registers }),
     streams: new Gauge({ name: "mlbox_streams", help: "Streams with scoring state in memory.", registers }),
+    notifications: new Counter({
+      name: "mlbox_notifications_total",
+      help: "Notification sends, by outcome (delivered, retried, failed: refused by the receiver) and receiver.",
+      labelNames: ["outcome", "receiver"],
+      registers,
+    }),
   };
 }

@@ -183,3 +183,23 @@ test("did-you-mean also matches by prefix: data.time_column → time_col, prep.r
   bad(MINIMAL + "prep:\n  resample: 10\n", /^config\.yaml: unknown key "prep\.resample" \(did you mean "resample_seconds"\?\)$/);
   bad(MINIMAL + "registry:\n  ro: x\n", /^config\.yaml: unknown key "registry\.ro"$/);
 });
+
+test("alerting: no receiver by default; receivers must be http(s) URLs, named without echoing them; ranges name the key", () => {
+  const config = loadConfig(write(MINIMAL));
+  assert.deepEqual(
+    { ...config.alerting },
+    { alertmanager_url: null, webhook_url: null, resend_seconds: 60, hold_seconds: 60, max_backoff_seconds: 300, timeout_seconds: 10 },
+  );
+  assert.equal(loadConfig(write(`${MINIMAL}alerting:\n  alertmanager_url: http://127.0.0.1:9093\n`)).alerting.alertmanager_url, "http://127.0.0.1:9093");
+  for (const [text, message] of [
+    ["  alertmanager_url: ftp://ann:s3cret@example.com\n", /alerting\.alertmanager_url.*must be an http:\/\/ or https:\/\/ URL/],
+    ["  webhook_url: 42\n", /alerting\.webhook_url.*must be an http:\/\/ or https:\/\/ URL, got 42/],
+    ["  resend_seconds: 0\n", /alerting\.resend_seconds/],
+    ["  hold_second: 5\n", /alerting.*hold_second.*hold_seconds/],
+  ] as const) {
+    assert.throws(
+      () => loadConfig(write(`${MINIMAL}alerting:\n${text}`)),
+      (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n") && !e.message.includes("s3cret"),
+    );
+  }
+});

@@ -28,7 +28,10 @@ import { EmbeddedBusyError } from "../db/embeddedLock";
 import { isInputError } from "../core/errors";
 import { dropBadRows, type SkippedRow } from "./badRows";
 import { checkpointTable, ensureScoreTables, loadCheckpoint, saveCheckpoint } from "./eventStore";
-import { ensureIncidentTables, scoredTables, writeScored } from "./incidentStore";
+import { ensureIncidentTables, writeScored } from "./incidentStore";
+import { alertingEnabled, ensureAlertingTables, notifyingTables } from "./alerting/alertingSetup";
+import { deliverOutbox, type DeliveryOutcome } from "./alerting/deliverOutbox";
+import type { Receiver } from "./alerting/outboxTable";
 import { checkFollowTables } from "./followTables";
 import { countThrough, FollowHorizon, openWriters } from "./followHorizon";
 import { parseScoreBound, readScoreRows, scoringSetup, visibleScoreEnd } from "./replay";
@@ -68,6 +71,8 @@ export interface FollowOptions {
    * follower stops with that error (e.g. the events file could not be written).
    */
   readonly beforeCommit?: (events: readonly ScoreEvent[]) => void | Promise<void>;
+  /** After each notification sent (alerting configured): its outcome and receiver. */
+  readonly onNotification?: (outcome: DeliveryOutcome, receiver: Receiver) => void;
   /** After each successful poll: rows scored, the state and the counters. */
   readonly onPoll?: (rows: number, state: ScoreState, stats: FollowStats) => void;
 }
@@ -135,7 +140,8 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
   // Where counting starts (`seen`): the followed version's train_end unless --from; it moves with a switch.
   let from: number | string = options.from !== undefined ? parseScoreBound(options.from, model.timeType, "--from", data.time_col) : trainEnd;
   const table = config.scoring.events_table;
-  const tables = scoredTables(config);
+  const tables = notifyingTables(config);
+  const notifying = alertingEnabled(config);
   const skipBadRows = config.scoring.on_bad_row === "skip";
   const singleWriter = (process.env[config.database.url_env] ?? "").trim() === "";
   const relation = data.schema ? sql.id(data.schema, data.table) : sql.id(data.table);
@@ -253,6 +259,15 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
     return { result, rowsRead: rows?.time.length ?? 0, skipped, through, waitingFor };
   };
 
+  /** After each poll: one pass over the outbox (lib/scoring/alerting/); a receiver's failure only delays its messages. */
+  const deliver = async (db: Kysely<any>): Promise<void> => {
+    try {
+      await deliverOutbox(db, { incidentsTable: config.scoring.incidents_table, alerting: config.alerting, log, onOutcome: options.onNotification });
+    } catch (error) {
+      log(`notifications: delivery pass failed (${errorText(error)}); trying again after the next poll`);
+    }
+  };
+
   while (!signal?.aborted) {
     try {
       const db = await connect(config.database, { brief: true });
@@ -266,6 +281,7 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
           }
           await ensureScoreTables(db, table, model.timeType);
           await ensureIncidentTables(db, config.scoring.incidents_table, model.timeType);
+          await ensureAlertingTables(db, config);
           const saved = await loadCheckpoint(db, table, model, stream);
           state = saved ?? initialScoreState(model, stream);
           const savedSeen = (saved as { seen_rows?: number } | null)?.seen_rows;
@@ -312,6 +328,7 @@ export async function followScore(config: Config, options: FollowOptions = {}): 
           state = next;
           events.forEach(onEvent);
         }
+        if (notifying) await deliver(db);
         onPoll(polled.rowsRead, state, { late, skipped: skippedTotal, waitingFor: waiting });
       } finally {
         await db.destroy();

@@ -23,7 +23,8 @@ import { extractColumns } from "../db/extract";
 import { loadVersion, type LoadedVersion } from "../registry";
 import { formatScoreTime, initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoringModel } from "./score";
 import { ensureScoreTables } from "./eventStore";
-import { ensureIncidentTables, scoredTables, writeScored, type IncidentChange } from "./incidentStore";
+import { ensureIncidentTables, writeScored, type IncidentChange } from "./incidentStore";
+import { ensureAlertingTables, notifyingTables } from "./alerting/alertingSetup";
 import { epochSecondsToIso, isoToEpochSeconds, microsToSeconds, secondsToMicros } from "../core/time";
 import { parseTimeBound } from "../shapes/timeBound";
 import type { Config, DataConfig, Extraction, TimeType } from "../shapes/types";
@@ -238,9 +239,10 @@ export async function replayScore(config: Config, options: ReplayOptions = {}): 
     const result = scoreBatch(model, initialScoreState(model, stream), batch);
     await ensureScoreTables(db, config.scoring.events_table, model.timeType);
     await ensureIncidentTables(db, config.scoring.incidents_table, model.timeType);
-    // Events and the incidents they form, in one transaction (lib/scoring/incidentStore.ts).
+    await ensureAlertingTables(db, config);
+    // Events, the incidents they form and the notifications those owe (queued only: `notify` sends them), in one transaction.
     const position = batch.time[batch.time.length - 1];
-    const incidents = await db.transaction().execute((trx) => writeScored(trx, scoredTables(config), stream, result.events, position));
+    const incidents = await db.transaction().execute((trx) => writeScored(trx, notifyingTables(config), stream, result.events, position));
     return {
       model,
       stream,

@@ -38,6 +38,18 @@ const aliasName = z.custom<string>(
     message: typeof value === "string" ? `${JSON.stringify(value.slice(0, 60))} ${aliasNameProblem(value) ?? ""}` : `must be an alias name such as ${DEFAULT_ALIAS}, got ${describeValue(value)}`,
   }),
 );
+/** An http(s) URL (a receiver's address); a wrong one is described without echoing it (it may hold a password). */
+const httpUrl = z.custom<string>(
+  (value) => {
+    if (typeof value !== "string") return false;
+    try {
+      return ["http:", "https:"].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  (value: unknown) => ({ message: value === undefined ? "is required" : `must be an http:// or https:// URL, got ${typeof value === "string" ? "text that is not one" : describeValue(value)}` }),
+);
 const windowBound = must<number | string>(
   "a number of seconds or an ISO-8601 timestamp string",
   (value) => (typeof value === "number" && Number.isFinite(value)) || (typeof value === "string" && value.trim() !== ""),
@@ -230,6 +242,21 @@ const SECTIONS = {
   serving: section({ alias: aliasName.default(DEFAULT_ALIAS) }),
   /** `incidents:` — events of a stream within `merge_seconds` of each other form one incident (lib/scoring/incidents.ts). */
   incidents: section({ merge_seconds: z.number().finite().min(0).default(300) }),
+  /**
+   * `alerting:` — where incidents are pushed (lib/scoring/alerting/): Prometheus Alertmanager's API and/or a JSON
+   * webhook, through an outbox table written with the incident (`<incidents_table>_outbox`). Neither set: nothing is sent.
+   */
+  alerting: section({
+    alertmanager_url: httpUrl.nullable().default(null),
+    webhook_url: httpUrl.nullable().default(null),
+    /** An open incident's alerts are sent again this often, and announced to end 4× this after each send (as Prometheus does). */
+    resend_seconds: numberIn(1, 86_400).default(60),
+    /** A resolve reaches Alertmanager no sooner than this after its firing alert (above the route's group_wait, 30 s by default). */
+    hold_seconds: numberIn(0, 86_400).default(60),
+    /** Retries wait 1, 2, 4 … s, at most this long. */
+    max_backoff_seconds: numberIn(1, 86_400).default(300),
+    timeout_seconds: numberIn(0.1, 600).default(10),
+  }),
   compute: section({
     mode: z.enum(["auto", "memory", "database"]).default("auto"),
     memory_budget_mb: numberIn(1, Number.MAX_SAFE_INTEGER).default(1024),
@@ -286,6 +313,9 @@ export type Config = { readonly [Name in keyof typeof SECTIONS]: Readonly<z.outp
 
 /** `model:` defaults: linear; degree 2, breakpoints 3, modes 3 (used only by poly, piecewise, per_mode). */
 export const DEFAULT_MODEL_CONFIG: Config["model"] = Object.freeze(modelSection.parse({}));
+
+/** `alerting:` defaults: no receiver; resend 60 s, hold 60 s, backoff up to 300 s, timeout 10 s. */
+export const DEFAULT_ALERTING: Config["alerting"] = Object.freeze(SECTIONS.alerting.parse({}));
 
 /** Threshold policy defaults (the Python pipeline's): 75, 95, 0.02, 20, true, 5.0, 3.0, 0.80, 0.50. */
 export const DEFAULT_THRESHOLD_POLICY: ThresholdPolicy = Object.freeze(thresholdsSection.parse({}));

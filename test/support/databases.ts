@@ -9,7 +9,7 @@ import { connect } from "../../lib/db/connect";
 import { kyselyForPGlite, openPGlite } from "../../lib/db/pglite";
 import type { Config, DataConfig } from "../../lib/shapes/types";
 import { sharedPostgres } from "./postgres";
-import { DEFAULT_MODEL_CONFIG, DEFAULT_THRESHOLD_POLICY } from "../../lib/shapes/config";
+import { DEFAULT_ALERTING, DEFAULT_MODEL_CONFIG, DEFAULT_THRESHOLD_POLICY } from "../../lib/shapes/config";
 
 /** A config with the documented defaults, for tests; override what matters. */
 export function testConfig(overrides: { readonly url_env?: string; readonly embedded_dir?: string; readonly data?: DataConfig } = {}): Config {
@@ -26,6 +26,7 @@ export function testConfig(overrides: { readonly url_env?: string; readonly embe
     scoring: { events_table: "mlbox_events", incidents_table: "mlbox_incidents", poll_seconds: 5, max_gap_seconds: null, on_bad_row: "stop", statistic: "residual", ewma_alpha: 0.1, cusum_k: 0.5 },
     serving: { alias: "production" },
     incidents: { merge_seconds: 300 },
+    alerting: DEFAULT_ALERTING,
     compute: { mode: "auto", memory_budget_mb: 1024 },
     source_path: "/nonexistent/config.yaml",
     source_sha256: "0".repeat(64),

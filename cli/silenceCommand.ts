@@ -8,6 +8,7 @@ import { InputError } from "../lib/core/errors";
 import { addSilence, listSilences, removeSilence, silenceTable, type Silence } from "../lib/scoring/silences";
 import type { Config } from "../lib/shapes/types";
 import { operatorName } from "./incidentsCommand";
+import { mirrorSilence, unmirrorSilence } from "../lib/scoring/alerting/alertmanagerSilence";
 
 /** What `silence add` reads from the command line. */
 export interface SilenceFlags {
@@ -40,12 +41,17 @@ export async function silenceCommand(config: Config, rest: readonly string[], fl
     if (sub === "add") {
       const silence = await addSilence(db, table, { stream: flags.stream as string, axis: flags.axis ?? null, from: flags.from, to: flags.to, reason: flags.reason, createdBy: operatorName() });
       console.log(`added silence ${line(silence)}`);
+      if (config.alerting.alertmanager_url !== null) console.log(await mirrorSilence(db, table, config.alerting.alertmanager_url, silence, config.alerting.timeout_seconds));
     } else if (sub === "list") {
       const silences = await listSilences(db, table);
       console.log(silences.length === 0 ? `no silences in ${silenceTable(table)}` : silences.map(line).join("\n"));
     } else {
-      await removeSilence(db, table, id);
+      const alertmanagerId = await removeSilence(db, table, id);
       console.log(`removed silence ${id}`);
+      if (config.alerting.alertmanager_url !== null) {
+        const expired = await unmirrorSilence(config.alerting.alertmanager_url, alertmanagerId, config.alerting.timeout_seconds);
+        if (expired !== null) console.log(expired);
+      }
     }
     return 0;
   } finally {

@@ -19,6 +19,8 @@ export interface IncidentAccess {
   readonly db: Kysely<any>;
   readonly eventsTable: string;
   readonly incidentsTable: string;
+  /** `alerting.alertmanager_url` and `alerting.timeout_seconds`, when set: silences are told to it too. */
+  readonly alertmanager?: { readonly url: string; readonly timeoutSeconds: number } | null;
 }
 
 /** No database: the service keeps no incidents. */

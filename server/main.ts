@@ -71,7 +71,8 @@ export async function serve(argv: readonly string[], log: (line: string) => void
       mergeSeconds: config.incidents.merge_seconds,
       onIncidentChange: notifyingTables(config).onIncidentChange,
     });
-    const incidents = { db, eventsTable: config.scoring.events_table, incidentsTable: config.scoring.incidents_table };
+    const alertmanager = config.alerting.alertmanager_url === null ? null : { url: config.alerting.alertmanager_url, timeoutSeconds: config.alerting.timeout_seconds };
+    const incidents = { db, eventsTable: config.scoring.events_table, incidentsTable: config.scoring.incidents_table, alertmanager };
     const service = await createScoringService({ rootDir: config.registry.root_dir, alias: config.serving.alias, maxGapSeconds: config.scoring.max_gap_seconds, log, store, token, incidents, display: config.data });
     const stopNotifier = startNotifier({ db, config, metrics: service.metrics, log });
     service.app.addHook("onClose", stopNotifier);

@@ -10,6 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { InputError } from "../lib/core/errors";
 import { parseWithSchema, z } from "../lib/core/schema";
 import { addSilence, listSilences, removeSilence } from "../lib/scoring/silences";
+import { mirrorSilence, unmirrorSilence } from "../lib/scoring/alerting/alertmanagerSilence";
 import { NoIncidentsError, type IncidentAccess } from "./incidentRoutes";
 
 const listSchema = z.object({ stream: z.string().min(1).max(256).optional() }).strict();
@@ -48,19 +49,21 @@ export function registerSilenceRoutes(app: FastifyInstance, access: IncidentAcce
     return { silences: await listSilences(db, incidentsTable, query.stream) };
   });
   app.post("/v1/silences", async (request, reply) => {
-    const { db, incidentsTable } = need();
+    const { db, incidentsTable, alertmanager = null } = need();
     const body = parseWithSchema(addSchema, request.body ?? {}, "request body");
     const text = (value: string | number | undefined): string | undefined => (value === undefined ? undefined : String(value));
     const silence = await addSilence(db, incidentsTable, { stream: body.stream, axis: body.axis ?? null, from: text(body.from), to: text(body.to), reason: body.reason, createdBy: body.by ?? "api" });
     void reply.status(201);
-    return silence;
+    if (alertmanager === null) return silence;
+    return { ...silence, alertmanager: await mirrorSilence(db, incidentsTable, alertmanager.url, silence, alertmanager.timeoutSeconds) };
   });
   app.delete("/v1/silences/:id", async (request) => {
-    const { db, incidentsTable } = need();
+    const { db, incidentsTable, alertmanager = null } = need();
     const { id } = parseWithSchema(idSchema, request.params, "silence id");
-    await removeSilence(db, incidentsTable, id).catch((error: unknown) => {
+    const alertmanagerId = await removeSilence(db, incidentsTable, id).catch((error: unknown) => {
       throw error instanceof InputError && /^no silence /.test(error.message) ? new UnknownSilenceError(error.message) : error;
     });
-    return { removed: Number(id) };
+    if (alertmanager === null) return { removed: Number(id) };
+    return { removed: Number(id), alertmanager: await unmirrorSilence(alertmanager.url, alertmanagerId, alertmanager.timeoutSeconds) };
   });
 }

@@ -9,6 +9,8 @@ import { alertmanagerAlert, webhookMessage, ALERT_NAME } from "../lib/scoring/al
 import { messageId } from "../lib/scoring/alerting/outboxTable";
 import { alertingEnabled } from "../lib/scoring/alerting/alertingSetup";
 import type { IncidentRow } from "../lib/scoring/incidentAdmin";
+import { alertmanagerSilenceBody } from "../lib/scoring/alerting/alertmanagerSilence";
+import type { Silence } from "../lib/scoring/silences";
 
 const open = { closed: false, severity: "alert" as const, silenced: false };
 
@@ -99,4 +101,21 @@ test("alerting is on only when a receiver is configured", () => {
   const base = { resend_seconds: 60, hold_seconds: 60, max_backoff_seconds: 300, timeout_seconds: 10 };
   assert.equal(alertingEnabled({ alerting: { ...base, alertmanager_url: null, webhook_url: null } }), false);
   assert.equal(alertingEnabled({ alerting: { ...base, alertmanager_url: null, webhook_url: "http://127.0.0.1:9/hook" } }), true);
+});
+
+test("a silence is told to Alertmanager only when it can match it: stream-wide, clock time, not yet over", () => {
+  const now = new Date("2026-12-07T03:00:00.000Z");
+  const base: Silence = {
+    id: 4, stream: "robot", axis: null, from_seconds: Date.parse("2026-12-07T02:00:00Z") / 1000, to_seconds: Date.parse("2026-12-07T05:00:00Z") / 1000,
+    from_text: "2026-12-07T02:00:00.000000Z", to_text: "2026-12-07T05:00:00.000000Z", reason: "pump swap", created_by: "ann", created_at: "",
+  };
+  const body = alertmanagerSilenceBody(base, now);
+  assert.ok(typeof body !== "string");
+  assert.equal(body.startsAt, "2026-12-07T03:00:00.000Z", "from now, not from the past");
+  assert.equal(body.endsAt, "2026-12-07T05:00:00.000Z");
+  assert.deepEqual(body.matchers.map((m) => `${m.name}=${m.value}`), ["alertname=MLBoxIncident", "stream=robot"]);
+  assert.match(body.comment, /ML Box silence 4: pump swap/);
+  assert.match(String(alertmanagerSilenceBody({ ...base, axis: "axis3" }, now)), /axis silence/);
+  assert.match(String(alertmanagerSilenceBody({ ...base, from_text: "0", to_text: "60", from_seconds: 0, to_seconds: 60 }, now)), /float time column/);
+  assert.match(String(alertmanagerSilenceBody({ ...base, to_seconds: Date.parse("2026-12-07T02:30:00Z") / 1000 }, now)), /ended before now/);
 });

@@ -198,6 +198,20 @@ test("score --follow on the robot export's held-out part: every incident reaches
     for (const incident of incidents.filter((i) => i.closed_at !== null)) assert.ok(!active.includes(incident.id), `${incident.id} still active`);
     follower.child.kill("SIGTERM");
     assert.equal(await follower.exited, 0, follower.output.text);
+
+    // A stream-wide silence in clock time is told to Alertmanager, and expired there when removed.
+    const hour = 3600_000;
+    const added = runCli(["silence", "add", "--stream", "notify_robot", "--from", new Date(Date.now() - hour).toISOString(), "--to", new Date(Date.now() + hour).toISOString(), "--reason", "pump swap", "--config", configPath], { env });
+    assert.equal(added.status, 0, added.stderr);
+    const silenceId = /Alertmanager silence (\S+) \(stream=notify_robot\)/.exec(added.stdout)?.[1];
+    assert.ok(silenceId !== undefined, added.stdout);
+    const told = (await am.silences()).find((x) => x.id === silenceId);
+    assert.equal(told?.status.state, "active");
+    assert.deepEqual(told.matchers.map((m: any) => `${m.name}=${m.value}`).sort(), ["alertname=MLBoxIncident", "stream=notify_robot"]);
+    const removed = runCli(["silence", "remove", "1", "--config", configPath], { env });
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.match(removed.stdout, new RegExp(`Alertmanager silence ${silenceId} expired`));
+    assert.equal((await am.silences()).find((x) => x.id === silenceId)?.status.state, "expired");
     assert.match(outputs.map((f) => f.output.text).join("\n"), /to alertmanager failed \(ECONNREFUSED\): retrying in \d+ s/);
   } finally {
     await db.destroy();

@@ -57,6 +57,22 @@ export async function ensureSilenceTable(db: Kysely<any>, incidentsTable: string
 }
 
 /**
+ * The `alertmanager_id` column (lib/scoring/alerting/alertmanagerSilence.ts), added to a table made before it
+ * existed; only on the operator's paths (add, remove), never on the scoring path: an ALTER locks the table.
+ */
+async function ensureAlertmanagerColumn(db: Kysely<any>, incidentsTable: string): Promise<void> {
+  const table = silenceTable(incidentsTable);
+  const { rows } = await sql<{ n: string | number }>`select count(*) as n from information_schema.columns
+    where table_name = ${table} and column_name = 'alertmanager_id' and table_schema = any (current_schemas(false))`.execute(db);
+  if (Number(rows[0].n) > 0) return;
+  try {
+    await sql`alter table ${sql.id(table)} add column if not exists alertmanager_id text`.execute(db);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "42701") throw error; // added by another process meanwhile
+  }
+}
+
+/**
  * A silence bound as `score --from/--to` reads one: a number of seconds (a float time column), or ISO-8601 text.
  * @throws InputError naming `key` for anything else.
  * @example
@@ -92,6 +108,7 @@ export async function addSilence(db: Kysely<any>, incidentsTable: string, silenc
   const to = parseSilenceBound(silence.to, "--to");
   if (!(to.seconds > from.seconds)) throw new InputError(`--to (${cutText(to.text)}) must be after --from (${cutText(from.text)})`);
   await ensureSilenceTable(db, incidentsTable);
+  await ensureAlertmanagerColumn(db, incidentsTable);
   const { rows } = await sql<Silence>`insert into ${sql.id(silenceTable(incidentsTable))} (stream, axis, from_seconds, to_seconds, from_text, to_text, reason, created_by)
     values (${silence.stream}, ${silence.axis ?? null}, ${from.seconds}, ${to.seconds}, ${from.text}, ${to.text}, ${silence.reason.trim()}, ${silence.createdBy})
     returning id, stream, axis, from_seconds, to_seconds, from_text, to_text, reason, created_by, created_at::text as created_at`.execute(db);
@@ -113,16 +130,18 @@ export async function listSilences(db: Kysely<any>, incidentsTable: string, stre
 }
 
 /**
- * Removes a silence.
+ * Removes a silence; returns the id of its Alertmanager silence (null: none).
  * @throws InputError when there is no silence `id`.
  * @example
  * await removeSilence(db, "mlbox_incidents", "3");
  */
-export async function removeSilence(db: Kysely<any>, incidentsTable: string, id: string): Promise<void> {
+export async function removeSilence(db: Kysely<any>, incidentsTable: string, id: string): Promise<string | null> {
   if (!/^\d{1,9}$/.test(id)) throw new InputError(`silence id must be a whole number (see silence list), got ${JSON.stringify(cutText(id))}`);
   await ensureSilenceTable(db, incidentsTable);
-  const { rows } = await sql<{ id: number }>`delete from ${sql.id(silenceTable(incidentsTable))} where id = ${Number(id)} returning id`.execute(db);
+  await ensureAlertmanagerColumn(db, incidentsTable);
+  const { rows } = await sql<{ id: number; alertmanager_id: string | null }>`delete from ${sql.id(silenceTable(incidentsTable))} where id = ${Number(id)} returning id, alertmanager_id`.execute(db);
   if (rows.length === 0) throw new InputError(`no silence ${id} in ${silenceTable(incidentsTable)} (see silence list)`);
+  return rows[0].alertmanager_id ?? null;
 }
 
 /**

@@ -17,10 +17,10 @@ import type { IncidentChange, IncidentHook } from "../incidentStore";
 import { messageId, outboxTable, type MessageKind, type Receiver } from "./outboxTable";
 
 /** The receivers `alerting` configures, in a fixed order. */
-export function configuredReceivers(alerting: { readonly alertmanager_url: string | null; readonly webhook_url: string | null }): Receiver[] {
+export function configuredReceivers(alerting: { readonly alertmanager_url?: string | null; readonly webhook_url?: string | null }): Receiver[] {
   const receivers: Receiver[] = [];
-  if (alerting.alertmanager_url !== null) receivers.push("alertmanager");
-  if (alerting.webhook_url !== null) receivers.push("webhook");
+  if (alerting.alertmanager_url != null) receivers.push("alertmanager");
+  if (alerting.webhook_url != null) receivers.push("webhook");
   return receivers;
 }
 

@@ -1,3 +1,5 @@
+import { alertingEnabled } from "../lib/scoring/alerting/alertingSetup";
+import { outboxTable } from "../lib/scoring/alerting/outboxTable";
 import { InputError } from "../lib/core/errors";
 import { followScore } from "../lib/scoring/follow";
 import { replayScore, type ReplayResult } from "../lib/scoring/replay";
@@ -112,6 +114,10 @@ export async function scoreCommand(config: Config, flags: ScoreFlags, quiet: boo
   // Written whole, then renamed: never half a file.
   if (flags.events !== undefined) writeEventsFile(flags.events, result.events);
   console.log(formatScoreSummary(result, tag, config.data));
+  const notified = result.incidents.filter((change) => !change.incident.silenced).length;
+  if (alertingEnabled(config) && notified > 0) {
+    console.log(`Notifications: queued for ${notified} incident change${notified === 1 ? "" : "s"} in ${outboxTable(config.scoring.incidents_table)}; npm start -- notify sends them`);
+  }
   if (result.model.pca !== undefined && result.events.length > 0) {
     const shown = result.events.slice(0, PCA_EVENT_LINES);
     console.log([`Events (${shown.length} of ${result.events.length}; shares of the statistic at the peak):`, ...shown.map((e) => `  ${eventLine(e, config.data)}`)].join("\n"));

@@ -30,6 +30,7 @@ import { errorText } from "../../core/errorText";
 import { getIncident, UnknownIncidentError } from "../incidentAdmin";
 import type { Config } from "../../shapes/config";
 import { alertmanagerAlert, webhookMessage } from "./alertPayload";
+import { configuredReceivers } from "./outboxHook";
 import { outboxTable, type OutboxRow, type Receiver } from "./outboxTable";
 
 /** The outcome of one send, as `mlbox_notifications_total{outcome}` counts it. */
@@ -42,7 +43,7 @@ export interface DeliveryOptions {
   readonly log?: (line: string) => void;
   /** Called after every send (re-sends of open alerts included). */
   readonly onOutcome?: (outcome: DeliveryOutcome, receiver: Receiver) => void;
-  /** Most rows one pass looks at (default 200). */
+  /** Most rows of each receiver one pass looks at (default 200). */
   readonly limit?: number;
 }
 
@@ -108,7 +109,10 @@ export async function deliverOutbox(db: Kysely<any>, options: DeliveryOptions): 
   const table = sql.id(outboxTable(incidentsTable));
   const counts = { delivered: 0, retried: 0, failed: 0, resent: 0 };
   const down = new Set<Receiver>();
-  const { rows } = await sql<Candidate>`with failure as (select max(last_failed_at) as at from ${table} where receiver = 'alertmanager'),
+  // Per receiver, so one that is down with a long queue does not keep the other's messages out of the pass.
+  const rows: Candidate[] = [];
+  for (const receiver of configuredReceivers(alerting)) {
+    const { rows: due } = await sql<Candidate>`with failure as (select max(last_failed_at) as at from ${table} where receiver = 'alertmanager'),
     firing as (select f.id, f.incident_id, f.severity, greatest(f.delivered_at, f.resent_at, f.armed_at) as sent_at from ${table} f
       where f.receiver = 'alertmanager' and f.kind = 'firing' and f.delivered_at is not null)
     select o.*, o.next_attempt_at <= now() as due, firing.id as firing_id, firing.sent_at as firing_sent_at,
@@ -116,7 +120,9 @@ export async function deliverOutbox(db: Kysely<any>, options: DeliveryOptions): 
       coalesce(firing.sent_at < (select at from failure), false) as firing_stale
     from ${table} o left join firing on o.receiver = 'alertmanager' and o.kind = 'resolved'
       and firing.incident_id = o.incident_id and firing.severity = o.severity
-    where o.delivered_at is null and o.failed_at is null order by o.id limit ${limit}`.execute(db);
+    where o.receiver = ${receiver} and o.delivered_at is null and o.failed_at is null order by o.id limit ${limit}`.execute(db);
+    rows.push(...due);
+  }
   const started = new Set<string>();
   for (const row of rows) {
     // Messages of one incident and receiver go in order: a resolve never overtakes its firing alert.

@@ -30,7 +30,7 @@ export interface OutboxRow {
   readonly delivered_at: Date | null;
   /** Last re-send of an open incident's firing alert. */
   readonly resent_at: Date | null;
-  /** A firing row: when Alertmanager was last known to notify it (its delivery, or its re-send after a failure); a resolve holds from here. */
+  /** A firing row: its delivery, or its re-send before a resolve after a failure (a resolve holds from its latest send). */
   readonly armed_at: Date | null;
   readonly failed_at: Date | null;
   /** Last time a send of this row failed (the receiver may have lost its state since). */
@@ -80,6 +80,8 @@ export async function ensureOutboxTable(db: Kysely<any>, incidentsTable: string)
       last_error text,
       unique (receiver, message_id))`.execute(db);
     await sql`create index if not exists ${sql.id(`${table}_due`)} on ${sql.id(table)} (id) where delivered_at is null and failed_at is null`.execute(db);
+    await sql`create index if not exists ${sql.id(`${table}_incident`)} on ${sql.id(table)} (incident_id)`.execute(db);
+    await sql`create index if not exists ${sql.id(`${table}_failures`)} on ${sql.id(table)} (receiver, last_failed_at) where last_failed_at is not null`.execute(db);
   } catch (error) {
     if ((error as { code?: string }).code !== "23505") throw error; // two processes creating it at once
   }

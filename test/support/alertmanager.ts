@@ -32,6 +32,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { cleanUpAtExit } from "./exitHooks";
 
 /** One notification Alertmanager POSTed to the webhook receiver (its JSON body, Alertmanager's webhook format version 4). */
 export interface WebhookNotification {
@@ -81,7 +82,6 @@ interface Running {
 }
 
 const running = new Set<Running>();
-let exitHooksInstalled = false;
 
 /** The Alertmanager binary; throws a one-line hint when there is none. */
 function findBinary(): string {
@@ -143,21 +143,6 @@ function killSync(server: Running): void {
 
 function killAllSync(): void {
   for (const server of [...running]) killSync(server);
-}
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.on("exit", killAllSync);
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const onSignal = (): void => {
-      killAllSync();
-      process.removeListener(sig, onSignal);
-      // Keep the default behaviour (terminate) unless someone else handles the signal.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    };
-    process.on(sig, onSignal);
-  }
 }
 
 /**
@@ -247,7 +232,7 @@ export async function startAlertmanager(options: AlertmanagerOptions = {}): Prom
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlbox-am-"));
   const server: Running = { dir, child: undefined, watchdogPid: undefined };
   running.add(server);
-  installExitHooks();
+  cleanUpAtExit(killAllSync);
   server.watchdogPid = startWatchdog(dir);
   const configFile = path.join(dir, "alertmanager.yml");
   fs.writeFileSync(configFile, configText(receiver.url, options));

@@ -36,6 +36,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { cleanUpAtExit } from "./exitHooks";
 
 /** A running test server. */
 export interface TestPostgres {
@@ -72,7 +73,6 @@ interface Running {
 }
 
 const running = new Set<Running>();
-let exitHooksInstalled = false;
 let shared: Promise<TestPostgres> | undefined;
 
 function isRoot(): boolean {
@@ -231,21 +231,6 @@ function stopAllSync(): void {
   for (const server of [...running]) shutdownSync(server);
 }
 
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.on("exit", stopAllSync);
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const onSignal = (): void => {
-      stopAllSync();
-      process.removeListener(sig, onSignal);
-      // Keep the default behaviour (terminate) unless someone else handles the signal.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    };
-    process.on(sig, onSignal);
-  }
-}
-
 /**
  * Detached shell that waits for this Node process to disappear and then stops
  * the server and deletes its folder; killed by a normal `stop()`.
@@ -283,7 +268,7 @@ async function startOnce(binDir: string): Promise<TestPostgres> {
   if (root) execFileSync("chown", ["-R", `${PG_OS_USER}:`, dir]);
   const server: Running = { dir, dataDir, watchdogPid: startWatchdog(dir, dataDir), stopped: false };
   running.add(server);
-  installExitHooks();
+  cleanUpAtExit(stopAllSync);
   try {
     runPgBinary(
       path.join(binDir, "initdb"),

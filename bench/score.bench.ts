@@ -10,19 +10,22 @@
  * 2. HTTP: starts `npm run serve` on that registry (127.0.0.1, a child
  *    process) and loads it with autocannon for `seconds` (default 10) each:
  *    1-sample requests, then 1,000-sample batches as sample objects, as
- *    columns, and as columns with `?residuals=false`; prints requests/s,
- *    p50/p99 latency and samples/s. Traffic goes to loopback only and stops
- *    by itself.
+ *    columns, and as columns with `?residuals=false`, each stream sending
+ *    the samples after the training window (times going on past their end),
+ *    then the last form once more with a sawtooth that fires an event about
+ *    every 7 samples; prints requests/s, p50/p99 latency, samples/s and the
+ *    CPU seconds of the service, PostgreSQL and the load generator. Traffic
+ *    goes to loopback only and stops by itself.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
 import * as yaml from "js-yaml";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import { Pool } from "pg";
-import { generateDemoData, seedDemoTables } from "../lib/db/demoData";
+import { generateDemoData, seedDemoTables, type DemoData } from "../lib/db/demoData";
 import { epochSecondsToIso } from "../lib/core/time";
 import { startPostgres } from "../test/support/postgres";
 
@@ -39,12 +42,15 @@ function timed(command: readonly string[], env: NodeJS.ProcessEnv): number {
   return (performance.now() - started) / 1000;
 }
 
-async function replay(work: string, url: string): Promise<string> {
+async function replay(work: string, url: string): Promise<{ configPath: string; data: DemoData; postmaster: number }> {
   const samples = trainSamples + replaySamples;
   let t = performance.now();
   const data = generateDemoData({ samples });
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: url, max: 1 }) }) });
   await seedDemoTables(db, data, { tables: "wide" });
+  // The server's postmaster: the parent of this session's backend (its CPU is counted with its children's).
+  const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);
+  const postmaster = Number(readFileSync(`/proc/${rows[0].pid}/stat`, "utf8").split(") ")[1].split(" ")[1]);
   await db.destroy();
   console.log(`seeded ${samples} samples × 8 axes in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
@@ -70,11 +76,11 @@ async function replay(work: string, url: string): Promise<string> {
   console.log(`\nreplay of ${replaySamples} samples × 8 axes: whole CLI run ${scoreSeconds.toFixed(2)} s`);
   console.log(`floor (psql \\copy of the same rows, binary): ${floorSeconds.toFixed(2)} s`);
   console.log(`replay / floor = ${(scoreSeconds / floorSeconds).toFixed(2)} (goal ≤ 2)`);
-  return configPath;
+  return { configPath, data, postmaster };
 }
 
 /** Starts `npm run serve` on a free port; resolves with its address and a stop function. */
-async function startService(configPath: string, url: string): Promise<{ address: string; stop: () => void }> {
+async function startService(configPath: string, url: string): Promise<{ address: string; pid: number; stop: () => void }> {
   // The service keeps its streams and events in the config's database, the bench's server.
   const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "server", "main.ts"), "--config", configPath, "--port", "0"], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -89,29 +95,54 @@ async function startService(configPath: string, url: string): Promise<{ address:
       if (found) resolveAddress(found[1]);
     });
   });
-  return { address, stop: () => child.kill("SIGTERM") };
+  return { address, pid: child.pid as number, stop: () => child.kill("SIGTERM") };
 }
 
 type Form = "samples" | "columns";
 
-/** A JSON body of `count` samples of stream `stream` starting at time `from` (1 s apart), as sample objects or columns. */
-function body(stream: string, from: number, count: number, form: Form): string {
-  const value = (t: number, k: number): string => ((t * (k + 3)) % 7).toFixed(3);
-  if (form === "columns") {
-    const ts = Array.from({ length: count }, (_, i) => from + i);
-    const axes = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => `"axis${k}":[${ts.map((t) => value(t, k)).join(",")}]`);
-    return `{"stream":${JSON.stringify(stream)},"columns":{"ts":[${ts.join(",")}],${axes.join(",")}}}`;
-  }
-  const samples: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const t = from + i;
-    samples.push(`{"ts":${t},"axis1":${value(t, 1)},"axis2":${value(t, 2)},"axis3":${value(t, 3)},"axis4":${value(t, 4)},"axis5":${value(t, 5)},"axis6":${value(t, 6)},"axis7":${value(t, 7)},"axis8":${value(t, 8)}}`);
-  }
-  return `{"stream":${JSON.stringify(stream)},"samples":[${samples.join(",")}]}`;
+/** What the bodies are made of: the demo data's samples after the training window (as a sensor sends them), or a sawtooth that fires an event about every 7 samples. */
+type Source = "data" | "storm";
+
+/**
+ * The bodies of one stream, one per request, with time going forward: `count` samples of block after block of the
+ * samples after training (cycling, each cycle shifted by the replayed span), or of the sawtooth (1 s apart). The
+ * values' JSON text is built once per block and shared by every stream; only the times are written per body, so the
+ * load generator does not eat the core the service needs.
+ */
+function bodies(data: DemoData, source: Source, count: number, form: Form): (stream: string) => () => string {
+  const first = trainSamples;
+  const blocks = Math.floor((data.time.length - first) / count);
+  const last = first + blocks * count - 1;
+  const span = ((data.time[last] - data.time[first]) * (last - first + 1)) / Math.max(1, last - first); // the blocks' span plus one mean step
+  const sawtooth = (t: number, k: number): string => ((t * (k + 3)) % 7).toFixed(3);
+  const valueText = (b: number, i: number, k: number): string => (source === "data" ? String(data.values[k][first + b * count + i]) : sawtooth(i, k));
+  // Per block: the axis columns (columns form) or each sample's text after its time (samples form).
+  const texts = Array.from({ length: source === "data" ? blocks : 1 }, (_, b) =>
+    form === "columns"
+      ? data.axes.map((axis, k) => `"${axis}":[${Array.from({ length: count }, (_, i) => valueText(b, i, k)).join(",")}]`).join(",")
+      : Array.from({ length: count }, (_, i) => data.axes.map((axis, k) => `,"${axis}":${valueText(b, i, k)}`).join("") + "}"),
+  );
+  return (stream) => {
+    const name = JSON.stringify(stream);
+    let n = 0;
+    let sawtoothFrom = Math.floor(Date.now() / 1000) - 1e8; // in the past: the service refuses times beyond now + 1 day
+    return () => {
+      const b = source === "data" ? n % blocks : 0;
+      const shift = source === "data" ? Math.floor(n / blocks) * span : 0;
+      const ts = Array.from({ length: count }, (_, i) => (source === "data" ? data.time[first + b * count + i] + shift : sawtoothFrom + i));
+      n++;
+      sawtoothFrom += count;
+      if (form === "columns") return `{"stream":${name},"columns":{"ts":[${ts.join(",")}],${texts[b] as string}}}`;
+      const samples = texts[b] as string[];
+      return `{"stream":${name},"samples":[${ts.map((t, i) => `{"ts":${t}${samples[i]}`).join(",")}]}`;
+    };
+  };
 }
 
-async function load(address: string, batch: number, connections: number, form: Form = "samples", query = ""): Promise<void> {
+async function load(address: string, data: DemoData, batch: number, connections: number, form: Form = "samples", query = "", source: Source = "data"): Promise<void> {
   let clients = 0;
+  const next = bodies(data, source, batch, form);
+  const cpu = cpuSeconds();
   const result = await autocannon({
     url: `${address}/v1/score${query}`,
     method: "POST",
@@ -121,23 +152,65 @@ async function load(address: string, batch: number, connections: number, form: F
     // Each connection is one stream whose time goes forward request by request: the next body is set
     // when the previous response arrives (autocannon sends one request at a time per connection).
     setupClient: (client) => {
-      const stream = `bench-${form}${query === "" ? "" : "-quiet"}-${batch}-${clients++}`;
-      let next = Math.floor(Date.now() / 1000) - 1e8; // in the past: the service refuses times beyond now + 1 day
+      const body = next(`bench-${source}-${form}${query === "" ? "" : "-quiet"}-${batch}-${clients++}`);
       const advance = (): void => {
-        client.setBody(body(stream, next, batch, form));
-        next += batch;
+        client.setBody(body());
       };
       advance();
       client.on("response", advance);
     },
   });
+  const used = cpu();
   const ok = result["2xx"];
   const bad = result.non2xx + result.errors + result.timeouts;
+  const perRequest = (s: number): string => ((s * 1000) / Math.max(1, ok)).toFixed(2);
   console.log(
-    `\n${batch}-sample ${form} requests${query}, ${connections} connections, ${seconds} s: ${(ok / seconds).toFixed(0)} requests/s, ` +
+    `\n${batch}-sample ${form} requests${query}${source === "storm" ? " (sawtooth: an event about every 7 samples)" : ""}, ${connections} connections, ${seconds} s: ${(ok / seconds).toFixed(0)} requests/s, ` +
       `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${((ok * batch) / seconds).toFixed(0)} samples/s` +
       (bad > 0 ? ` (${bad} failed)` : ""),
   );
+  console.log(
+    `  CPU s (user+sys): service ${used.service.toFixed(2)}, PostgreSQL ${used.postgres.toFixed(2)}, load generator ${used.generator.toFixed(2)}; ` +
+      `per request ${perRequest(used.service)} / ${perRequest(used.postgres)} / ${perRequest(used.generator)} ms; load average ${loadavg()[0].toFixed(2)}`,
+  );
+}
+
+/** CPU seconds (user+sys) of a process from /proc (0 when gone). */
+function processSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return 0;
+  }
+}
+
+/** The processes whose parent is `parent`. */
+function childrenOf(parent: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1]) === parent;
+      } catch {
+        return false;
+      }
+    });
+}
+
+let watched = { service: 0, postmaster: 0 };
+
+/** Starts counting CPU seconds of the service, the PostgreSQL server (postmaster and its children) and this process; the function returns them since. */
+function cpuSeconds(): () => { service: number; postgres: number; generator: number } {
+  const postgres = (): number => processSeconds(watched.postmaster) + childrenOf(watched.postmaster).reduce((sum, pid) => sum + processSeconds(pid), 0);
+  const service0 = processSeconds(watched.service);
+  const postgres0 = postgres();
+  const generator0 = process.cpuUsage();
+  return () => {
+    const generator = process.cpuUsage(generator0);
+    return { service: processSeconds(watched.service) - service0, postgres: postgres() - postgres0, generator: (generator.user + generator.system) / 1e6 };
+  };
 }
 
 async function main(): Promise<void> {
@@ -145,13 +218,15 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "mlbox-bench-score-"));
   const server = await startPostgres();
   try {
-    const configPath = await replay(work, server.url);
+    const { configPath, data, postmaster } = await replay(work, server.url);
     const service = await startService(configPath, server.url);
+    watched = { service: service.pid, postmaster };
     try {
-      await load(service.address, 1, 16);
-      await load(service.address, 1000, 4);
-      await load(service.address, 1000, 4, "columns");
-      await load(service.address, 1000, 4, "columns", "?residuals=false"); // goal: ≥ 1M samples/s, p99 ≤ 50 ms
+      await load(service.address, data, 1, 16);
+      await load(service.address, data, 1000, 4);
+      await load(service.address, data, 1000, 4, "columns");
+      await load(service.address, data, 1000, 4, "columns", "?residuals=false"); // goal: ≥ 1M samples/s, p99 ≤ 50 ms
+      await load(service.address, data, 1000, 4, "columns", "?residuals=false", "storm");
     } finally {
       service.stop();
     }

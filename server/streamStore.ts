@@ -6,13 +6,16 @@
  * its events to the events table (idempotently, as replay and follow do; see
  * lib/scoring/eventStore.ts) and the stream's row in one transaction, so what
  * the database holds is always a state some response reported, never half.
+ * Concurrent saves of different streams share one transaction (server/groupCommit.ts): each is answered only
+ * once that transaction is committed.
  */
 import { sql, type Kysely } from "kysely";
 import { InputError } from "../lib/core/errors";
 import { checkedState, ensureScoreTables } from "../lib/scoring/eventStore";
-import { ensureIncidentTables, writeScored, type IncidentChange, type IncidentHook } from "../lib/scoring/incidentStore";
+import { ensureIncidentTables, writeScoredStreams, type IncidentChange, type IncidentHook } from "../lib/scoring/incidentStore";
 import { type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
 import type { TimeType } from "../lib/shapes/types";
+import { createGroupCommit } from "./groupCommit";
 
 /** A stream as saved: the version it is on and its state. */
 export interface SavedStream {
@@ -92,6 +95,22 @@ export async function openStreamStore(db: Kysely<any>, eventsTable: string, inci
     if ((error as { code?: string }).code !== "23505") throw error; // two services creating it at once
   }
   const ensured = new Set<TimeType>();
+  // One transaction for the saves that meet: their events and incidents (writeScoredStreams), then their streams' rows.
+  const commit = createGroupCommit<{ model: ScoringModel; state: ScoreState; events: readonly ScoreEvent[] }, readonly IncidentChange[]>((saves) =>
+    db.transaction().execute(async (trx) => {
+      const changes = await writeScoredStreams(
+        trx,
+        tables,
+        saves.map(({ state, events }) => ({ stream: state.stream, events, position: state.lastTime })),
+      );
+      const rows = saves.map(({ model, state }) => sql`(${state.stream}, ${model.version}, ${state.lastTime}, cast(${JSON.stringify(state)} as jsonb), now())`);
+      await sql`insert into ${sql.id(table)} (stream, model_version, position, state, updated_at)
+        values ${sql.join(rows)}
+        on conflict (stream) do update set model_version = excluded.model_version, position = excluded.position,
+          state = excluded.state, updated_at = excluded.updated_at`.execute(trx);
+      return changes;
+    }),
+  );
   return {
     table,
     async load(stream) {
@@ -113,14 +132,7 @@ export async function openStreamStore(db: Kysely<any>, eventsTable: string, inci
           await ensureIncidentTables(db, tables.incidentsTable, model.timeType);
           ensured.add(model.timeType);
         }
-        return await db.transaction().execute(async (trx) => {
-          const changes = await writeScored(trx, tables, state.stream, events, state.lastTime);
-          await sql`insert into ${sql.id(table)} (stream, model_version, position, state, updated_at)
-            values (${state.stream}, ${model.version}, ${state.lastTime}, cast(${JSON.stringify(state)} as jsonb), now())
-            on conflict (stream) do update set model_version = excluded.model_version, position = excluded.position,
-              state = excluded.state, updated_at = excluded.updated_at`.execute(trx);
-          return changes;
-        });
+        return await commit({ model, state, events });
       } catch (error) {
         storeFailure(error, `save stream "${state.stream}" to ${table}`);
       }

@@ -5,7 +5,8 @@
  * the events table holds each event once), the stream's last sample re-sent
  * after the restart is refused, a stream with an open run stays on its version
  * across a restart, streams evicted from memory continue from the database,
- * concurrent batches of one stream are saved in order, and a batch whose save
+ * concurrent batches of one stream are saved in order, concurrent batches of many
+ * streams (committed together) each equal one pass, and a batch whose save
  * fails is 503 and changes nothing.
  */
 import assert from "node:assert/strict";
@@ -202,6 +203,44 @@ test("concurrent batches of one stream: what was accepted is scored and saved in
     assert.equal(rows.length, finalEvents(onePass.events).length);
     const saved = await store.load("busy");
     assert.equal(saved?.state.lastTime, kept[kept.length - 1].ts);
+  } finally {
+    await service.app.close();
+  }
+});
+
+test("concurrent batches of many streams, committed together: each stream's events, incidents and state equal one pass", async () => {
+  const { root } = await setup("group_events");
+  const store = await openStreamStore(db, "group_events");
+  const service = await createScoringService({ rootDir: root, watchMs: 0, store });
+  try {
+    const base = await service.app.listen({ port: 0, host: "127.0.0.1" });
+    const samples = signal(120);
+    const names = Array.from({ length: 12 }, (_, k) => `g${k}`);
+    const reported = new Map<string, ScoreEvent[]>(names.map((name) => [name, []]));
+    for (let start = 0; start < samples.length; start += 10) {
+      // All streams at once: their saves meet in the store and share transactions (server/groupCommit.ts).
+      const replies = await Promise.all(names.map((name) => post(base, { stream: name, samples: samples.slice(start, start + 10) })));
+      replies.forEach((reply, k) => {
+        assert.equal(reply.status, 200, JSON.stringify(reply.body));
+        reported.get(names[k])?.push(...reply.body.events);
+      });
+    }
+    const scorer = scoringModel(await loadVersion(root, "latest"));
+    const onePass = scoreBatch(scorer, initialScoreState(scorer, "g"), {
+      time: Float64Array.from(samples, (s) => s.ts),
+      values: AXES.map((axis) => Float64Array.from(samples, (s) => s[axis as "axis1" | "axis2"])),
+    });
+    const expected = finalEvents(onePass.events).map((event) => ({ ...event, stream: "" }));
+    assert.ok(expected.length > 0);
+    const incidents = await db.selectFrom("group_events_incidents").select(["stream"]).execute();
+    for (const name of names) {
+      assert.deepEqual(finalEvents(reported.get(name) ?? []).map((event) => ({ ...event, stream: "" })), expected, name);
+      assert.equal((await readEvents(db, "group_events", "v1", name)).length, expected.length, name);
+      assert.equal((await store.load(name))?.state.lastTime, samples[samples.length - 1].ts, name);
+    }
+    const perStream = names.map((name) => incidents.filter((row) => row.stream === name).length);
+    assert.ok(perStream[0] > 0, "the signal forms incidents");
+    assert.deepEqual(perStream, names.map(() => perStream[0]), "every stream has the same incidents");
   } finally {
     await service.app.close();
   }

@@ -15,7 +15,7 @@ import { sql, type Kysely } from "kysely";
 import { InputError } from "../core/errors";
 import { writeEvents, timeSqlType } from "./eventStore";
 import { mergeIncidents, type Incident } from "./incidents";
-import { ensureSilenceTable, listSilences, silenceCovers } from "./silences";
+import { ensureSilenceTable, silenceCovers, silencesOfStreams } from "./silences";
 import type { ScoreEvent } from "./scoreTypes";
 import type { Config } from "../shapes/config";
 import type { TimeType } from "../shapes/types";
@@ -99,32 +99,50 @@ function json<T>(value: unknown): T {
  * const open = await openIncidents(trx, "mlbox_incidents", "robot");
  */
 export async function openIncidents(db: Kysely<any>, incidentsTable: string, stream: string): Promise<Incident[]> {
+  return (await openIncidentsOf(db, incidentsTable, [stream])).get(stream) ?? [];
+}
+
+/** The open incidents of some streams (by stream, in order of opening), locked for this transaction, in one query. */
+async function openIncidentsOf(db: Kysely<any>, incidentsTable: string, streams: readonly string[]): Promise<Map<string, Incident[]>> {
+  const byStream = new Map<string, Incident[]>();
   try {
-    const { rows } = await sql<{ detail: unknown }>`select detail from ${sql.id(incidentsTable)}
-      where stream = ${stream} and closed_at is null order by opened_at for update`.execute(db);
-    return rows.map((row) => json<Incident>(row.detail));
+    const { rows } = await sql<{ stream: string; detail: unknown }>`select stream, detail from ${sql.id(incidentsTable)}
+      where stream = any(cast(${[...streams]} as text[])) and closed_at is null order by stream, opened_at for update`.execute(db);
+    for (const row of rows) {
+      const list = byStream.get(row.stream) ?? [];
+      list.push(json<Incident>(row.detail));
+      byStream.set(row.stream, list);
+    }
   } catch (error) {
     explain(error, incidentsTable);
   }
+  return byStream;
 }
+
+/** Incidents per upsert statement (13 parameters each, well below PostgreSQL's 65,535). */
+const UPSERT_CHUNK = 500;
 
 /** Inserts or updates incidents (never a closed row, never the operator's columns); returns the ids of the rows written. */
 async function upsertIncidents(db: Kysely<any>, incidentsTable: string, incidents: readonly Incident[]): Promise<Set<string>> {
   const table = sql.id(incidentsTable);
   const written = new Set<string>();
-  for (const i of incidents) {
-    const { state: _, ...shown } = i;
-    try {
-      const { rows } = await sql<{ id: string }>`insert into ${table} as i (id, stream, model_version, opened_at, closed_at, severity, axes, peaks, contributions, events, silenced, detail, updated_at)
-        values (${i.id}, ${i.stream}, ${i.model_version}, ${i.opened_at}, ${i.closed_at}, ${i.severity}, cast(${JSON.stringify(i.axes)} as jsonb),
+  // Many rows per statement (the ids are distinct: one incident is changed once per batch, streams differ).
+  for (let from = 0; from < incidents.length; from += UPSERT_CHUNK) {
+    const rows = incidents.slice(from, from + UPSERT_CHUNK).map((i) => {
+      const { state: _, ...shown } = i;
+      return sql`(${i.id}, ${i.stream}, ${i.model_version}, ${i.opened_at}, ${i.closed_at}, ${i.severity}, cast(${JSON.stringify(i.axes)} as jsonb),
           cast(${JSON.stringify(i.peaks)} as jsonb), cast(${JSON.stringify(i.contributions)} as jsonb), ${i.events}, ${i.silenced},
-          cast(${JSON.stringify({ ...shown, state: i.state })} as jsonb), now())
+          cast(${JSON.stringify({ ...shown, state: i.state })} as jsonb), now())`;
+    });
+    try {
+      const { rows: ids } = await sql<{ id: string }>`insert into ${table} as i (id, stream, model_version, opened_at, closed_at, severity, axes, peaks, contributions, events, silenced, detail, updated_at)
+        values ${sql.join(rows)}
         on conflict (id) do update set opened_at = excluded.opened_at, closed_at = excluded.closed_at, severity = excluded.severity,
           axes = excluded.axes, peaks = excluded.peaks, contributions = excluded.contributions, events = excluded.events,
           silenced = excluded.silenced, detail = excluded.detail, updated_at = excluded.updated_at
         where i.closed_at is null and i.detail is distinct from excluded.detail
         returning id`.execute(db);
-      rows.forEach((row) => written.add(row.id));
+      ids.forEach((row) => written.add(row.id));
     } catch (error) {
       explain(error, incidentsTable);
     }
@@ -141,25 +159,54 @@ async function upsertIncidents(db: Kysely<any>, incidentsTable: string, incident
  * await db.transaction().execute((trx) => writeScored(trx, { eventsTable: "mlbox_events", incidentsTable: "mlbox_incidents", mergeSeconds: 300 }, "robot", events, 1666080000));
  */
 export async function writeScored(trx: Kysely<any>, tables: ScoredTables, stream: string, events: readonly ScoreEvent[], position: number | null): Promise<IncidentChange[]> {
-  const silences = events.length === 0 ? [] : await listSilences(trx, tables.incidentsTable, stream);
-  const silenced = events.map((event) => silences.some((silence) => silenceCovers(silence, event)));
-  await writeEvents(trx, tables.eventsTable, events, silenced);
-  const open = await openIncidents(trx, tables.incidentsTable, stream);
-  if (events.length === 0 && open.length === 0) return [];
-  const wasOpen = new Set(open.map((incident) => incident.id));
-  const { changed } = mergeIncidents(
-    open,
-    events.map((event, e) => ({ event, silenced: silenced[e] })),
-    position,
-    tables.mergeSeconds,
-  );
-  const written = await upsertIncidents(trx, tables.incidentsTable, changed);
+  return (await writeScoredStreams(trx, tables, [{ stream, events, position }]))[0];
+}
+
+/** One stream's scored batch, for {@link writeScoredStreams}. */
+export interface ScoredBatch {
+  readonly stream: string;
+  readonly events: readonly ScoreEvent[];
+  /** The stream's data time after the batch (seconds), or null. */
+  readonly position: number | null;
+}
+
+/**
+ * {@link writeScored} for batches of distinct streams at once (the service commits concurrent requests together):
+ * the same rows as one writeScored per batch, in a fixed number of statements (silences, events, open incidents,
+ * incident upserts) instead of that many per batch; the hooks run once with all changes.
+ * @returns each batch's incident changes, in the order of `batches`
+ * @throws InputError when two batches are of one stream (each batch must see the incidents the one before left)
+ */
+export async function writeScoredStreams(trx: Kysely<any>, tables: ScoredTables, batches: readonly ScoredBatch[]): Promise<IncidentChange[][]> {
+  const streams = batches.map((batch) => batch.stream);
+  if (new Set(streams).size !== streams.length) throw new InputError(`writeScoredStreams: one batch per stream, got ${streams.join(", ")}`);
+  const silences = await silencesOfStreams(trx, tables.incidentsTable, batches.filter((batch) => batch.events.length > 0).map((batch) => batch.stream));
+  const silenced = batches.map((batch) => batch.events.map((event) => silences.some((silence) => silenceCovers(silence, event))));
+  const events = batches.length === 1 ? batches[0].events : batches.flatMap((batch) => batch.events);
+  await writeEvents(trx, tables.eventsTable, events, silenced.flat());
+  const open = await openIncidentsOf(trx, tables.incidentsTable, streams);
+  const merged = batches.map((batch, b) => {
+    const before = open.get(batch.stream) ?? [];
+    if (batch.events.length === 0 && before.length === 0) return null; // nothing to merge, and no hook call for it
+    const { changed } = mergeIncidents(
+      before,
+      batch.events.map((event, e) => ({ event, silenced: silenced[b][e] })),
+      batch.position,
+      tables.mergeSeconds,
+    );
+    return { wasOpen: new Set(before.map((incident) => incident.id)), changed };
+  });
+  if (merged.every((m) => m === null)) return batches.map(() => []);
+  const written = await upsertIncidents(trx, tables.incidentsTable, merged.flatMap((m) => m?.changed ?? []));
   // Only what this batch wrote: a replay of history already recorded changes nothing and reports nothing.
-  const changes: IncidentChange[] = changed.filter((incident) => written.has(incident.id)).map((incident) => ({
-    kind: incident.closed_at !== null ? "closed" : wasOpen.has(incident.id) ? "updated" : "opened",
-    incident,
-  }));
-  for (const hook of tables.onIncidentChange ?? []) await hook(trx, changes);
+  const changes: IncidentChange[][] = merged.map((m) =>
+    (m?.changed ?? []).filter((incident) => written.has(incident.id)).map((incident) => ({
+      kind: incident.closed_at !== null ? "closed" : m!.wasOpen.has(incident.id) ? "updated" : "opened",
+      incident,
+    })),
+  );
+  const all = changes.flat();
+  for (const hook of tables.onIncidentChange ?? []) await hook(trx, all);
   return changes;
 }
 

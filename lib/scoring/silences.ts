@@ -130,6 +130,19 @@ export async function listSilences(db: Kysely<any>, incidentsTable: string, stre
 }
 
 /**
+ * The silences of some streams, in one query and without creating the table (the scoring path: ensureIncidentTables
+ * made it before the first batch, and a `create table if not exists` per batch is a round trip for nothing).
+ * @example
+ * const silences = await silencesOfStreams(trx, "mlbox_incidents", ["robot-7", "robot-8"]);
+ */
+export async function silencesOfStreams(db: Kysely<any>, incidentsTable: string, streams: readonly string[]): Promise<Silence[]> {
+  if (streams.length === 0) return [];
+  const { rows } = await sql<Silence>`select id, stream, axis, from_seconds, to_seconds, from_text, to_text, reason, created_by, created_at::text as created_at
+    from ${sql.id(silenceTable(incidentsTable))} where stream = any(cast(${[...streams]} as text[])) order by id`.execute(db);
+  return rows.map((row) => ({ ...row, id: Number(row.id), from_seconds: Number(row.from_seconds), to_seconds: Number(row.to_seconds) }));
+}
+
+/**
  * Removes a silence; returns the id of its Alertmanager silence (null: none).
  * @throws InputError when there is no silence `id`.
  * @example

@@ -94,7 +94,7 @@ export async function openStreamStore(db: Kysely<any>, eventsTable: string, inci
   } catch (error) {
     if ((error as { code?: string }).code !== "23505") throw error; // two services creating it at once
   }
-  const ensured = new Set<TimeType>();
+  const ensured = new Map<TimeType, Promise<void>>();
   // One transaction for the saves that meet: their events and incidents (writeScoredStreams), then their streams' rows.
   const commit = createGroupCommit<{ model: ScoringModel; state: ScoreState; events: readonly ScoreEvent[] }, readonly IncidentChange[]>((saves) =>
     db.transaction().execute(async (trx) => {
@@ -127,11 +127,18 @@ export async function openStreamStore(db: Kysely<any>, eventsTable: string, inci
     },
     async save(model, state, events) {
       try {
-        if (!ensured.has(model.timeType)) {
-          await ensureScoreTables(db, eventsTable, model.timeType);
-          await ensureIncidentTables(db, tables.incidentsTable, model.timeType);
-          ensured.add(model.timeType);
+        // One creation per time type, shared by the first saves that arrive together (concurrent
+        // `create table if not exists` of one table can fail with "already exists"); retried after a failure.
+        let tablesReady = ensured.get(model.timeType);
+        if (tablesReady === undefined) {
+          tablesReady = (async () => {
+            await ensureScoreTables(db, eventsTable, model.timeType);
+            await ensureIncidentTables(db, tables.incidentsTable, model.timeType);
+          })();
+          ensured.set(model.timeType, tablesReady);
+          tablesReady.catch(() => ensured.delete(model.timeType));
         }
+        await tablesReady;
         return await commit({ model, state, events });
       } catch (error) {
         storeFailure(error, `save stream "${state.stream}" to ${table}`);

@@ -52,18 +52,32 @@ export interface DatabaseTraining {
  * @throws InputError when an axis has no usable samples.
  */
 export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary: WindowSummary): Promise<DatabaseTraining> {
-  const usable = sql`${FINITE(sql`y`)} and y <> 0`;
-  const present = NOT_NAN(sql`y`);
-  const { rows } = await sql<Record<string, unknown>>`
-    select k,
-      count(*) filter (where ${present}) as count, count(*) filter (where ${FINITE(sql`y`)}) as finite, avg(y) filter (where ${FINITE(sql`y`)}) as fmean, max(y) filter (where ${FINITE(sql`y`)}) as fmax, count(*) filter (where y = 0) as zeros,
-      min(y) filter (where ${present}) as min, max(y) filter (where ${present}) as max, avg(y) filter (where ${present}) as mean,
-      regr_count(y, x) filter (where ${usable}) as used, regr_sxy(y, x) filter (where ${usable}) as sxy,
-      regr_sxx(y, x) filter (where ${usable}) as sxx, regr_avgx(y, x) filter (where ${usable}) as avgx,
-      regr_avgy(y, x) filter (where ${usable}) as avgy,
-      sum(hashfloat8extended(y, hashfloat8extended(t, 0))) as hash
-    from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r ${window.fence}) as s
-    group by k`.execute(db);
+  // The aggregates of one axis over its value `y` and `x = t − time0` (alias suffix: WIDE column index, or "").
+  const aggregates = (y: RawBuilder<unknown>, suffix: string): RawBuilder<unknown> => {
+    const usable = sql`${FINITE(y)} and ${y} <> 0`;
+    const present = NOT_NAN(y);
+    const as = (name: string): RawBuilder<unknown> => sql.id(`${name}${suffix}`);
+    return sql`count(*) filter (where ${present}) as ${as("count")}, count(*) filter (where ${FINITE(y)}) as ${as("finite")},
+      avg(${y}) filter (where ${FINITE(y)}) as ${as("fmean")}, max(${y}) filter (where ${FINITE(y)}) as ${as("fmax")}, count(*) filter (where ${y} = 0) as ${as("zeros")},
+      min(${y}) filter (where ${present}) as ${as("min")}, max(${y}) filter (where ${present}) as ${as("max")}, avg(${y}) filter (where ${present}) as ${as("mean")},
+      regr_count(${y}, x) filter (where ${usable}) as ${as("used")}, regr_sxy(${y}, x) filter (where ${usable}) as ${as("sxy")},
+      regr_sxx(${y}, x) filter (where ${usable}) as ${as("sxx")}, regr_avgx(${y}, x) filter (where ${usable}) as ${as("avgx")},
+      regr_avgy(${y}, x) filter (where ${usable}) as ${as("avgy")}, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as ${as("hash")}`;
+  };
+  const names = ["count", "finite", "fmean", "fmax", "zeros", "min", "max", "mean", "used", "sxy", "sxx", "avgx", "avgy", "hash"];
+  let rows: Record<string, unknown>[];
+  if (window.wide !== undefined && window.plain) {
+    // A plain WIDE table: every axis's aggregates in one row over the table's rows (no unpivot, the same row order).
+    const { rows: [wide] } = await sql<Record<string, unknown>>`
+      select ${sql.join(window.axes.map((_, i) => aggregates(sql.id(`c${i}`), `_${i}`)))}
+      from (select *, t - ${summary.firstTime}::float8 as x from (${window.wide}) as w ${window.fence}) as s`.execute(db);
+    rows = window.keys.map((k, i) => Object.fromEntries([["k", k], ...names.map((name) => [name, wide[`${name}_${i}`]])]));
+  } else {
+    ({ rows } = await sql<Record<string, unknown>>`
+      select k, ${aggregates(sql`y`, "")}
+      from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r ${window.fence}) as s
+      group by k`.execute(db));
+  }
   const byKey = new Map(rows.map((row) => [num(row.k), row]));
   const profiles: (AxisProfile & { nonFinite: number; finiteMax: number })[] = [];
   const models: LinearModel[] = [];

@@ -10,11 +10,15 @@
  * `compute.mode: database` (charts included) in a fresh process and reports
  * its wall time and the client process's peak RSS. `--floor` also times
  * reading the same rows with `psql`'s binary `COPY … TO STDOUT` (to /dev/null).
+ * Every run also reports the server's CPU seconds (user + sys of the
+ * postmaster's reaped children, i.e. its backends and parallel workers), the
+ * figure to compare on a shared machine; `--queries` lists each query's
+ * duration from the server log (`log_min_duration_statement = 0`).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as yaml from "js-yaml";
 import { Client } from "pg";
@@ -25,6 +29,21 @@ import { startPostgres } from "../test/support/postgres";
 const START = "2025-01-01T00:00:00Z";
 const STEP_SECONDS = 0.01;
 
+/** CPU seconds (user + sys) of the postmaster's reaped children: its backends and parallel workers, once they exit. */
+function serverCpuSeconds(postmasterPid: number): number {
+  const fields = readFileSync(`/proc/${postmasterPid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime (fields 16, 17) in clock ticks (USER_HZ 100)
+}
+
+/** `duration: … ms  statement: …` lines of a server log, each statement on one line. */
+function loggedQueries(log: string): string[] {
+  const entries = log.split(/\n(?=\d{4}-\d\d-\d\d )/);
+  return entries.flatMap((entry) => {
+    const match = /duration: ([\d.]+) ms\s+(?:statement|execute [^:]*): ([\s\S]*)/.exec(entry);
+    return match ? [`${(Number(match[1]) / 1000).toFixed(2).padStart(7)} s  ${match[2].replace(/\s+/g, " ").slice(0, 240)}`] : [];
+  });
+}
+
 function windowEnd(samples: number): string {
   return new Date(Date.parse(START) + samples * STEP_SECONDS * 1000).toISOString();
 }
@@ -33,6 +52,7 @@ async function main(): Promise<void> {
   const windows = (process.argv[2] ?? "5,20,50").split(",").map((m) => Math.round(Number(m) * 1e6));
   const axes = Number(process.argv[3] ?? 8);
   const floor = process.argv.includes("--floor");
+  const queries = process.argv.includes("--queries");
   if (windows.some((n) => !(n >= 2)) || !(axes >= 1)) throw new Error("usage: inDatabase.bench.ts <millions,…> [axes] [--floor]");
   const largest = Math.max(...windows);
   const work = mkdtempSync(join(tmpdir(), "mlbox-bench-indb-"));
@@ -56,7 +76,12 @@ async function main(): Promise<void> {
     const { rows: size } = await client.query("select pg_size_pretty(pg_total_relation_size('bench_wide')) as s");
     console.log(`generated ${largest} samples × ${axes} axes server-side (generate_series) in ${generation.toFixed(1)} s; table ${size[0].s}`);
 
-    console.log("\nsamples      run (s)  client peak RSS  floor COPY (s)  stages");
+    const { rows: dirs } = await client.query("select current_setting('data_directory') as d");
+    const dataDir = dirs[0].d as string;
+    const postmasterPid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    const serverLog = join(dirname(dataDir), "server.log");
+    if (queries) await client.query("alter database postgres set log_min_duration_statement = 0");
+    console.log("\nsamples      run (s)  server CPU (s)  client peak RSS  floor COPY (s)  stages");
     for (const samples of windows) {
       const configPath = join(work, `w${samples}.yaml`);
       writeFileSync(
@@ -69,6 +94,8 @@ async function main(): Promise<void> {
           compute: { mode: "database" },
         }),
       );
+      const cpuBefore = serverCpuSeconds(postmasterPid);
+      const logBefore = readFileSync(serverLog, "utf8").length;
       const child = spawnSync(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, __filename, "--run", configPath], {
         env: { ...process.env, MLBOX_BENCH_DB_URL: server.url },
         encoding: "utf8",
@@ -77,6 +104,9 @@ async function main(): Promise<void> {
       });
       if (child.status !== 0) throw new Error(`pipeline run failed (exit ${child.status})`);
       const run = JSON.parse(child.stdout) as RunReport;
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the run's backend exits after the client disconnects
+      const serverCpu = serverCpuSeconds(postmasterPid) - cpuBefore;
+      if (queries) console.log(loggedQueries(readFileSync(serverLog, "utf8").slice(logBefore)).join("\n"));
       let floorText = "-";
       if (floor) {
         t = performance.now();
@@ -91,7 +121,7 @@ async function main(): Promise<void> {
         floorText = ((performance.now() - t) / 1000).toFixed(1);
       }
       const stages = Object.entries(run.stageSeconds).map(([stage, s]) => `${stage} ${s.toFixed(1)}`).join(", ");
-      console.log(`${String(run.rows).padEnd(12)} ${run.totalSeconds.toFixed(1).padStart(7)}  ${`${(run.peakRssBytes / 2 ** 20).toFixed(0)} MiB`.padStart(15)}  ${floorText.padStart(14)}  ${stages}`);
+      console.log(`${String(run.rows).padEnd(12)} ${run.totalSeconds.toFixed(1).padStart(7)}  ${serverCpu.toFixed(1).padStart(14)}  ${`${(run.peakRssBytes / 2 ** 20).toFixed(0)} MiB`.padStart(15)}  ${floorText.padStart(14)}  ${stages}`);
     }
   } finally {
     await client.end();

@@ -63,3 +63,21 @@ export function quantileRanks(n: number, qs: readonly number[]): number[] {
   }
   return ranks;
 }
+
+/**
+ * Values at the given 0-based ranks of the ascending values that `counts`
+ * (`[value, how many]`, ascending by value) describe.
+ * @example
+ * valuesAtRanksOfCounts([[1, 3], [4, 1]], [0, 3]); // Map { 0 → 1, 3 → 4 }
+ */
+export function valuesAtRanksOfCounts(counts: readonly (readonly [number, number])[], ranks: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  const wanted = [...new Set(ranks)].sort((a, b) => a - b);
+  let below = 0;
+  let next = 0;
+  for (const [value, count] of counts) {
+    while (next < wanted.length && wanted[next] < below + count) out.set(wanted[next++], value);
+    below += count;
+  }
+  return out;
+}

@@ -25,7 +25,7 @@ import { pythonFloatRepr } from "../core/pythonFloat";
 import { quantileSorted } from "../stats";
 import { secondsToSteps } from "../stages/thresholds";
 import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, ThresholdPolicy } from "../shapes/types";
-import { quantileRanks, sparseSorted, valuesAtRanks } from "./orderStatistics";
+import { quantileRanks, sparseSorted, valuesAtRanks, valuesAtRanksOfCounts } from "./orderStatistics";
 import { POSITIVE_FINITE, bucketScales, bucketSql, valuesAtRanksByBucket, type ResidualHistogram } from "./residualHistogram";
 import { FINITE, NOT_NAN, indexOfKey, num, perAxis, predictedSql } from "./sqlParts";
 import type { SqlWindow } from "./window";
@@ -52,18 +52,32 @@ export interface DatabaseTraining {
  * @throws InputError when an axis has no usable samples.
  */
 export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary: WindowSummary): Promise<DatabaseTraining> {
-  const usable = sql`${FINITE(sql`y`)} and y <> 0`;
-  const present = NOT_NAN(sql`y`);
-  const { rows } = await sql<Record<string, unknown>>`
-    select k,
-      count(*) filter (where ${present}) as count, count(*) filter (where ${FINITE(sql`y`)}) as finite, avg(y) filter (where ${FINITE(sql`y`)}) as fmean, max(y) filter (where ${FINITE(sql`y`)}) as fmax, count(*) filter (where y = 0) as zeros,
-      min(y) filter (where ${present}) as min, max(y) filter (where ${present}) as max, avg(y) filter (where ${present}) as mean,
-      regr_count(y, x) filter (where ${usable}) as used, regr_sxy(y, x) filter (where ${usable}) as sxy,
-      regr_sxx(y, x) filter (where ${usable}) as sxx, regr_avgx(y, x) filter (where ${usable}) as avgx,
-      regr_avgy(y, x) filter (where ${usable}) as avgy,
-      sum(hashfloat8extended(y, hashfloat8extended(t, 0))) as hash
-    from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r ${window.fence}) as s
-    group by k`.execute(db);
+  // The aggregates of one axis over its value `y` and `x = t − time0` (alias suffix: WIDE column index, or "").
+  const aggregates = (y: RawBuilder<unknown>, suffix: string): RawBuilder<unknown> => {
+    const usable = sql`${FINITE(y)} and ${y} <> 0`;
+    const present = NOT_NAN(y);
+    const as = (name: string): RawBuilder<unknown> => sql.id(`${name}${suffix}`);
+    return sql`count(*) filter (where ${present}) as ${as("count")}, count(*) filter (where ${FINITE(y)}) as ${as("finite")},
+      avg(${y}) filter (where ${FINITE(y)}) as ${as("fmean")}, max(${y}) filter (where ${FINITE(y)}) as ${as("fmax")}, count(*) filter (where ${y} = 0) as ${as("zeros")},
+      min(${y}) filter (where ${present}) as ${as("min")}, max(${y}) filter (where ${present}) as ${as("max")}, avg(${y}) filter (where ${present}) as ${as("mean")},
+      regr_count(${y}, x) filter (where ${usable}) as ${as("used")}, regr_sxy(${y}, x) filter (where ${usable}) as ${as("sxy")},
+      regr_sxx(${y}, x) filter (where ${usable}) as ${as("sxx")}, regr_avgx(${y}, x) filter (where ${usable}) as ${as("avgx")},
+      regr_avgy(${y}, x) filter (where ${usable}) as ${as("avgy")}, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as ${as("hash")}`;
+  };
+  const names = ["count", "finite", "fmean", "fmax", "zeros", "min", "max", "mean", "used", "sxy", "sxx", "avgx", "avgy", "hash"];
+  let rows: Record<string, unknown>[];
+  if (window.wide !== undefined && window.plain) {
+    // A plain WIDE table: every axis's aggregates in one row over the table's rows (no unpivot, the same row order).
+    const { rows: [wide] } = await sql<Record<string, unknown>>`
+      select ${sql.join(window.axes.map((_, i) => aggregates(sql.id(`c${i}`), `_${i}`)))}
+      from (select *, t - ${summary.firstTime}::float8 as x from (${window.wide}) as w ${window.fence}) as s`.execute(db);
+    rows = window.keys.map((k, i) => Object.fromEntries([["k", k], ...names.map((name) => [name, wide[`${name}_${i}`]])]));
+  } else {
+    ({ rows } = await sql<Record<string, unknown>>`
+      select k, ${aggregates(sql`y`, "")}
+      from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r ${window.fence}) as s
+      group by k`.execute(db));
+  }
   const byKey = new Map(rows.map((row) => [num(row.k), row]));
   const profiles: (AxisProfile & { nonFinite: number; finiteMax: number })[] = [];
   const models: LinearModel[] = [];
@@ -176,28 +190,58 @@ export async function databaseEvaluate(
   };
 }
 
+/** Flags per int8 mask in {@link wideRunLengths} (bit 63 would make the int8 negative). */
+const FLAGS_PER_MASK = 62;
+
 /**
- * WIDE `(k, lvl, meets, island)` of the run pass without unpivoting the
- * window: the table's rows in time order once, each axis's two flags
- * (residual ≥ MinC / ≥ MaxC, not NaN) and their running counts as columns,
- * then only the rows meeting some level unpivoted.
+ * WIDE `(k, lvl, len, c)`: how many runs of each length (`c`) each axis's
+ * residual makes at or above each level (lvl 0: MinC, 1: MaxC; NaN ends a
+ * run), without unpivoting the window. One ordered pass packs every flag of
+ * a row into int8 masks and compares them with the previous row's (`lag`);
+ * only the rows where some flag changes are unpivoted, one row per changed
+ * flag, and a run's length is the next change's position minus its rise's
+ * (`rows + 1` when it lasts to the end).
  */
-function wideRunMarks(window: SqlWindow, time0: number, models: LinearModelSet, levels: readonly { readonly MinC: number; readonly MaxC: number }[]): RawBuilder<unknown> {
+function wideRunLengths(
+  window: SqlWindow,
+  time0: number,
+  models: LinearModelSet,
+  levels: readonly { readonly MinC: number; readonly MaxC: number }[],
+  rows: number,
+): RawBuilder<unknown> {
   const flags = window.axes.flatMap((_, i) => {
     const { coef, intercept } = models.models[i];
     const res = sql`(${sql.id(`c${i}`)} - (((t - ${time0}::float8) * ${coef}::float8) + ${intercept}::float8))`;
-    return [0, 1].map((lvl) => sql`(${res} >= ${lvl === 0 ? levels[i].MinC : levels[i].MaxC}::float8 and ${NOT_NAN(res)})::int as ${sql.id(`f${i}_${lvl}`)}`);
+    return [levels[i].MinC, levels[i].MaxC].map((level) => sql`(${res} >= ${level}::float8 and ${NOT_NAN(res)})`);
   });
-  const names = window.axes.flatMap((_, i) => [`f${i}_0`, `f${i}_1`]);
+  const masks: RawBuilder<unknown>[][] = [];
+  flags.forEach((flag, j) => {
+    if (j % FLAGS_PER_MASK === 0) masks.push([]);
+    masks[masks.length - 1].push(sql`(case when ${flag} then ${sql.lit(2 ** (j % FLAGS_PER_MASK))}::int8 else 0::int8 end)`);
+  });
+  const m = (n: number): RawBuilder<unknown> => sql.id(`m${n}`);
+  const p = (n: number): RawBuilder<unknown> => sql.id(`p${n}`);
+  const bit = (j: number, of: RawBuilder<unknown>): RawBuilder<unknown> =>
+    sql`((${of} >> ${sql.lit(j % FLAGS_PER_MASK)}) & 1)::int`;
+  const mask = (j: number): number => Math.floor(j / FLAGS_PER_MASK);
   return sql`
-    select unnest(array[${sql.join(names.map((_, j) => sql.lit(Math.floor(j / 2))))}]::int[]) as k, unnest(array[${sql.join(names.map((_, j) => sql.lit(j % 2)))}]::int[]) as lvl,
-      unnest(array[${sql.join(names.map((name) => sql.id(name)))}]) as meets, unnest(array[${sql.join(names.map((name) => sql`idx - ${sql.id(`s_${name}`)}`))}]) as island
-    from (
-      select *, row_number() over w as idx, ${sql.join(names.map((name) => sql`sum(${sql.id(name)}) over w as ${sql.id(`s_${name}`)}`))}
-      from (select t, ${sql.join(flags)} from (${window.wide}) as x ${window.fence}) as flagged
-      window w as (order by t rows between unbounded preceding and current row)
-    ) as counted
-    where ${sql.join(names.map((name) => sql`${sql.id(name)} = 1`), sql` or `)}`;
+    select k, lvl, len, count(*) as c from (
+      select j / 2 as k, j % 2 as lvl, rise, coalesce(lead(idx) over (partition by j order by idx), ${sql.lit(rows + 1)}) - idx as len
+      from (
+        select idx, unnest(array[${sql.join(flags.map((_, j) => sql.lit(j)))}]::int[]) as j,
+          unnest(array[${sql.join(flags.map((_, j) => bit(j, sql`(${m(mask(j))} # ${p(mask(j))})`)))}]::int[]) as changed,
+          unnest(array[${sql.join(flags.map((_, j) => bit(j, m(mask(j)))))}]::int[]) as rise
+        from (
+          select row_number() over w as idx, ${sql.join(masks.map((_, n) => sql`${m(n)}, lag(${m(n)}, 1, 0::int8) over w as ${p(n)}`))}
+          from (select t, ${sql.join(masks.map((parts, n) => sql`${sql.join(parts, sql` | `)} as ${m(n)}`))} from (${window.wide}) as x ${window.fence}) as flagged
+          window w as (order by t)
+        ) as masked
+        where ${sql.join(masks.map((_, n) => sql`${m(n)} <> ${p(n)}`), sql` or `)}
+      ) as changes
+      where changed = 1
+    ) as edges
+    where rise = 1
+    group by k, lvl, len`;
 }
 
 /**
@@ -216,6 +260,7 @@ export async function databaseThresholds(
   evaluation: Pick<DatabaseEvaluation, "positives" | "histograms" | "scales">,
   dtSeconds: number,
   policy: ThresholdPolicy,
+  rows: number,
 ): Promise<Record<string, AxisThresholds>> {
   const { positives } = evaluation;
   const predicted = predictedSql(window, time0, models);
@@ -253,38 +298,30 @@ export async function databaseThresholds(
   const quantiles = [policy.alert_quantile, policy.error_quantile];
   const minC = perAxis(window, (i) => sql`${levels[i].MinC}::float8`);
   const maxC = perAxis(window, (i) => sql`${levels[i].MaxC}::float8`);
-  const q = sql`(case lvl when 0 then ${quantiles[0]}::float8 else ${quantiles[1]}::float8 end)`;
-  // One ordered pass for both levels: among the rows at or above either level, `idx` minus the running count of
-  // a level's rows is constant along each of its runs (gaps and islands); then one row per (row, level) it meets.
-  const marked = window.wide === undefined ? sql`
-          select k, unnest(array[0, 1]) as lvl, unnest(array[a, e]) as meets, unnest(array[idx - sum(a) over w, idx - sum(e) over w]) as island
-          from (
-            select k, idx, (res >= ${minC})::int as a, (res >= ${maxC})::int as e
-            from (select k, idx, y - ${predicted} as res from (${window.indexedRows}) as x ${window.fence}) as r
-            where (res >= ${minC} or res >= ${maxC}) and ${NOT_NAN(sql`res`)}
-          ) as flagged
-          window w as (partition by k order by idx rows between unbounded preceding and current row)` : wideRunMarks(window, time0, models, levels);
-  const { rows } = await sql<{ k: unknown; lvl: unknown; rn: unknown; m: unknown; len: unknown }>`
-    select k, lvl, rn, m, len from (
-      select k, lvl, len, row_number() over (partition by k, lvl order by len) - 1 as rn, count(*) over (partition by k, lvl) as m
-      from (
-        select k, lvl, count(*) as len from (${marked}) as marked where meets = 1 group by k, lvl, island
-      ) as runs
-    ) as ranked
-    where rn = 0 or rn = m - 1 or rn = floor((m - 1) * ${q}) or rn = floor((m - 1) * ${q}) + 1`.execute(db);
+  // Runs counted per (axis, level, length): the ranks the quantile reads are found in the running counts.
+  const counted = window.wide !== undefined ? wideRunLengths(window, time0, models, levels, rows) : sql`
+    select k, lvl, len, count(*) as c from (
+      select k, lvl, count(*) as len from (
+        select k, unnest(array[0, 1]) as lvl, unnest(array[a, e]) as meets, unnest(array[idx - sum(a) over w, idx - sum(e) over w]) as island
+        from (
+          select k, idx, (res >= ${minC})::int as a, (res >= ${maxC})::int as e
+          from (select k, idx, y - ${predicted} as res from (${window.indexedRows}) as x ${window.fence}) as r
+          where (res >= ${minC} or res >= ${maxC}) and ${NOT_NAN(sql`res`)}
+        ) as flagged
+        window w as (partition by k order by idx rows between unbounded preceding and current row)
+      ) as marked where meets = 1 group by k, lvl, island
+    ) as runs
+    group by k, lvl, len`;
+  const { rows: lengths } = await sql<{ k: unknown; lvl: unknown; len: unknown; c: unknown }>`${counted}`.execute(db);
   const index = indexOfKey(window);
-  const runStats = window.axes.map(() => [new Map<number, number>(), new Map<number, number>()]);
-  const runCounts = window.axes.map(() => [0, 0]);
-  for (const row of rows) {
-    const i = index.get(num(row.k)) as number;
-    const lvl = num(row.lvl);
-    runStats[i][lvl].set(num(row.rn), num(row.len));
-    runCounts[i][lvl] = num(row.m);
-  }
+  const runLengths = window.axes.map(() => [[], []] as [number, number][][]);
+  for (const row of lengths) runLengths[index.get(num(row.k)) as number][num(row.lvl)].push([num(row.len), num(row.c)]);
   const defaults = [secondsToSteps(policy.alert_seconds_default, dtSeconds), secondsToSteps(policy.error_seconds_default, dtSeconds)];
   const sustain = (i: number, lvl: number): number => {
-    const m = runCounts[i][lvl];
-    return m === 0 ? defaults[lvl] : Math.max(defaults[lvl], Math.ceil(quantileSorted(sparseSorted(m, runStats[i][lvl]), quantiles[lvl])));
+    const counts = runLengths[i][lvl].sort((a, b) => a[0] - b[0]);
+    const m = counts.reduce((sum, [, c]) => sum + c, 0);
+    if (m === 0) return defaults[lvl];
+    return Math.max(defaults[lvl], Math.ceil(quantileSorted(sparseSorted(m, valuesAtRanksOfCounts(counts, quantileRanks(m, [quantiles[lvl]]))), quantiles[lvl])));
   };
   const out: Record<string, AxisThresholds> = {};
   window.axes.forEach((axis, i) => {

@@ -135,7 +135,7 @@ export async function trainInDatabase(
   const evaluation = await databaseEvaluate(db, window, time0, models, training, summary.lastTime - summary.firstTime);
   const { metrics } = evaluation;
   log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
-  const thresholds = await databaseThresholds(db, window, time0, models, evaluation, dtSeconds, config.thresholds);
+  const thresholds = await databaseThresholds(db, window, time0, models, evaluation, dtSeconds, config.thresholds, summary.rows);
   log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);
   const chartSeries = config.plots.enabled ? await databaseChartSeries(db, window, summary, models) : { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
   const profile: Profile = { rows: summary.rows, dt_seconds: dtSeconds, first_time: summary.firstTime, last_time: summary.lastTime, axes: profiles.map(({ nonFinite: _, finiteMax: __, ...axis }) => axis) };

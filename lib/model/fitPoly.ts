@@ -1,4 +1,4 @@
-import { leastSquares, usableSamples } from "./leastSquares";
+import { leastSquaresInPlace, usableSamples } from "./leastSquares";
 import type { PolyModel } from "../shapes/types";
 
 /**
@@ -38,10 +38,20 @@ export function fitPoly(axis: string, timeS: Float64Array, values: Float64Array,
   const center = (low + high) / 2;
   const scale = high > low ? (high - low) / 2 : 1;
   const fitted = Math.min(degree, distinct - 1);
-  const x = t.map((time) => (time - center) / scale);
-  const columns: Float64Array[] = [new Float64Array(t.length).fill(1)];
-  for (let power = 1; power <= fitted; power++) columns.push(columns[power - 1].map((value, i) => value * x[i]));
-  const solved = leastSquares(columns, usable.values);
+  // The powers 1, x, x², … (x^p = x^(p−1)·x), solved in place: they and the usable values are this fit's own.
+  const m = t.length;
+  const x = new Float64Array(m);
+  for (let i = 0; i < m; i++) x[i] = (t[i] - center) / scale;
+  const columns: Float64Array[] = [new Float64Array(m).fill(1)];
+  // 1·x is x exactly: the first power is x itself.
+  if (fitted >= 1) columns.push(x);
+  for (let power = 2; power <= fitted; power++) {
+    const previous = columns[power - 1];
+    const column = new Float64Array(m);
+    for (let i = 0; i < m; i++) column[i] = previous[i] * x[i];
+    columns.push(column);
+  }
+  const solved = leastSquaresInPlace(columns, usable.values);
   const coefficients = Array.from({ length: degree + 1 }, (_, j) => (j <= fitted ? solved[j] : 0));
   return { axis, type: "poly", degree, center, scale, coefficients, samples_used: t.length };
 }

@@ -72,16 +72,27 @@ export function fitPerMode(axis: string, timeS: Float64Array, values: Float64Arr
     levels = kept;
     cuts = keptCuts;
   }
-  const midpoints = levels.slice(1).map((level, m) => (levels[m] + level) / 2);
-  const label = y.map((value) => {
+  const midpoints = Float64Array.from(levels.slice(1), (level, m) => (levels[m] + level) / 2);
+  // Each sample's level (0..k−1, in a byte: k ≤ 8), then each level's samples in row order, counted first.
+  const label = new Uint8Array(n);
+  const counts = new Int32Array(levels.length);
+  for (let i = 0; i < n; i++) {
+    const value = y[i];
     let m = 0;
     while (m < midpoints.length && value > midpoints[m]) m++;
-    return m;
-  });
+    label[i] = m;
+    counts[m]++;
+  }
   const fitted: ModeModel[] = levels.map((level, m) => {
-    const members: number[] = [];
-    for (let i = 0; i < n; i++) if (label[i] === m) members.push(i);
-    const line = fitLinear(axis, Float64Array.from(members, (i) => t[i]), Float64Array.from(members, (i) => y[i]));
+    const memberT = new Float64Array(counts[m]);
+    const memberY = new Float64Array(counts[m]);
+    for (let i = 0, k = 0; i < n; i++) {
+      if (label[i] !== m) continue;
+      memberT[k] = t[i];
+      memberY[k] = y[i];
+      k++;
+    }
+    const line = fitLinear(axis, memberT, memberY);
     return { level, coef: line.coef, intercept: line.intercept, samples_used: line.samples_used };
   });
   return { axis, type: "per_mode", modes: fitted, samples_used: n };

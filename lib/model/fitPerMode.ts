@@ -32,6 +32,34 @@ export function perModeValue(model: PerModeModel, timeS: number, value: number):
 }
 
 /**
+ * {@link perModeValue} of every sample (`timeS[i]`, `values[i]`), into `into`: the same operations
+ * ({@link nearestMode}'s first strictly nearest line), the modes' numbers read once.
+ *
+ * @example
+ * perModeColumn(model, timeS, values, new Float64Array(timeS.length));
+ */
+export function perModeColumn(model: PerModeModel, timeS: Float64Array, values: Float64Array, into: Float64Array): Float64Array {
+  const coef = Float64Array.from(model.modes, (mode) => mode.coef);
+  const intercept = Float64Array.from(model.modes, (mode) => mode.intercept);
+  const k = coef.length;
+  for (let i = 0; i < timeS.length; i++) {
+    const t = timeS[i];
+    const value = values[i];
+    let best = -1;
+    let bestDistance = Infinity;
+    for (let m = 0; m < k; m++) {
+      const distance = Math.abs(value - (t * coef[m] + intercept[m]));
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = m;
+      }
+    }
+    into[i] = best < 0 ? NaN : t * coef[best] + intercept[best];
+  }
+  return into;
+}
+
+/**
  * One trend per operating mode. Levels: 1-D k-means (k = `modes`) on the
  * usable values (idle zeros and non-finite values left out), started at the
  * sorted values' quantiles (j + 0.5)/k, then Lloyd's iterations (each value

@@ -20,6 +20,25 @@ export function piecewiseValue(model: PiecewiseModel, timeS: number): number {
 }
 
 /**
+ * {@link piecewiseValue} at every time of `timeS`, into `into`: the same operations, the model's numbers read once.
+ *
+ * @example
+ * piecewiseColumn(model, timeS, new Float64Array(timeS.length));
+ */
+export function piecewiseColumn(model: PiecewiseModel, timeS: Float64Array, into: Float64Array): Float64Array {
+  const breakpoints = Float64Array.from(model.breakpoints);
+  const c = Float64Array.from(model.coefficients);
+  const [c0, c1] = [c[0], c[1]];
+  for (let i = 0; i < timeS.length; i++) {
+    const t = timeS[i];
+    let y = c0 + c1 * t;
+    for (let k = 0; k < breakpoints.length; k++) if (t > breakpoints[k]) y += c[k + 2] * (t - breakpoints[k]);
+    into[i] = y;
+  }
+  return into;
+}
+
+/**
  * Continuous piecewise-linear least squares (hinge basis `1, t, max(0, t − τ)`)
  * with at most `maxBreakpoints` breakpoints, chosen by greedy forward
  * selection: starting from one line, each round tries every usable sample

@@ -14,6 +14,25 @@ export function polyValue(model: PolyModel, timeS: number): number {
 }
 
 /**
+ * {@link polyValue} at every time of `timeS`, into `into`: the same operations, the model's numbers read once.
+ *
+ * @example
+ * polyColumn(model, timeS, new Float64Array(timeS.length));
+ */
+export function polyColumn(model: PolyModel, timeS: Float64Array, into: Float64Array): Float64Array {
+  const { center, scale } = model;
+  const c = Float64Array.from(model.coefficients);
+  const top = c.length - 1;
+  for (let i = 0; i < timeS.length; i++) {
+    const x = (timeS[i] - center) / scale;
+    let y = c[top];
+    for (let j = top - 1; j >= 0; j--) y = y * x + c[j];
+    into[i] = y;
+  }
+  return into;
+}
+
+/**
  * Least-squares polynomial of `degree` in the scaled time `x = (time_s −
  * center) / scale`, with `center` the middle of the usable samples' time span
  * and `scale` half of it (1 when the span is 0), so `x` runs over [−1, 1] and

@@ -111,6 +111,20 @@ test("pca: T² with every component is the Mahalanobis distance, SPE 0; with few
   assert.ok(kept.thresholds.SPE.MinC > 0 && kept.thresholds.SPE.MaxC === 2 * kept.thresholds.SPE.MinC);
 });
 
+test("pca: columns: false leaves t2/spe out, and pcaColumns of the artifact gives them bit for bit (what selection reads lazily)", () => {
+  const { time, values } = correlated(600, 5);
+  for (const extra of [{}, { ewmaAlpha: 0.2 }, { maxGapSeconds: 0.5 }]) {
+    const full = trainPca(AXES, time, values, 1, DEFAULT_THRESHOLD_POLICY, { ...options, ...extra });
+    const lean = trainPca(AXES, time, values, 1, DEFAULT_THRESHOLD_POLICY, { ...options, ...extra, columns: false });
+    assert.equal(lean.t2.length, 0);
+    assert.deepEqual(lean.pca, full.pca);
+    assert.deepEqual(lean.thresholds, full.thresholds);
+    const later = pcaColumns(lean.pca, time, values, extra.maxGapSeconds ?? null);
+    assert.deepEqual(later.t2, full.t2);
+    assert.deepEqual(later.spe, full.spe);
+  }
+});
+
 /** Trains on `train`, registers it, loads it back: the scoring model of a real registry version. */
 async function registered(tag: string, train: { time: Float64Array; values: Float64Array[] }, extra: Partial<typeof options> = {}) {
   const trained = trainPca(AXES, train.time, train.values, 1, { ...DEFAULT_THRESHOLD_POLICY, alert_seconds_default: 3, error_seconds_default: 3 }, { ...options, ...extra });

@@ -32,6 +32,34 @@ export function perModeValue(model: PerModeModel, timeS: number, value: number):
 }
 
 /**
+ * {@link perModeValue} of every sample (`timeS[i]`, `values[i]`), into `into`: the same operations
+ * ({@link nearestMode}'s first strictly nearest line), the modes' numbers read once.
+ *
+ * @example
+ * perModeColumn(model, timeS, values, new Float64Array(timeS.length));
+ */
+export function perModeColumn(model: PerModeModel, timeS: Float64Array, values: Float64Array, into: Float64Array): Float64Array {
+  const coef = Float64Array.from(model.modes, (mode) => mode.coef);
+  const intercept = Float64Array.from(model.modes, (mode) => mode.intercept);
+  const k = coef.length;
+  for (let i = 0; i < timeS.length; i++) {
+    const t = timeS[i];
+    const value = values[i];
+    let best = -1;
+    let bestDistance = Infinity;
+    for (let m = 0; m < k; m++) {
+      const distance = Math.abs(value - (t * coef[m] + intercept[m]));
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = m;
+      }
+    }
+    into[i] = best < 0 ? NaN : t * coef[best] + intercept[best];
+  }
+  return into;
+}
+
+/**
  * One trend per operating mode. Levels: 1-D k-means (k = `modes`) on the
  * usable values (idle zeros and non-finite values left out), started at the
  * sorted values' quantiles (j + 0.5)/k, then Lloyd's iterations (each value
@@ -72,16 +100,27 @@ export function fitPerMode(axis: string, timeS: Float64Array, values: Float64Arr
     levels = kept;
     cuts = keptCuts;
   }
-  const midpoints = levels.slice(1).map((level, m) => (levels[m] + level) / 2);
-  const label = y.map((value) => {
+  const midpoints = Float64Array.from(levels.slice(1), (level, m) => (levels[m] + level) / 2);
+  // Each sample's level (0..k−1, in a byte: k ≤ 8), then each level's samples in row order, counted first.
+  const label = new Uint8Array(n);
+  const counts = new Int32Array(levels.length);
+  for (let i = 0; i < n; i++) {
+    const value = y[i];
     let m = 0;
     while (m < midpoints.length && value > midpoints[m]) m++;
-    return m;
-  });
+    label[i] = m;
+    counts[m]++;
+  }
   const fitted: ModeModel[] = levels.map((level, m) => {
-    const members: number[] = [];
-    for (let i = 0; i < n; i++) if (label[i] === m) members.push(i);
-    const line = fitLinear(axis, Float64Array.from(members, (i) => t[i]), Float64Array.from(members, (i) => y[i]));
+    const memberT = new Float64Array(counts[m]);
+    const memberY = new Float64Array(counts[m]);
+    for (let i = 0, k = 0; i < n; i++) {
+      if (label[i] !== m) continue;
+      memberT[k] = t[i];
+      memberY[k] = y[i];
+      k++;
+    }
+    const line = fitLinear(axis, memberT, memberY);
     return { level, coef: line.coef, intercept: line.intercept, samples_used: line.samples_used };
   });
   return { axis, type: "per_mode", modes: fitted, samples_used: n };

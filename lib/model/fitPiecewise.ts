@@ -1,4 +1,4 @@
-import { leastSquares, usableSamples } from "./leastSquares";
+import { leastSquares, usableSamples, type UsableSamples } from "./leastSquares";
 import type { PiecewiseModel } from "../shapes/types";
 
 /** A breakpoint is added only when it lowers the sum of squared residuals by at least this fraction. */
@@ -17,6 +17,25 @@ export function piecewiseValue(model: PiecewiseModel, timeS: number): number {
   let y = c[0] + c[1] * timeS;
   for (let k = 0; k < breakpoints.length; k++) if (timeS > breakpoints[k]) y += c[k + 2] * (timeS - breakpoints[k]);
   return y;
+}
+
+/**
+ * {@link piecewiseValue} at every time of `timeS`, into `into`: the same operations, the model's numbers read once.
+ *
+ * @example
+ * piecewiseColumn(model, timeS, new Float64Array(timeS.length));
+ */
+export function piecewiseColumn(model: PiecewiseModel, timeS: Float64Array, into: Float64Array): Float64Array {
+  const breakpoints = Float64Array.from(model.breakpoints);
+  const c = Float64Array.from(model.coefficients);
+  const [c0, c1] = [c[0], c[1]];
+  for (let i = 0; i < timeS.length; i++) {
+    const t = timeS[i];
+    let y = c0 + c1 * t;
+    for (let k = 0; k < breakpoints.length; k++) if (t > breakpoints[k]) y += c[k + 2] * (t - breakpoints[k]);
+    into[i] = y;
+  }
+  return into;
 }
 
 /**
@@ -39,20 +58,24 @@ export function piecewiseValue(model: PiecewiseModel, timeS: number): number {
  * @throws InputError when the axis has no usable sample.
  */
 export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64Array, maxBreakpoints: number): PiecewiseModel {
-  const usable = usableSamples(axis, timeS, values);
-  const order = Array.from(usable.timeS.keys()).sort((a, b) => usable.timeS[a] - usable.timeS[b] || a - b);
-  const t = Float64Array.from(order, (i) => usable.timeS[i]);
-  const y = Float64Array.from(order, (i) => usable.values[i]);
+  const { timeS: t, values: y } = inTimeOrder(usableSamples(axis, timeS, values));
   const n = t.length;
   const center = (t[0] + t[n - 1]) / 2;
   const scale = t[n - 1] > t[0] ? (t[n - 1] - t[0]) / 2 : 1;
-  const x = t.map((time) => (time - center) / scale);
-  const hinge = (k: number): Float64Array => x.map((value) => Math.max(0, value - x[k]));
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = (t[i] - center) / scale;
+  const hinge = (k: number): Float64Array => {
+    const column = new Float64Array(n);
+    for (let i = 0; i < n; i++) column[i] = Math.max(0, x[i] - x[k]);
+    return column;
+  };
   const minSegment = Math.max(3, Math.floor(n / 100));
+  // Read only (leastSquares copies what it reflects): one column of ones serves every fit.
+  const ones = new Float64Array(n).fill(1);
 
   /** The least-squares fit with breakpoints at the sample indices `at`. */
   const fit = (at: readonly number[]) => {
-    const basis = [new Float64Array(n).fill(1), x, ...at.map(hinge)];
+    const basis = [ones, x, ...at.map(hinge)];
     const b = leastSquares(basis, y);
     const residual = residuals(basis, b, y);
     return { at, basis, b, residual, sse: sumOfSquares(residual) };
@@ -89,12 +112,27 @@ export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64A
   return { axis, type: "piecewise", breakpoints: hinges.map((h) => t[h.k]), coefficients, samples_used: n };
 }
 
+/**
+ * The samples sorted by time, ties in row order: the usable samples themselves when already so
+ * (prepared windows are in time order), else sorted copies.
+ */
+function inTimeOrder(usable: UsableSamples): UsableSamples {
+  const { timeS, values } = usable;
+  let sorted = true;
+  for (let i = 1; i < timeS.length && sorted; i++) sorted = timeS[i - 1] <= timeS[i];
+  if (sorted) return usable;
+  const order = Array.from(timeS.keys()).sort((a, b) => timeS[a] - timeS[b] || a - b);
+  return { timeS: Float64Array.from(order, (i) => timeS[i]), values: Float64Array.from(order, (i) => values[i]) };
+}
+
 function residuals(basis: readonly Float64Array[], b: Float64Array, y: Float64Array): Float64Array {
-  return y.map((value, i) => {
+  const out = new Float64Array(y.length);
+  for (let i = 0; i < y.length; i++) {
     let fit = 0;
     for (let j = 0; j < basis.length; j++) fit += b[j] * basis[j][i];
-    return value - fit;
-  });
+    out[i] = y[i] - fit;
+  }
+  return out;
 }
 
 function sumOfSquares(values: Float64Array): number {
@@ -121,13 +159,17 @@ function bestBreakpoint(
 ): number {
   const n = x.length;
   const p = basis.length;
-  const gram = Array.from({ length: p }, (_, i) =>
-    Array.from({ length: p }, (_, j) => {
+  // Symmetric: entry (j, i) is entry (i, j) (the same products, a·b = b·a), summed once.
+  const gram = Array.from({ length: p }, () => new Array<number>(p).fill(0));
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j <= i; j++) {
+      const [bi, bj] = [basis[i], basis[j]];
       let sum = 0;
-      for (let s = 0; s < n; s++) sum += basis[i][s] * basis[j][s];
-      return sum;
-    }),
-  );
+      for (let s = 0; s < n; s++) sum += bi[s] * bj[s];
+      gram[i][j] = sum;
+      gram[j][i] = sum;
+    }
+  }
   const cholesky = choleskyFactor(gram);
   if (cholesky === undefined) return -1;
   const sumF = new Float64Array(p);
@@ -140,6 +182,7 @@ function bestBreakpoint(
   let best = -1;
   let bestDrop = 0;
   const g = new Float64Array(p);
+  const z = new Float64Array(p);
   for (let k = n - 1; k >= 0; k--) {
     if (k > low && k < high && allowed(k, n, chosen, minSegment)) {
       const tau = x[k];
@@ -147,7 +190,7 @@ function bestBreakpoint(
       const hh = sxx - 2 * tau * sx + tau * tau * s1;
       const hr = sxr - tau * sr;
       // gᵀG⁻¹g = ‖L⁻¹g‖² (one forward substitution).
-      const w = forwardSubstitute(cholesky, g);
+      const w = forwardSubstitute(cholesky, g, z);
       let projected = 0;
       for (let j = 0; j < p; j++) projected += w[j] * w[j];
       const rest = hh - projected;
@@ -205,10 +248,9 @@ function choleskyFactor(matrix: number[][]): number[][] | undefined {
   return l;
 }
 
-/** z with L z = rhs. */
-function forwardSubstitute(l: number[][], rhs: Float64Array): Float64Array {
+/** z with L z = rhs, into `z`. */
+function forwardSubstitute(l: number[][], rhs: Float64Array, z: Float64Array): Float64Array {
   const p = rhs.length;
-  const z = new Float64Array(p);
   for (let i = 0; i < p; i++) {
     let sum = rhs[i];
     for (let k = 0; k < i; k++) sum -= l[i][k] * z[k];

@@ -1,4 +1,4 @@
-import { leastSquares, usableSamples } from "./leastSquares";
+import { leastSquaresInPlace, usableSamples } from "./leastSquares";
 import type { PolyModel } from "../shapes/types";
 
 /**
@@ -11,6 +11,25 @@ export function polyValue(model: PolyModel, timeS: number): number {
   let y = c[c.length - 1];
   for (let j = c.length - 2; j >= 0; j--) y = y * x + c[j];
   return y;
+}
+
+/**
+ * {@link polyValue} at every time of `timeS`, into `into`: the same operations, the model's numbers read once.
+ *
+ * @example
+ * polyColumn(model, timeS, new Float64Array(timeS.length));
+ */
+export function polyColumn(model: PolyModel, timeS: Float64Array, into: Float64Array): Float64Array {
+  const { center, scale } = model;
+  const c = Float64Array.from(model.coefficients);
+  const top = c.length - 1;
+  for (let i = 0; i < timeS.length; i++) {
+    const x = (timeS[i] - center) / scale;
+    let y = c[top];
+    for (let j = top - 1; j >= 0; j--) y = y * x + c[j];
+    into[i] = y;
+  }
+  return into;
 }
 
 /**
@@ -38,10 +57,20 @@ export function fitPoly(axis: string, timeS: Float64Array, values: Float64Array,
   const center = (low + high) / 2;
   const scale = high > low ? (high - low) / 2 : 1;
   const fitted = Math.min(degree, distinct - 1);
-  const x = t.map((time) => (time - center) / scale);
-  const columns: Float64Array[] = [new Float64Array(t.length).fill(1)];
-  for (let power = 1; power <= fitted; power++) columns.push(columns[power - 1].map((value, i) => value * x[i]));
-  const solved = leastSquares(columns, usable.values);
+  // The powers 1, x, x², … (x^p = x^(p−1)·x), solved in place: they and the usable values are this fit's own.
+  const m = t.length;
+  const x = new Float64Array(m);
+  for (let i = 0; i < m; i++) x[i] = (t[i] - center) / scale;
+  const columns: Float64Array[] = [new Float64Array(m).fill(1)];
+  // 1·x is x exactly: the first power is x itself.
+  if (fitted >= 1) columns.push(x);
+  for (let power = 2; power <= fitted; power++) {
+    const previous = columns[power - 1];
+    const column = new Float64Array(m);
+    for (let i = 0; i < m; i++) column[i] = previous[i] * x[i];
+    columns.push(column);
+  }
+  const solved = leastSquaresInPlace(columns, usable.values);
   const coefficients = Array.from({ length: degree + 1 }, (_, j) => (j <= fitted ? solved[j] : 0));
   return { axis, type: "poly", degree, center, scale, coefficients, samples_used: t.length };
 }

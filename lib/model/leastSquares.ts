@@ -10,7 +10,7 @@ export interface UsableSamples {
 
 /**
  * The rows of `values` a fit uses (as {@link fitLinear} selects them): finite,
- * not idle (exactly 0), at a finite time.
+ * not idle (exactly 0), at a finite time: in new arrays of the caller's own (a fit may overwrite them).
  *
  * @throws InputError naming the axis when no row is usable.
  */
@@ -29,7 +29,8 @@ export function usableSamples(axis: string, timeS: Float64Array, values: Float64
   if (used === 0) {
     throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
   }
-  return { timeS: t.slice(0, used), values: y.slice(0, used) };
+  // Views, not copies: a copy of each would briefly double the fit's largest columns.
+  return { timeS: t.subarray(0, used), values: y.subarray(0, used) };
 }
 
 /** Relative size below which what is left of a column after the earlier reflections counts as zero. */
@@ -42,36 +43,48 @@ const DEPENDENT = 1e-10;
  * The columns are not modified.
  *
  * @returns the coefficients, one per column
+ * @example
+ * leastSquares([Float64Array.of(1, 1, 1), Float64Array.of(0, 1, 2)], Float64Array.of(1, 3, 5)); // ≈ [1, 2]
  */
 export function leastSquares(columns: readonly Float64Array[], y: Float64Array): Float64Array {
-  const n = y.length;
-  const p = columns.length;
-  const a = columns.map((column) => Float64Array.from(column));
-  const rhs = Float64Array.from(y);
+  return leastSquaresInPlace(
+    columns.map((column) => Float64Array.from(column)),
+    Float64Array.from(y),
+  );
+}
+
+/**
+ * {@link leastSquares} on columns and a right-hand side it may overwrite (the QR is done in them):
+ * the same operations, without the copies, for callers that built the columns only to solve.
+ *
+ * @returns the coefficients, one per column
+ * @example
+ * const b = leastSquaresInPlace([ones, x], y); // ones, x and y are overwritten
+ */
+export function leastSquaresInPlace(a: readonly Float64Array[], rhs: Float64Array): Float64Array {
+  const n = rhs.length;
+  const p = a.length;
+  // Each column's squared norm before any reflection touched it (the dependence test compares with it).
+  const originals = a.map((column) => {
+    let original = 0;
+    for (let i = 0; i < n; i++) original += column[i] * column[i];
+    return original;
+  });
   const kept: number[] = [];
   const diagonal: number[] = [];
   for (let j = 0; j < p && kept.length < n; j++) {
     const r = kept.length;
     const column = a[j];
-    let original = 0;
-    for (let i = 0; i < n; i++) original += columns[j][i] * columns[j][i];
     let rest = 0;
     for (let i = r; i < n; i++) rest += column[i] * column[i];
-    if (!(rest > DEPENDENT * DEPENDENT * original)) continue;
+    if (!(rest > DEPENDENT * DEPENDENT * originals[j])) continue;
     const norm = Math.sqrt(rest);
     const alpha = column[r] > 0 ? -norm : norm;
     // v = column[r..] − alpha·e_r, kept in place; H = I − 2vvᵀ/vᵀv maps the column to alpha·e_r.
     column[r] -= alpha;
     let vv = 0;
     for (let i = r; i < n; i++) vv += column[i] * column[i];
-    const reflect = (target: Float64Array): void => {
-      let dot = 0;
-      for (let i = r; i < n; i++) dot += column[i] * target[i];
-      const factor = (2 * dot) / vv;
-      for (let i = r; i < n; i++) target[i] -= factor * column[i];
-    };
-    for (let k = j + 1; k < p; k++) reflect(a[k]);
-    reflect(rhs);
+    for (let k = j + 1; k <= p; k++) reflect(column, k < p ? a[k] : rhs, r, n, vv);
     kept.push(j);
     diagonal.push(alpha);
   }
@@ -82,4 +95,12 @@ export function leastSquares(columns: readonly Float64Array[], y: Float64Array):
     coefficients[kept[row]] = sum / diagonal[row];
   }
   return coefficients;
+}
+
+/** Applies the reflection `I − 2vvᵀ/vv` (v: `column[r..n)`) to `target[r..n)`. */
+function reflect(column: Float64Array, target: Float64Array, r: number, n: number, vv: number): void {
+  let dot = 0;
+  for (let i = r; i < n; i++) dot += column[i] * target[i];
+  const factor = (2 * dot) / vv;
+  for (let i = r; i < n; i++) target[i] -= factor * column[i];
 }

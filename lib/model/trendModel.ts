@@ -5,9 +5,9 @@
  * alike, so a replay of the training window reproduces calibration exactly.
  */
 import { fitLinear } from "./fitLinear";
-import { fitPerMode, perModeValue } from "./fitPerMode";
-import { fitPiecewise, piecewiseValue } from "./fitPiecewise";
-import { fitPoly, polyValue } from "./fitPoly";
+import { fitPerMode, perModeColumn, perModeValue } from "./fitPerMode";
+import { fitPiecewise, piecewiseColumn, piecewiseValue } from "./fitPiecewise";
+import { fitPoly, polyColumn, polyValue } from "./fitPoly";
 import type { AxisModel, LinearModel, ModelType } from "../shapes/types";
 
 export type { AxisModel, ModelType } from "../shapes/types";
@@ -52,8 +52,12 @@ export function predictColumn(model: AxisModel, timeS: Float64Array, values: Flo
   if (isLinearModel(model)) {
     const { coef, intercept } = model;
     for (let i = 0; i < timeS.length; i++) fit[i] = timeS[i] * coef + intercept;
+  } else if (model.type === "poly") {
+    polyColumn(model, timeS, fit);
+  } else if (model.type === "piecewise") {
+    piecewiseColumn(model, timeS, fit);
   } else {
-    for (let i = 0; i < timeS.length; i++) fit[i] = predictValue(model, timeS[i], values[i]);
+    perModeColumn(model, timeS, values, fit);
   }
   return fit;
 }

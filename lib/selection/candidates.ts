@@ -13,7 +13,7 @@ import { statisticColumn, statisticSpec } from "../model/statistic";
 import { partTrend } from "./trendCache";
 import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } from "../shapes/types";
 import type { PcaArtifact } from "../shapes/pcaArtifacts";
-import { trainPca } from "../stages/pcaTrain";
+import { pcaColumns, trainPca } from "../stages/pcaTrain";
 import { DEFAULT_THRESHOLD_POLICY } from "../shapes/config";
 import { median } from "../stats";
 
@@ -135,10 +135,17 @@ function pcaCandidate(statistic: CandidateStatistic, config: CandidateConfig, co
         ewmaAlpha: statistic === "ewma" ? config.scoring.ewma_alpha : null,
         maxGapSeconds: config.scoring.max_gap_seconds ?? null,
         metrics: false,
+        columns: false,
       });
+      // T² and SPE over the fit part only when read: a pca candidate is measured at its own limits, which never read them.
+      const maxGapSeconds = config.scoring.max_gap_seconds ?? null;
+      const calibration: Float64Array[] = [];
+      ["t2", "spe"].forEach((channel, c) =>
+        Object.defineProperty(calibration, c, { enumerable: true, get: () => pcaColumns(trained.pca, part.timeS, part.values, maxGapSeconds)[channel as "t2" | "spe"] }),
+      );
       return {
         models: { type: "pca", models: trained.models },
-        calibration: [trained.t2, trained.spe],
+        calibration,
         thresholds: (_a, calibrated) => calibrated,
         pca: { artifact: trained.pca, limits: trained.thresholds },
       };

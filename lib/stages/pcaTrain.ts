@@ -33,6 +33,8 @@ export interface PcaTrainOptions {
   readonly maxGapSeconds: number | null;
   /** Whether to compute the per-axis reconstruction metrics (default true; selection, which reads none, passes false: `metrics` is then empty). */
   readonly metrics?: boolean;
+  /** Whether to compute `t2` and `spe` over the window (default true; selection, which measures at the limits, passes false: they are then empty, and `pcaColumns(trained.pca, …)` gives them). */
+  readonly columns?: boolean;
 }
 
 /** A trained pca version's artifacts. */
@@ -47,6 +49,12 @@ export interface PcaTrained {
   /** T² and SPE of the final model over the window (for charts and tests). */
   readonly t2: Float64Array;
   readonly spe: Float64Array;
+}
+
+/** Whether every value of a row is finite (a loop, not a closure per row: this runs once per row of the window). */
+function allFinite(row: Float64Array): boolean {
+  for (let j = 0; j < row.length; j++) if (!Number.isFinite(row[j])) return false;
+  return true;
 }
 
 /** Rows of `values` (one column per axis) as vectors. */
@@ -202,7 +210,7 @@ export function trainPca(axes: readonly string[], timeS: Float64Array, values: r
   let usedRows = 0;
   for (let i = 0; i < rows; i++) {
     rowAt(values, i, row);
-    if (row.every((v) => Number.isFinite(v)) && !isIdleRow(row)) {
+    if (allFinite(row) && !isIdleRow(row)) {
       usable[i] = 1;
       usedRows++;
     }
@@ -252,7 +260,7 @@ export function trainPca(axes: readonly string[], timeS: Float64Array, values: r
     policy,
     meta: { method },
   });
-  const { t2, spe } = pcaColumns(final, timeS, values, options.maxGapSeconds);
+  const { t2, spe } = options.columns === false ? { t2: new Float64Array(0), spe: new Float64Array(0) } : pcaColumns(final, timeS, values, options.maxGapSeconds);
 
   // Per axis: the level (models.json), the mean of its usable rows, and how well the component space reconstructs
   // the axis (metrics.csv): the window streamed once per axis, into two columns of the usable rows reused from axis to axis.

@@ -82,7 +82,9 @@ async function replay(work: string, url: string): Promise<{ configPath: string; 
 /** Starts `npm run serve` on a free port; resolves with its address and a stop function. */
 async function startService(configPath: string, url: string): Promise<{ address: string; pid: number; stop: () => void }> {
   // The service keeps its streams and events in the config's database, the bench's server.
-  const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "server", "main.ts"), "--config", configPath, "--port", "0"], {
+  // MLBOX_BENCH_NODE_FLAGS passes flags to the service's node (e.g. `--cpu-prof --cpu-prof-dir=prof`), as in bench:select.
+  const flags = (process.env.MLBOX_BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", join(repoRoot, "server", "main.ts"), "--config", configPath, "--port", "0"], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, MLBOX_BENCH_DB_URL: url },
   });

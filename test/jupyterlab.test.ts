@@ -13,7 +13,6 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { PROJECT_ROOT, jupyterCommand, KERNEL_DISPLAY_NAME } from "../scripts/install-kernel";
@@ -23,22 +22,12 @@ import { drawnCharts, openOfflinePage, type OfflinePage, type PageDocument } fro
 
 declare const document: PageDocument;
 import { DEMO_AXES, testJupyterEnv, writeTestConfig } from "./support/notebooks";
+import { freePort } from "./support/freePort";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 function writeSetting(settingsDir: string, plugin: string, values: object): void {
   const [pkg, name] = plugin.split(":");

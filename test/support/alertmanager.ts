@@ -29,10 +29,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cleanUpAtExit } from "./exitHooks";
+import { freePort } from "./freePort";
 
 /** One notification Alertmanager POSTed to the webhook receiver (its JSON body, Alertmanager's webhook format version 4). */
 export interface WebhookNotification {
@@ -105,20 +105,6 @@ function findBinary(): string {
   throw new Error(
     "Alertmanager not found (no MLBOX_ALERTMANAGER, /usr/bin/prometheus-alertmanager or alertmanager on PATH): install the Debian package prometheus-alertmanager (.ci/install-deps.sh does)",
   );
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error("could not get a free port"))));
-    });
-  });
 }
 
 function childRunning(child: ChildProcess | undefined): child is ChildProcess {

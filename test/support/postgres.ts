@@ -33,10 +33,10 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cleanUpAtExit } from "./exitHooks";
+import { freePort } from "./freePort";
 
 /** A running test server. */
 export interface TestPostgres {
@@ -110,20 +110,6 @@ function runPgBinary(binary: string, args: readonly string[], cwd: string): void
   if (result.status !== 0) {
     throw new Error(`${path.basename(binary)} failed (exit ${result.status}): ${(result.stderr || result.stdout || "").trim()}`);
   }
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error("could not get a free port"))));
-    });
-  });
 }
 
 function postmasterPid(dataDir: string): number | undefined {

@@ -140,7 +140,15 @@ async function loadEdgeCases(db: Kysely<any>): Promise<Array<{ label: string; da
   await sql`create table edge_one as
     select i::float8 as t, case i when 1 then 10 when 2 then 40 when 3 then 16 when 7 then 'NaN'::float8 else 0 end as one
     from generate_series(0, 199) as i`.execute(db);
+  // 40 axes: the WIDE run pass packs 62 level flags per int8 mask, so the flags of axes 27 and up sit in bits 54–61 of
+  // the first mask (not exact as JavaScript numbers) and axes 31 and up in a second mask.
+  const many = Array.from({ length: 40 }, (_, k) => `m${k}`);
+  await sql`drop table if exists edge_many`.execute(db);
+  await sql.raw(`create table edge_many as select i::float8 as t, ${many
+    .map((name, k) => `sin(i * ${(0.02 + 0.013 * k).toFixed(3)}) * 3 + ((i * ${k + 7}) % 11) * 0.05 + i * 0.01 + 10 as ${name}`)
+    .join(", ")} from generate_series(0, 1999) as i`).execute(db);
   return [
+    { label: "40 axes (two flag masks)", data: { table: "edge_many", time_col: "t", axes: many, train_start: 0, train_end: 1e6 }, thresholds: { alert_seconds_default: 0, error_seconds_default: 0 } },
     { label: "one positive residual", data: { table: "edge_one", time_col: "t", axes: ["one"], train_start: 0, train_end: 1e6 }, thresholds: { min_pos_for_trim: 0 } },
     { label: "timestamp", data: { table: "edge_ts", time_col: "ts", axes: ["motor_a", "spindle"], train_start: "2025-09-01T00:00:00", train_end: "2025-09-01T01:00:00" } },
     { label: "long timestamptz", data: { table: "edge_long_tz", time_col: "ts", axes: [2, 1], axis_id_col: "axis_id", value_col: "value", train_start: "2025-09-01T00:00:00Z", train_end: "2025-09-02T00:00:00Z" } },
@@ -177,7 +185,7 @@ for (const backend of BACKENDS) {
       });
     }
 
-    test("edge cases: one positive residual, timestamp (float8 and numeric epoch), LONG timestamptz, NaN/±Infinity/NULL, real, missing LONG rows, MAD fallback", async () => {
+    test("edge cases: 40 axes, one positive residual, timestamp (float8 and numeric epoch), LONG timestamptz, NaN/±Infinity/NULL, real, missing LONG rows, MAD fallback", async () => {
       const edges = await loadEdgeCases(database.db);
       for (const edge of edges) await compareBothPaths(database, configFor(edge.data, edge.thresholds), edge.label);
       // The single positive residual is both levels (read from its bucket, not a default).

@@ -217,7 +217,8 @@ function wideRunLengths(
   const masks: RawBuilder<unknown>[][] = [];
   flags.forEach((flag, j) => {
     if (j % FLAGS_PER_MASK === 0) masks.push([]);
-    masks[masks.length - 1].push(sql`(case when ${flag} then ${sql.lit(2 ** (j % FLAGS_PER_MASK))}::int8 else 0::int8 end)`);
+    // The bit by shifting in SQL: 2 ** 55 and up are not written exactly by JavaScript (2 ** 61 prints as 2305843009213694000).
+    masks[masks.length - 1].push(sql`(case when ${flag} then 1::int8 << ${sql.lit(j % FLAGS_PER_MASK)} else 0::int8 end)`);
   });
   const m = (n: number): RawBuilder<unknown> => sql.id(`m${n}`);
   const p = (n: number): RawBuilder<unknown> => sql.id(`p${n}`);

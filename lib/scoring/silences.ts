@@ -6,7 +6,7 @@
  * [from, to). Times are kept as seconds (epoch seconds for ISO-8601 input)
  * next to the text given, normalised.
  */
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import { InputError } from "../core/errors";
 import { cutText } from "../core/boundedText";
 import { isoToEpochSeconds } from "../core/time";
@@ -115,6 +115,13 @@ export async function addSilence(db: Kysely<any>, incidentsTable: string, silenc
   return rows[0];
 }
 
+/** The silences `where` selects, by id (the table must exist). */
+async function readSilences(db: Kysely<any>, incidentsTable: string, where: RawBuilder<unknown>): Promise<Silence[]> {
+  const { rows } = await sql<Silence>`select id, stream, axis, from_seconds, to_seconds, from_text, to_text, reason, created_by, created_at::text as created_at
+    from ${sql.id(silenceTable(incidentsTable))} ${where} order by id`.execute(db);
+  return rows.map((row) => ({ ...row, id: Number(row.id), from_seconds: Number(row.from_seconds), to_seconds: Number(row.to_seconds) }));
+}
+
 /**
  * Every silence (of `stream` when given), by id.
  * @example
@@ -122,11 +129,7 @@ export async function addSilence(db: Kysely<any>, incidentsTable: string, silenc
  */
 export async function listSilences(db: Kysely<any>, incidentsTable: string, stream?: string): Promise<Silence[]> {
   await ensureSilenceTable(db, incidentsTable);
-  const table = sql.id(silenceTable(incidentsTable));
-  const where = stream === undefined ? sql`` : sql`where stream = ${stream}`;
-  const { rows } = await sql<Silence>`select id, stream, axis, from_seconds, to_seconds, from_text, to_text, reason, created_by, created_at::text as created_at
-    from ${table} ${where} order by id`.execute(db);
-  return rows.map((row) => ({ ...row, id: Number(row.id), from_seconds: Number(row.from_seconds), to_seconds: Number(row.to_seconds) }));
+  return readSilences(db, incidentsTable, stream === undefined ? sql`` : sql`where stream = ${stream}`);
 }
 
 /**
@@ -137,9 +140,7 @@ export async function listSilences(db: Kysely<any>, incidentsTable: string, stre
  */
 export async function silencesOfStreams(db: Kysely<any>, incidentsTable: string, streams: readonly string[]): Promise<Silence[]> {
   if (streams.length === 0) return [];
-  const { rows } = await sql<Silence>`select id, stream, axis, from_seconds, to_seconds, from_text, to_text, reason, created_by, created_at::text as created_at
-    from ${sql.id(silenceTable(incidentsTable))} where stream = any(cast(${[...streams]} as text[])) order by id`.execute(db);
-  return rows.map((row) => ({ ...row, id: Number(row.id), from_seconds: Number(row.from_seconds), to_seconds: Number(row.to_seconds) }));
+  return readSilences(db, incidentsTable, sql`where stream = any(cast(${[...streams]} as text[]))`);
 }
 
 /**

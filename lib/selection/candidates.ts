@@ -139,10 +139,10 @@ function pcaCandidate(statistic: CandidateStatistic, config: CandidateConfig, co
       });
       // T² and SPE over the fit part only when read: a pca candidate is measured at its own limits, which never read them.
       const maxGapSeconds = config.scoring.max_gap_seconds ?? null;
+      let columns: { t2: Float64Array; spe: Float64Array } | undefined;
+      const read = () => (columns ??= pcaColumns(trained.pca, part.timeS, part.values, maxGapSeconds));
       const calibration: Float64Array[] = [];
-      ["t2", "spe"].forEach((channel, c) =>
-        Object.defineProperty(calibration, c, { enumerable: true, get: () => pcaColumns(trained.pca, part.timeS, part.values, maxGapSeconds)[channel as "t2" | "spe"] }),
-      );
+      ["t2", "spe"].forEach((channel, c) => Object.defineProperty(calibration, c, { enumerable: true, get: () => read()[channel as "t2" | "spe"] }));
       return {
         models: { type: "pca", models: trained.models },
         calibration,

@@ -29,7 +29,7 @@ test("every number reads to the double JSON.parse gives for its text (-0 too), n
   assert.deepEqual(Object.keys(read.columns), ["ts", "a", "b"]);
   for (const key of ["ts", "a", "b"]) {
     const want = parsed.columns[key];
-    const got = read.columns[key];
+    const got: Float64Array = read.columns[key];
     assert.equal(got.length, want.length);
     for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i] ?? NaN), `${key}[${i}] ${texts[i]}: ${got[i]} vs ${want[i]}`);
   }

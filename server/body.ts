@@ -7,6 +7,7 @@
  * on the raw bytes, so 10,000 levels never reach `JSON.parse`).
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { readColumnarBody } from "./columnarBody";
 
 /** Limits of {@link registerJsonBody}. */
 export interface BodyLimits {
@@ -71,6 +72,7 @@ export function registerJsonBody(app: FastifyInstance, limits: BodyLimits): void
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", (request, payload, done) => {
     const chunks: Buffer[] = [];
+    const scoring = request.url.startsWith("/v1/score");
     let received = 0;
     let finished = false;
     const finish = (error: Error | null, body?: unknown): void => {
@@ -100,6 +102,12 @@ export function registerJsonBody(app: FastifyInstance, limits: BodyLimits): void
     const onEnd = (): void => {
       const bytes = Buffer.concat(chunks, received);
       chunks.length = 0;
+      // The columnar scoring body is read straight into Float64Arrays (it nests 3 deep); any other goes through JSON.parse.
+      const columnar = maxDepth >= 3 && scoring ? readColumnarBody(bytes) : null;
+      if (columnar !== null) {
+        finish(null, columnar);
+        return;
+      }
       if (jsonDepth(bytes, maxDepth) > maxDepth) {
         finish(new BodyError(400, `request body nests arrays/objects deeper than ${maxDepth} levels`, "malformed"));
         return;

@@ -11,9 +11,15 @@ import { isoToEpochSeconds } from "../lib/core/time";
 import type { ScoreBatch, ScoringModel } from "../lib/scoring/score";
 import { echo, type TimeHorizon } from "./samples";
 
+/**
+ * Columns may come as Float64Arrays, from the body reader (server/columnarBody.ts): times finite, values finite
+ * or NaN for null, so only the time bounds are left to check.
+ */
+
 /** The rows of a columnar body: the length of its `ts` array (for the request's sample limits). */
 export function columnarRows(columns: Readonly<Record<string, unknown>>): number {
   const ts = columns.ts;
+  if (ts instanceof Float64Array) return ts.length;
   if (!Array.isArray(ts)) throw new InputError(`columns.ts must be an array of times, got ${echo(ts)}`);
   return ts.length;
 }
@@ -30,9 +36,9 @@ export function columnarRows(columns: Readonly<Record<string, unknown>>): number
 export function readColumns(model: ScoringModel, columns: Readonly<Record<string, unknown>>, horizon: TimeHorizon): ScoreBatch {
   const n = columnarRows(columns);
   if (n === 0) throw new InputError("columns.ts must hold at least one time");
-  const ts = columns.ts as readonly unknown[];
+  const ts = columns.ts as ArrayLike<unknown>;
   const latest = (horizon.now ?? (() => Date.now() / 1000))() + horizon.maxFutureSeconds;
-  const time = new Float64Array(n);
+  const time = ts instanceof Float64Array ? ts : new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const raw = ts[i];
     let seconds: number;
@@ -51,7 +57,7 @@ export function readColumns(model: ScoringModel, columns: Readonly<Record<string
     time[i] = seconds;
   }
   const index = new Map(model.axes.map((axis, a) => [axis, a] as const));
-  const values = model.axes.map(() => new Float64Array(n).fill(NaN));
+  const values: (Float64Array | undefined)[] = model.axes.map(() => undefined);
   for (const key of Object.keys(columns)) {
     if (key === "ts") continue;
     const a = index.get(key);
@@ -59,9 +65,14 @@ export function readColumns(model: ScoringModel, columns: Readonly<Record<string
       throw new InputError(`columns: unknown axis ${echo(key)} (model ${model.version} axes: ${model.axes.join(", ")})${didYouMean(key, model.axes)}`);
     }
     const column = columns[key];
+    if (column instanceof Float64Array) {
+      if (column.length !== n) throw new InputError(`columns.${key} has ${column.length} values, columns.ts ${n}: every column needs one value per time`);
+      values[a] = column;
+      continue;
+    }
     if (!Array.isArray(column)) throw new InputError(`columns.${key} must be an array of numbers or nulls, got ${echo(column)}`);
     if (column.length !== n) throw new InputError(`columns.${key} has ${column.length} values, columns.ts ${n}: every column needs one value per time`);
-    const into = values[a];
+    const into = (values[a] = new Float64Array(n).fill(NaN));
     for (let i = 0; i < n; i++) {
       const value: unknown = column[i];
       if (typeof value === "number" && Number.isFinite(value)) into[i] = value;
@@ -69,5 +80,5 @@ export function readColumns(model: ScoringModel, columns: Readonly<Record<string
       else if (value !== null) throw new InputError(`columns.${key}[${i}] must be a number or null, got ${echo(value)}`);
     }
   }
-  return { time, values };
+  return { time, values: values.map((column) => column ?? new Float64Array(n).fill(NaN)) };
 }

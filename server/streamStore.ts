@@ -12,7 +12,7 @@
 import { sql, type Kysely } from "kysely";
 import { InputError } from "../lib/core/errors";
 import { checkedState, ensureScoreTables } from "../lib/scoring/eventStore";
-import { ensureIncidentTables, writeScoredStreams, type IncidentChange, type IncidentHook } from "../lib/scoring/incidentStore";
+import { ensureIncidentTables, writeScoredStreamsOpen, type IncidentChange, type IncidentHook } from "../lib/scoring/incidentStore";
 import { type ScoreEvent, type ScoreState, type ScoringModel } from "../lib/scoring/score";
 import type { TimeType } from "../lib/shapes/types";
 import { createGroupCommit } from "./groupCommit";
@@ -95,22 +95,42 @@ export async function openStreamStore(db: Kysely<any>, eventsTable: string, inci
     if ((error as { code?: string }).code !== "23505") throw error; // two services creating it at once
   }
   const ensured = new Map<TimeType, Promise<void>>();
+  // Streams whose last save here left no incident open. A batch of such a stream without events changes no event
+  // or incident (writeScoredStreams merges nothing for it), so a group of only those is its streams' rows alone:
+  // one statement, atomic by itself, instead of a transaction of four. Learnt from each committed save; a stream
+  // not known (first save since start) goes the whole way. Bounded: the oldest entries leave first.
+  const noneOpen = new Set<string>();
+  const learn = (stream: string, open: boolean): void => {
+    noneOpen.delete(stream);
+    if (open) return;
+    noneOpen.add(stream);
+    if (noneOpen.size > 100_000) noneOpen.delete(noneOpen.values().next().value as string);
+  };
+  const upsertStreams = (db: Kysely<any>, saves: readonly { model: ScoringModel; state: ScoreState }[]) => {
+    const rows = saves.map(({ model, state }) => sql`(${state.stream}, ${model.version}, ${state.lastTime}, cast(${JSON.stringify(state)} as jsonb), now())`);
+    return sql`insert into ${sql.id(table)} (stream, model_version, position, state, updated_at)
+        values ${sql.join(rows)}
+        on conflict (stream) do update set model_version = excluded.model_version, position = excluded.position,
+          state = excluded.state, updated_at = excluded.updated_at`.execute(db);
+  };
   // One transaction for the saves that meet: their events and incidents (writeScoredStreams), then their streams' rows.
-  const commit = createGroupCommit<{ model: ScoringModel; state: ScoreState; events: readonly ScoreEvent[] }, readonly IncidentChange[]>((saves) =>
-    db.transaction().execute(async (trx) => {
-      const changes = await writeScoredStreams(
+  const commit = createGroupCommit<{ model: ScoringModel; state: ScoreState; events: readonly ScoreEvent[] }, readonly IncidentChange[]>(async (saves) => {
+    if (saves.every(({ state, events }) => events.length === 0 && noneOpen.has(state.stream))) {
+      await upsertStreams(db, saves);
+      return saves.map(() => []);
+    }
+    const { changes, open } = await db.transaction().execute(async (trx) => {
+      const written = await writeScoredStreamsOpen(
         trx,
         tables,
         saves.map(({ state, events }) => ({ stream: state.stream, events, position: state.lastTime })),
       );
-      const rows = saves.map(({ model, state }) => sql`(${state.stream}, ${model.version}, ${state.lastTime}, cast(${JSON.stringify(state)} as jsonb), now())`);
-      await sql`insert into ${sql.id(table)} (stream, model_version, position, state, updated_at)
-        values ${sql.join(rows)}
-        on conflict (stream) do update set model_version = excluded.model_version, position = excluded.position,
-          state = excluded.state, updated_at = excluded.updated_at`.execute(trx);
-      return changes;
-    }),
-  );
+      await upsertStreams(trx, saves);
+      return written;
+    });
+    saves.forEach(({ state }, i) => learn(state.stream, open[i]));
+    return changes;
+  });
   return {
     table,
     async load(stream) {

@@ -178,6 +178,20 @@ export interface ScoredBatch {
  * @throws InputError when two batches are of one stream (each batch must see the incidents the one before left)
  */
 export async function writeScoredStreams(trx: Kysely<any>, tables: ScoredTables, batches: readonly ScoredBatch[]): Promise<IncidentChange[][]> {
+  return (await writeScoredStreamsOpen(trx, tables, batches)).changes;
+}
+
+/**
+ * {@link writeScoredStreams}, also telling per batch whether its stream has an incident open once the batch is
+ * written (the service skips the incident statements for a stream with none open and a batch without events).
+ * @example
+ * const { changes, open } = await writeScoredStreamsOpen(trx, tables, [{ stream: "robot", events, position: 1666080000 }]);
+ */
+export async function writeScoredStreamsOpen(
+  trx: Kysely<any>,
+  tables: ScoredTables,
+  batches: readonly ScoredBatch[],
+): Promise<{ changes: IncidentChange[][]; open: boolean[] }> {
   const streams = batches.map((batch) => batch.stream);
   if (new Set(streams).size !== streams.length) throw new InputError(`writeScoredStreams: one batch per stream, got ${streams.join(", ")}`);
   const silences = await silencesOfStreams(trx, tables.incidentsTable, batches.filter((batch) => batch.events.length > 0).map((batch) => batch.stream));
@@ -188,15 +202,16 @@ export async function writeScoredStreams(trx: Kysely<any>, tables: ScoredTables,
   const merged = batches.map((batch, b) => {
     const before = open.get(batch.stream) ?? [];
     if (batch.events.length === 0 && before.length === 0) return null; // nothing to merge, and no hook call for it
-    const { changed } = mergeIncidents(
+    const { changed, open: stillOpen } = mergeIncidents(
       before,
       batch.events.map((event, e) => ({ event, silenced: silenced[b][e] })),
       batch.position,
       tables.mergeSeconds,
     );
-    return { wasOpen: new Set(before.map((incident) => incident.id)), changed };
+    return { wasOpen: new Set(before.map((incident) => incident.id)), changed, openAfter: stillOpen.length > 0 };
   });
-  if (merged.every((m) => m === null)) return batches.map(() => []);
+  const openAfter = merged.map((m) => m?.openAfter ?? false);
+  if (merged.every((m) => m === null)) return { changes: batches.map(() => []), open: openAfter };
   const written = await upsertIncidents(trx, tables.incidentsTable, merged.flatMap((m) => m?.changed ?? []));
   // Only what this batch wrote: a replay of history already recorded changes nothing and reports nothing.
   const changes: IncidentChange[][] = merged.map((m) =>
@@ -207,7 +222,7 @@ export async function writeScoredStreams(trx: Kysely<any>, tables: ScoredTables,
   );
   const all = changes.flat();
   for (const hook of tables.onIncidentChange ?? []) await hook(trx, all);
-  return changes;
+  return { changes, open: openAfter };
 }
 
 /**

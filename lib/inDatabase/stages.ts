@@ -26,6 +26,7 @@ import { quantileSorted } from "../stats";
 import { secondsToSteps } from "../stages/thresholds";
 import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, ThresholdPolicy } from "../shapes/types";
 import { quantileRanks, sparseSorted, valuesAtRanks, valuesAtRanksOfCounts } from "./orderStatistics";
+import { rangeCountsSql, rankIntervals, sampleFraction, sampleRanges, sampleResiduals, valuesAtRanksByInterval, wantedFractions, type RankInterval } from "./rankIntervals";
 import { POSITIVE_FINITE, bucketScales, bucketSql, valuesAtRanksByBucket, type ResidualHistogram } from "./residualHistogram";
 import { FINITE, NOT_NAN, indexOfKey, num, perAxis, predictedSql } from "./sqlParts";
 import type { SqlWindow } from "./window";
@@ -40,6 +41,8 @@ export interface DatabaseTraining {
   readonly finiteMeans: readonly number[];
   /** Content fingerprint of the window computed in SQL (see README): differs from the in-memory one. */
   readonly fingerprint: string;
+  /** A plain WIDE table: a random sample of its rows, each `[t, y0, y1, …]` (./rankIntervals). */
+  readonly sample?: readonly (readonly (number | null)[])[];
 }
 
 /**
@@ -52,29 +55,46 @@ export interface DatabaseTraining {
  * @throws InputError when an axis has no usable samples.
  */
 export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary: WindowSummary): Promise<DatabaseTraining> {
-  // The aggregates of one axis over its value `y` and `x = t − time0` (alias suffix: WIDE column index, or "").
-  const aggregates = (y: RawBuilder<unknown>, suffix: string): RawBuilder<unknown> => {
+  // The aggregates of one axis over its value `y` and `x = t − time0` (LONG, grouped by axis).
+  const aggregates = (y: RawBuilder<unknown>): RawBuilder<unknown> => {
     const usable = sql`${FINITE(y)} and ${y} <> 0`;
     const present = NOT_NAN(y);
-    const as = (name: string): RawBuilder<unknown> => sql.id(`${name}${suffix}`);
-    return sql`count(*) filter (where ${present}) as ${as("count")}, count(*) filter (where ${FINITE(y)}) as ${as("finite")},
-      avg(${y}) filter (where ${FINITE(y)}) as ${as("fmean")}, max(${y}) filter (where ${FINITE(y)}) as ${as("fmax")}, count(*) filter (where ${y} = 0) as ${as("zeros")},
-      min(${y}) filter (where ${present}) as ${as("min")}, max(${y}) filter (where ${present}) as ${as("max")}, avg(${y}) filter (where ${present}) as ${as("mean")},
-      regr_count(${y}, x) filter (where ${usable}) as ${as("used")}, regr_sxy(${y}, x) filter (where ${usable}) as ${as("sxy")},
-      regr_sxx(${y}, x) filter (where ${usable}) as ${as("sxx")}, regr_avgx(${y}, x) filter (where ${usable}) as ${as("avgx")},
-      regr_avgy(${y}, x) filter (where ${usable}) as ${as("avgy")}, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as ${as("hash")}`;
+    return sql`count(*) filter (where ${present}) as count, count(*) filter (where ${FINITE(y)}) as finite,
+      avg(${y}) filter (where ${FINITE(y)}) as fmean, max(${y}) filter (where ${FINITE(y)}) as fmax, count(*) filter (where ${y} = 0) as zeros,
+      min(${y}) filter (where ${present}) as min, max(${y}) filter (where ${present}) as max, avg(${y}) filter (where ${present}) as mean,
+      regr_count(${y}, x) filter (where ${usable}) as used, regr_sxy(${y}, x) filter (where ${usable}) as sxy,
+      regr_sxx(${y}, x) filter (where ${usable}) as sxx, regr_avgx(${y}, x) filter (where ${usable}) as avgx,
+      regr_avgy(${y}, x) filter (where ${usable}) as avgy, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as hash`;
   };
   const names = ["count", "finite", "fmean", "fmax", "zeros", "min", "max", "mean", "used", "sxy", "sxx", "avgx", "avgy", "hash"];
   let rows: Record<string, unknown>[];
+  let sample: (number | null)[][] | undefined;
   if (window.wide !== undefined && window.plain) {
     // A plain WIDE table: every axis's aggregates in one row over the table's rows (no unpivot, the same row order).
+    // Also a random sample of whole rows, for the value ranges of the exact percentiles (./rankIntervals).
+    // The row filters as NULLs computed once per row (aggregates skip NULLs): the same rows in the same order as FILTERs.
+    const fraction = sampleFraction(summary.rows, window.axes.length);
+    const c = (i: number): RawBuilder<unknown> => sql.id(`c${i}`);
+    const id = (name: string, i: number): RawBuilder<unknown> => sql.id(`${name}${i}`);
+    const kept = window.axes.map((_, i) => sql`case when ${FINITE(c(i))} then ${c(i)} end as ${id("f", i)},
+      case when ${FINITE(c(i))} and ${c(i)} <> 0 then ${c(i)} end as ${id("u", i)}, case when ${NOT_NAN(c(i))} then ${c(i)} end as ${id("e", i)}`);
+    const aggregates = window.axes.map((_, i) => {
+      const [y, f, u, e] = [c(i), id("f", i), id("u", i), id("e", i)];
+      const as = (name: string): RawBuilder<unknown> => sql.id(`${name}_${i}`);
+      return sql`count(${e}) as ${as("count")}, count(${f}) as ${as("finite")}, avg(${f}) as ${as("fmean")}, max(${f}) as ${as("fmax")},
+        count(*) filter (where ${y} = 0) as ${as("zeros")}, min(${e}) as ${as("min")}, max(${e}) as ${as("max")}, avg(${e}) as ${as("mean")},
+        regr_count(${u}, x) as ${as("used")}, regr_sxy(${u}, x) as ${as("sxy")}, regr_sxx(${u}, x) as ${as("sxx")}, regr_avgx(${u}, x) as ${as("avgx")},
+        regr_avgy(${u}, x) as ${as("avgy")}, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as ${as("hash")}`;
+    });
     const { rows: [wide] } = await sql<Record<string, unknown>>`
-      select ${sql.join(window.axes.map((_, i) => aggregates(sql.id(`c${i}`), `_${i}`)))}
-      from (select *, t - ${summary.firstTime}::float8 as x from (${window.wide}) as w ${window.fence}) as s`.execute(db);
+      select ${sql.join(aggregates)},
+        array_agg(array[t, ${sql.join(window.axes.map((_, i) => c(i)))}]) filter (where random() < ${fraction}::float8) as sample
+      from (select *, t - ${summary.firstTime}::float8 as x, ${sql.join(kept)} from (${window.wide}) as w ${window.fence}) as s`.execute(db);
     rows = window.keys.map((k, i) => Object.fromEntries([["k", k], ...names.map((name) => [name, wide[`${name}_${i}`]])]));
+    sample = ((wide.sample ?? []) as (number | string | null)[][]).map((row) => row.map((v) => (v === null ? null : Number(v))));
   } else {
     ({ rows } = await sql<Record<string, unknown>>`
-      select k, ${aggregates(sql`y`, "")}
+      select k, ${aggregates(sql`y`)}
       from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r ${window.fence}) as s
       group by k`.execute(db));
   }
@@ -104,16 +124,87 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   const hashes = window.keys.map((key) => String(byKey.get(key)?.hash ?? "0"));
   const fingerprint = createHash("sha256").update(JSON.stringify({ rows: summary.rows, axes: window.axes, hashes })).digest("hex");
   const finiteMeans = window.keys.map((key) => num(byKey.get(key)?.fmean));
-  return { profiles, models: { type: "linear", models }, finiteMeans, fingerprint };
+  return { profiles, models: { type: "linear", models }, finiteMeans, fingerprint, sample };
 }
 
-/** Metrics of every axis, the number of positive residuals and their histogram (for the thresholds). */
+/** Metrics of every axis, the number of positive residuals and their histogram or intervals (for the thresholds). */
 export interface DatabaseEvaluation {
   readonly metrics: readonly AxisMetrics[];
   readonly positives: readonly number[];
   /** Per axis: the positive residuals counted per value bucket (./residualHistogram), by `scales`. */
   readonly histograms: readonly ResidualHistogram[];
   readonly scales: readonly number[];
+  /** A plain WIDE table: per axis, its positive finite residuals' intervals (./rankIntervals), instead of histograms. */
+  readonly intervals?: readonly (readonly RankInterval[])[];
+}
+
+/** R², MAE and RMSE as `regressionMetrics` from the sums {@link databaseEvaluate} describes. */
+function metricsOf(axis: string, { n, sq: sse, syy: sst, explained, abs }: { n: number; sq: number; syy: number; explained: number; abs: number }): AxisMetrics {
+  if (n === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
+  let r2 = NaN;
+  // SST − SSE summed per row ((y−ȳ)² − (y−p)² = (p−ȳ)(2y−p−ȳ)): no cancellation when R² is near 0.
+  if (n >= 2) r2 = sst === 0 ? (sse === 0 ? 1.0 : 0.0) : sse === 0 ? 1.0 : explained / sst;
+  return { axis, r2, mae: abs / n, rmse: Math.sqrt(sse / n) };
+}
+
+/**
+ * {@link databaseEvaluate} of a plain WIDE table: every axis's sums in one row over the table's rows (no unpivot),
+ * with the counts of its positive residuals below and up to the value ranges the sample suggests (./rankIntervals).
+ */
+async function wideEvaluate(
+  db: Kysely<any>,
+  window: SqlWindow,
+  time0: number,
+  models: LinearModelSet,
+  finiteMeans: readonly number[],
+  sample: readonly (readonly (number | null)[])[],
+  policy: ThresholdPolicy,
+): Promise<DatabaseEvaluation> {
+  const fractions = wantedFractions(policy);
+  const ranges = window.axes.map((_, i) => sampleRanges(sampleResiduals(sample, i, time0, models), fractions));
+  // Per row and axis, computed once (fenced): `p` predicted; `r` the residual and `d` the deviation from the mean where
+  // the value is finite, else NULL (aggregates skip NULLs: the same rows in the same order as FILTERs); `q` the residual
+  // where it is positive and not NaN.
+  const id = (name: string, i: number): RawBuilder<unknown> => sql.id(`${name}${i}`);
+  const columns = window.axes.map((_, i) => {
+    const { coef, intercept } = models.models[i];
+    const y = sql.id(`c${i}`);
+    return sql`((t - ${time0}::float8) * ${coef}::float8) + ${intercept}::float8 as ${id("p", i)},
+      case when ${FINITE(sql`${y}`)} then ${y} end as ${id("f", i)}, ${y} as ${id("y", i)}`;
+  });
+  const derived = window.axes.map((_, i) => {
+    const [y, p, f] = [id("y", i), id("p", i), id("f", i)];
+    return sql`${p}, ${f} - ${p} as ${id("r", i)}, ${f} - ${finiteMeans[i]}::float8 as ${id("d", i)},
+      case when ${y} - ${p} > 0 and ${NOT_NAN(sql`${y} - ${p}`)} then ${y} - ${p} end as ${id("q", i)}`;
+  });
+  const aggregates = window.axes.map((_, i) => {
+    const [p, r, d, q] = [id("p", i), id("r", i), id("d", i), id("q", i)];
+    const m = sql`${finiteMeans[i]}::float8`;
+    const as = (name: string): RawBuilder<unknown> => id(name, i);
+    return sql.join([
+      sql`count(${r}) as ${as("n")}, sum(abs(${r})) as ${as("abs")}, sum(${r} * ${r}) as ${as("sq")}, sum(${d} * ${d}) as ${as("syy")}`,
+      sql`sum((${p} - ${m}) * (${r} + ${d})) as ${as("explained")}`,
+      sql`count(${q}) as ${as("positives")}, count(*) filter (where ${q} = 'Infinity'::float8) as ${as("infinite")}`,
+      ...rangeCountsSql(sql`${q}`, ranges[i], `r${i}_`),
+    ]);
+  });
+  const { rows: [row] } = await sql<Record<string, unknown>>`
+    select ${sql.join(aggregates)}
+    from (select ${sql.join(derived)} from (select ${sql.join(columns)} from (${window.wide}) as w ${window.fence}) as s ${window.fence}) as s`.execute(db);
+  const positives = window.axes.map((_, i) => num(row[`positives${i}`]));
+  const infinite = window.axes.map((_, i) => num(row[`infinite${i}`]));
+  const metrics = window.axes.map((axis, i) => {
+    const n = num(row[`n${i}`]);
+    const sum = (name: string): number => (n > 0 ? num(row[`${name}${i}`]) : 0);
+    return metricsOf(axis, { n, abs: sum("abs"), sq: sum("sq"), syy: sum("syy"), explained: sum("explained") });
+  });
+  return {
+    metrics,
+    positives,
+    histograms: [],
+    scales: [],
+    intervals: window.axes.map((_, i) => rankIntervals(ranges[i], row, `r${i}_`, positives[i] - infinite[i])),
+  };
 }
 
 /**
@@ -130,10 +221,14 @@ export async function databaseEvaluate(
   window: SqlWindow,
   time0: number,
   models: LinearModelSet,
-  training: Pick<DatabaseTraining, "finiteMeans" | "profiles">,
+  training: Pick<DatabaseTraining, "finiteMeans" | "profiles" | "sample">,
   span: number,
+  policy?: ThresholdPolicy,
 ): Promise<DatabaseEvaluation> {
   const { finiteMeans } = training;
+  if (window.wide !== undefined && window.plain && training.sample !== undefined && policy !== undefined) {
+    return wideEvaluate(db, window, time0, models, finiteMeans, training.sample, policy);
+  }
   const scales = bucketScales(training.profiles, models.models, span);
   const finite = FINITE(sql`y`);
   const residuals = sql`select k, t, y, ${predictedSql(window, time0, models)} as p, ${perAxis(window, (i) => sql`${finiteMeans[i]}::float8`)} as m from (${window.rows}) as r ${window.fence}`;
@@ -174,14 +269,7 @@ export async function databaseEvaluate(
     total.positives += num(row.positives);
     total.infinite += num(row.infinite);
   }
-  const metrics = window.axes.map((axis, i): AxisMetrics => {
-    const { n, sq: sse, syy: sst, explained, abs } = totals[i];
-    if (n === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
-    let r2 = NaN;
-    // SST − SSE summed per row ((y−ȳ)² − (y−p)² = (p−ȳ)(2y−p−ȳ)): no cancellation when R² is near 0.
-    if (n >= 2) r2 = sst === 0 ? (sse === 0 ? 1.0 : 0.0) : sse === 0 ? 1.0 : explained / sst;
-    return { axis, r2, mae: abs / n, rmse: Math.sqrt(sse / n) };
-  });
+  const metrics = window.axes.map((axis, i) => metricsOf(axis, totals[i]));
   return {
     metrics,
     positives: totals.map(({ positives }) => positives),
@@ -258,7 +346,7 @@ export async function databaseThresholds(
   window: SqlWindow,
   time0: number,
   models: LinearModelSet,
-  evaluation: Pick<DatabaseEvaluation, "positives" | "histograms" | "scales">,
+  evaluation: Pick<DatabaseEvaluation, "positives" | "histograms" | "scales" | "intervals">,
   dtSeconds: number,
   policy: ThresholdPolicy,
   rows: number,
@@ -278,11 +366,16 @@ export async function databaseThresholds(
     wanted.set(i, quantileRanks(keep, qs));
     return keep;
   });
-  const [few, many] = await Promise.all([
-    all.size > 0 ? valuesAtRanks(db, window, positiveRelation, all, positives) : new Map<number, Map<number, number>>(),
-    valuesAtRanksByBucket(db, window, positiveRelation, evaluation.scales, evaluation.histograms, wanted),
-  ]);
-  const ranked = new Map([...many, ...few]);
+  let ranked: Map<number, Map<number, number>>;
+  if (evaluation.intervals !== undefined) {
+    ranked = await valuesAtRanksByInterval(db, window, time0, models, evaluation.intervals, new Map([...wanted, ...all]));
+  } else {
+    const [few, many] = await Promise.all([
+      all.size > 0 ? valuesAtRanks(db, window, positiveRelation, all, positives) : new Map<number, Map<number, number>>(),
+      valuesAtRanksByBucket(db, window, positiveRelation, evaluation.scales, evaluation.histograms, wanted),
+    ]);
+    ranked = new Map([...many, ...few]);
+  }
   const levels = positives.map((n, i) => {
     if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
       const values = Array.from({ length: n }, (_, rank) => ranked.get(i)?.get(rank) as number);

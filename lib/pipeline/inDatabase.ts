@@ -132,7 +132,7 @@ export async function trainInDatabase(
   profiles.forEach(({ axis, nonFinite }) => {
     if (nonFinite > 0) log(`             ${axis}: ${nonFinite} NaN/±Infinity values are left out of fitting and scoring`);
   });
-  const evaluation = await databaseEvaluate(db, window, time0, models, training, summary.lastTime - summary.firstTime);
+  const evaluation = await databaseEvaluate(db, window, time0, models, training, summary.lastTime - summary.firstTime, config.thresholds);
   const { metrics } = evaluation;
   log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
   const thresholds = await databaseThresholds(db, window, time0, models, evaluation, dtSeconds, config.thresholds, summary.rows);

@@ -24,11 +24,12 @@ import { InputError } from "../core/errors";
 import { pythonFloatRepr } from "../core/pythonFloat";
 import { quantileSorted } from "../stats";
 import { secondsToSteps } from "../stages/thresholds";
-import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, ThresholdPolicy } from "../shapes/types";
+import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, Prediction, ThresholdPolicy } from "../shapes/types";
 import { quantileRanks, sparseSorted, valuesAtRanks, valuesAtRanksOfCounts } from "./orderStatistics";
 import { rangeCountsSql, rankIntervals, sampleFraction, sampleRanges, sampleResiduals, valuesAtRanksByInterval, wantedFractions, type RankInterval } from "./rankIntervals";
 import { POSITIVE_FINITE, bucketScales, bucketSql, valuesAtRanksByBucket, type ResidualHistogram } from "./residualHistogram";
 import { FINITE, NOT_NAN, indexOfKey, num, perAxis, predictedSql } from "./sqlParts";
+import { chartBucketSql, wideChartAggregates, wideChartSeries } from "./chartSeries";
 import type { SqlWindow } from "./window";
 import type { WindowSummary } from "./windowSummary";
 
@@ -136,6 +137,8 @@ export interface DatabaseEvaluation {
   readonly scales: readonly number[];
   /** A plain WIDE table: per axis, its positive finite residuals' intervals (./rankIntervals), instead of histograms. */
   readonly intervals?: readonly (readonly RankInterval[])[];
+  /** A plain WIDE table, given the window's summary for the charts: the decimated chart series from the same pass. */
+  readonly chartSeries?: Prediction;
 }
 
 /** R², MAE and RMSE as `regressionMetrics` from the sums {@link databaseEvaluate} describes. */
@@ -159,6 +162,7 @@ async function wideEvaluate(
   finiteMeans: readonly number[],
   sample: readonly (readonly (number | null)[])[],
   policy: ThresholdPolicy,
+  chart: WindowSummary | undefined,
 ): Promise<DatabaseEvaluation> {
   const fractions = wantedFractions(policy);
   const ranges = window.axes.map((_, i) => sampleRanges(sampleResiduals(sample, i, time0, models), fractions));
@@ -174,7 +178,7 @@ async function wideEvaluate(
   });
   const derived = window.axes.map((_, i) => {
     const [y, p, f] = [id("y", i), id("p", i), id("f", i)];
-    return sql`${p}, ${f} - ${p} as ${id("r", i)}, ${f} - ${finiteMeans[i]}::float8 as ${id("d", i)},
+    return sql`${p}, ${f}, ${y}, ${f} - ${p} as ${id("r", i)}, ${f} - ${finiteMeans[i]}::float8 as ${id("d", i)},
       case when ${y} - ${p} > 0 and ${NOT_NAN(sql`${y} - ${p}`)} then ${y} - ${p} end as ${id("q", i)}`;
   });
   const aggregates = window.axes.map((_, i) => {
@@ -188,22 +192,28 @@ async function wideEvaluate(
       ...rangeCountsSql(sql`${q}`, ranges[i], `r${i}_`),
     ]);
   });
-  const { rows: [row] } = await sql<Record<string, unknown>>`
-    select ${sql.join(aggregates)}
-    from (select ${sql.join(derived)} from (select ${sql.join(columns)} from (${window.wide}) as w ${window.fence}) as s ${window.fence}) as s`.execute(db);
-  const positives = window.axes.map((_, i) => num(row[`positives${i}`]));
-  const infinite = window.axes.map((_, i) => num(row[`infinite${i}`]));
+  // With the charts: grouped by their time slice (a few hundred groups), the chart extremes from the same rows.
+  const { rows } = await sql<Record<string, unknown>>`
+    select ${sql.join([...aggregates, ...(chart === undefined ? [] : wideChartAggregates(window.axes.length, id))])}
+    from (select t, ${sql.join(derived)} from (select t, ${sql.join(columns)} from (${window.wide}) as w ${window.fence}) as s ${window.fence}) as s
+    ${chart === undefined ? sql`` : sql`group by ${chartBucketSql(chart)}`}`.execute(db);
+  /** A count or sum over every group (a sum of none is 0). */
+  const total = (name: string): number => rows.reduce((sum, row) => (row[name] === null || row[name] === undefined ? sum : sum + num(row[name])), 0);
+  const totals: Record<string, number> = {};
+  for (const name of Object.keys(rows[0] ?? {})) if (!/^(first|last|lo|hi|rlo|rhi|zero)\d*$/.test(name)) totals[name] = total(name);
+  const positives = window.axes.map((_, i) => totals[`positives${i}`] ?? 0);
+  const infinite = window.axes.map((_, i) => totals[`infinite${i}`] ?? 0);
   const metrics = window.axes.map((axis, i) => {
-    const n = num(row[`n${i}`]);
-    const sum = (name: string): number => (n > 0 ? num(row[`${name}${i}`]) : 0);
-    return metricsOf(axis, { n, abs: sum("abs"), sq: sum("sq"), syy: sum("syy"), explained: sum("explained") });
+    const sum = (name: string): number => totals[`${name}${i}`] ?? 0;
+    return metricsOf(axis, { n: sum("n"), abs: sum("abs"), sq: sum("sq"), syy: sum("syy"), explained: sum("explained") });
   });
   return {
     metrics,
     positives,
     histograms: [],
     scales: [],
-    intervals: window.axes.map((_, i) => rankIntervals(ranges[i], row, `r${i}_`, positives[i] - infinite[i])),
+    intervals: window.axes.map((_, i) => rankIntervals(ranges[i], totals, `r${i}_`, positives[i] - infinite[i])),
+    chartSeries: chart === undefined ? undefined : wideChartSeries(window, chart, models, rows),
   };
 }
 
@@ -224,10 +234,11 @@ export async function databaseEvaluate(
   training: Pick<DatabaseTraining, "finiteMeans" | "profiles" | "sample">,
   span: number,
   policy?: ThresholdPolicy,
+  chart?: WindowSummary,
 ): Promise<DatabaseEvaluation> {
   const { finiteMeans } = training;
   if (window.wide !== undefined && window.plain && training.sample !== undefined && policy !== undefined) {
-    return wideEvaluate(db, window, time0, models, finiteMeans, training.sample, policy);
+    return wideEvaluate(db, window, time0, models, finiteMeans, training.sample, policy, chart);
   }
   const scales = bucketScales(training.profiles, models.models, span);
   const finite = FINITE(sql`y`);
@@ -287,7 +298,7 @@ const FLAGS_PER_MASK = 62;
  * run), without unpivoting the window. One ordered pass packs every flag of
  * a row into int8 masks and compares them with the previous row's (`lag`);
  * only the rows where some flag changes are unpivoted, one row per changed
- * flag, and a run's length is the next change's position minus its rise's
+ * flag (`2·flag + its new value`, the others dropped before unnesting), and a run's length is the next change's position minus its rise's
  * (`rows + 1` when it lasts to the end).
  */
 function wideRunLengths(
@@ -317,17 +328,15 @@ function wideRunLengths(
     select k, lvl, len, count(*) as c from (
       select j / 2 as k, j % 2 as lvl, rise, coalesce(lead(idx) over (partition by j order by idx), ${sql.lit(rows + 1)}) - idx as len
       from (
-        select idx, unnest(array[${sql.join(flags.map((_, j) => sql.lit(j)))}]::int[]) as j,
-          unnest(array[${sql.join(flags.map((_, j) => bit(j, sql`(${m(mask(j))} # ${p(mask(j))})`)))}]::int[]) as changed,
-          unnest(array[${sql.join(flags.map((_, j) => bit(j, m(mask(j)))))}]::int[]) as rise
+        select idx, change / 2 as j, change % 2 as rise from (
+        select idx, unnest(array_remove(array[${sql.join(flags.map((_, j) => sql`case when ${bit(j, sql`(${m(mask(j))} # ${p(mask(j))})`)} = 1 then ${sql.lit(2 * j)} + ${bit(j, m(mask(j)))} end`))}]::int[], null)) as change
         from (
           select row_number() over w as idx, ${sql.join(masks.map((_, n) => sql`${m(n)}, lag(${m(n)}, 1, 0::int8) over w as ${p(n)}`))}
           from (select t, ${sql.join(masks.map((parts, n) => sql`${sql.join(parts, sql` | `)} as ${m(n)}`))} from (${window.wide}) as x ${window.fence}) as flagged
           window w as (order by t)
         ) as masked
         where ${sql.join(masks.map((_, n) => sql`${m(n)} <> ${p(n)}`), sql` or `)}
-      ) as changes
-      where changed = 1
+      ) as unpivoted) as changes
     ) as edges
     where rise = 1
     group by k, lvl, len`;

@@ -132,12 +132,12 @@ export async function trainInDatabase(
   profiles.forEach(({ axis, nonFinite }) => {
     if (nonFinite > 0) log(`             ${axis}: ${nonFinite} NaN/±Infinity values are left out of fitting and scoring`);
   });
-  const evaluation = await databaseEvaluate(db, window, time0, models, training, summary.lastTime - summary.firstTime, config.thresholds);
+  const evaluation = await databaseEvaluate(db, window, time0, models, training, summary.lastTime - summary.firstTime, config.thresholds, config.plots.enabled ? summary : undefined);
   const { metrics } = evaluation;
   log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
   const thresholds = await databaseThresholds(db, window, time0, models, evaluation, dtSeconds, config.thresholds, summary.rows);
   log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);
-  const chartSeries = config.plots.enabled ? await databaseChartSeries(db, window, summary, models) : { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
+  const chartSeries = config.plots.enabled ? (evaluation.chartSeries ?? (await databaseChartSeries(db, window, summary, models))) : { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
   const profile: Profile = { rows: summary.rows, dt_seconds: dtSeconds, first_time: summary.firstTime, last_time: summary.lastTime, axes: profiles.map(({ nonFinite: _, finiteMax: __, ...axis }) => axis) };
   return { window, profile, prepStats, models, metrics, thresholds, chartSeries, fingerprint };
 }

@@ -10,7 +10,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { rangeCountsSql, rankIntervals, sampleRanges, valuesAtRanksByInterval, wantedFractions, type ValueRange } from "../lib/inDatabase/rankIntervals";
+import { GRID, rangeCountsSql, rangesOfGrid, rankIntervals, sampleRanges, valuesAtRanksByInterval, wantedFractions, type ValueRange } from "../lib/inDatabase/rankIntervals";
 import type { SqlWindow } from "../lib/inDatabase/window";
 import { num } from "../lib/inDatabase/sqlParts";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
@@ -29,7 +29,7 @@ const MODELS: LinearModelSet = { type: "linear", models: VALUES.map((_, i) => ({
 const RANGES: ValueRange[][] = [
   [{ lo: 1 / 8, hi: 3 / 8 }, { lo: 2, hi: 2 }, { lo: 4, hi: null }],
   [],
-  sampleRanges([0.75], wantedFractions(DEFAULT_THRESHOLD_POLICY)),
+  rangesOfGrid(Array.from({ length: GRID + 1 }, () => 0.75), 1, wantedFractions(DEFAULT_THRESHOLD_POLICY)),
 ];
 
 function wideWindow(): SqlWindow {
@@ -73,17 +73,29 @@ for (const backend of BACKENDS) {
       assert.deepEqual([...(got.get(2) ?? [])], [[0, 0.75]]);
     });
 
-    test("sampleRanges: sorted, disjoint ranges around the wanted fractions; none without a sample", () => {
-      const sample = Array.from({ length: 10_000 }, (_, j) => j + 1);
-      const ranges = sampleRanges(sample, [0, 0.98, 0.735, 0.931]);
+    test("sampleRanges: sorted, disjoint ranges around the wanted fractions, from the server's sample; none without positives", async () => {
+      const fractions = [0, 0.98, 0.735, 0.931];
+      const grid = Array.from({ length: GRID + 1 }, (_, g) => g * 10);
+      const ranges = rangesOfGrid(grid, 10_000, fractions);
       assert.equal(ranges[0].lo, null, "the smallest value: from 0");
       ranges.forEach((range, j) => {
         if (j > 0) assert.ok((ranges[j - 1].hi as number) < (range.lo as number), JSON.stringify(ranges));
       });
-      for (const f of [0.98, 0.735, 0.931]) {
-        assert.ok(ranges.some(({ lo, hi }) => (lo ?? 0) < f * 10_000 && f * 10_000 < (hi ?? Infinity)), `${f} inside a range: ${JSON.stringify(ranges)}`);
+      for (const f of fractions.slice(1)) {
+        assert.ok(ranges.some(({ lo, hi }) => (lo ?? 0) < f * GRID * 10 && f * GRID * 10 < (hi ?? Infinity)), `${f} inside a range: ${JSON.stringify(ranges)}`);
       }
-      assert.deepEqual(sampleRanges([], [0.5]), []);
+      assert.deepEqual(rangesOfGrid(grid, 0, fractions), []);
+      // The whole (small) window is the sample: axis 0's ranges bound values it holds; axis 1 (all equal) and 2 (one value) likewise.
+      const sampled = await sampleRanges(database.db, { ...wideWindow(), wideSample: () => wideWindow().wide } as SqlWindow, 0, MODELS, ROWS, fractions);
+      assert.equal(sampled.length, 3);
+      sampled.forEach((axisRanges, i) => {
+        const finite = VALUES[i].filter((v) => v > 0 && v < Infinity);
+        assert.ok(axisRanges.length >= 1, `axis ${i}: ${JSON.stringify(axisRanges)}`);
+        for (const { lo, hi } of axisRanges) {
+          if (lo !== null) assert.ok(finite.includes(lo), `axis ${i} lo ${lo}`);
+          if (hi !== null) assert.ok(finite.includes(hi), `axis ${i} hi ${hi}`);
+        }
+      });
     });
   });
 }

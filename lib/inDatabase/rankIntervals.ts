@@ -1,6 +1,6 @@
 /**
  * Exact order statistics of a plain WIDE table's positive residuals without
- * unpivoting it: a random sample of rows (taken by the train pass) says
+ * unpivoting it: a random sample of rows (ordered by the server) says
  * roughly where each wanted rank's value lies; the evaluate pass counts, per
  * axis, the positive finite residuals below and up to each such value range,
  * so the ranges and the gaps between them partition the positives with known
@@ -13,8 +13,11 @@ import type { LinearModelSet, ThresholdPolicy } from "../shapes/types";
 import { num } from "./sqlParts";
 import type { SqlWindow } from "./window";
 
-/** Numbers (rows × (axes + 1)) the train pass samples at random for the value ranges: about 44k rows of 8 axes. */
-export const SAMPLE_NUMBERS = 400_000;
+/** Rows sampled at random (server-side) for the value ranges. */
+export const SAMPLE_ROWS = 100_000;
+
+/** Fractions of the sampled positive residuals read back per axis: 0, 1/GRID, …, 1. */
+export const GRID = 1000;
 
 /** Standard deviations of a sample quantile's rank each range reaches on either side. */
 const MARGIN_SD = 5;
@@ -35,12 +38,6 @@ export interface RankInterval {
   readonly count: number;
 }
 
-/** Sampling probability for a window of `rows` rows and `axes` axes (at most {@link SAMPLE_NUMBERS} numbers expected). */
-export function sampleFraction(rows: number, axes: number): number {
-  const wanted = Math.max(1000, Math.floor(SAMPLE_NUMBERS / (axes + 1)));
-  return rows <= wanted ? 1 : wanted / rows;
-}
-
 /**
  * The fractions of the positive residuals the thresholds read (`databaseThresholds`): the smallest, the
  * trimmed top and the two percentiles of the trimmed ones.
@@ -53,20 +50,19 @@ export function wantedFractions(policy: ThresholdPolicy): number[] {
 /**
  * Value ranges (sorted, disjoint) likely to hold the values at `fractions` of
  * the ascending positive finite residuals, from the same residuals of a
- * random sample (`sorted`, ascending): each reaches {@link MARGIN_SD}
- * standard deviations of the sample quantile's rank either side.
+ * random sample: their count `m` and `grid[g]`, the value at fraction
+ * g/`steps` of them. Each range reaches {@link MARGIN_SD} standard deviations
+ * of the sample quantile's rank either side, widened to the grid.
  * @example
- * sampleRanges([1, 2, 3, 4], [0]); // [{ lo: null, hi: 4 }]
+ * rangesOfGrid([1, 2, 3], 3, [0.5], 2); // [{ lo: null, hi: null }]
  */
-export function sampleRanges(sorted: readonly number[], fractions: readonly number[]): ValueRange[] {
-  const m = sorted.length;
-  if (m === 0) return [];
+export function rangesOfGrid(grid: readonly number[], m: number, fractions: readonly number[], steps = GRID): ValueRange[] {
+  if (!(m > 0) || grid.length !== steps + 1) return [];
   const ranges = fractions.map((f): ValueRange => {
-    const center = f * m;
-    const margin = MARGIN_SD * Math.sqrt(m * f * (1 - f)) + 3;
-    const from = Math.floor(center - margin);
-    const to = Math.ceil(center + margin);
-    return { lo: from <= 0 ? null : sorted[from], hi: to >= m - 1 ? null : sorted[to] };
+    const margin = MARGIN_SD * Math.sqrt((f * (1 - f)) / m) + 3 / m;
+    const from = Math.floor((f - margin) * steps);
+    const to = Math.ceil((f + margin) * steps);
+    return { lo: from <= 0 ? null : grid[from], hi: to >= steps ? null : grid[to] };
   });
   ranges.sort((a, b) => (a.lo ?? -Infinity) - (b.lo ?? -Infinity));
   const merged: ValueRange[] = [];
@@ -79,18 +75,35 @@ export function sampleRanges(sorted: readonly number[], fractions: readonly numb
   return merged;
 }
 
-/** Ascending positive finite residuals of axis `i` in the sampled rows `[t, y0, y1, …]`. */
-export function sampleResiduals(sample: readonly (readonly (number | null)[])[], i: number, time0: number, models: LinearModelSet): number[] {
-  const { coef, intercept } = models.models[i];
-  const out: number[] = [];
-  for (const row of sample) {
-    const t = row[0];
-    const y = row[i + 1];
-    if (t === null || y === null) continue;
-    const r = y - ((t - time0) * coef + intercept);
-    if (r > 0 && r < Infinity) out.push(r);
-  }
-  return out.sort((a, b) => a - b);
+/**
+ * Per axis, the value ranges of {@link rangesOfGrid} from a random sample of
+ * about {@link SAMPLE_ROWS} rows of a plain WIDE window of `rows` rows, drawn
+ * and ordered by the server: only the grid's values travel.
+ */
+export async function sampleRanges(
+  db: Kysely<any>,
+  window: SqlWindow,
+  time0: number,
+  models: LinearModelSet,
+  rows: number,
+  fractions: readonly number[],
+): Promise<ValueRange[][]> {
+  const sampled = window.wideSample;
+  if (sampled === undefined) return window.axes.map(() => []);
+  const grid = Array.from({ length: GRID + 1 }, (_, g) => g / GRID);
+  const q = (i: number): RawBuilder<unknown> => sql.id(`q${i}`);
+  const positives = window.axes.map((_, i) => {
+    const { coef, intercept } = models.models[i];
+    const r = sql`(${sql.id(`c${i}`)} - (((t - ${time0}::float8) * ${coef}::float8) + ${intercept}::float8))`;
+    return sql`case when ${r} > 0 and ${r} < 'Infinity'::float8 then ${r} end as ${q(i)}`;
+  });
+  const { rows: [row] } = await sql<Record<string, unknown>>`
+    select ${sql.join(window.axes.map((_, i) => sql`count(${q(i)}) as ${sql.id(`m${i}`)}, percentile_disc(${grid}::float8[]) within group (order by ${q(i)}) as ${sql.id(`g${i}`)}`))}
+    from (select ${sql.join(positives)} from (${sampled(Math.min(1, SAMPLE_ROWS / Math.max(1, rows)))}) as w ${window.fence}) as s`.execute(db);
+  return window.axes.map((_, i) => {
+    const values = row?.[`g${i}`];
+    return Array.isArray(values) ? rangesOfGrid(values.map(num), num(row[`m${i}`]), fractions) : [];
+  });
 }
 
 /**

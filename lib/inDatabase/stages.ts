@@ -26,7 +26,7 @@ import { quantileSorted } from "../stats";
 import { secondsToSteps } from "../stages/thresholds";
 import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, Prediction, ThresholdPolicy } from "../shapes/types";
 import { quantileRanks, sparseSorted, valuesAtRanks, valuesAtRanksOfCounts } from "./orderStatistics";
-import { rangeCountsSql, rankIntervals, sampleFraction, sampleRanges, sampleResiduals, valuesAtRanksByInterval, wantedFractions, type RankInterval } from "./rankIntervals";
+import { rangeCountsSql, rankIntervals, sampleRanges, valuesAtRanksByInterval, wantedFractions, type RankInterval } from "./rankIntervals";
 import { POSITIVE_FINITE, bucketScales, bucketSql, valuesAtRanksByBucket, type ResidualHistogram } from "./residualHistogram";
 import { FINITE, NOT_NAN, indexOfKey, num, perAxis, predictedSql } from "./sqlParts";
 import { chartBucketSql, wideChartAggregates, wideChartSeries } from "./chartSeries";
@@ -42,8 +42,6 @@ export interface DatabaseTraining {
   readonly finiteMeans: readonly number[];
   /** Content fingerprint of the window computed in SQL (see README): differs from the in-memory one. */
   readonly fingerprint: string;
-  /** A plain WIDE table: a random sample of its rows, each `[t, y0, y1, …]` (./rankIntervals). */
-  readonly sample?: readonly (readonly (number | null)[])[];
 }
 
 /**
@@ -69,12 +67,9 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   };
   const names = ["count", "finite", "fmean", "fmax", "zeros", "min", "max", "mean", "used", "sxy", "sxx", "avgx", "avgy", "hash"];
   let rows: Record<string, unknown>[];
-  let sample: (number | null)[][] | undefined;
   if (window.wide !== undefined && window.plain) {
     // A plain WIDE table: every axis's aggregates in one row over the table's rows (no unpivot, the same row order).
-    // Also a random sample of whole rows, for the value ranges of the exact percentiles (./rankIntervals).
     // The row filters as NULLs computed once per row (aggregates skip NULLs): the same rows in the same order as FILTERs.
-    const fraction = sampleFraction(summary.rows, window.axes.length);
     const c = (i: number): RawBuilder<unknown> => sql.id(`c${i}`);
     const id = (name: string, i: number): RawBuilder<unknown> => sql.id(`${name}${i}`);
     const kept = window.axes.map((_, i) => sql`case when ${FINITE(c(i))} then ${c(i)} end as ${id("f", i)},
@@ -88,11 +83,9 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
         regr_avgy(${u}, x) as ${as("avgy")}, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as ${as("hash")}`;
     });
     const { rows: [wide] } = await sql<Record<string, unknown>>`
-      select ${sql.join(aggregates)},
-        array_agg(array[t, ${sql.join(window.axes.map((_, i) => c(i)))}]) filter (where random() < ${fraction}::float8) as sample
+      select ${sql.join(aggregates)}
       from (select *, t - ${summary.firstTime}::float8 as x, ${sql.join(kept)} from (${window.wide}) as w ${window.fence}) as s`.execute(db);
     rows = window.keys.map((k, i) => Object.fromEntries([["k", k], ...names.map((name) => [name, wide[`${name}_${i}`]])]));
-    sample = ((wide.sample ?? []) as (number | string | null)[][]).map((row) => row.map((v) => (v === null ? null : Number(v))));
   } else {
     ({ rows } = await sql<Record<string, unknown>>`
       select k, ${aggregates(sql`y`)}
@@ -125,7 +118,7 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   const hashes = window.keys.map((key) => String(byKey.get(key)?.hash ?? "0"));
   const fingerprint = createHash("sha256").update(JSON.stringify({ rows: summary.rows, axes: window.axes, hashes })).digest("hex");
   const finiteMeans = window.keys.map((key) => num(byKey.get(key)?.fmean));
-  return { profiles, models: { type: "linear", models }, finiteMeans, fingerprint, sample };
+  return { profiles, models: { type: "linear", models }, finiteMeans, fingerprint };
 }
 
 /** Metrics of every axis, the number of positive residuals and their histogram or intervals (for the thresholds). */
@@ -139,6 +132,13 @@ export interface DatabaseEvaluation {
   readonly intervals?: readonly (readonly RankInterval[])[];
   /** A plain WIDE table, given the window's summary for the charts: the decimated chart series from the same pass. */
   readonly chartSeries?: Prediction;
+}
+
+/** What {@link databaseEvaluate} needs for a plain WIDE table's single pass: the thresholds' policy, the window's summary, and whether to draw the charts. */
+export interface WideEvaluateOptions {
+  readonly policy: ThresholdPolicy;
+  readonly summary: WindowSummary;
+  readonly charts: boolean;
 }
 
 /** R², MAE and RMSE as `regressionMetrics` from the sums {@link databaseEvaluate} describes. */
@@ -160,12 +160,12 @@ async function wideEvaluate(
   time0: number,
   models: LinearModelSet,
   finiteMeans: readonly number[],
-  sample: readonly (readonly (number | null)[])[],
+  windowRows: number,
   policy: ThresholdPolicy,
   chart: WindowSummary | undefined,
 ): Promise<DatabaseEvaluation> {
   const fractions = wantedFractions(policy);
-  const ranges = window.axes.map((_, i) => sampleRanges(sampleResiduals(sample, i, time0, models), fractions));
+  const ranges = await sampleRanges(db, window, time0, models, windowRows, fractions);
   // Per row and axis, computed once (fenced): `p` predicted; `r` the residual and `d` the deviation from the mean where
   // the value is finite, else NULL (aggregates skip NULLs: the same rows in the same order as FILTERs); `q` the residual
   // where it is positive and not NaN.
@@ -231,14 +231,13 @@ export async function databaseEvaluate(
   window: SqlWindow,
   time0: number,
   models: LinearModelSet,
-  training: Pick<DatabaseTraining, "finiteMeans" | "profiles" | "sample">,
+  training: Pick<DatabaseTraining, "finiteMeans" | "profiles">,
   span: number,
-  policy?: ThresholdPolicy,
-  chart?: WindowSummary,
+  wide?: WideEvaluateOptions,
 ): Promise<DatabaseEvaluation> {
   const { finiteMeans } = training;
-  if (window.wide !== undefined && window.plain && training.sample !== undefined && policy !== undefined) {
-    return wideEvaluate(db, window, time0, models, finiteMeans, training.sample, policy, chart);
+  if (window.wide !== undefined && window.plain && wide !== undefined) {
+    return wideEvaluate(db, window, time0, models, finiteMeans, wide.summary.rows, wide.policy, wide.charts ? wide.summary : undefined);
   }
   const scales = bucketScales(training.profiles, models.models, span);
   const finite = FINITE(sql`y`);

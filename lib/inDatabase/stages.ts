@@ -24,10 +24,12 @@ import { InputError } from "../core/errors";
 import { pythonFloatRepr } from "../core/pythonFloat";
 import { quantileSorted } from "../stats";
 import { secondsToSteps } from "../stages/thresholds";
-import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, ThresholdPolicy } from "../shapes/types";
+import type { AxisMetrics, AxisThresholds, LinearModel, LinearModelSet, Prediction, ThresholdPolicy } from "../shapes/types";
 import { quantileRanks, sparseSorted, valuesAtRanks, valuesAtRanksOfCounts } from "./orderStatistics";
+import { rangeCountsSql, rankIntervals, sampleRanges, valuesAtRanksByInterval, wantedFractions, type RankInterval } from "./rankIntervals";
 import { POSITIVE_FINITE, bucketScales, bucketSql, valuesAtRanksByBucket, type ResidualHistogram } from "./residualHistogram";
 import { FINITE, NOT_NAN, indexOfKey, num, perAxis, predictedSql } from "./sqlParts";
+import { chartBucketSql, wideChartAggregates, wideChartSeries } from "./chartSeries";
 import type { SqlWindow } from "./window";
 import type { WindowSummary } from "./windowSummary";
 
@@ -52,29 +54,41 @@ export interface DatabaseTraining {
  * @throws InputError when an axis has no usable samples.
  */
 export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary: WindowSummary): Promise<DatabaseTraining> {
-  // The aggregates of one axis over its value `y` and `x = t − time0` (alias suffix: WIDE column index, or "").
-  const aggregates = (y: RawBuilder<unknown>, suffix: string): RawBuilder<unknown> => {
+  // The aggregates of one axis over its value `y` and `x = t − time0` (LONG, grouped by axis).
+  const aggregates = (y: RawBuilder<unknown>): RawBuilder<unknown> => {
     const usable = sql`${FINITE(y)} and ${y} <> 0`;
     const present = NOT_NAN(y);
-    const as = (name: string): RawBuilder<unknown> => sql.id(`${name}${suffix}`);
-    return sql`count(*) filter (where ${present}) as ${as("count")}, count(*) filter (where ${FINITE(y)}) as ${as("finite")},
-      avg(${y}) filter (where ${FINITE(y)}) as ${as("fmean")}, max(${y}) filter (where ${FINITE(y)}) as ${as("fmax")}, count(*) filter (where ${y} = 0) as ${as("zeros")},
-      min(${y}) filter (where ${present}) as ${as("min")}, max(${y}) filter (where ${present}) as ${as("max")}, avg(${y}) filter (where ${present}) as ${as("mean")},
-      regr_count(${y}, x) filter (where ${usable}) as ${as("used")}, regr_sxy(${y}, x) filter (where ${usable}) as ${as("sxy")},
-      regr_sxx(${y}, x) filter (where ${usable}) as ${as("sxx")}, regr_avgx(${y}, x) filter (where ${usable}) as ${as("avgx")},
-      regr_avgy(${y}, x) filter (where ${usable}) as ${as("avgy")}, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as ${as("hash")}`;
+    return sql`count(*) filter (where ${present}) as count, count(*) filter (where ${FINITE(y)}) as finite,
+      avg(${y}) filter (where ${FINITE(y)}) as fmean, max(${y}) filter (where ${FINITE(y)}) as fmax, count(*) filter (where ${y} = 0) as zeros,
+      min(${y}) filter (where ${present}) as min, max(${y}) filter (where ${present}) as max, avg(${y}) filter (where ${present}) as mean,
+      regr_count(${y}, x) filter (where ${usable}) as used, regr_sxy(${y}, x) filter (where ${usable}) as sxy,
+      regr_sxx(${y}, x) filter (where ${usable}) as sxx, regr_avgx(${y}, x) filter (where ${usable}) as avgx,
+      regr_avgy(${y}, x) filter (where ${usable}) as avgy, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as hash`;
   };
   const names = ["count", "finite", "fmean", "fmax", "zeros", "min", "max", "mean", "used", "sxy", "sxx", "avgx", "avgy", "hash"];
   let rows: Record<string, unknown>[];
   if (window.wide !== undefined && window.plain) {
     // A plain WIDE table: every axis's aggregates in one row over the table's rows (no unpivot, the same row order).
+    // The row filters as NULLs computed once per row (aggregates skip NULLs): the same rows in the same order as FILTERs.
+    const c = (i: number): RawBuilder<unknown> => sql.id(`c${i}`);
+    const id = (name: string, i: number): RawBuilder<unknown> => sql.id(`${name}${i}`);
+    const kept = window.axes.map((_, i) => sql`case when ${FINITE(c(i))} then ${c(i)} end as ${id("f", i)},
+      case when ${FINITE(c(i))} and ${c(i)} <> 0 then ${c(i)} end as ${id("u", i)}, case when ${NOT_NAN(c(i))} then ${c(i)} end as ${id("e", i)}`);
+    const aggregates = window.axes.map((_, i) => {
+      const [y, f, u, e] = [c(i), id("f", i), id("u", i), id("e", i)];
+      const as = (name: string): RawBuilder<unknown> => sql.id(`${name}_${i}`);
+      return sql`count(${e}) as ${as("count")}, count(${f}) as ${as("finite")}, avg(${f}) as ${as("fmean")}, max(${f}) as ${as("fmax")},
+        count(*) filter (where ${y} = 0) as ${as("zeros")}, min(${e}) as ${as("min")}, max(${e}) as ${as("max")}, avg(${e}) as ${as("mean")},
+        regr_count(${u}, x) as ${as("used")}, regr_sxy(${u}, x) as ${as("sxy")}, regr_sxx(${u}, x) as ${as("sxx")}, regr_avgx(${u}, x) as ${as("avgx")},
+        regr_avgy(${u}, x) as ${as("avgy")}, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as ${as("hash")}`;
+    });
     const { rows: [wide] } = await sql<Record<string, unknown>>`
-      select ${sql.join(window.axes.map((_, i) => aggregates(sql.id(`c${i}`), `_${i}`)))}
-      from (select *, t - ${summary.firstTime}::float8 as x from (${window.wide}) as w ${window.fence}) as s`.execute(db);
+      select ${sql.join(aggregates)}
+      from (select *, t - ${summary.firstTime}::float8 as x, ${sql.join(kept)} from (${window.wide}) as w ${window.fence}) as s`.execute(db);
     rows = window.keys.map((k, i) => Object.fromEntries([["k", k], ...names.map((name) => [name, wide[`${name}_${i}`]])]));
   } else {
     ({ rows } = await sql<Record<string, unknown>>`
-      select k, ${aggregates(sql`y`, "")}
+      select k, ${aggregates(sql`y`)}
       from (select k, t, y, t - ${summary.firstTime}::float8 as x from (${window.rows}) as r ${window.fence}) as s
       group by k`.execute(db));
   }
@@ -107,13 +121,100 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   return { profiles, models: { type: "linear", models }, finiteMeans, fingerprint };
 }
 
-/** Metrics of every axis, the number of positive residuals and their histogram (for the thresholds). */
+/** Metrics of every axis, the number of positive residuals and their histogram or intervals (for the thresholds). */
 export interface DatabaseEvaluation {
   readonly metrics: readonly AxisMetrics[];
   readonly positives: readonly number[];
   /** Per axis: the positive residuals counted per value bucket (./residualHistogram), by `scales`. */
   readonly histograms: readonly ResidualHistogram[];
   readonly scales: readonly number[];
+  /** A plain WIDE table: per axis, its positive finite residuals' intervals (./rankIntervals), instead of histograms. */
+  readonly intervals?: readonly (readonly RankInterval[])[];
+  /** A plain WIDE table, given the window's summary for the charts: the decimated chart series from the same pass. */
+  readonly chartSeries?: Prediction;
+}
+
+/** What {@link databaseEvaluate} needs for a plain WIDE table's single pass: the thresholds' policy, the window's summary, and whether to draw the charts. */
+export interface WideEvaluateOptions {
+  readonly policy: ThresholdPolicy;
+  readonly summary: WindowSummary;
+  readonly charts: boolean;
+}
+
+/** R², MAE and RMSE as `regressionMetrics` from the sums {@link databaseEvaluate} describes. */
+function metricsOf(axis: string, { n, sq: sse, syy: sst, explained, abs }: { n: number; sq: number; syy: number; explained: number; abs: number }): AxisMetrics {
+  if (n === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
+  let r2 = NaN;
+  // SST − SSE summed per row ((y−ȳ)² − (y−p)² = (p−ȳ)(2y−p−ȳ)): no cancellation when R² is near 0.
+  if (n >= 2) r2 = sst === 0 ? (sse === 0 ? 1.0 : 0.0) : sse === 0 ? 1.0 : explained / sst;
+  return { axis, r2, mae: abs / n, rmse: Math.sqrt(sse / n) };
+}
+
+/**
+ * {@link databaseEvaluate} of a plain WIDE table: every axis's sums in one row over the table's rows (no unpivot),
+ * with the counts of its positive residuals below and up to the value ranges the sample suggests (./rankIntervals).
+ */
+async function wideEvaluate(
+  db: Kysely<any>,
+  window: SqlWindow,
+  time0: number,
+  models: LinearModelSet,
+  finiteMeans: readonly number[],
+  windowRows: number,
+  policy: ThresholdPolicy,
+  chart: WindowSummary | undefined,
+): Promise<DatabaseEvaluation> {
+  const fractions = wantedFractions(policy);
+  const ranges = await sampleRanges(db, window, time0, models, windowRows, fractions);
+  // Per row and axis, computed once (fenced): `p` predicted; `r` the residual and `d` the deviation from the mean where
+  // the value is finite, else NULL (aggregates skip NULLs: the same rows in the same order as FILTERs); `q` the residual
+  // where it is positive and not NaN.
+  const id = (name: string, i: number): RawBuilder<unknown> => sql.id(`${name}${i}`);
+  const columns = window.axes.map((_, i) => {
+    const { coef, intercept } = models.models[i];
+    const y = sql.id(`c${i}`);
+    return sql`((t - ${time0}::float8) * ${coef}::float8) + ${intercept}::float8 as ${id("p", i)},
+      case when ${FINITE(sql`${y}`)} then ${y} end as ${id("f", i)}, ${y} as ${id("y", i)}`;
+  });
+  const derived = window.axes.map((_, i) => {
+    const [y, p, f] = [id("y", i), id("p", i), id("f", i)];
+    return sql`${p}, ${f}, ${y}, ${f} - ${p} as ${id("r", i)}, ${f} - ${finiteMeans[i]}::float8 as ${id("d", i)},
+      case when ${y} - ${p} > 0 and ${NOT_NAN(sql`${y} - ${p}`)} then ${y} - ${p} end as ${id("q", i)}`;
+  });
+  const aggregates = window.axes.map((_, i) => {
+    const [p, r, d, q] = [id("p", i), id("r", i), id("d", i), id("q", i)];
+    const m = sql`${finiteMeans[i]}::float8`;
+    const as = (name: string): RawBuilder<unknown> => id(name, i);
+    return sql.join([
+      sql`count(${r}) as ${as("n")}, sum(abs(${r})) as ${as("abs")}, sum(${r} * ${r}) as ${as("sq")}, sum(${d} * ${d}) as ${as("syy")}`,
+      sql`sum((${p} - ${m}) * (${r} + ${d})) as ${as("explained")}`,
+      sql`count(${q}) as ${as("positives")}, count(*) filter (where ${q} = 'Infinity'::float8) as ${as("infinite")}`,
+      ...rangeCountsSql(sql`${q}`, ranges[i], `r${i}_`),
+    ]);
+  });
+  // With the charts: grouped by their time slice (a few hundred groups), the chart extremes from the same rows.
+  const { rows } = await sql<Record<string, unknown>>`
+    select ${sql.join([...aggregates, ...(chart === undefined ? [] : wideChartAggregates(window.axes.length, id))])}
+    from (select t, ${sql.join(derived)} from (select t, ${sql.join(columns)} from (${window.wide}) as w ${window.fence}) as s ${window.fence}) as s
+    ${chart === undefined ? sql`` : sql`group by ${chartBucketSql(chart)}`}`.execute(db);
+  /** A count or sum over every group (a sum of none is 0). */
+  const total = (name: string): number => rows.reduce((sum, row) => (row[name] === null || row[name] === undefined ? sum : sum + num(row[name])), 0);
+  const totals: Record<string, number> = {};
+  for (const name of Object.keys(rows[0] ?? {})) if (!/^(first|last|lo|hi|rlo|rhi|zero)\d*$/.test(name)) totals[name] = total(name);
+  const positives = window.axes.map((_, i) => totals[`positives${i}`] ?? 0);
+  const infinite = window.axes.map((_, i) => totals[`infinite${i}`] ?? 0);
+  const metrics = window.axes.map((axis, i) => {
+    const sum = (name: string): number => totals[`${name}${i}`] ?? 0;
+    return metricsOf(axis, { n: sum("n"), abs: sum("abs"), sq: sum("sq"), syy: sum("syy"), explained: sum("explained") });
+  });
+  return {
+    metrics,
+    positives,
+    histograms: [],
+    scales: [],
+    intervals: window.axes.map((_, i) => rankIntervals(ranges[i], totals, `r${i}_`, positives[i] - infinite[i])),
+    chartSeries: chart === undefined ? undefined : wideChartSeries(window, chart, models, rows),
+  };
 }
 
 /**
@@ -132,8 +233,12 @@ export async function databaseEvaluate(
   models: LinearModelSet,
   training: Pick<DatabaseTraining, "finiteMeans" | "profiles">,
   span: number,
+  wide?: WideEvaluateOptions,
 ): Promise<DatabaseEvaluation> {
   const { finiteMeans } = training;
+  if (window.wide !== undefined && window.plain && wide !== undefined) {
+    return wideEvaluate(db, window, time0, models, finiteMeans, wide.summary.rows, wide.policy, wide.charts ? wide.summary : undefined);
+  }
   const scales = bucketScales(training.profiles, models.models, span);
   const finite = FINITE(sql`y`);
   const residuals = sql`select k, t, y, ${predictedSql(window, time0, models)} as p, ${perAxis(window, (i) => sql`${finiteMeans[i]}::float8`)} as m from (${window.rows}) as r ${window.fence}`;
@@ -174,14 +279,7 @@ export async function databaseEvaluate(
     total.positives += num(row.positives);
     total.infinite += num(row.infinite);
   }
-  const metrics = window.axes.map((axis, i): AxisMetrics => {
-    const { n, sq: sse, syy: sst, explained, abs } = totals[i];
-    if (n === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
-    let r2 = NaN;
-    // SST − SSE summed per row ((y−ȳ)² − (y−p)² = (p−ȳ)(2y−p−ȳ)): no cancellation when R² is near 0.
-    if (n >= 2) r2 = sst === 0 ? (sse === 0 ? 1.0 : 0.0) : sse === 0 ? 1.0 : explained / sst;
-    return { axis, r2, mae: abs / n, rmse: Math.sqrt(sse / n) };
-  });
+  const metrics = window.axes.map((axis, i) => metricsOf(axis, totals[i]));
   return {
     metrics,
     positives: totals.map(({ positives }) => positives),
@@ -199,7 +297,7 @@ const FLAGS_PER_MASK = 62;
  * run), without unpivoting the window. One ordered pass packs every flag of
  * a row into int8 masks and compares them with the previous row's (`lag`);
  * only the rows where some flag changes are unpivoted, one row per changed
- * flag, and a run's length is the next change's position minus its rise's
+ * flag (`2·flag + its new value`, the others dropped before unnesting), and a run's length is the next change's position minus its rise's
  * (`rows + 1` when it lasts to the end).
  */
 function wideRunLengths(
@@ -229,17 +327,15 @@ function wideRunLengths(
     select k, lvl, len, count(*) as c from (
       select j / 2 as k, j % 2 as lvl, rise, coalesce(lead(idx) over (partition by j order by idx), ${sql.lit(rows + 1)}) - idx as len
       from (
-        select idx, unnest(array[${sql.join(flags.map((_, j) => sql.lit(j)))}]::int[]) as j,
-          unnest(array[${sql.join(flags.map((_, j) => bit(j, sql`(${m(mask(j))} # ${p(mask(j))})`)))}]::int[]) as changed,
-          unnest(array[${sql.join(flags.map((_, j) => bit(j, m(mask(j)))))}]::int[]) as rise
+        select idx, change / 2 as j, change % 2 as rise from (
+        select idx, unnest(array_remove(array[${sql.join(flags.map((_, j) => sql`case when ${bit(j, sql`(${m(mask(j))} # ${p(mask(j))})`)} = 1 then ${sql.lit(2 * j)} + ${bit(j, m(mask(j)))} end`))}]::int[], null)) as change
         from (
           select row_number() over w as idx, ${sql.join(masks.map((_, n) => sql`${m(n)}, lag(${m(n)}, 1, 0::int8) over w as ${p(n)}`))}
           from (select t, ${sql.join(masks.map((parts, n) => sql`${sql.join(parts, sql` | `)} as ${m(n)}`))} from (${window.wide}) as x ${window.fence}) as flagged
           window w as (order by t)
         ) as masked
         where ${sql.join(masks.map((_, n) => sql`${m(n)} <> ${p(n)}`), sql` or `)}
-      ) as changes
-      where changed = 1
+      ) as unpivoted) as changes
     ) as edges
     where rise = 1
     group by k, lvl, len`;
@@ -258,7 +354,7 @@ export async function databaseThresholds(
   window: SqlWindow,
   time0: number,
   models: LinearModelSet,
-  evaluation: Pick<DatabaseEvaluation, "positives" | "histograms" | "scales">,
+  evaluation: Pick<DatabaseEvaluation, "positives" | "histograms" | "scales" | "intervals">,
   dtSeconds: number,
   policy: ThresholdPolicy,
   rows: number,
@@ -278,11 +374,16 @@ export async function databaseThresholds(
     wanted.set(i, quantileRanks(keep, qs));
     return keep;
   });
-  const [few, many] = await Promise.all([
-    all.size > 0 ? valuesAtRanks(db, window, positiveRelation, all, positives) : new Map<number, Map<number, number>>(),
-    valuesAtRanksByBucket(db, window, positiveRelation, evaluation.scales, evaluation.histograms, wanted),
-  ]);
-  const ranked = new Map([...many, ...few]);
+  let ranked: Map<number, Map<number, number>>;
+  if (evaluation.intervals !== undefined) {
+    ranked = await valuesAtRanksByInterval(db, window, time0, models, evaluation.intervals, new Map([...wanted, ...all]));
+  } else {
+    const [few, many] = await Promise.all([
+      all.size > 0 ? valuesAtRanks(db, window, positiveRelation, all, positives) : new Map<number, Map<number, number>>(),
+      valuesAtRanksByBucket(db, window, positiveRelation, evaluation.scales, evaluation.histograms, wanted),
+    ]);
+    ranked = new Map([...many, ...few]);
+  }
   const levels = positives.map((n, i) => {
     if (n > 0 && n < policy.min_pos_for_trim && policy.use_mad_fallback) {
       const values = Array.from({ length: n }, (_, rank) => ranked.get(i)?.get(rank) as number);

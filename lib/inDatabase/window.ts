@@ -50,6 +50,8 @@ export interface SqlWindow {
   readonly fence: RawBuilder<unknown>;
   /** WIDE: `(t, c0, c1, …)`, one row per time with axis `i` in column `c<i>`; LONG: undefined. */
   readonly wide?: RawBuilder<unknown>;
+  /** WIDE: as {@link wide}, of a random `fraction` of the rows (drawn before their columns are computed). */
+  readonly wideSample?: (fraction: number) => RawBuilder<unknown>;
   /** Whether the table is a plain one (see {@link fence}): partitioned and foreign tables keep per-axis aggregates apart. */
   readonly plain: boolean;
 }
@@ -133,7 +135,8 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
   if (typeof axes[0] === "string") {
     const columns = axes.map((axis, i) => numeric(nonEmpty(axis, `data.axes[${i}]`), `data.axes[${i}]`));
     const keys = axes.map((_, i) => i);
-    const wide = sql`select ${t} as t, ${sql.join(columns.map((c, i) => sql`${c} as ${sql.id(`c${i}`)}`))} from ${from} where ${where}`;
+    const select = sql`select ${t} as t, ${sql.join(columns.map((c, i) => sql`${c} as ${sql.id(`c${i}`)}`))} from ${from}`;
+    const wide = sql`${select} where ${where}`;
     // Unpivoted by unnest in the select list (a ProjectSet: no join, which the planner would memoize per row).
     const unpivot = (w: string): RawBuilder<unknown> =>
       sql`unnest(array[${sql.join(keys.map((i) => sql.lit(i)))}]::int[]) as k, unnest(array[${sql.join(keys.map((i) => sql`${sql.id(w, `c${i}`)}`))}]::float8[]) as y`;
@@ -152,6 +155,7 @@ export async function sqlWindow(db: Kysely<any>, data: DataConfig): Promise<SqlW
       fence,
       plain,
       wide: sql`${wide} ${fence}`,
+      wideSample: (fraction) => sql`${select} where ${where} and random() < ${fraction}::float8 ${fence}`,
     };
   }
   const ids = axes.map((id, i) => {

@@ -120,24 +120,37 @@ export async function trainInDatabase(
     throw new InputError(`no rows in table "${window.table}" with ${window.timeCol} in [${String(config.data.train_start)}, ${String(config.data.train_end)}): check data.train_start and data.train_end`);
   }
   log(`[1/7] extract    (in database) ${summary.rows} rows × ${window.axes.length} axes (${window.layout}, time ${window.timeType}) (${mark("extract")})`);
-  const dtSeconds = await databaseTimeStep(db, window, summary.rows);
-  log(`[2/7] analyze    dt = ${dtSeconds} s (${mark("analyze")})`);
-  assertTrainableWindow(summary.rows, dtSeconds, { table: window.table, trainStart: config.data.train_start, trainEnd: config.data.train_end });
+  // The train pass does not need the time step: it runs alongside the time step's sort, on a second connection.
+  const trainQuery = databaseTrain(db, window, summary);
+  trainQuery.catch(() => undefined); // awaited below (an unusable window is reported first)
+  let dtSeconds: number;
+  try {
+    dtSeconds = await databaseTimeStep(db, window, summary.rows);
+    log(`[2/7] analyze    dt = ${dtSeconds} s (${mark("analyze")})`);
+    assertTrainableWindow(summary.rows, dtSeconds, { table: window.table, trainStart: config.data.train_start, trainEnd: config.data.train_end });
+  } catch (error) {
+    await trainQuery.catch(() => undefined); // let it end before the caller closes the connections
+    throw error;
+  }
   const time0 = summary.firstTime;
   const prepStats: PrepStats = { time0, time_col: window.timeCol, time_type: window.timeType, dt_seconds: dtSeconds, interpolate: false };
   log(`[3/7] prepare    time0 = ${time0} (${mark("prepare")})`);
-  const training = await databaseTrain(db, window, summary);
+  const training = await trainQuery;
   const { profiles, models, fingerprint } = training;
   log(`[4/7] train      linear: ${models.models.map((m) => `${m.axis} (${m.samples_used} samples)`).join(", ")} (${mark("train")})`);
   profiles.forEach(({ axis, nonFinite }) => {
     if (nonFinite > 0) log(`             ${axis}: ${nonFinite} NaN/±Infinity values are left out of fitting and scoring`);
   });
-  const evaluation = await databaseEvaluate(db, window, time0, models, training, summary.lastTime - summary.firstTime);
+  const evaluation = await databaseEvaluate(db, window, time0, models, training, summary.lastTime - summary.firstTime, {
+    policy: config.thresholds,
+    summary,
+    charts: config.plots.enabled,
+  });
   const { metrics } = evaluation;
   log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
   const thresholds = await databaseThresholds(db, window, time0, models, evaluation, dtSeconds, config.thresholds, summary.rows);
   log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);
-  const chartSeries = config.plots.enabled ? await databaseChartSeries(db, window, summary, models) : { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
+  const chartSeries = config.plots.enabled ? (evaluation.chartSeries ?? (await databaseChartSeries(db, window, summary, models))) : { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
   const profile: Profile = { rows: summary.rows, dt_seconds: dtSeconds, first_time: summary.firstTime, last_time: summary.lastTime, axes: profiles.map(({ nonFinite: _, finiteMax: __, ...axis }) => axis) };
   return { window, profile, prepStats, models, metrics, thresholds, chartSeries, fingerprint };
 }

@@ -129,13 +129,30 @@ export function htmlPage(title: string, { head, body }: HtmlPageParts): string {
   ].join("\n");
 }
 
+/** Where {@link chartPageParts} puts plotly.js: a `<` never survives the escaped title before it. */
+const PLOTLY_SLOT = "<mlbox-plotly-slot>";
+const CHART_PAGE_STYLE = "<style>body{font-family:sans-serif;margin:16px}</style>";
+let plotlyScriptBytes: Buffer | undefined;
+
+/**
+ * The UTF-8 bytes of {@link chartPageHtml}`(title, figures)` in three parts, the middle one the
+ * inlined plotly.js encoded once per process: a chart file is then written without building
+ * and encoding a 5 MB string per page (some 20 ms each).
+ */
+export function chartPageParts(title: string, figures: readonly PlotlyFigure[]): readonly Uint8Array[] {
+  const page = htmlPage(title, { head: [PLOTLY_SLOT, CHART_PAGE_STYLE], body: figures.map((f) => chartHtml(f)) });
+  const at = page.indexOf(PLOTLY_SLOT);
+  plotlyScriptBytes ??= Buffer.from(plotlyScriptHtml(), "utf8");
+  return [Buffer.from(page.slice(0, at), "utf8"), plotlyScriptBytes, Buffer.from(page.slice(at + PLOTLY_SLOT.length), "utf8")];
+}
+
 /**
  * A complete HTML page showing `figures`: plotly.js inlined (the page works alone, e.g. mailed), or
  * loaded from `plotlySrc` (a relative URL) when given.
  */
 export function chartPageHtml(title: string, figures: readonly PlotlyFigure[], plotlySrc?: string): string {
   return htmlPage(title, {
-    head: [plotlySrc === undefined ? plotlyScriptHtml() : `<script src="${escapeHtml(plotlySrc)}"></script>`, "<style>body{font-family:sans-serif;margin:16px}</style>"],
+    head: [plotlySrc === undefined ? plotlyScriptHtml() : `<script src="${escapeHtml(plotlySrc)}"></script>`, CHART_PAGE_STYLE],
     body: figures.map((f) => chartHtml(f)),
   });
 }

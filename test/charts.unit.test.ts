@@ -9,7 +9,7 @@ import { decimateMinMax } from "../lib/views/decimate";
 import { CHART_COLORS, type PlotlyTrace } from "../lib/views/figure";
 import { fitChart, predictionCharts, residualChart } from "../lib/views/axisCharts";
 import { histogram, residualHistogram, runLengthChart } from "../lib/views/histogramCharts";
-import { chartHtml, chartPageHtml, chartPageParts, inlineScriptSafe, jsonForScript, plotlyLibraryPath, plotlyScriptHtml } from "../lib/views/html";
+import { chartHtml, chartPageHtml, chartPageParts, inlineScriptSafe, inlineScriptSafeBytes, jsonForScript, plotlyLibraryPath, plotlyScriptHtml } from "../lib/views/html";
 import { safeFileStem, writeChartFiles } from "../lib/views/chartFiles";
 import { InputError } from "../lib/core/errors";
 import type { AxisThresholds, Prediction } from "../lib/shapes/types";
@@ -169,6 +169,13 @@ test("inlineScriptSafe keeps the meaning of strings and regular expressions", ()
   };
   assert.equal(JSON.stringify(run(safe)), JSON.stringify(run(source)));
   assert.equal(JSON.stringify(run(safe)), JSON.stringify(["</script><!-- <SCRIPT>", true, "</SCRIPT", true]));
+});
+
+test("inlineScriptSafeBytes gives the UTF-8 bytes of inlineScriptSafe, in any letter case and next to other characters", () => {
+  const source = String.raw`var a = "</script><!-- <SCRIPT>"; ü ✓ <Script <sCrIpT </ScRiPt <!- <!-- <<script <scrip`;
+  const safe = inlineScriptSafeBytes(Buffer.from(source, "utf8"));
+  assert.equal(safe.toString("utf8"), inlineScriptSafe(source));
+  assert.equal(inlineScriptSafeBytes(Buffer.from("no tags")).toString("utf8"), "no tags");
 });
 
 test("plotlyScriptHtml inlines the whole plotly.js with exactly one closing tag and no network reference", () => {

@@ -5,6 +5,7 @@
  */
 "use strict";
 const bundle = require("./bundle");
+const { requireCached } = require("./codeCache");
 
 if (bundle.isStale()) bundle.buildOrExit();
-require(bundle.BUNDLE).start();
+requireCached(bundle.BUNDLE).start();

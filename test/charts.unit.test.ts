@@ -9,7 +9,7 @@ import { decimateMinMax } from "../lib/views/decimate";
 import { CHART_COLORS, type PlotlyTrace } from "../lib/views/figure";
 import { fitChart, predictionCharts, residualChart } from "../lib/views/axisCharts";
 import { histogram, residualHistogram, runLengthChart } from "../lib/views/histogramCharts";
-import { chartHtml, inlineScriptSafe, jsonForScript, plotlyLibraryPath, plotlyScriptHtml } from "../lib/views/html";
+import { chartHtml, chartPageHtml, chartPageParts, inlineScriptSafe, inlineScriptSafeBytes, jsonForScript, plotlyLibraryPath, plotlyScriptHtml } from "../lib/views/html";
 import { safeFileStem, writeChartFiles } from "../lib/views/chartFiles";
 import { InputError } from "../lib/core/errors";
 import type { AxisThresholds, Prediction } from "../lib/shapes/types";
@@ -171,6 +171,13 @@ test("inlineScriptSafe keeps the meaning of strings and regular expressions", ()
   assert.equal(JSON.stringify(run(safe)), JSON.stringify(["</script><!-- <SCRIPT>", true, "</SCRIPT", true]));
 });
 
+test("inlineScriptSafeBytes gives the UTF-8 bytes of inlineScriptSafe, in any letter case and next to other characters", () => {
+  const source = String.raw`var a = "</script><!-- <SCRIPT>"; ü ✓ <Script <sCrIpT </ScRiPt <!- <!-- <<script <scrip`;
+  const safe = inlineScriptSafeBytes(Buffer.from(source, "utf8"));
+  assert.equal(safe.toString("utf8"), inlineScriptSafe(source));
+  assert.equal(inlineScriptSafeBytes(Buffer.from("no tags")).toString("utf8"), "no tags");
+});
+
 test("plotlyScriptHtml inlines the whole plotly.js with exactly one closing tag and no network reference", () => {
   const html = plotlyScriptHtml();
   const size = statSync(plotlyLibraryPath()).size;
@@ -178,6 +185,17 @@ test("plotlyScriptHtml inlines the whole plotly.js with exactly one closing tag 
   assert.equal(html.match(/<\/script/gi)?.length, 1);
   assert.ok(html.endsWith("</script>"));
   assert.doesNotMatch(html, /<script[^>]*\ssrc=/i);
+});
+
+test("chartPageParts are the UTF-8 bytes of chartPageHtml, plotly.js once in the middle, whatever the title", () => {
+  const fig = fitChart(Float64Array.of(0, 1, 2), Float64Array.of(1, 2, 4), Float64Array.of(1, 2, 3), { axis: "µ-axis <mlbox-plotly-slot> ✓" });
+  const title = "ü <mlbox-plotly-slot> </script>";
+  const sameIds = (html: string): string => html.replace(/mlbox-chart-\d+-[a-z0-9]+/g, "ID");
+  const parts = chartPageParts(title, [fig, fig]);
+  assert.equal(parts.length, 3);
+  assert.equal(Buffer.from(parts[1]).toString("utf8"), plotlyScriptHtml());
+  assert.equal(sameIds(Buffer.concat(parts).toString("utf8")), sameIds(chartPageHtml(title, [fig, fig])));
+  assert.equal(chartPageParts(title, [fig])[1], parts[1], "plotly.js encoded once");
 });
 
 test("writeChartFiles writes fit and residual pages per axis, each self-contained (plotly.js inlined, no sibling file)", async () => {

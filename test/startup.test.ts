@@ -93,6 +93,15 @@ for (const [entry, cli] of Object.entries(ENTRIES)) {
   });
 }
 
+test("a run from the bundle does not compile Node's fetch (pg's Cloudflare probe is left out of the bundle)", () => {
+  const preload = join(ROOT, "test", "support", "report-undici.cjs");
+  const probe = spawnSync(process.execPath, ["--require", preload, "-e", "new Response(null)"], { encoding: "utf8" });
+  assert.match(probe.stderr, /undici loaded/, "the preload sees a Response being constructed");
+  const run = runCli(["run", "--config", configPath, "--quiet"], { cwd: work, env: env(), nodeOptions: ["--require", preload] });
+  assert.equal(run.status, 0, run.stderr);
+  assert.doesNotMatch(run.stderr, /undici loaded/);
+});
+
 test("npm start rebuilds the bundle when a source is newer, so edits never run stale code", () => {
   const clone = join(work, "clone");
   mkdirSync(clone);

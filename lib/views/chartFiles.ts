@@ -6,7 +6,7 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import { predictionCharts, type AxisCharts } from "./axisCharts";
-import { chartPageHtml } from "./html";
+import { chartPageParts } from "./html";
 import { InputError, toInputError } from "../core/errors";
 import type { ChartClock } from "./timeAxis";
 import type { AxisThresholds, Prediction } from "../shapes/types";
@@ -80,7 +80,7 @@ export async function writeAxisChartFiles(axisCharts: readonly AxisCharts[], dir
       ["residual", charts.residual],
     ] as const) {
       const file = path.join(dir, `${stem}_${kind}.html`);
-      await fs.writeFile(file, chartPageHtml(figure.layout.title.text, [figure]));
+      await fs.writeFile(file, chartPageParts(figure.layout.title.text, [figure]));
       written.push(file);
     }
   }

@@ -38,7 +38,7 @@ import { join } from "node:path";
 import { after } from "node:test";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
 import { seededRandom } from "../lib/stats/seededRandom";
-import { trainPca, pcaColumns } from "../lib/stages/pcaTrain";
+import { trainPca, trainPcaSmoothings, pcaColumns } from "../lib/stages/pcaTrain";
 import { registerModel } from "../lib/registry/store";
 import { loadVersion } from "../lib/registry";
 import { initialScoreState, scoreBatch, scoringModel, type ScoreEvent, type ScoreState } from "../lib/scoring/score";
@@ -122,6 +122,24 @@ test("pca: columns: false leaves t2/spe out, and pcaColumns of the artifact give
     const later = pcaColumns(lean.pca, time, values, extra.maxGapSeconds ?? null);
     assert.deepEqual(later.t2, full.t2);
     assert.deepEqual(later.spe, full.spe);
+  }
+});
+
+test("pca: trainPcaSmoothings trains each smoothing as trainPca alone does, bit for bit (selection's two pca candidates share its passes)", () => {
+  const { time, values } = correlated(700, 11);
+  // A slow (drifting) axis, so that differencing is exercised, and a gap, so that state resets are.
+  values[0] = values[0].map((v, i) => v + i / 50);
+  time.set(time.subarray(400).map((t) => t + 5), 400);
+  for (const extra of [{}, { maxGapSeconds: 2 }]) {
+    const alphas = [null, 0.2, 0.05];
+    const together = trainPcaSmoothings(AXES, time, values, 1, DEFAULT_THRESHOLD_POLICY, { ...options, ...extra }, alphas);
+    assert.equal(together.length, alphas.length);
+    assert.equal(together[0].pca.differenced[0], true, "the drifting axis enters differenced");
+    alphas.forEach((ewmaAlpha, v) => {
+      const alone = trainPca(AXES, time, values, 1, DEFAULT_THRESHOLD_POLICY, { ...options, ...extra, ewmaAlpha });
+      assert.deepEqual(together[v], alone, `smoothing ${ewmaAlpha} with ${JSON.stringify(extra)}`);
+    });
+    assert.notDeepEqual(together[0].thresholds, together[1].thresholds, "the smoothings give different limits");
   }
 });
 

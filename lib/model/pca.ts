@@ -202,26 +202,57 @@ export function fitComponents(rows: readonly ArrayLike<number>[], target: number
  * fitComponentsOf(2, 3, (visit) => [[1, 2], [2, 4.1], [3, 5.9]].forEach(visit), 0.95).components; // 1
  */
 export function fitComponentsOf(n: number, count: number, rows: (visit: (row: ArrayLike<number>) => void) => void, target: number): FittedComponents {
+  const sums = componentSums(n, count);
+  rows(sums.addToMean);
+  rows(sums.addToCovariance);
+  return sums.components(target);
+}
+
+/** The passes of {@link fitComponentsOf} one row at a time, so that one stream of a window can feed several fits. */
+export interface ComponentSums {
+  /** First pass: every row, in order. */
+  readonly addToMean: (row: ArrayLike<number>) => void;
+  /** Second pass (after the first): the same rows in the same order. */
+  readonly addToCovariance: (row: ArrayLike<number>) => void;
+  /** After both passes: the components, as {@link fitComponentsOf} returns them. */
+  components(target: number): FittedComponents;
+}
+
+/**
+ * The sums {@link fitComponentsOf} accumulates over `count` rows of `n` values, fed by the caller.
+ *
+ * @example
+ * const sums = componentSums(2, 3);
+ * const rows = [[1, 2], [2, 4.1], [3, 5.9]];
+ * rows.forEach(sums.addToMean);
+ * rows.forEach(sums.addToCovariance);
+ * sums.components(0.95).components; // 1
+ */
+export function componentSums(n: number, count: number): ComponentSums {
   const mean = new Float64Array(n);
-  rows((row) => {
-    for (let j = 0; j < n; j++) mean[j] += row[j] / count;
-  });
   const cov = Array.from({ length: n }, () => new Float64Array(n));
-  rows((row) => {
-    for (let i = 0; i < n; i++) {
-      const di = row[i] - mean[i];
-      for (let j = i; j < n; j++) cov[i][j] += di * (row[j] - mean[j]);
-    }
-  });
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) cov[j][i] = cov[i][j] = cov[i][j] / Math.max(1, count - 1);
-  const { values, vectors } = jacobiEigen(cov);
-  const floor = Math.max(values[0] ?? 0, 0) * 1e-12 || 1e-12;
-  const eigenvalues = Float64Array.from(values, (v) => Math.max(v, floor));
-  const total = eigenvalues.reduce((sum, v) => sum + v, 0);
-  let components = 0;
-  let sum = 0;
-  while (components < n && (components === 0 || sum / total < target - 1e-12)) sum += eigenvalues[components++];
-  return { eigenvalues, loadings: vectors.slice(0, components), components, explained: sum / total };
+  return {
+    addToMean: (row) => {
+      for (let j = 0; j < n; j++) mean[j] += row[j] / count;
+    },
+    addToCovariance: (row) => {
+      for (let i = 0; i < n; i++) {
+        const di = row[i] - mean[i];
+        for (let j = i; j < n; j++) cov[i][j] += di * (row[j] - mean[j]);
+      }
+    },
+    components(target) {
+      for (let i = 0; i < n; i++) for (let j = i; j < n; j++) cov[j][i] = cov[i][j] = cov[i][j] / Math.max(1, count - 1);
+      const { values, vectors } = jacobiEigen(cov);
+      const floor = Math.max(values[0] ?? 0, 0) * 1e-12 || 1e-12;
+      const eigenvalues = Float64Array.from(values, (v) => Math.max(v, floor));
+      const total = eigenvalues.reduce((sum, v) => sum + v, 0);
+      let components = 0;
+      let sum = 0;
+      while (components < n && (components === 0 || sum / total < target - 1e-12)) sum += eigenvalues[components++];
+      return { eigenvalues, loadings: vectors.slice(0, components), components, explained: sum / total };
+    },
+  };
 }
 
 /**

@@ -83,11 +83,24 @@ export function statisticColumn(
   const { timeS, maxGapSeconds = null } = options;
   const values = options.into ?? new Float64Array(residuals.length);
   let current = state;
+  const gaps = maxGapSeconds !== null && timeS !== undefined;
+  // smoothedState inlined, one loop per statistic (the spec's numbers read once), operation for operation.
+  if (spec.type === "ewma") {
+    const alpha = spec.alpha;
+    for (let i = 0; i < residuals.length; i++) {
+      if (gaps && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) current = NaN;
+      // statisticStep without its pair: NaN for a missing residual (the state kept), else the next state.
+      const residual = residuals[i];
+      if (Number.isFinite(residual)) values[i] = current = Number.isNaN(current) ? residual : alpha * residual + (1 - alpha) * current;
+      else values[i] = NaN;
+    }
+    return { values, state: current };
+  }
+  const reference = spec.reference;
   for (let i = 0; i < residuals.length; i++) {
-    if (maxGapSeconds !== null && timeS !== undefined && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) current = NaN;
-    // statisticStep without its pair: NaN for a missing residual (the state kept), else the next state.
+    if (gaps && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) current = NaN;
     const residual = residuals[i];
-    if (Number.isFinite(residual)) values[i] = current = smoothedState(spec, current, residual);
+    if (Number.isFinite(residual)) values[i] = current = Math.max(0, (Number.isNaN(current) ? 0 : current) + residual - reference);
     else values[i] = NaN;
   }
   return { values, state: current };

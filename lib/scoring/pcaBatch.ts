@@ -12,7 +12,7 @@
  * the samples into batches (and a follower restart) gives the same events.
  */
 import { InputError } from "../core/errors";
-import { pcaContributions, pcaStatistics, pcaVectorStep, type PcaState } from "../model/pca";
+import { pcaContributions, pcaStatisticsInto, pcaVectorStepInPlace, type PcaState } from "../model/pca";
 import { PCA_CHANNELS } from "../shapes/pcaArtifacts";
 import type { LoadedVersion } from "../registry";
 import type { PcaStreamState, ScoreBatch, ScoreEvent, ScoreResult, ScoreState, ScoringModel } from "./scoreTypes";
@@ -107,10 +107,13 @@ export function scorePcaBatch(
   }
   // The model's statistics, sample by sample (a gap larger than maxGapSeconds resets the model's state).
   let modelState: PcaState = { previous: Float64Array.from(saved.previous, (v) => v ?? NaN), smoothed: Float64Array.from(saved.smoothed) };
-  const vectors: (Float64Array | null)[] = new Array(n);
+  // Each row's vector in one flat column (row i at i · axisCount), not an array per row: nothing allocated per sample.
+  const vectors = new Float64Array(n * axisCount);
   const t2 = new Float64Array(n);
   const spe = new Float64Array(n);
   const row = new Float64Array(axisCount);
+  const residual = new Float64Array(axisCount);
+  const out = new Float64Array(2);
   const { maxGapSeconds } = model;
   let last = state.lastTime;
   for (let i = 0; i < n; i++) {
@@ -118,9 +121,16 @@ export function scorePcaBatch(
       modelState = { previous: new Float64Array(axisCount).fill(NaN), smoothed: new Float64Array(axisCount) };
     }
     for (let a = 0; a < axisCount; a++) row[a] = values[a][i];
-    const s = pcaVectorStep(artifact, modelState, row);
-    vectors[i] = s;
-    [t2[i], spe[i]] = s === null ? [NaN, NaN] : pcaStatistics(artifact, s);
+    if (pcaVectorStepInPlace(artifact, modelState, row)) {
+      const s = modelState.smoothed;
+      vectors.set(s, i * axisCount);
+      pcaStatisticsInto(artifact, s, residual, out);
+      t2[i] = out[0];
+      spe[i] = out[1];
+    } else {
+      t2[i] = NaN;
+      spe[i] = NaN;
+    }
     last = time[i];
   }
   const { pca: _, ...channelState } = state;
@@ -149,7 +159,7 @@ export function scorePcaBatch(
       if (value >= thresholds[r & 1][r >> 1]) {
         if (lengths[r] === 0 || value > peakValues[r]) {
           peakValues[r] = value;
-          peaks[r] = { s: Array.from(vectors[i] as Float64Array), row: rawAt(i) };
+          peaks[r] = { s: Array.from(vectors.subarray(i * axisCount, (i + 1) * axisCount)), row: rawAt(i) };
         }
         lengths[r]++;
         if (lengths[r] === sustain[r & 1][r >> 1]) firedPeaks[r] = peaks[r];

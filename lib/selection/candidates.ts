@@ -13,7 +13,8 @@ import { statisticColumn, statisticSpec } from "../model/statistic";
 import { partTrend } from "./trendCache";
 import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } from "../shapes/types";
 import type { PcaArtifact } from "../shapes/pcaArtifacts";
-import { pcaColumns, trainPca } from "../stages/pcaTrain";
+import { pcaColumns, trainPcaSmoothings } from "../stages/pcaTrain";
+import { partPca } from "./pcaCache";
 import { DEFAULT_THRESHOLD_POLICY } from "../shapes/config";
 import { median } from "../stats";
 
@@ -33,7 +34,7 @@ export type CandidateConfig = Pick<Config, "model" | "scoring">;
 export interface FittedCandidate {
   /** The fitted trend models, one per axis. */
   readonly models: ModelSet;
-  /** Per axis, what calibration sees over the fit part: the statistic of the residuals, in time order. */
+  /** Per axis, what calibration sees over the fit part: the statistic of the residuals, in time order (read one axis at a time: a read may reuse the column of the previous one). */
   readonly calibration: readonly Float64Array[];
   /** The thresholds.json entry of an axis from what the policy calibrated on `calibration` (adds e.g. the statistic). */
   thresholds(axisIndex: number, calibrated: AxisThresholds): AxisThresholds;
@@ -59,13 +60,15 @@ export interface DetectionCandidate {
 /**
  * The candidate `model` × `statistic` with the other keys as in `config`.
  *
+ * @param pcaStatistics For a pca candidate, the statistics of the pca candidates evaluated with it: their
+ *   models are trained together on the first fit (lib/selection/pcaCache.ts); defaults to its own only.
  * @throws Error for a model or statistic not in the candidate lists (a bug: the config schema admits only those).
  */
-export function detectionCandidate(model: string, statistic: string, config: CandidateConfig): DetectionCandidate {
+export function detectionCandidate(model: string, statistic: string, config: CandidateConfig, pcaStatistics: readonly CandidateStatistic[] = [statistic as CandidateStatistic]): DetectionCandidate {
   const modelRank = CANDIDATE_MODELS.indexOf(model as ModelType);
   const statisticRank = CANDIDATE_STATISTICS.indexOf(statistic as CandidateStatistic);
   if (modelRank < 0 || statisticRank < 0) throw new Error(`no detection candidate ${model} + ${statistic}`);
-  if (model === "pca") return pcaCandidate(statistic as CandidateStatistic, config, modelRank + statisticRank);
+  if (model === "pca") return pcaCandidate(statistic as CandidateStatistic, config, modelRank + statisticRank, pcaStatistics);
   const { type: _type, ...trendOptions } = config.model;
   const scoring = { ...config.scoring, statistic: statistic as CandidateStatistic };
   return {
@@ -78,12 +81,14 @@ export function detectionCandidate(model: string, statistic: string, config: Can
       // The trend is fitted once for the candidates of one model (lib/selection/trendCache.ts).
       const { models, residual } = partTrend(part, { ...trendOptions, type: model as ModelType });
       const specs = part.axes.map((_axis, a) => statisticSpec(scoring, residual[a], part.values[a]));
-      // Each axis's column is computed when read (once per calibration), so only one axis's is alive at a time.
+      // Each axis's column is computed when read (once per calibration), into one scratch column for every axis:
+      // the readers (calibrateLevels, calibrateAxis) take one axis at a time and keep nothing of it.
       const calibration: Float64Array[] = [];
+      let scratch: Float64Array | undefined;
       specs.forEach((spec, a) =>
         Object.defineProperty(calibration, a, {
           enumerable: true,
-          get: () => statisticColumn(spec, residual[a], NaN, { timeS: part.timeS, maxGapSeconds: scoring.max_gap_seconds }).values,
+          get: () => statisticColumn(spec, residual[a], NaN, { timeS: part.timeS, maxGapSeconds: scoring.max_gap_seconds, into: spec.type === "residual" ? undefined : (scratch ??= new Float64Array(part.timeS.length)) }).values,
         }),
       );
       return {
@@ -121,21 +126,26 @@ export function alertEvents(
  * The pca candidate with `statistic` (residual: T²/SPE per sample; ewma: of the smoothed vector; cusum
  * is not available and measures nothing: its fit throws, so candidatesFor leaves it out).
  */
-function pcaCandidate(statistic: CandidateStatistic, config: CandidateConfig, complexity: number): DetectionCandidate {
+function pcaCandidate(statistic: CandidateStatistic, config: CandidateConfig, complexity: number, together: readonly CandidateStatistic[]): DetectionCandidate {
   const policy = (config as Partial<Pick<Config, "thresholds">>).thresholds ?? DEFAULT_THRESHOLD_POLICY;
+  const alphaOf = (s: CandidateStatistic): number | null => (s === "ewma" ? config.scoring.ewma_alpha : null);
   return {
     model: "pca",
     statistic,
     complexity,
     fit(part) {
-      const steps = Float64Array.from({ length: Math.max(0, part.timeS.length - 1) }, (_, i) => part.timeS[i + 1] - part.timeS[i]);
-      const trained = trainPca(part.axes, part.timeS, part.values, median(steps), policy, {
+      const options = {
         explainedVariance: config.model.explained_variance,
         slowRatio: config.model.slow_ratio,
-        ewmaAlpha: statistic === "ewma" ? config.scoring.ewma_alpha : null,
         maxGapSeconds: config.scoring.max_gap_seconds ?? null,
         metrics: false,
         columns: false,
+      };
+      // The pca candidates of one selection share the usable rows, blocks and standardisations: trained together, once.
+      const alphas = [...new Set(together.map(alphaOf))];
+      const trained = partPca(part, JSON.stringify({ options, policy }), alphaOf(statistic), alphas, (wanted) => {
+        const steps = Float64Array.from({ length: Math.max(0, part.timeS.length - 1) }, (_, i) => part.timeS[i + 1] - part.timeS[i]);
+        return trainPcaSmoothings(part.axes, part.timeS, part.values, median(steps), policy, { ...options, ewmaAlpha: null }, wanted);
       });
       // T² and SPE over the fit part only when read: a pca candidate is measured at its own limits, which never read them.
       const maxGapSeconds = config.scoring.max_gap_seconds ?? null;

@@ -16,7 +16,8 @@
 import { alertLevelForTarget, type AlarmTargetLevel } from "./alarmTarget";
 import type { Selection, SelectionCandidate } from "../shapes/artifacts";
 import { CATCH_SECONDS } from "./detection";
-import { CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate, type DetectionCandidate } from "./candidates";
+import { CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate, type CandidateStatistic, type DetectionCandidate } from "./candidates";
+import { forgetPartPca } from "./pcaCache";
 import { detectionCurveAtOnce, forgetResiduals } from "./levelSweep";
 import { forgetPartTrend } from "./trendCache";
 import { matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
@@ -58,7 +59,8 @@ export function candidatesFor(config: Pick<Config, "model" | "scoring">): Detect
   const statistic = configuredStatistic(config);
   const statistics: readonly string[] = statistic === AUTO ? CANDIDATE_STATISTICS : [statistic];
   // pca has no cusum (a one-line error when configured): that pair is not a candidate.
-  return models.flatMap((model) => statistics.filter((s) => !(model === "pca" && s === "cusum")).map((s) => detectionCandidate(model, s, config)));
+  const pcaStatistics = statistics.filter((s) => s !== "cusum") as CandidateStatistic[];
+  return models.flatMap((model) => (model === "pca" ? pcaStatistics : statistics).map((s) => detectionCandidate(model, s, config, pcaStatistics)));
 }
 
 /** Options of {@link runSelection}. */
@@ -195,6 +197,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
   // What the sweep kept for this window goes now, not at the next full collection.
   forgetResiduals(setup);
   forgetPartTrend(split.fit);
+  forgetPartPca(split.fit);
   const level = target === null ? point.minc_percentile : target.minc_percentile;
   const chosen = {
     model: best.candidate.model,

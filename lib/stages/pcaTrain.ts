@@ -15,7 +15,7 @@
  * in sampling steps (no held-out run reaches the limit, so no run quantile).
  */
 import { InputError } from "../core/errors";
-import { fitComponentsOf, isIdleRow, movingAverageShare, pcaStatisticsInto, type PcaCore } from "../model/pca";
+import { componentSums, isIdleRow, movingAverageShare, pcaStatisticsInto, type PcaCore } from "../model/pca";
 import { PCA_HELDOUT_BLOCKS, SLOW_WINDOW_SAMPLES, type PcaArtifact } from "../shapes/pcaArtifacts";
 import { regressionMetrics } from "./evaluate";
 import { secondsToSteps } from "./thresholds";
@@ -69,22 +69,38 @@ function rowAt(values: readonly Float64Array[], i: number, into: Float64Array): 
  * a gap larger than `maxGapSeconds` resets the state. Nothing is kept per row.
  */
 function streamVectors(model: PcaCore, timeS: Float64Array, values: readonly Float64Array[], maxGapSeconds: number | null, visit: (i: number, s: Float64Array) => void): void {
-  // pcaVectorStep (lib/model/pca.ts) inlined, operation for operation, on the model's numbers read once.
+  streamVectorsOfModels([model], timeS, values, maxGapSeconds, (i, s) => visit(i, s[0]));
+}
+
+/**
+ * {@link streamVectors} of several models with the same `differenced` flags in one pass: each row is read
+ * and checked once, and `visit(i, s)` gets every model's smoothed vector (`s[k]` of `models[k]`), each
+ * computed operation for operation as its own stream would.
+ */
+function streamVectorsOfModels(
+  models: readonly PcaCore[],
+  timeS: Float64Array,
+  values: readonly Float64Array[],
+  maxGapSeconds: number | null,
+  visit: (i: number, s: readonly Float64Array[]) => void,
+): void {
+  // pcaVectorStep (lib/model/pca.ts) inlined, operation for operation, on the models' numbers read once.
   const n = values.length;
-  const means = Float64Array.from(model.means);
-  const scales = Float64Array.from(model.scales);
-  const differenced = Uint8Array.from(model.differenced, (d) => (d ? 1 : 0));
-  const ewma = model.smoothing.type === "ewma";
-  const alpha = model.smoothing.type === "ewma" ? model.smoothing.alpha : 0;
-  const keep = 1 - alpha;
+  const m = models.length;
+  const means = models.map((model) => Float64Array.from(model.means));
+  const scales = models.map((model) => Float64Array.from(model.scales));
+  const differenced = Uint8Array.from(models[0]?.differenced ?? [], (d) => (d ? 1 : 0));
+  const ewma = models.map((model) => model.smoothing.type === "ewma");
+  const alpha = models.map((model) => (model.smoothing.type === "ewma" ? model.smoothing.alpha : 0));
+  const keep = alpha.map((a) => 1 - a);
   const previous = new Float64Array(n).fill(NaN);
-  const s = new Float64Array(n);
+  const s = models.map(() => new Float64Array(n));
   const row = new Float64Array(n);
   const rows = timeS.length;
   for (let i = 0; i < rows; i++) {
     if (maxGapSeconds !== null && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) {
       previous.fill(NaN);
-      s.fill(0);
+      for (let k = 0; k < m; k++) s[k].fill(0);
     }
     let finite = true;
     let idle = true;
@@ -96,14 +112,14 @@ function streamVectors(model: PcaCore, timeS: Float64Array, values: readonly Flo
     }
     if (!finite || idle) continue;
     for (let j = 0; j < n; j++) {
-      let u = row[j];
-      if (differenced[j] === 1) {
-        const before = previous[j];
-        u = Number.isNaN(before) ? means[j] : row[j] - before;
-        previous[j] = row[j];
+      const before = previous[j];
+      for (let k = 0; k < m; k++) {
+        let u = row[j];
+        if (differenced[j] === 1) u = Number.isNaN(before) ? means[k][j] : row[j] - before;
+        const z = (u - means[k][j]) / scales[k][j];
+        s[k][j] = ewma[k] ? alpha[k] * z + keep[k] * s[k][j] : z;
       }
-      const z = (u - means[j]) / scales[j];
-      s[j] = ewma ? alpha * z + keep * s[j] : z;
+      if (differenced[j] === 1) previous[j] = row[j];
     }
     visit(i, s);
   }
@@ -169,29 +185,48 @@ function standardisations(timeS: Float64Array, values: readonly Float64Array[], 
   return fits.map(({ means, scales }) => ({ means, scales }));
 }
 
-/** Fits the components on the rows where `fit[i]` is set (usable rows only) with the standardisation of those rows, streaming the window (nothing kept per row). */
-function fitOn(
+/** One fit of {@link fitModels}: the rows it leaves out, their standardisation, the smoothing. */
+interface FitSpec {
+  /** Usable rows in `[from, to)` are left out (`[0, 0]`: none). */
+  readonly heldOut: readonly [from: number, to: number];
+  readonly scaling: { readonly means: number[]; readonly scales: number[] };
+  readonly smoothing: PcaCore["smoothing"];
+}
+
+/**
+ * Fits the components of each fit on the usable rows outside its held-out rows with its standardisation
+ * and smoothing, streaming the window twice for all fits (nothing kept per row); each fit's sums take its
+ * rows in row order, as one stream per fit would.
+ */
+function fitModels(
   timeS: Float64Array,
   values: readonly Float64Array[],
   usable: Uint8Array,
-  fit: Uint8Array,
   differenced: readonly boolean[],
-  { means, scales }: { readonly means: number[]; readonly scales: number[] },
+  fits: readonly FitSpec[],
   options: PcaTrainOptions,
-): Omit<PcaCore, "differenced"> & { explained: number } {
+): (Omit<PcaCore, "differenced"> & { explained: number })[] {
   const n = values.length;
   const identity: PcaCore = { means: new Array(n).fill(0), scales: new Array(n).fill(1), differenced, eigenvalues: [1], loadings: [new Array(n).fill(0)], smoothing: { type: "none" }, components: 1 };
-  const smoothing = options.ewmaAlpha === null ? ({ type: "none" } as const) : ({ type: "ewma", alpha: options.ewmaAlpha } as const);
-  const standardisedModel = { ...identity, means, scales, smoothing };
-  // A usable row (finite, not idle) is exactly one the stream gives a vector for.
-  let rowCount = 0;
-  for (let i = 0; i < fit.length; i++) if (fit[i] === 1 && usable[i] === 1) rowCount++;
-  const rows = (visit: (row: ArrayLike<number>) => void): void =>
-    streamVectors(standardisedModel, timeS, values, options.maxGapSeconds, (i, s) => {
-      if (fit[i] === 1 && usable[i] === 1) visit(s);
+  const models = fits.map(({ scaling: { means, scales }, smoothing }) => ({ ...identity, means, scales, smoothing }));
+  const sums = fits.map(({ heldOut: [from, to] }) => {
+    // A usable row (finite, not idle) is exactly one the stream gives a vector for.
+    let rowCount = 0;
+    for (let i = 0; i < usable.length; i++) if (usable[i] === 1 && (i < from || i >= to)) rowCount++;
+    return componentSums(rowCount === 0 ? 0 : n, rowCount);
+  });
+  const from = fits.map((fit) => fit.heldOut[0]);
+  const to = fits.map((fit) => fit.heldOut[1]);
+  for (const pass of ["addToMean", "addToCovariance"] as const) {
+    const add = sums.map((sum) => sum[pass]);
+    streamVectorsOfModels(models, timeS, values, options.maxGapSeconds, (i, s) => {
+      for (let f = 0; f < add.length; f++) if (i < from[f] || i >= to[f]) add[f](s[f]);
     });
-  const { eigenvalues, loadings, components, explained } = fitComponentsOf(rowCount === 0 ? 0 : n, rowCount, rows, options.explainedVariance);
-  return { means, scales, eigenvalues: Array.from(eigenvalues), loadings: loadings.map((l) => Array.from(l)), smoothing, components, explained };
+  }
+  return fits.map(({ scaling: { means, scales }, smoothing }, f) => {
+    const { eigenvalues, loadings, components, explained } = sums[f].components(options.explainedVariance);
+    return { means, scales, eigenvalues: Array.from(eigenvalues), loadings: loadings.map((l) => Array.from(l)), smoothing, components, explained };
+  });
 }
 
 /**
@@ -203,6 +238,27 @@ function fitOn(
  * @throws InputError when the window has fewer usable rows (all axes finite, not all idle) than axes + 1, or fewer than 2 per held-out block.
  */
 export function trainPca(axes: readonly string[], timeS: Float64Array, values: readonly Float64Array[], dtSeconds: number, policy: ThresholdPolicy, options: PcaTrainOptions): PcaTrained {
+  return trainPcaSmoothings(axes, timeS, values, dtSeconds, policy, options, [options.ewmaAlpha])[0];
+}
+
+/**
+ * {@link trainPca} with each of `ewmaAlphas` as `options.ewmaAlpha` (same order), trained together: the
+ * usable rows, the slow-axis test, the blocks and the standardisations (none depends on the smoothing)
+ * once, and each pass over the window feeds every smoothing's fits. Each result is the one `trainPca` gives.
+ *
+ * @example
+ * const [plain, smoothed] = trainPcaSmoothings(axes, columns.timeS, columns.values, 1, policy, options, [null, 0.2]);
+ * @throws InputError as {@link trainPca}.
+ */
+export function trainPcaSmoothings(
+  axes: readonly string[],
+  timeS: Float64Array,
+  values: readonly Float64Array[],
+  dtSeconds: number,
+  policy: ThresholdPolicy,
+  options: PcaTrainOptions,
+  ewmaAlphas: readonly (number | null)[],
+): PcaTrained[] {
   const n = axes.length;
   const rows = timeS.length;
   const usable = new Uint8Array(rows);
@@ -234,22 +290,54 @@ export function trainPca(axes: readonly string[], timeS: Float64Array, values: r
     usedIndex[Math.floor((b * usedIndex.length) / PCA_HELDOUT_BLOCKS)],
     b + 1 === PCA_HELDOUT_BLOCKS ? rows : usedIndex[Math.floor(((b + 1) * usedIndex.length) / PCA_HELDOUT_BLOCKS)],
   ]);
-  // The final model's standardisation (no rows held out), then each block's.
-  const [finalScaling, ...blockScaling] = standardisations(timeS, values, differenced, options.maxGapSeconds, [[0, 0], ...blocks]);
-  const final = { ...fitOn(timeS, values, usable, usable, differenced, finalScaling, options), differenced };
-  let limitT2 = 0;
-  let limitSpe = 0;
-  const fit = new Uint8Array(rows);
-  for (let b = 0; b < PCA_HELDOUT_BLOCKS; b++) {
-    const [from, to] = blocks[b];
-    for (let i = 0; i < rows; i++) fit[i] = usable[i] === 1 && (i < from || i >= to) ? 1 : 0;
-    const fold = { ...fitOn(timeS, values, usable, fit, differenced, blockScaling[b], options), differenced };
-    const { t2, spe } = pcaColumnsWithin(fold, timeS, values, options.maxGapSeconds, from, to);
-    for (let i = from; i < to; i++) {
-      if (Number.isFinite(t2[i])) limitT2 = Math.max(limitT2, t2[i]);
-      if (Number.isFinite(spe[i])) limitSpe = Math.max(limitSpe, spe[i]);
+  // The final model's standardisation (no rows held out), then each block's; per smoothing, the final model and each block's fold.
+  const heldOut: [number, number][] = [[0, 0], ...blocks];
+  const scalings = standardisations(timeS, values, differenced, options.maxGapSeconds, heldOut);
+  const smoothings = ewmaAlphas.map((alpha): PcaCore["smoothing"] => (alpha === null ? { type: "none" } : { type: "ewma", alpha }));
+  const fitted = fitModels(timeS, values, usable, differenced, smoothings.flatMap((smoothing) => heldOut.map((range, f) => ({ heldOut: range, scaling: scalings[f], smoothing }))), options).map(
+    (fit) => ({ ...fit, differenced }),
+  );
+  const finals = smoothings.map((_smoothing, v) => fitted[v * heldOut.length]);
+  // Each fold scores its own block (the state runs from row 0): one stream for every fold of every smoothing.
+  const folds = smoothings.flatMap((_smoothing, v) => blocks.map((_block, b) => fitted[v * heldOut.length + 1 + b]));
+  const limitT2 = smoothings.map(() => 0);
+  const limitSpe = smoothings.map(() => 0);
+  const residual = new Float64Array(n);
+  const out = new Float64Array(2);
+  streamVectorsOfModels(folds, timeS, values, options.maxGapSeconds, (i, s) => {
+    for (let k = 0; k < folds.length; k++) {
+      const [from, to] = blocks[k % PCA_HELDOUT_BLOCKS];
+      if (i < from || i >= to) continue;
+      pcaStatisticsInto(folds[k], s[k], residual, out);
+      const v = Math.floor(k / PCA_HELDOUT_BLOCKS);
+      if (Number.isFinite(out[0])) limitT2[v] = Math.max(limitT2[v], out[0]);
+      if (Number.isFinite(out[1])) limitSpe[v] = Math.max(limitSpe[v], out[1]);
     }
-  }
+  });
+  return finals.map((final, v) => trainedOf(axes, timeS, values, dtSeconds, policy, options, { usable, usedRows, slowRatio, differenced, final, limitT2: limitT2[v], limitSpe: limitSpe[v] }));
+}
+
+/** The rest of {@link trainPcaSmoothings} for one smoothing: the limits as thresholds, the columns, the per-axis levels and metrics, the artifact. */
+function trainedOf(
+  axes: readonly string[],
+  timeS: Float64Array,
+  values: readonly Float64Array[],
+  dtSeconds: number,
+  policy: ThresholdPolicy,
+  options: PcaTrainOptions,
+  fit: {
+    readonly usable: Uint8Array;
+    readonly usedRows: number;
+    readonly slowRatio: number[];
+    readonly differenced: boolean[];
+    readonly final: PcaCore & { explained: number };
+    readonly limitT2: number;
+    readonly limitSpe: number;
+  },
+): PcaTrained {
+  const { usable, usedRows, slowRatio, differenced, final, limitT2, limitSpe } = fit;
+  const n = axes.length;
+  const rows = timeS.length;
   const method = `heldout_blocks=${PCA_HELDOUT_BLOCKS}, alert=max held-out, error=2×alert`;
   const channel = (limit: number): AxisThresholds => ({
     MinC: limit,

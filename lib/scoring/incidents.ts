@@ -93,9 +93,20 @@ export interface IncidentUpdate {
   readonly open: readonly Incident[];
 }
 
-/** Seconds of an event time. */
+/** Parsed ISO event times: merging reads each event's times several times per batch, and a parse costs ~1 µs. */
+const parsedTimes = new Map<string, number>();
+const PARSED_TIMES_LIMIT = 4096;
+
+/** Seconds of an event time (ISO text parsed once, then read from {@link parsedTimes}, emptied when it holds {@link PARSED_TIMES_LIMIT}). */
 function seconds(time: number | string): number {
-  return typeof time === "number" ? time : isoToEpochSeconds(time);
+  if (typeof time === "number") return time;
+  let value = parsedTimes.get(time);
+  if (value === undefined) {
+    value = isoToEpochSeconds(time);
+    if (parsedTimes.size >= PARSED_TIMES_LIMIT) parsedTimes.clear();
+    parsedTimes.set(time, value);
+  }
+  return value;
 }
 
 /** The axis as incidents name it: a lower side of a two-sided version gets `:down`. */

@@ -95,9 +95,17 @@ export function regressionMetricsWithWorking(axis: string, actual: Float64Array,
     countAll++;
     if (!isIdleSample(y)) countWorking++;
   }
-  const all = new MetricSums(countAll);
-  const working = new MetricSums(countWorking);
-  // First walk: |error|, error² and the target, leaf by leaf for each set.
+  // Per set (all rows "A", working rows "W"): its leaves, a block being filled (at k, leaf l of size `size`), and the leaf sums.
+  // Written out inline, not as a helper per row: this is one of the hottest loops of a run, and runs cold on its first axes.
+  const leavesA = pairwiseLeaves(countAll);
+  const leavesW = pairwiseLeaves(countWorking);
+  const blockA = new Float64Array(3 * BLOCK);
+  const blockW = new Float64Array(3 * BLOCK);
+  const absoluteA = new Float64Array(leavesA.length), squaredA = new Float64Array(leavesA.length), targetA = new Float64Array(leavesA.length);
+  const absoluteW = new Float64Array(leavesW.length), squaredW = new Float64Array(leavesW.length), targetW = new Float64Array(leavesW.length);
+  let kA = 0, lA = 0, sizeA = leavesA[0];
+  let kW = 0, lW = 0, sizeW = leavesW[0];
+  // First walk: |error|, error² and the target.
   for (let i = 0; i < n; i++) {
     const y = actual[i];
     const p = predicted[i];
@@ -105,99 +113,73 @@ export function regressionMetricsWithWorking(axis: string, actual: Float64Array,
     const error = y - p;
     const absolute = Math.abs(p - y);
     const squared = error * error;
-    all.addSums(absolute, squared, y);
-    if (!isIdleSample(y)) working.addSums(absolute, squared, y);
+    blockA[kA] = absolute;
+    blockA[BLOCK + kA] = squared;
+    blockA[2 * BLOCK + kA] = y;
+    if (++kA === sizeA) {
+      absoluteA[lA] = leafSum(blockA, 0, kA);
+      squaredA[lA] = leafSum(blockA, BLOCK, kA);
+      targetA[lA] = leafSum(blockA, 2 * BLOCK, kA);
+      kA = 0;
+      sizeA = ++lA < leavesA.length ? leavesA[lA] : 0;
+    }
+    if (isIdleSample(y)) continue;
+    blockW[kW] = absolute;
+    blockW[BLOCK + kW] = squared;
+    blockW[2 * BLOCK + kW] = y;
+    if (++kW === sizeW) {
+      absoluteW[lW] = leafSum(blockW, 0, kW);
+      squaredW[lW] = leafSum(blockW, BLOCK, kW);
+      targetW[lW] = leafSum(blockW, 2 * BLOCK, kW);
+      kW = 0;
+      sizeW = ++lW < leavesW.length ? leavesW[lW] : 0;
+    }
   }
-  const allMean = all.targetMean();
-  const workingMean = working.targetMean();
-  // Second walk (only for a set with at least 2 rows): squared deviations from that set's mean.
-  if (countAll >= 2 || countWorking >= 2) {
+  const all = errorSums(countAll, absoluteA, squaredA);
+  const working = errorSums(countWorking, absoluteW, squaredW);
+  // Second walk (when a set has 2 rows or more: R²): squared deviations from each set's mean. Working rows are among all rows.
+  if (countAll >= 2) {
+    const meanA = addLeafSums(countAll, targetA) / countAll;
+    const meanW = countWorking < 2 ? NaN : addLeafSums(countWorking, targetW) / countWorking;
+    kA = 0;
+    lA = 0;
+    sizeA = leavesA[0];
+    kW = 0;
+    lW = 0;
+    sizeW = countWorking < 2 ? -1 : leavesW[0];
     for (let i = 0; i < n; i++) {
       const y = actual[i];
       if (!bothFinite(y, predicted[i])) continue;
-      if (countAll >= 2) {
-        const d = y - allMean;
-        all.addDeviation(d * d);
+      const d = y - meanA;
+      blockA[kA] = d * d;
+      if (++kA === sizeA) {
+        squaredA[lA] = leafSum(blockA, 0, kA);
+        kA = 0;
+        sizeA = ++lA < leavesA.length ? leavesA[lA] : 0;
       }
-      if (countWorking >= 2 && !isIdleSample(y)) {
-        const d = y - workingMean;
-        working.addDeviation(d * d);
+      if (sizeW < 0 || isIdleSample(y)) continue;
+      const dW = y - meanW;
+      blockW[kW] = dW * dW;
+      if (++kW === sizeW) {
+        squaredW[lW] = leafSum(blockW, 0, kW);
+        kW = 0;
+        sizeW = ++lW < leavesW.length ? leavesW[lW] : 0;
       }
     }
   }
-  return [all.metrics(axis), working.metrics(axis)];
+  const r2A = countAll < 2 ? NaN : rSquared(all.squaredErrors, addLeafSums(countAll, squaredA));
+  const r2W = countWorking < 2 ? NaN : rSquared(working.squaredErrors, addLeafSums(countWorking, squaredW));
+  return [
+    { axis, r2: r2A, mae: all.mae, rmse: all.rmse },
+    { axis, r2: r2W, mae: working.mae, rmse: working.rmse },
+  ];
 }
 
-/** One set of rows' leaf sums for {@link regressionMetricsWithWorking}: the leaves of {@link regressionMetrics}, filled a row at a time. */
-class MetricSums {
-  readonly #count: number;
-  readonly #leaves: Int32Array;
-  readonly #block = new Float64Array(3 * BLOCK);
-  readonly #absolute: Float64Array;
-  readonly #squared: Float64Array;
-  readonly #target: Float64Array;
-  #leaf = 0;
-  #k = 0;
-  #squaredErrors = NaN;
-  #mae = NaN;
-  #rmse = NaN;
-
-  constructor(count: number) {
-    this.#count = count;
-    this.#leaves = pairwiseLeaves(count);
-    this.#absolute = new Float64Array(this.#leaves.length);
-    this.#squared = new Float64Array(this.#leaves.length);
-    this.#target = new Float64Array(this.#leaves.length);
-  }
-
-  addSums(absolute: number, squared: number, y: number): void {
-    const block = this.#block;
-    const k = this.#k;
-    block[k] = absolute;
-    block[BLOCK + k] = squared;
-    block[2 * BLOCK + k] = y;
-    if (k + 1 < this.#leaves[this.#leaf]) {
-      this.#k = k + 1;
-      return;
-    }
-    const l = this.#leaf++;
-    this.#k = 0;
-    this.#absolute[l] = leafSum(block, 0, k + 1);
-    this.#squared[l] = leafSum(block, BLOCK, k + 1);
-    this.#target[l] = leafSum(block, 2 * BLOCK, k + 1);
-  }
-
-  /** The target's mean once every row's sums are in (NaN below 2 rows: no deviations then); starts the deviation walk. */
-  targetMean(): number {
-    const count = this.#count;
-    if (count === 0) return NaN;
-    this.#squaredErrors = addLeafSums(count, this.#squared);
-    this.#mae = addLeafSums(count, this.#absolute) / count;
-    this.#rmse = Math.sqrt(this.#squaredErrors / count);
-    this.#leaf = 0;
-    this.#k = 0;
-    return count < 2 ? NaN : addLeafSums(count, this.#target) / count;
-  }
-
-  addDeviation(squared: number): void {
-    const block = this.#block;
-    const k = this.#k;
-    block[k] = squared;
-    if (k + 1 < this.#leaves[this.#leaf]) {
-      this.#k = k + 1;
-      return;
-    }
-    const l = this.#leaf++;
-    this.#k = 0;
-    this.#squared[l] = leafSum(block, 0, k + 1);
-  }
-
-  metrics(axis: string): AxisMetrics {
-    const count = this.#count;
-    if (count === 0) return { axis, r2: NaN, mae: NaN, rmse: NaN };
-    if (count < 2) return { axis, r2: NaN, mae: this.#mae, rmse: this.#rmse };
-    return { axis, r2: rSquared(this.#squaredErrors, addLeafSums(count, this.#squared)), mae: this.#mae, rmse: this.#rmse };
-  }
+/** MAE, RMSE and the sum of squared errors of `count` rows from their leaf sums (all NaN without rows). */
+function errorSums(count: number, absolute: Float64Array, squared: Float64Array): { mae: number; rmse: number; squaredErrors: number } {
+  if (count === 0) return { mae: NaN, rmse: NaN, squaredErrors: NaN };
+  const squaredErrors = addLeafSums(count, squared);
+  return { mae: addLeafSums(count, absolute) / count, rmse: Math.sqrt(squaredErrors / count), squaredErrors };
 }
 
 /** A row the metrics count: both values finite. */

@@ -157,6 +157,41 @@ test("a tuple split across chunks that are each smaller than one tuple", () => {
   );
 });
 
+test("pushRange: ranges of larger chunks (as CopyData payloads in socket chunks) decode like push, cut anywhere", () => {
+  const stream = Buffer.concat([
+    header([7]),
+    ...Array.from({ length: 40 }, (_, i) => tuple([{ micros: BigInt(i) * 1_000_003n }, i % 5 === 0 ? null : { float: i / 3 }, { float: -i }])),
+    TRAILER,
+  ]);
+  const whole = decode(3, true, [stream]);
+  assert.equal(whole.count, 40);
+  const viaRanges = (cuts: readonly number[]): { rows: number[][]; count: number } => {
+    const rows: number[][] = [];
+    const reader = new BinaryCopyReader(3, true, (row) => rows.push(Array.from(row)));
+    // Each piece sits between filler bytes inside a bigger buffer; two pieces share one buffer, so its DataView is reused.
+    const pieces = cutAt(stream, cuts);
+    for (let p = 0; p < pieces.length; p += 2) {
+      const second = pieces[p + 1] ?? Buffer.alloc(0);
+      const chunk = Buffer.concat([Buffer.from([0x64, 1, 2]), pieces[p], Buffer.from([0x64, 3]), second, Buffer.from([9])]);
+      reader.pushRange(chunk, 3, 3 + pieces[p].length);
+      reader.pushRange(chunk, 5 + pieces[p].length, 5 + pieces[p].length + second.length);
+    }
+    reader.finish();
+    return { rows, count: reader.rows };
+  };
+  for (let at = 1; at < stream.length; at += 7) {
+    for (let width = 1; width < 120; width += 29) {
+      const cuts = [at, at + width, at + 2 * width + 3].filter((cut) => cut < stream.length);
+      assert.deepEqual(viaRanges(cuts), whole, `cut at bytes ${cuts.join(", ")}`);
+    }
+  }
+  const cutShort = new BinaryCopyReader(3, true, () => undefined);
+  cutShort.pushRange(stream, 0, 100);
+  cutShort.pushRange(stream, 100, stream.length - 2); // no trailer
+  assert.equal(cutShort.rows, 40);
+  assert.throws(() => cutShort.finish(), /ended early/);
+});
+
 test("bad streams: signature, field count, field width, a stream cut short", () => {
   const good = Buffer.concat([header(), tuple([{ float: 1 }]), TRAILER]);
   const bad = Buffer.from(good);

@@ -554,6 +554,16 @@ for (const backend of BACKENDS) {
         }
       }
     });
+
+    test("an error many network chunks into the COPY rejects naming it, and the next extraction reads the table", async () => {
+      // Row 50,000 of 60,000 does not fit a float8: the server fails mid-stream (PostgreSQL: an ErrorResponse after ~1 MB of CopyData).
+      await sql`create table late_overflow as
+        select i::float8 as ts, case when i = 50000 then 1e400::numeric else i::numeric end as a from generate_series(0, 59999) as i`.execute(t.db);
+      await assert.rejects(extractColumns(t.db, wide("late_overflow", ["a"], 0, 60000)), /out of range/);
+      const before = await extractColumns(t.db, wide("late_overflow", ["a"], 0, 50000));
+      assert.equal(before.time.length, 50000);
+      assert.equal(before.values[0][49999], 49999);
+    });
   });
 }
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as dfd from "danfojs-node";
 import { analyze } from "../lib/stages/analyze";
 import { DEFAULT_THRESHOLD_POLICY } from "../lib/shapes/config";
-import { evaluate, evaluateColumns, regressionMetrics } from "../lib/stages/evaluate";
+import { evaluate, evaluateColumns, regressionMetrics, regressionMetricsWithWorking } from "../lib/stages/evaluate";
 import { isIdleSample } from "../lib/core/idleSample";
 import { predict } from "../lib/stages/predict";
 import { prepare } from "../lib/stages/prepare";
@@ -24,6 +24,34 @@ test("fitLinear leaves exact zeros out, like the reference's LinearRegression on
   assert.ok(Math.abs(model.intercept - 2.2600000000000002) <= 1e-14);
   assert.throws(() => fitLinear("dead", timeS, new Float64Array(7)), (e: unknown) => e instanceof InputError && /axis "dead" has no usable samples/.test(e.message));
   assert.deepEqual(fitLinear("one", timeS, Float64Array.from([0, 0, 0, 5, 0, 0, NaN])), { axis: "one", coef: 0, intercept: 5, samples_used: 1 });
+});
+
+test("regressionMetricsWithWorking gives both metric sets bit for bit as two regressionMetrics calls", () => {
+  // Long enough for many pairwise leaves (some split at odd places by the rows left out), with NaN, ±Infinity and idle zeros.
+  const n = 5000;
+  const actual = new Float64Array(n);
+  const predicted = new Float64Array(n);
+  let seed = 12345;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < n; i++) {
+    const r = random();
+    actual[i] = r < 0.2 ? 0 : r < 0.22 ? NaN : r < 0.23 ? Infinity : 3 + Math.sin(i / 50) * 7 + random();
+    predicted[i] = random() < 0.01 ? -Infinity : 3 + i * 1e-4;
+  }
+  const cases: [Float64Array, Float64Array][] = [
+    [actual, predicted],
+    [Float64Array.of(), Float64Array.of()],
+    [Float64Array.of(0, 0, NaN), Float64Array.of(1, 2, 3)], // all rows: 2, working rows: none
+    [Float64Array.of(0, 4, NaN), Float64Array.of(1, 2, 3)], // working rows: 1 (R² NaN)
+    [Float64Array.of(2, 2, 2), Float64Array.of(2, 2, 3)], // a constant target
+  ];
+  for (const [a, p] of cases) {
+    const [all, working] = regressionMetricsWithWorking("x", a, p);
+    assert.deepEqual(all, regressionMetrics("x", a, p));
+    assert.deepEqual(working, regressionMetrics("x", a, p, { workingRowsOnly: true }));
+  }
+  const [all, working] = regressionMetricsWithWorking("x", actual, predicted);
+  assert.ok(Number.isFinite(all.r2) && Number.isFinite(working.r2) && all.mae !== working.mae);
 });
 
 test("regressionMetrics equals scikit-learn over all rows, zeros included", () => {

@@ -31,6 +31,9 @@ export class BinaryCopyReader {
   #rest: Buffer | undefined;
   #headerRead = false;
   #ended = false;
+  /** The chunk {@link pushRange} last read, and its DataView. */
+  #viewOf: Buffer | undefined;
+  #view: DataView | undefined;
   /** Tuples decoded so far. */
   rows = 0;
 
@@ -75,14 +78,35 @@ export class BinaryCopyReader {
     if (at < buffer.length) this.#rest = Buffer.from(buffer.subarray(at)); // a partial tuple: copy it, not the chunk it sits in
   }
 
+  /**
+   * {@link push} of `buffer[start, end)` (a CopyData payload in a socket chunk, see copyFrames): the same rows, but
+   * whole tuples are read in place, through one DataView per chunk, with no Buffer made per call; only a tuple cut
+   * at `end` is copied. Only the last chunk's DataView is kept (for the next range in it).
+   */
+  pushRange(buffer: Buffer, start: number, end: number): void {
+    if (this.#rest !== undefined || !this.#headerRead) {
+      this.push(buffer.subarray(start, end));
+      return;
+    }
+    if (this.#viewOf !== buffer) {
+      this.#viewOf = buffer;
+      this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    }
+    const at = this.#parseView(this.#view as DataView, start, end);
+    if (at < end) this.#rest = Buffer.from(buffer.subarray(at, end));
+  }
+
   /** Decodes the whole tuples (and the trailer) of `buffer` from `at`; returns where the first incomplete one starts. */
   #parse(buffer: Buffer, at: number): number {
+    return this.#parseView(new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength), at, buffer.length); // DataView: faster than Buffer's readers
+  }
+
+  /** {@link #parse} of `view[at, end)`. */
+  #parseView(view: DataView, at: number, end: number): number {
     const width = this.#width;
     const row = this.#row;
     const onRow = this.#onRow;
     const timestampFirst = this.#timestampFirst;
-    const end = buffer.length;
-    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength); // faster than Buffer's readers
     // A tuple with no NULL: 2 bytes of field count, then 4 of length and 8 of value per field. NULLs only shorten it.
     const longest = 2 + 12 * width;
     while (!this.#ended && at + 2 <= end) {

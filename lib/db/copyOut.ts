@@ -1,11 +1,11 @@
 /**
  * Streaming a query out as binary COPY: `COPY (select) TO STDOUT` through
- * pg-copy-streams on a PostgreSQL server, `COPY … TO '/dev/blob'` on the
+ * pg-copy-streams (its payloads read in place, see copyFrames) on a PostgreSQL server, `COPY … TO '/dev/blob'` on the
  * embedded PGlite, fed chunk by chunk to a {@link BinaryCopyReader}.
  */
 import { CompiledQuery } from "kysely";
 import type { Kysely } from "kysely";
-import { to as copyTo } from "pg-copy-streams";
+import { copyToSink } from "./copyFrames";
 import type { BinaryCopyReader } from "./copyDecoder";
 import type { PGliteLike, PGliteResults, PGliteStatement } from "./pglite";
 
@@ -23,7 +23,17 @@ import type { PGliteLike, PGliteResults, PGliteStatement } from "./pglite";
  * await copyOut(db, "select ts::float8, axis1 from robot_wide order by ts", reader);
  */
 export async function copyOut(db: Kysely<any>, select: string, reader: BinaryCopyReader): Promise<void> {
-  const stream = copyTo(`copy (${select}) to stdout (format binary)`);
+  let failure: { error: unknown } | undefined;
+  // On PostgreSQL the payloads come straight from the socket's chunks (copyFrames); the stream itself carries no data.
+  const stream = copyToSink(`copy (${select}) to stdout (format binary)`, (buffer, start, end) => {
+    // After bad data (a duplicate) the rest is drained, not dropped: a pg connection left mid-COPY hangs its next query.
+    if (failure !== undefined) return;
+    try {
+      reader.pushRange(buffer, start, end);
+    } catch (error) {
+      failure = { error };
+    }
+  });
   stream.on("error", () => undefined); // reported by the iteration below; never an unhandled 'error' event
   let blob: Blob | undefined;
   let embedded = false;
@@ -40,9 +50,7 @@ export async function copyOut(db: Kysely<any>, select: string, reader: BinaryCop
   const run = async (connection: Kysely<any>): Promise<void> => {
     await connection.executeQuery(CompiledQuery.raw(query as unknown as string));
     const chunks: AsyncIterable<Uint8Array> = embedded ? blobChunks(blob) : stream;
-    let failure: { error: unknown } | undefined;
     for await (const chunk of chunks) {
-      // After bad data (a duplicate) the rest is drained, not dropped: a pg connection left mid-COPY hangs its next query.
       if (failure !== undefined) continue;
       try {
         reader.push(chunk);

@@ -8,7 +8,7 @@
 import { fitChart, residualChart } from "../views/axisCharts";
 import { writeAxisChartFiles } from "../views/chartFiles";
 import type { ChartClock } from "../views/timeAxis";
-import { regressionMetrics } from "../stages/evaluate";
+import { regressionMetricsWithWorking } from "../stages/evaluate";
 import type { StatisticOptions } from "../model/statistic";
 import { calibrateColumns } from "../stages/thresholds";
 import { calibrateLower } from "../stages/lowerThresholds";
@@ -75,8 +75,8 @@ export async function runAxis(input: AxisRunInput, scratch: Float64Array): Promi
   const model = timed("train", () => fitAxisModel(type, axis, timeS, actual, trendOptions));
   const column = scratch.length === timeS.length ? scratch : scratch.subarray(0, timeS.length);
   const fitted = timed("predict", () => predictColumn(model, timeS, actual, column));
-  const metrics = timed("evaluate", () => regressionMetrics(axis, actual, fitted));
-  const workingMetrics = timed("evaluate", () => regressionMetrics(axis, actual, fitted, { workingRowsOnly: true }));
+  // Both metric sets in one walk of the columns (see regressionMetricsWithWorking).
+  const [metrics, workingMetrics] = timed("evaluate", () => regressionMetricsWithWorking(axis, actual, fitted));
   const fit = plotsDir === null ? null : timed("charts", () => fitChart(timeS, actual, fitted, { axis, clock: input.clock }));
   const residual = timed("predict", () => {
     for (let j = 0; j < fitted.length; j++) fitted[j] = actual[j] - fitted[j];

@@ -74,6 +74,114 @@ export function regressionMetrics(axis: string, actual: Float64Array, predicted:
   return { axis, r2: rSquared(squaredErrors, deviations), mae, rmse };
 }
 
+/**
+ * {@link regressionMetrics} over all rows and over the working rows only, in
+ * one walk of the columns instead of two: the same numbers bit for bit as
+ * `[regressionMetrics(axis, actual, predicted), regressionMetrics(axis,
+ * actual, predicted, { workingRowsOnly: true })]`. Each set keeps its own
+ * leaves, filled in row order as the single-set version fills them.
+ *
+ * @example
+ * const [all, working] = regressionMetricsWithWorking("axis1", Float64Array.of(0, 2, 4), Float64Array.of(1, 2, 3));
+ * // all.mae 0.6666…, working.mae 0.5
+ */
+export function regressionMetricsWithWorking(axis: string, actual: Float64Array, predicted: Float64Array): [AxisMetrics, AxisMetrics] {
+  const n = actual.length;
+  let countAll = 0;
+  let countWorking = 0;
+  for (let i = 0; i < n; i++) {
+    const y = actual[i];
+    if (!bothFinite(y, predicted[i])) continue;
+    countAll++;
+    if (!isIdleSample(y)) countWorking++;
+  }
+  // Per set (all rows "A", working rows "W"): its leaves, a block being filled (at k, leaf l of size `size`), and the leaf sums.
+  // Written out inline, not as a helper per row: this is one of the hottest loops of a run, and runs cold on its first axes.
+  const leavesA = pairwiseLeaves(countAll);
+  const leavesW = pairwiseLeaves(countWorking);
+  const blockA = new Float64Array(3 * BLOCK);
+  const blockW = new Float64Array(3 * BLOCK);
+  const absoluteA = new Float64Array(leavesA.length), squaredA = new Float64Array(leavesA.length), targetA = new Float64Array(leavesA.length);
+  const absoluteW = new Float64Array(leavesW.length), squaredW = new Float64Array(leavesW.length), targetW = new Float64Array(leavesW.length);
+  let kA = 0, lA = 0, sizeA = leavesA[0];
+  let kW = 0, lW = 0, sizeW = leavesW[0];
+  // First walk: |error|, error² and the target.
+  for (let i = 0; i < n; i++) {
+    const y = actual[i];
+    const p = predicted[i];
+    if (!bothFinite(y, p)) continue;
+    const error = y - p;
+    const absolute = Math.abs(p - y);
+    const squared = error * error;
+    blockA[kA] = absolute;
+    blockA[BLOCK + kA] = squared;
+    blockA[2 * BLOCK + kA] = y;
+    if (++kA === sizeA) {
+      absoluteA[lA] = leafSum(blockA, 0, kA);
+      squaredA[lA] = leafSum(blockA, BLOCK, kA);
+      targetA[lA] = leafSum(blockA, 2 * BLOCK, kA);
+      kA = 0;
+      sizeA = ++lA < leavesA.length ? leavesA[lA] : 0;
+    }
+    if (isIdleSample(y)) continue;
+    blockW[kW] = absolute;
+    blockW[BLOCK + kW] = squared;
+    blockW[2 * BLOCK + kW] = y;
+    if (++kW === sizeW) {
+      absoluteW[lW] = leafSum(blockW, 0, kW);
+      squaredW[lW] = leafSum(blockW, BLOCK, kW);
+      targetW[lW] = leafSum(blockW, 2 * BLOCK, kW);
+      kW = 0;
+      sizeW = ++lW < leavesW.length ? leavesW[lW] : 0;
+    }
+  }
+  const all = errorSums(countAll, absoluteA, squaredA);
+  const working = errorSums(countWorking, absoluteW, squaredW);
+  // Second walk (when a set has 2 rows or more: R²): squared deviations from each set's mean. Working rows are among all rows.
+  if (countAll >= 2) {
+    const meanA = addLeafSums(countAll, targetA) / countAll;
+    const meanW = countWorking < 2 ? NaN : addLeafSums(countWorking, targetW) / countWorking;
+    kA = 0;
+    lA = 0;
+    sizeA = leavesA[0];
+    kW = 0;
+    lW = 0;
+    sizeW = countWorking < 2 ? -1 : leavesW[0];
+    for (let i = 0; i < n; i++) {
+      const y = actual[i];
+      if (!bothFinite(y, predicted[i])) continue;
+      const d = y - meanA;
+      blockA[kA] = d * d;
+      if (++kA === sizeA) {
+        squaredA[lA] = leafSum(blockA, 0, kA);
+        kA = 0;
+        sizeA = ++lA < leavesA.length ? leavesA[lA] : 0;
+      }
+      if (sizeW < 0 || isIdleSample(y)) continue;
+      const dW = y - meanW;
+      blockW[kW] = dW * dW;
+      if (++kW === sizeW) {
+        squaredW[lW] = leafSum(blockW, 0, kW);
+        kW = 0;
+        sizeW = ++lW < leavesW.length ? leavesW[lW] : 0;
+      }
+    }
+  }
+  const r2A = countAll < 2 ? NaN : rSquared(all.squaredErrors, addLeafSums(countAll, squaredA));
+  const r2W = countWorking < 2 ? NaN : rSquared(working.squaredErrors, addLeafSums(countWorking, squaredW));
+  return [
+    { axis, r2: r2A, mae: all.mae, rmse: all.rmse },
+    { axis, r2: r2W, mae: working.mae, rmse: working.rmse },
+  ];
+}
+
+/** MAE, RMSE and the sum of squared errors of `count` rows from their leaf sums (all NaN without rows). */
+function errorSums(count: number, absolute: Float64Array, squared: Float64Array): { mae: number; rmse: number; squaredErrors: number } {
+  if (count === 0) return { mae: NaN, rmse: NaN, squaredErrors: NaN };
+  const squaredErrors = addLeafSums(count, squared);
+  return { mae: addLeafSums(count, absolute) / count, rmse: Math.sqrt(squaredErrors / count), squaredErrors };
+}
+
 /** A row the metrics count: both values finite. */
 function bothFinite(actual: number, predicted: number): boolean {
   return Number.isFinite(actual) && Number.isFinite(predicted);

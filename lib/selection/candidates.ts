@@ -9,8 +9,8 @@ import { TREND_MODEL_TYPES } from "../shapes/artifacts";
 import type { DetectionEvent } from "./detection";
 import type { LoadedVersion } from "../registry";
 import { initialScoreState, scoreBatch, scoringModel } from "../scoring/score";
-import { statisticColumn, statisticSpec } from "../model/statistic";
-import { partTrend } from "./trendCache";
+import { statisticColumn, statisticSpec, type StatisticSpec } from "../model/statistic";
+import { partScratch, partTrend } from "./trendCache";
 import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } from "../shapes/types";
 import type { PcaArtifact } from "../shapes/pcaArtifacts";
 import { pcaColumns, trainPcaSmoothings } from "../stages/pcaTrain";
@@ -78,23 +78,31 @@ export function detectionCandidate(model: string, statistic: string, config: Can
     fit(part) {
       // Exactly what training does: fit the trend, residuals on every row, the statistic's spec from them,
       // calibration on the statistic's values from a fresh state (gaps reset it as the scorer does).
-      // The trend is fitted once for the candidates of one model (lib/selection/trendCache.ts).
-      const { models, residual } = partTrend(part, { ...trendOptions, type: model as ModelType });
-      const specs = part.axes.map((_axis, a) => statisticSpec(scoring, residual[a], part.values[a]));
-      // Each axis's column is computed when read (once per calibration), into one scratch column for every axis:
-      // the readers (calibrateLevels, calibrateAxis) take one axis at a time and keep nothing of it.
+      // The trend is fitted once for the candidates of one model (lib/selection/trendCache.ts); an axis's
+      // residuals are predicted again at each read, into the part's one scratch column, and its statistic
+      // computed over them in place (each row is read before it is written): the readers (calibrateLevels,
+      // calibrateAxis) take one axis at a time and keep nothing of it.
+      const trend = partTrend(part, { ...trendOptions, type: model as ModelType });
+      const specs: StatisticSpec[] = [];
+      const specOf = (a: number, residual: Float64Array): StatisticSpec => (specs[a] ??= statisticSpec(scoring, residual, part.values[a]));
       const calibration: Float64Array[] = [];
-      let scratch: Float64Array | undefined;
-      specs.forEach((spec, a) =>
+      part.axes.forEach((_axis, a) =>
         Object.defineProperty(calibration, a, {
           enumerable: true,
-          get: () => statisticColumn(spec, residual[a], NaN, { timeS: part.timeS, maxGapSeconds: scoring.max_gap_seconds, into: spec.type === "residual" ? undefined : (scratch ??= new Float64Array(part.timeS.length)) }).values,
+          get: () => {
+            const residual = trend.residualInto(a, partScratch(part));
+            return statisticColumn(specOf(a, residual), residual, NaN, { timeS: part.timeS, maxGapSeconds: scoring.max_gap_seconds, into: residual }).values;
+          },
         }),
       );
+      const models = trend.models;
       return {
         models,
         calibration,
-        thresholds: (a, calibrated) => (specs[a].type === "residual" ? calibrated : { ...calibrated, statistic: specs[a] }),
+        thresholds: (a, calibrated) => {
+          const spec = specs[a] ?? specOf(a, trend.residualInto(a, partScratch(part)));
+          return spec.type === "residual" ? calibrated : { ...calibrated, statistic: spec };
+        },
       };
     },
   };

@@ -20,45 +20,48 @@ import { recordedStatistic, statisticColumn, type StatisticSpec } from "../model
 import { predictColumn, predictValue } from "../model/trendModel";
 import type { AxisModel, AxisThresholds, ThresholdPolicy } from "../shapes/types";
 
-/** Per setup, the residuals of the trend swept last on the clean validation part, per axis: the candidates of one trend come one after another. */
-const residualsOf = new WeakMap<ValidationSetup, { readonly models: FittedCandidate["models"]; readonly residuals: Float64Array[] }>();
+/** Per setup, the sweep's scratch columns (as long as the validation part), reused by every candidate swept on it. */
+const scratchOf = new WeakMap<ValidationSetup, Scratch>();
 
 /**
- * Lets the residuals kept for `setup` go (runSelection calls it when done).
+ * Lets the scratch columns kept for `setup` go (runSelection calls it when done).
  *
  * @example
  * forgetResiduals(setup);
  */
 export function forgetResiduals(setup: ValidationSetup): void {
-  residualsOf.delete(setup);
+  scratchOf.delete(setup);
 }
 
 /**
- * The scorer's residuals of one axis's trend on `values`: `value − trend(t − time0)` with time0 = 0
- * (the prepared time is already time_s), which is `predictColumn`'s `value − trend(t)` operation for
- * operation (the scorer computes them in training's order; test/levelSweep.test.ts holds them equal).
+ * The scorer's residuals of one axis's trend on `values`, into `into`: `value − trend(t − time0)` with
+ * time0 = 0 (the prepared time is already time_s), which is `predictColumn`'s `value − trend(t)`
+ * operation for operation (the scorer computes them in training's order; test/levelSweep.test.ts holds
+ * them equal).
  */
-function scoredResiduals(model: AxisModel, timeS: Float64Array, values: Float64Array): Float64Array {
-  const residual = predictColumn(model, timeS, values);
+function scoredResiduals(model: AxisModel, timeS: Float64Array, values: Float64Array, into: Float64Array): Float64Array {
+  const residual = predictColumn(model, timeS, values, into);
   for (let i = 0; i < residual.length; i++) residual[i] = values[i] - residual[i];
   return residual;
 }
 
-/** Scratch columns of one sweep, as long as the validation part: a round's residuals, and the statistic. */
+/** Scratch columns of one sweep, as long as the validation part: the clean window's residuals of one axis, and a round's (its statistic is computed over them in place). */
 interface Scratch {
-  readonly residual: Float64Array;
-  readonly statistic: Float64Array;
+  readonly clean: Float64Array;
+  readonly round: Float64Array;
 }
 
 /**
  * The statistic of `spec` the scorer compares with MinC on window `w` of axis `a`, from a fresh
- * state. The clean window's residuals are kept per trend; a round's are those with the injected rows
- * (the only values that differ from the clean window's) computed again, into `scratch`.
+ * state, given the clean window's residuals of that axis (`scratch.clean`, not modified). A round's
+ * residuals are those with the injected rows (the only values that differ from the clean window's)
+ * computed again, into `scratch.round`; the statistic is computed over them in place (each row is
+ * read before it is written).
  */
 function scoredStatistic(
   fitted: FittedCandidate,
   w: number,
-  windows: readonly (readonly Float64Array[])[],
+  clean: Float64Array,
   a: number,
   spec: StatisticSpec,
   setup: ValidationSetup,
@@ -66,15 +69,12 @@ function scoredStatistic(
 ): Float64Array {
   const timeS = setup.split.validation.timeS;
   const model = fitted.models.models[a];
-  let kept = residualsOf.get(setup);
-  if (kept === undefined || kept.models !== fitted.models) residualsOf.set(setup, (kept = { models: fitted.models, residuals: [] }));
-  const clean = windows[0][a];
-  const cleanResidual = (kept.residuals[a] ??= scoredResiduals(model, timeS, clean));
+  const cleanResidual = scratch.clean;
   let residual = cleanResidual;
   if (w > 0) {
     // The round's values are the clean ones plus its injections (injectAnomalies' addAnomaly): only those rows change,
     // each by predictColumn's operations for one row, value − predictValue(model, t, value).
-    residual = scratch.residual;
+    residual = scratch.round;
     residual.set(cleanResidual);
     for (const injection of setup.injected[w - 1].injections) {
       if (injection.axis !== setup.split.fit.axes[a]) continue;
@@ -86,7 +86,8 @@ function scoredStatistic(
     }
   }
   // As scoreBatch steps it: NaN for a missing residual (state kept), a reset after a gap larger than maxGapSeconds.
-  return statisticColumn(spec, residual, NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into: scratch.statistic }).values;
+  // The clean residuals stay as they are for the rounds: their statistic goes into the round's column.
+  return statisticColumn(spec, residual, NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into: scratch.round }).values;
 }
 
 /**
@@ -104,12 +105,16 @@ function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies
   if (!sameSpec || fitted.models.models.length !== axes.length) return null;
   const windows = [setup.split.validation.values, ...setup.injected.map((round) => round.values)].slice(0, windowCount);
   const events: DetectionEvent[][][] = windows.map(() => policies.map(() => []));
-  const n = setup.split.validation.timeS.length;
-  const scratch = { residual: new Float64Array(n), statistic: new Float64Array(n) };
+  const { timeS } = setup.split.validation;
+  let scratch = scratchOf.get(setup);
+  if (scratch === undefined) scratchOf.set(setup, (scratch = { clean: new Float64Array(timeS.length), round: new Float64Array(timeS.length) }));
+  const columns = scratch;
   axes.forEach((axis, a) => {
     const alertLevels = thresholds[a].map((t) => ({ minC: t.MinC, tLongSteps: t.T_long_steps }));
+    // The clean window's residuals of this axis, predicted again per candidate (not kept per trend): every window's statistic starts from them.
+    scoredResiduals(fitted.models.models[a], timeS, windows[0][a], columns.clean);
     windows.forEach((_values, w) => {
-      const statistic = scoredStatistic(fitted, w, windows, a, specs[a], setup, scratch);
+      const statistic = scoredStatistic(fitted, w, windows[0][a], a, specs[a], setup, columns);
       alertEventsAtLevels(axis, setup.split.validation.timeS, statistic, alertLevels, setup.maxGapSeconds).forEach((found, l) => {
         for (const event of found) events[w][l].push(event);
       });

@@ -10,10 +10,10 @@
  * (`alertEventsAtLevels`). Nothing is copied per level or round.
  */
 import { alertEvents, type FittedCandidate } from "./candidates";
-import { detectionSummary, eventsPerHour, matchDetections, type DetectionEvent, type InjectionOutcome } from "./detection";
+import { CATCH_SECONDS, detectionSummary, eventsPerHour, matchDetections, type DetectionEvent, type InjectionOutcome } from "./detection";
 import { addAnomaly, addedAt, type Injection } from "./injection";
 import { isIdleSample } from "../core/idleSample";
-import { alertEventsAtLevels } from "./levelEvents";
+import { forEachAlertEvent } from "./levelEvents";
 import { calibrateLevels } from "../stages/calibrateLevels";
 import { cleanAlarms, detectionAt, policyAtLevel, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { recordedStatistic, statisticColumn, type StatisticSpec } from "../model/statistic";
@@ -90,12 +90,34 @@ function scoredStatistic(
   return statisticColumn(spec, residual, NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into: scratch.round }).values;
 }
 
+/** What {@link eventsByLevel} finds: per level, the alert events on the clean validation part (counted), and per round the ones that can catch its injections. */
+export interface LevelEvents {
+  /** `clean[level]`: alert events on the clean validation part, all axes. */
+  readonly clean: readonly number[];
+  /**
+   * `rounds[r][level]`: round r's alert events, all axes, that catch at least one of its injections on
+   * their axis (the only ones `matchDetections` reads), per axis in the order they start.
+   */
+  readonly rounds: readonly (readonly DetectionEvent[])[][];
+}
+
+/** Whether an event on an axis catches at least one of `injections` (that axis's), by `matchDetections`' rule. */
+function catchesAny(injections: readonly Injection[], startedAt: number, endedAt: number | null): boolean {
+  const ended = endedAt ?? Infinity;
+  for (const injection of injections) {
+    if ((startedAt <= injection.end && ended >= injection.start) || (startedAt > injection.end && startedAt - injection.end <= CATCH_SECONDS)) return true;
+  }
+  return false;
+}
+
 /**
- * Alert events of every window (0: the clean validation part, then the first `windowCount − 1`
- * rounds) at every level (`policies`), all axes: `events[w][level]`; null when the candidate's
- * recorded statistic changes with the level (the caller then measures level by level).
+ * Alert events of every window (the clean validation part, then the first `windowCount − 1`
+ * rounds) at every level (`policies`), all axes (see {@link LevelEvents}: the clean part's counted,
+ * a round's kept only when they can catch one of its injections, so that the many events of the
+ * low levels are not held); null when the candidate's recorded statistic changes with the level
+ * (the caller then measures level by level).
  */
-function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies: readonly ThresholdPolicy[], windowCount: number): DetectionEvent[][][] | null {
+function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies: readonly ThresholdPolicy[], windowCount: number): LevelEvents | null {
   // A pca candidate is scored on T²/SPE at its own limits (the same at every level): the per-level path.
   if (fitted.pca !== undefined) return null;
   const { axes } = setup.split.fit;
@@ -104,7 +126,8 @@ function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies
   const sameSpec = thresholds.every((byLevel, a) => byLevel.every((t) => JSON.stringify(recordedStatistic(t)) === JSON.stringify(specs[a])));
   if (!sameSpec || fitted.models.models.length !== axes.length) return null;
   const windows = [setup.split.validation.values, ...setup.injected.map((round) => round.values)].slice(0, windowCount);
-  const events: DetectionEvent[][][] = windows.map(() => policies.map(() => []));
+  const clean = policies.map(() => 0);
+  const rounds: DetectionEvent[][][] = windows.slice(1).map(() => policies.map(() => []));
   const { timeS } = setup.split.validation;
   let scratch = scratchOf.get(setup);
   if (scratch === undefined) scratchOf.set(setup, (scratch = { clean: new Float64Array(timeS.length), round: new Float64Array(timeS.length) }));
@@ -115,12 +138,23 @@ function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies
     scoredResiduals(fitted.models.models[a], timeS, windows[0][a], columns.clean);
     windows.forEach((_values, w) => {
       const statistic = scoredStatistic(fitted, w, windows[0][a], a, specs[a], setup, columns);
-      alertEventsAtLevels(axis, setup.split.validation.timeS, statistic, alertLevels, setup.maxGapSeconds).forEach((found, l) => {
-        for (const event of found) events[w][l].push(event);
+      if (w === 0) {
+        forEachAlertEvent(timeS, statistic, alertLevels, setup.maxGapSeconds, (l) => clean[l]++);
+        return;
+      }
+      const injections = setup.injected[w - 1].injections.filter((injection) => injection.axis === axis);
+      const kept: DetectionEvent[][] = alertLevels.map(() => []);
+      forEachAlertEvent(timeS, statistic, alertLevels, setup.maxGapSeconds, (l, startedAt, firedAt, endedAt) => {
+        if (catchesAny(injections, startedAt, endedAt)) kept[l].push({ axis, started_at: startedAt, fired_at: firedAt, ended_at: endedAt });
+      });
+      // alertEventsAtLevels' order (by start, stable), then after the earlier axes' events.
+      kept.forEach((found, l) => {
+        found.sort((x, y) => x.started_at - y.started_at);
+        for (const event of found) rounds[w - 1][l].push(event);
       });
     });
   });
-  return events;
+  return { clean, rounds };
 }
 
 /**
@@ -193,17 +227,17 @@ function matchedByAxis(events: readonly DetectionEvent[], injections: readonly I
 }
 
 /**
- * The detection points at `levels` from the alert events of every window (`events[w][level]`,
- * 0: the clean validation part, then the rounds of `setup.injected`; all axes).
+ * The detection points at `levels` from the alert events of every window at each level (the clean
+ * validation part's counted, the rounds' of `setup.injected` that can catch their injections; all axes).
  *
  * @example
  * const curve = pointsOf(eventsByLevel(fitted, setup, policies, 1 + setup.injected.length), levels, setup);
  */
-export function pointsOf(events: readonly (readonly (readonly DetectionEvent[])[])[], levels: readonly number[], setup: ValidationSetup): DetectionPoint[] {
+export function pointsOf(events: LevelEvents, levels: readonly number[], setup: ValidationSetup): DetectionPoint[] {
   const seconds = validationSeconds(setup);
   return levels.map((percentile, l) => {
-    const falseAlarms = events[0][l].length;
-    const summary = detectionSummary(setup.injected.flatMap((round, r) => matchedByAxis(events[r + 1][l], round.injections)));
+    const falseAlarms = events.clean[l];
+    const summary = detectionSummary(setup.injected.flatMap((round, r) => matchedByAxis(events.rounds[r][l], round.injections)));
     return {
       minc_percentile: percentile,
       false_alarms: falseAlarms,
@@ -231,5 +265,5 @@ export function cleanAlarmsAtOnce(fitted: FittedCandidate, setup: ValidationSetu
     return percentiles.map(() => count);
   }
   const events = eventsByLevel(fitted, setup, percentiles.map((percentile) => policyAtLevel(setup.policy, percentile)), 1);
-  return events === null ? percentiles.map((percentile) => cleanAlarms(fitted, setup, percentile)) : events[0].map((found) => found.length);
+  return events === null ? percentiles.map((percentile) => cleanAlarms(fitted, setup, percentile)) : [...events.clean];
 }

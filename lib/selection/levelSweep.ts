@@ -184,15 +184,21 @@ function pcaCurve(fitted: FittedCandidate, setup: ValidationSetup, levels: reado
   const { timeS, values } = setup.split.validation;
   const thresholds = { ...(fitted.pca as NonNullable<FittedCandidate["pca"]>).limits };
   const falseAlarms = alertEvents(fitted, thresholds, timeS, values, setup.maxGapSeconds).length;
-  const scratch = values.map((column) => new Float64Array(column.length));
   const axes = setup.split.fit.axes;
   const outcomes = setup.injected.flatMap((round) => {
-    // injectAnomalies' copy of the round: the clean columns plus the round's injections (addAnomaly, in their order).
-    scratch.forEach((column, a) => {
-      column.set(values[a]);
-      for (const injection of round.injections) if (injection.axis === axes[a]) addAnomaly(column, injection);
-    });
-    return matchDetections(alertEvents(fitted, thresholds, timeS, scratch, setup.maxGapSeconds), round.injections);
+    // injectAnomalies' copy of the round is the clean columns plus the round's injections (addAnomaly, in their order):
+    // made in the clean columns themselves, their rows saved first and put back after (the same values), instead of
+    // a copy of every axis of the validation part. Nothing else reads the window meanwhile (selection runs alone).
+    const saved = round.injections.map((injection) => values[axes.indexOf(injection.axis)].slice(injection.startIndex, injection.endIndex + 1));
+    try {
+      values.forEach((column, a) => {
+        for (const injection of round.injections) if (injection.axis === axes[a]) addAnomaly(column, injection);
+      });
+      return matchDetections(alertEvents(fitted, thresholds, timeS, values, setup.maxGapSeconds), round.injections);
+    } finally {
+      // Every saved row was read before any injection was added: all clean.
+      for (let k = round.injections.length - 1; k >= 0; k--) values[axes.indexOf(round.injections[k].axis)].set(saved[k], round.injections[k].startIndex);
+    }
   });
   const summary = detectionSummary(outcomes);
   return levels.map((percentile) => ({

@@ -52,7 +52,10 @@ test("detectionCurveAtOnce equals detectionAt at every level, for every model ×
     for (const model of CANDIDATE_MODELS) {
       for (const statistic of CANDIDATE_STATISTICS) {
         const fitted = detectionCandidate(model, statistic, config).fit(setup.split.fit);
+        const clean = setup.split.validation.values.map((column) => Float64Array.from(column));
         const fast = detectionCurveAtOnce(fitted, setup, percentiles);
+        // The pca sweep injects into the validation columns themselves: they must be put back as they were.
+        assert.deepEqual(setup.split.validation.values, clean, `${model} + ${statistic}: validation columns unchanged`);
         const levels = [...new Set(percentiles)].sort((a, b) => a - b);
         assert.equal(fast.length, levels.length);
         levels.forEach((p, l) => assert.deepEqual(fast[l], detectionAt(fitted, setup, p), `${model} + ${statistic}, max_gap ${maxGap}, level ${p}`));

@@ -105,6 +105,17 @@ describe("fits recover known parameters", () => {
     assert.equal(fitPiecewise("a", time, y, 1).breakpoints.length, 1);
   });
 
+  test("piecewise: axes trained together (one pool of work columns) fit exactly as each alone, longest axis first or last", () => {
+    const random = noise(11);
+    const shape = (t: number): number => (t < 1500 ? 0.002 * t : 3 - 0.001 * (t - 1500));
+    // Different usable lengths (idle zeros): a later axis reuses columns left over, longer or shorter than it needs.
+    const axes = [0.05, 0.6, 0.3].map((idle) => time.map((t) => (random() < idle ? 0 : 2 + shape(t) + 0.05 * random())));
+    for (const order of [[0, 1, 2], [1, 2, 0]]) {
+      const together = trainColumns(time, order.map(String), order.map((k) => axes[k]), { type: "piecewise", breakpoints: 3 });
+      order.forEach((k, i) => assert.deepEqual(together.models[i], fitPiecewise(String(k), time, axes[k], 3), `axis ${k} in order ${order}`));
+    }
+  });
+
   test("per_mode: the levels of a three-level signal with idle zeros, one line per mode, nearest-line assignment", () => {
     const random = noise(3);
     const levels = [1, 5, 9];

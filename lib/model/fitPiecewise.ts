@@ -1,4 +1,5 @@
-import { leastSquares, usableSamples, type UsableSamples } from "./leastSquares";
+import { leastSquaresInPlace, usableSamples, type UsableSamples } from "./leastSquares";
+import { FitWorkspace } from "./fitWorkspace";
 import type { PiecewiseModel } from "../shapes/types";
 
 /** A breakpoint is added only when it lowers the sum of squared residuals by at least this fraction. */
@@ -55,32 +56,61 @@ export function piecewiseColumn(model: PiecewiseModel, timeS: Float64Array, into
  * values are left out; samples are taken in time order.
  *
  * @param maxBreakpoints 1..8 (`model.breakpoints`, default 3)
+ * @param workspace Where the work columns come from and go back to (one per training: the axes reuse them).
  * @throws InputError when the axis has no usable sample.
  */
-export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64Array, maxBreakpoints: number): PiecewiseModel {
+export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64Array, maxBreakpoints: number, workspace = new FitWorkspace()): PiecewiseModel {
   const { timeS: t, values: y } = inTimeOrder(usableSamples(axis, timeS, values));
   const n = t.length;
   const center = (t[0] + t[n - 1]) / 2;
   const scale = t[n - 1] > t[0] ? (t[n - 1] - t[0]) / 2 : 1;
-  const x = new Float64Array(n);
+  const x = workspace.take(n);
   for (let i = 0; i < n; i++) x[i] = (t[i] - center) / scale;
+  // The hinge columns in use (the current fit's and the refined breakpoints'), made once each: the fits of one
+  // round share them (leastSquares reads them only, into `work`).
+  const hingeColumns = new Map<number, Float64Array>();
   const hinge = (k: number): Float64Array => {
-    const column = new Float64Array(n);
-    for (let i = 0; i < n; i++) column[i] = Math.max(0, x[i] - x[k]);
+    let column = hingeColumns.get(k);
+    if (column === undefined) {
+      column = workspace.take(n);
+      for (let i = 0; i < n; i++) column[i] = Math.max(0, x[i] - x[k]);
+      hingeColumns.set(k, column);
+    }
     return column;
+  };
+  const keepHinges = (...lists: (readonly number[])[]): void => {
+    const kept = new Set(lists.flat());
+    for (const [k, column] of [...hingeColumns]) {
+      if (kept.has(k)) continue;
+      hingeColumns.delete(k);
+      workspace.give(column);
+    }
   };
   const minSegment = Math.max(3, Math.floor(n / 100));
   // Read only (leastSquares copies what it reflects): one column of ones serves every fit.
-  const ones = new Float64Array(n).fill(1);
+  const ones = workspace.take(n).fill(1);
+  // The solver's copies of the basis and of y, reused by every fit (the same values as fresh copies).
+  const work: Float64Array[] = [];
+  const solve = (basis: readonly Float64Array[]): Float64Array => {
+    const copies = [...basis, y].map((column, j) => {
+      const copy = (work[j] ??= workspace.take(n));
+      copy.set(column);
+      return copy;
+    });
+    return leastSquaresInPlace(copies.slice(0, basis.length), copies[basis.length]);
+  };
+  // Residual columns: the fit kept as `current` holds one; a trial and a refinement's fit without one breakpoint write the others.
+  const spare = [workspace.take(n), workspace.take(n)];
+  const without = workspace.take(n);
 
-  /** The least-squares fit with breakpoints at the sample indices `at`. */
-  const fit = (at: readonly number[]) => {
+  /** The least-squares fit with breakpoints at the sample indices `at`, its residuals written into `into`. */
+  const fit = (at: readonly number[], into: Float64Array) => {
     const basis = [ones, x, ...at.map(hinge)];
-    const b = leastSquares(basis, y);
-    const residual = residuals(basis, b, y);
+    const b = solve(basis);
+    const residual = residuals(basis, b, y, into);
     return { at, basis, b, residual, sse: sumOfSquares(residual) };
   };
-  let current = fit([]);
+  let current = fit([], spare[0]);
   while (current.at.length < maxBreakpoints && current.sse > 0) {
     const k = bestBreakpoint(x, current.basis, current.residual, current.at, minSegment);
     if (k < 0) break;
@@ -90,22 +120,26 @@ export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64A
       moved = false;
       for (let j = 0; j < at.length; j++) {
         const others = at.filter((_, i) => i !== j);
-        const without = fit(others);
+        const fitWithout = fit(others, without);
         // Between its neighbours: moving past one would only swap their roles.
         const low = Math.max(-1, ...others.filter((k) => k < at[j]));
         const high = Math.min(n, ...others.filter((k) => k > at[j]));
-        const better = bestBreakpoint(x, without.basis, without.residual, others, minSegment, low, high);
+        const better = bestBreakpoint(x, fitWithout.basis, fitWithout.residual, others, minSegment, low, high);
         if (better >= 0 && better !== at[j]) {
           at = [...others.slice(0, j), better, ...others.slice(j)];
           moved = true;
+          keepHinges(current.at, at);
         }
       }
     }
-    const trial = fit(at);
+    const trial = fit(at, current.residual === spare[0] ? spare[1] : spare[0]);
     if (!(trial.sse <= (1 - PIECEWISE_MIN_IMPROVEMENT) * current.sse)) break;
     current = trial;
+    keepHinges(current.at);
   }
   const { b } = current;
+  // Nothing below reads the work columns: back to the pool for the next axis.
+  workspace.give(x, ones, ...hingeColumns.values(), ...work, ...spare, without);
   // Breakpoints ascending, and back to time_s: x = (t − center)/scale, max(0, x − x_k) = max(0, t − t_k)/scale.
   const hinges = current.at.map((k, j) => ({ k, slope: b[j + 2] / scale })).sort((p, q) => p.k - q.k);
   const coefficients = [b[0] - (b[1] * center) / scale, b[1] / scale, ...hinges.map((h) => h.slope)];
@@ -125,8 +159,7 @@ function inTimeOrder(usable: UsableSamples): UsableSamples {
   return { timeS: Float64Array.from(order, (i) => timeS[i]), values: Float64Array.from(order, (i) => values[i]) };
 }
 
-function residuals(basis: readonly Float64Array[], b: Float64Array, y: Float64Array): Float64Array {
-  const out = new Float64Array(y.length);
+function residuals(basis: readonly Float64Array[], b: Float64Array, y: Float64Array, out: Float64Array): Float64Array {
   for (let i = 0; i < y.length; i++) {
     let fit = 0;
     for (let j = 0; j < basis.length; j++) fit += b[j] * basis[j][i];

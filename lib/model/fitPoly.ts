@@ -59,7 +59,8 @@ export function fitPoly(axis: string, timeS: Float64Array, values: Float64Array,
   const fitted = Math.min(degree, distinct - 1);
   // The powers 1, x, x², … (x^p = x^(p−1)·x), solved in place: they and the usable values are this fit's own.
   const m = t.length;
-  const x = new Float64Array(m);
+  // x in place of the usable times (this fit's own, not read again): one column fewer.
+  const x = t;
   for (let i = 0; i < m; i++) x[i] = (t[i] - center) / scale;
   const columns: Float64Array[] = [new Float64Array(m).fill(1)];
   // 1·x is x exactly: the first power is x itself.

@@ -15,22 +15,22 @@ export interface UsableSamples {
  * @throws InputError naming the axis when no row is usable.
  */
 export function usableSamples(axis: string, timeS: Float64Array, values: Float64Array): UsableSamples {
-  const t = new Float64Array(timeS.length);
-  const y = new Float64Array(timeS.length);
+  const isUsable = (i: number): boolean => !isIdleSample(values[i]) && Number.isFinite(values[i]) && Number.isFinite(timeS[i]);
+  // Counted first, so the arrays are as long as the usable rows: views of window-long ones would keep the whole window's length alive.
   let used = 0;
-  for (let i = 0; i < timeS.length; i++) {
-    const value = values[i];
-    if (!isIdleSample(value) && Number.isFinite(value) && Number.isFinite(timeS[i])) {
-      t[used] = timeS[i];
-      y[used] = value;
-      used++;
-    }
-  }
+  for (let i = 0; i < timeS.length; i++) if (isUsable(i)) used++;
   if (used === 0) {
     throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
   }
-  // Views, not copies: a copy of each would briefly double the fit's largest columns.
-  return { timeS: t.subarray(0, used), values: y.subarray(0, used) };
+  const t = new Float64Array(used);
+  const y = new Float64Array(used);
+  for (let i = 0, k = 0; k < used; i++) {
+    if (!isUsable(i)) continue;
+    t[k] = timeS[i];
+    y[k] = values[i];
+    k++;
+  }
+  return { timeS: t, values: y };
 }
 
 /** Relative size below which what is left of a column after the earlier reflections counts as zero. */

@@ -131,14 +131,14 @@ export function statisticSpec(options: StatisticOptions, residuals: Float64Array
 
 /** `median + kSigma·1.4826·MAD` of the finite residuals of non-idle rows (0 when there are none). */
 export function cusumReference(residuals: Float64Array, actual: Float64Array, kSigma: number): number {
-  const kept = new Float64Array(residuals.length);
+  const isKept = (i: number): boolean => Number.isFinite(residuals[i]) && !isIdleSample(actual[i]);
+  // Counted first: a column of the kept rows only (idle rows are often most of a window), not one as long as the window.
   let count = 0;
-  for (let i = 0; i < residuals.length; i++) {
-    if (Number.isFinite(residuals[i]) && !isIdleSample(actual[i])) kept[count++] = residuals[i];
-  }
+  for (let i = 0; i < residuals.length; i++) if (isKept(i)) count++;
   if (count === 0) return 0;
+  const values = new Float64Array(count);
+  for (let i = 0, k = 0; k < count; i++) if (isKept(i)) values[k++] = residuals[i];
   // The medians read one or two ranks: select them (rankView) instead of sorting, the same values.
-  const values = kept.subarray(0, count);
   const center = medianSorted(rankView(values));
   for (let i = 0; i < count; i++) values[i] = Math.abs(values[i] - center);
   const mad = medianSorted(rankView(values));

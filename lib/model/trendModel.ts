@@ -7,6 +7,7 @@
 import { fitLinear } from "./fitLinear";
 import { fitPerMode, perModeColumn, perModeValue } from "./fitPerMode";
 import { fitPiecewise, piecewiseColumn, piecewiseValue } from "./fitPiecewise";
+import type { FitWorkspace } from "./fitWorkspace";
 import { fitPoly, polyColumn, polyValue } from "./fitPoly";
 import type { AxisModel, LinearModel, ModelType } from "../shapes/types";
 
@@ -68,16 +69,17 @@ export function predictColumn(model: AxisModel, timeS: Float64Array, values: Flo
  * ({@link fitPiecewise}), `per_mode` ({@link fitPerMode}).
  *
  * @param options defaults {@link DEFAULT_TREND_OPTIONS}
+ * @param workspace Work columns shared by the axes of one training (piecewise uses them); a fit of its own by default.
  * @throws InputError when the axis has no usable sample.
  */
-export function fitAxisModel(type: ModelType, axis: string, timeS: Float64Array, values: Float64Array, options: TrendOptions = {}): AxisModel {
+export function fitAxisModel(type: ModelType, axis: string, timeS: Float64Array, values: Float64Array, options: TrendOptions = {}, workspace?: FitWorkspace): AxisModel {
   switch (type) {
     case "linear":
       return fitLinear(axis, timeS, values);
     case "poly":
       return fitPoly(axis, timeS, values, options.degree ?? DEFAULT_TREND_OPTIONS.degree);
     case "piecewise":
-      return fitPiecewise(axis, timeS, values, options.breakpoints ?? DEFAULT_TREND_OPTIONS.breakpoints);
+      return fitPiecewise(axis, timeS, values, options.breakpoints ?? DEFAULT_TREND_OPTIONS.breakpoints, workspace);
     case "per_mode":
       return fitPerMode(axis, timeS, values, options.modes ?? DEFAULT_TREND_OPTIONS.modes);
   }

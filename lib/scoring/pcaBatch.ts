@@ -107,8 +107,12 @@ export function scorePcaBatch(
   }
   // The model's statistics, sample by sample (a gap larger than maxGapSeconds resets the model's state).
   let modelState: PcaState = { previous: Float64Array.from(saved.previous, (v) => v ?? NaN), smoothed: Float64Array.from(saved.smoothed) };
-  // Each row's vector in one flat column (row i at i · axisCount), not an array per row: nothing allocated per sample.
-  const vectors = new Float64Array(n * axisCount);
+  // The vectors of the rows a run's peak can be at (T² or SPE at or above one of its levels), in one flat growing
+  // column (row i at slot[i] · axisCount), not an array per row nor one for every row: only those are read below.
+  const [minC, maxC] = [channels.minC, channels.maxC];
+  const slot = new Int32Array(n);
+  let vectors = new Float64Array(Math.min(n, 1024) * axisCount);
+  let stored = 0;
   const t2 = new Float64Array(n);
   const spe = new Float64Array(n);
   const row = new Float64Array(axisCount);
@@ -123,10 +127,18 @@ export function scorePcaBatch(
     for (let a = 0; a < axisCount; a++) row[a] = values[a][i];
     if (pcaVectorStepInPlace(artifact, modelState, row)) {
       const s = modelState.smoothed;
-      vectors.set(s, i * axisCount);
       pcaStatisticsInto(artifact, s, residual, out);
       t2[i] = out[0];
       spe[i] = out[1];
+      if (out[0] >= minC[0] || out[0] >= maxC[0] || out[1] >= minC[1] || out[1] >= maxC[1]) {
+        if ((stored + 1) * axisCount > vectors.length) {
+          const grown = new Float64Array(Math.max(1, 2 * stored) * axisCount);
+          grown.set(vectors);
+          vectors = grown;
+        }
+        vectors.set(s, stored * axisCount);
+        slot[i] = stored++;
+      }
     } else {
       t2[i] = NaN;
       spe[i] = NaN;
@@ -159,7 +171,7 @@ export function scorePcaBatch(
       if (value >= thresholds[r & 1][r >> 1]) {
         if (lengths[r] === 0 || value > peakValues[r]) {
           peakValues[r] = value;
-          peaks[r] = { s: Array.from(vectors.subarray(i * axisCount, (i + 1) * axisCount)), row: rawAt(i) };
+          peaks[r] = { s: Array.from(vectors.subarray(slot[i] * axisCount, (slot[i] + 1) * axisCount)), row: rawAt(i) };
         }
         lengths[r]++;
         if (lengths[r] === sustain[r & 1][r >> 1]) firedPeaks[r] = peaks[r];

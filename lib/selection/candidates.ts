@@ -9,14 +9,14 @@ import { TREND_MODEL_TYPES } from "../shapes/artifacts";
 import type { DetectionEvent } from "./detection";
 import type { LoadedVersion } from "../registry";
 import { initialScoreState, scoreBatch, scoringModel } from "../scoring/score";
-import { statisticColumn, statisticSpec } from "../model/statistic";
-import { partTrend } from "./trendCache";
+import { statisticColumn, statisticSpec, type StatisticSpec } from "../model/statistic";
+import { partScratch, partTrend } from "./trendCache";
 import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } from "../shapes/types";
 import type { PcaArtifact } from "../shapes/pcaArtifacts";
 import { pcaColumns, trainPcaSmoothings } from "../stages/pcaTrain";
 import { partPca } from "./pcaCache";
 import { DEFAULT_THRESHOLD_POLICY } from "../shapes/config";
-import { median } from "../stats";
+import { medianSorted, rankView } from "../stats";
 
 /** Model types selection tries with `model.type: auto`, simplest first: linear, poly, piecewise, per_mode, then pca (all axes at once). */
 export const CANDIDATE_MODELS: readonly (ModelType | "pca")[] = Object.freeze([...TREND_MODEL_TYPES, "pca" as const]);
@@ -78,23 +78,31 @@ export function detectionCandidate(model: string, statistic: string, config: Can
     fit(part) {
       // Exactly what training does: fit the trend, residuals on every row, the statistic's spec from them,
       // calibration on the statistic's values from a fresh state (gaps reset it as the scorer does).
-      // The trend is fitted once for the candidates of one model (lib/selection/trendCache.ts).
-      const { models, residual } = partTrend(part, { ...trendOptions, type: model as ModelType });
-      const specs = part.axes.map((_axis, a) => statisticSpec(scoring, residual[a], part.values[a]));
-      // Each axis's column is computed when read (once per calibration), into one scratch column for every axis:
-      // the readers (calibrateLevels, calibrateAxis) take one axis at a time and keep nothing of it.
+      // The trend is fitted once for the candidates of one model (lib/selection/trendCache.ts); an axis's
+      // residuals are predicted again at each read, into the part's one scratch column, and its statistic
+      // computed over them in place (each row is read before it is written): the readers (calibrateLevels,
+      // calibrateAxis) take one axis at a time and keep nothing of it.
+      const trend = partTrend(part, { ...trendOptions, type: model as ModelType });
+      const specs: StatisticSpec[] = [];
+      const specOf = (a: number, residual: Float64Array): StatisticSpec => (specs[a] ??= statisticSpec(scoring, residual, part.values[a]));
       const calibration: Float64Array[] = [];
-      let scratch: Float64Array | undefined;
-      specs.forEach((spec, a) =>
+      part.axes.forEach((_axis, a) =>
         Object.defineProperty(calibration, a, {
           enumerable: true,
-          get: () => statisticColumn(spec, residual[a], NaN, { timeS: part.timeS, maxGapSeconds: scoring.max_gap_seconds, into: spec.type === "residual" ? undefined : (scratch ??= new Float64Array(part.timeS.length)) }).values,
+          get: () => {
+            const residual = trend.residualInto(a, partScratch(part));
+            return statisticColumn(specOf(a, residual), residual, NaN, { timeS: part.timeS, maxGapSeconds: scoring.max_gap_seconds, into: residual }).values;
+          },
         }),
       );
+      const models = trend.models;
       return {
         models,
         calibration,
-        thresholds: (a, calibrated) => (specs[a].type === "residual" ? calibrated : { ...calibrated, statistic: specs[a] }),
+        thresholds: (a, calibrated) => {
+          const spec = specs[a] ?? specOf(a, trend.residualInto(a, partScratch(part)));
+          return spec.type === "residual" ? calibrated : { ...calibrated, statistic: spec };
+        },
       };
     },
   };
@@ -144,8 +152,7 @@ function pcaCandidate(statistic: CandidateStatistic, config: CandidateConfig, co
       // The pca candidates of one selection share the usable rows, blocks and standardisations: trained together, once.
       const alphas = [...new Set(together.map(alphaOf))];
       const trained = partPca(part, JSON.stringify({ options, policy }), alphaOf(statistic), alphas, (wanted) => {
-        const steps = Float64Array.from({ length: Math.max(0, part.timeS.length - 1) }, (_, i) => part.timeS[i + 1] - part.timeS[i]);
-        return trainPcaSmoothings(part.axes, part.timeS, part.values, median(steps), policy, { ...options, ewmaAlpha: null }, wanted);
+        return trainPcaSmoothings(part.axes, part.timeS, part.values, medianStep(part), policy, { ...options, ewmaAlpha: null }, wanted);
       });
       // T² and SPE over the fit part only when read: a pca candidate is measured at its own limits, which never read them.
       const maxGapSeconds = config.scoring.max_gap_seconds ?? null;
@@ -161,4 +168,20 @@ function pcaCandidate(statistic: CandidateStatistic, config: CandidateConfig, co
       };
     },
   };
+}
+
+/**
+ * `median` of the part's time steps (NaN steps left out; NaN without any), the steps written into the
+ * part's scratch column (free while a candidate fits) and the middle ranks selected: the same value
+ * without a window-long copy and its sorted copy.
+ */
+function medianStep(part: PreparedColumns): number {
+  const { timeS } = part;
+  const steps = partScratch(part);
+  let count = 0;
+  for (let i = 0; i + 1 < timeS.length; i++) {
+    const step = timeS[i + 1] - timeS[i];
+    if (!Number.isNaN(step)) steps[count++] = step;
+  }
+  return medianSorted(rankView(steps.subarray(0, count)));
 }

@@ -34,6 +34,29 @@ export function alertEventsAtLevels(
   maxGapSeconds: number | null = null,
 ): DetectionEvent[][] {
   const out: DetectionEvent[][] = levels.map(() => []);
+  forEachAlertEvent(timeS, values, levels, maxGapSeconds, (l, startedAt, firedAt, endedAt) => {
+    out[l].push({ axis, started_at: startedAt, fired_at: firedAt, ended_at: endedAt });
+  });
+  for (const events of out) events.sort((a, b) => a.started_at - b.started_at);
+  return out;
+}
+
+/**
+ * The events of {@link alertEventsAtLevels} handed to `emit` (level index, started_at, fired_at,
+ * ended_at), in the order the runs end, without making an object of each: for callers that count
+ * them or keep only a few.
+ *
+ * @example
+ * let count = 0;
+ * forEachAlertEvent(timeS, statistic, levels, null, () => count++);
+ */
+export function forEachAlertEvent(
+  timeS: Float64Array,
+  values: Float64Array,
+  levels: readonly AlertLevel[],
+  maxGapSeconds: number | null,
+  emit: (level: number, startedAt: number, firedAt: number, endedAt: number | null) => void,
+): void {
   // Distinct thresholds ascending; each with the levels that use it. NaN reaches no value.
   const unique = [...new Set(levels.map((level) => level.minC))].filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
   const m = unique.length;
@@ -49,7 +72,7 @@ export function alertEventsAtLevels(
     for (const l of users[j]) {
       const steps = levels[l].tLongSteps;
       if (length >= steps) {
-        out[l].push({ axis, started_at: timeS[start[j]], fired_at: timeS[start[j] + steps - 1], ended_at: open ? null : timeS[last] });
+        emit(l, timeS[start[j]], timeS[start[j] + steps - 1], open ? null : timeS[last]);
       }
     }
   };
@@ -73,6 +96,4 @@ export function alertEventsAtLevels(
     k = next;
   }
   for (let j = 0; j < k; j++) close(j, values.length - 1, true);
-  for (const events of out) events.sort((a, b) => a.started_at - b.started_at);
-  return out;
 }

@@ -10,55 +10,58 @@
  * (`alertEventsAtLevels`). Nothing is copied per level or round.
  */
 import { alertEvents, type FittedCandidate } from "./candidates";
-import { detectionSummary, eventsPerHour, matchDetections, type DetectionEvent, type InjectionOutcome } from "./detection";
+import { CATCH_SECONDS, detectionSummary, eventsPerHour, matchDetections, type DetectionEvent, type InjectionOutcome } from "./detection";
 import { addAnomaly, addedAt, type Injection } from "./injection";
 import { isIdleSample } from "../core/idleSample";
-import { alertEventsAtLevels } from "./levelEvents";
+import { forEachAlertEvent } from "./levelEvents";
 import { calibrateLevels } from "../stages/calibrateLevels";
 import { cleanAlarms, detectionAt, policyAtLevel, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { recordedStatistic, statisticColumn, type StatisticSpec } from "../model/statistic";
 import { predictColumn, predictValue } from "../model/trendModel";
 import type { AxisModel, AxisThresholds, ThresholdPolicy } from "../shapes/types";
 
-/** Per setup, the residuals of the trend swept last on the clean validation part, per axis: the candidates of one trend come one after another. */
-const residualsOf = new WeakMap<ValidationSetup, { readonly models: FittedCandidate["models"]; readonly residuals: Float64Array[] }>();
+/** Per setup, the sweep's scratch columns (as long as the validation part), reused by every candidate swept on it. */
+const scratchOf = new WeakMap<ValidationSetup, Scratch>();
 
 /**
- * Lets the residuals kept for `setup` go (runSelection calls it when done).
+ * Lets the scratch columns kept for `setup` go (runSelection calls it when done).
  *
  * @example
  * forgetResiduals(setup);
  */
 export function forgetResiduals(setup: ValidationSetup): void {
-  residualsOf.delete(setup);
+  scratchOf.delete(setup);
 }
 
 /**
- * The scorer's residuals of one axis's trend on `values`: `value − trend(t − time0)` with time0 = 0
- * (the prepared time is already time_s), which is `predictColumn`'s `value − trend(t)` operation for
- * operation (the scorer computes them in training's order; test/levelSweep.test.ts holds them equal).
+ * The scorer's residuals of one axis's trend on `values`, into `into`: `value − trend(t − time0)` with
+ * time0 = 0 (the prepared time is already time_s), which is `predictColumn`'s `value − trend(t)`
+ * operation for operation (the scorer computes them in training's order; test/levelSweep.test.ts holds
+ * them equal).
  */
-function scoredResiduals(model: AxisModel, timeS: Float64Array, values: Float64Array): Float64Array {
-  const residual = predictColumn(model, timeS, values);
+function scoredResiduals(model: AxisModel, timeS: Float64Array, values: Float64Array, into: Float64Array): Float64Array {
+  const residual = predictColumn(model, timeS, values, into);
   for (let i = 0; i < residual.length; i++) residual[i] = values[i] - residual[i];
   return residual;
 }
 
-/** Scratch columns of one sweep, as long as the validation part: a round's residuals, and the statistic. */
+/** Scratch columns of one sweep, as long as the validation part: the clean window's residuals of one axis, and a round's (its statistic is computed over them in place). */
 interface Scratch {
-  readonly residual: Float64Array;
-  readonly statistic: Float64Array;
+  readonly clean: Float64Array;
+  readonly round: Float64Array;
 }
 
 /**
  * The statistic of `spec` the scorer compares with MinC on window `w` of axis `a`, from a fresh
- * state. The clean window's residuals are kept per trend; a round's are those with the injected rows
- * (the only values that differ from the clean window's) computed again, into `scratch`.
+ * state, given the clean window's residuals of that axis (`scratch.clean`, not modified). A round's
+ * residuals are those with the injected rows (the only values that differ from the clean window's)
+ * computed again, into `scratch.round`; the statistic is computed over them in place (each row is
+ * read before it is written).
  */
 function scoredStatistic(
   fitted: FittedCandidate,
   w: number,
-  windows: readonly (readonly Float64Array[])[],
+  clean: Float64Array,
   a: number,
   spec: StatisticSpec,
   setup: ValidationSetup,
@@ -66,15 +69,12 @@ function scoredStatistic(
 ): Float64Array {
   const timeS = setup.split.validation.timeS;
   const model = fitted.models.models[a];
-  let kept = residualsOf.get(setup);
-  if (kept === undefined || kept.models !== fitted.models) residualsOf.set(setup, (kept = { models: fitted.models, residuals: [] }));
-  const clean = windows[0][a];
-  const cleanResidual = (kept.residuals[a] ??= scoredResiduals(model, timeS, clean));
+  const cleanResidual = scratch.clean;
   let residual = cleanResidual;
   if (w > 0) {
     // The round's values are the clean ones plus its injections (injectAnomalies' addAnomaly): only those rows change,
     // each by predictColumn's operations for one row, value − predictValue(model, t, value).
-    residual = scratch.residual;
+    residual = scratch.round;
     residual.set(cleanResidual);
     for (const injection of setup.injected[w - 1].injections) {
       if (injection.axis !== setup.split.fit.axes[a]) continue;
@@ -86,15 +86,38 @@ function scoredStatistic(
     }
   }
   // As scoreBatch steps it: NaN for a missing residual (state kept), a reset after a gap larger than maxGapSeconds.
-  return statisticColumn(spec, residual, NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into: scratch.statistic }).values;
+  // The clean residuals stay as they are for the rounds: their statistic goes into the round's column.
+  return statisticColumn(spec, residual, NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into: scratch.round }).values;
+}
+
+/** What {@link eventsByLevel} finds: per level, the alert events on the clean validation part (counted), and per round the ones that can catch its injections. */
+export interface LevelEvents {
+  /** `clean[level]`: alert events on the clean validation part, all axes. */
+  readonly clean: readonly number[];
+  /**
+   * `rounds[r][level]`: round r's alert events, all axes, that catch at least one of its injections on
+   * their axis (the only ones `matchDetections` reads), per axis in the order they start.
+   */
+  readonly rounds: readonly (readonly DetectionEvent[])[][];
+}
+
+/** Whether an event on an axis catches at least one of `injections` (that axis's), by `matchDetections`' rule. */
+function catchesAny(injections: readonly Injection[], startedAt: number, endedAt: number | null): boolean {
+  const ended = endedAt ?? Infinity;
+  for (const injection of injections) {
+    if ((startedAt <= injection.end && ended >= injection.start) || (startedAt > injection.end && startedAt - injection.end <= CATCH_SECONDS)) return true;
+  }
+  return false;
 }
 
 /**
- * Alert events of every window (0: the clean validation part, then the first `windowCount − 1`
- * rounds) at every level (`policies`), all axes: `events[w][level]`; null when the candidate's
- * recorded statistic changes with the level (the caller then measures level by level).
+ * Alert events of every window (the clean validation part, then the first `windowCount − 1`
+ * rounds) at every level (`policies`), all axes (see {@link LevelEvents}: the clean part's counted,
+ * a round's kept only when they can catch one of its injections, so that the many events of the
+ * low levels are not held); null when the candidate's recorded statistic changes with the level
+ * (the caller then measures level by level).
  */
-function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies: readonly ThresholdPolicy[], windowCount: number): DetectionEvent[][][] | null {
+function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies: readonly ThresholdPolicy[], windowCount: number): LevelEvents | null {
   // A pca candidate is scored on T²/SPE at its own limits (the same at every level): the per-level path.
   if (fitted.pca !== undefined) return null;
   const { axes } = setup.split.fit;
@@ -103,19 +126,35 @@ function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies
   const sameSpec = thresholds.every((byLevel, a) => byLevel.every((t) => JSON.stringify(recordedStatistic(t)) === JSON.stringify(specs[a])));
   if (!sameSpec || fitted.models.models.length !== axes.length) return null;
   const windows = [setup.split.validation.values, ...setup.injected.map((round) => round.values)].slice(0, windowCount);
-  const events: DetectionEvent[][][] = windows.map(() => policies.map(() => []));
-  const n = setup.split.validation.timeS.length;
-  const scratch = { residual: new Float64Array(n), statistic: new Float64Array(n) };
+  const clean = policies.map(() => 0);
+  const rounds: DetectionEvent[][][] = windows.slice(1).map(() => policies.map(() => []));
+  const { timeS } = setup.split.validation;
+  let scratch = scratchOf.get(setup);
+  if (scratch === undefined) scratchOf.set(setup, (scratch = { clean: new Float64Array(timeS.length), round: new Float64Array(timeS.length) }));
+  const columns = scratch;
   axes.forEach((axis, a) => {
     const alertLevels = thresholds[a].map((t) => ({ minC: t.MinC, tLongSteps: t.T_long_steps }));
+    // The clean window's residuals of this axis, predicted again per candidate (not kept per trend): every window's statistic starts from them.
+    scoredResiduals(fitted.models.models[a], timeS, windows[0][a], columns.clean);
     windows.forEach((_values, w) => {
-      const statistic = scoredStatistic(fitted, w, windows, a, specs[a], setup, scratch);
-      alertEventsAtLevels(axis, setup.split.validation.timeS, statistic, alertLevels, setup.maxGapSeconds).forEach((found, l) => {
-        for (const event of found) events[w][l].push(event);
+      const statistic = scoredStatistic(fitted, w, windows[0][a], a, specs[a], setup, columns);
+      if (w === 0) {
+        forEachAlertEvent(timeS, statistic, alertLevels, setup.maxGapSeconds, (l) => clean[l]++);
+        return;
+      }
+      const injections = setup.injected[w - 1].injections.filter((injection) => injection.axis === axis);
+      const kept: DetectionEvent[][] = alertLevels.map(() => []);
+      forEachAlertEvent(timeS, statistic, alertLevels, setup.maxGapSeconds, (l, startedAt, firedAt, endedAt) => {
+        if (catchesAny(injections, startedAt, endedAt)) kept[l].push({ axis, started_at: startedAt, fired_at: firedAt, ended_at: endedAt });
+      });
+      // alertEventsAtLevels' order (by start, stable), then after the earlier axes' events.
+      kept.forEach((found, l) => {
+        found.sort((x, y) => x.started_at - y.started_at);
+        for (const event of found) rounds[w - 1][l].push(event);
       });
     });
   });
-  return events;
+  return { clean, rounds };
 }
 
 /**
@@ -145,15 +184,21 @@ function pcaCurve(fitted: FittedCandidate, setup: ValidationSetup, levels: reado
   const { timeS, values } = setup.split.validation;
   const thresholds = { ...(fitted.pca as NonNullable<FittedCandidate["pca"]>).limits };
   const falseAlarms = alertEvents(fitted, thresholds, timeS, values, setup.maxGapSeconds).length;
-  const scratch = values.map((column) => new Float64Array(column.length));
   const axes = setup.split.fit.axes;
   const outcomes = setup.injected.flatMap((round) => {
-    // injectAnomalies' copy of the round: the clean columns plus the round's injections (addAnomaly, in their order).
-    scratch.forEach((column, a) => {
-      column.set(values[a]);
-      for (const injection of round.injections) if (injection.axis === axes[a]) addAnomaly(column, injection);
-    });
-    return matchDetections(alertEvents(fitted, thresholds, timeS, scratch, setup.maxGapSeconds), round.injections);
+    // injectAnomalies' copy of the round is the clean columns plus the round's injections (addAnomaly, in their order):
+    // made in the clean columns themselves, their rows saved first and put back after (the same values), instead of
+    // a copy of every axis of the validation part. Nothing else reads the window meanwhile (selection runs alone).
+    const saved = round.injections.map((injection) => values[axes.indexOf(injection.axis)].slice(injection.startIndex, injection.endIndex + 1));
+    try {
+      values.forEach((column, a) => {
+        for (const injection of round.injections) if (injection.axis === axes[a]) addAnomaly(column, injection);
+      });
+      return matchDetections(alertEvents(fitted, thresholds, timeS, values, setup.maxGapSeconds), round.injections);
+    } finally {
+      // Every saved row was read before any injection was added: all clean.
+      for (let k = round.injections.length - 1; k >= 0; k--) values[axes.indexOf(round.injections[k].axis)].set(saved[k], round.injections[k].startIndex);
+    }
   });
   const summary = detectionSummary(outcomes);
   return levels.map((percentile) => ({
@@ -188,17 +233,17 @@ function matchedByAxis(events: readonly DetectionEvent[], injections: readonly I
 }
 
 /**
- * The detection points at `levels` from the alert events of every window (`events[w][level]`,
- * 0: the clean validation part, then the rounds of `setup.injected`; all axes).
+ * The detection points at `levels` from the alert events of every window at each level (the clean
+ * validation part's counted, the rounds' of `setup.injected` that can catch their injections; all axes).
  *
  * @example
  * const curve = pointsOf(eventsByLevel(fitted, setup, policies, 1 + setup.injected.length), levels, setup);
  */
-export function pointsOf(events: readonly (readonly (readonly DetectionEvent[])[])[], levels: readonly number[], setup: ValidationSetup): DetectionPoint[] {
+export function pointsOf(events: LevelEvents, levels: readonly number[], setup: ValidationSetup): DetectionPoint[] {
   const seconds = validationSeconds(setup);
   return levels.map((percentile, l) => {
-    const falseAlarms = events[0][l].length;
-    const summary = detectionSummary(setup.injected.flatMap((round, r) => matchedByAxis(events[r + 1][l], round.injections)));
+    const falseAlarms = events.clean[l];
+    const summary = detectionSummary(setup.injected.flatMap((round, r) => matchedByAxis(events.rounds[r][l], round.injections)));
     return {
       minc_percentile: percentile,
       false_alarms: falseAlarms,
@@ -226,5 +271,5 @@ export function cleanAlarmsAtOnce(fitted: FittedCandidate, setup: ValidationSetu
     return percentiles.map(() => count);
   }
   const events = eventsByLevel(fitted, setup, percentiles.map((percentile) => policyAtLevel(setup.policy, percentile)), 1);
-  return events === null ? percentiles.map((percentile) => cleanAlarms(fitted, setup, percentile)) : events[0].map((found) => found.length);
+  return events === null ? percentiles.map((percentile) => cleanAlarms(fitted, setup, percentile)) : [...events.clean];
 }

@@ -1,50 +1,71 @@
 /**
  * The trend of a part of a window, fitted once for every candidate that
  * shares it: candidates that differ only in their statistic (`linear +
- * residual`, `linear + ewma`, `linear + cusum`) fit the same models and read
- * the same residuals. One entry per part (the latest trend asked for; the
- * candidates of one model come one after another), held weakly by the part,
- * so it goes with the window.
+ * residual`, `linear + ewma`, `linear + cusum`) fit the same models. Only the
+ * models are kept: an axis's residuals are predicted again when read, into
+ * one scratch column of the part (a kept residual matrix of the fit part is
+ * the size of the window's raw columns). One entry per part (the latest trend
+ * asked for; the candidates of one model come one after another), held
+ * weakly by the part, so it goes with the window.
  */
-import { predictColumns } from "../stages/predict";
+import { predictColumn } from "../model/trendModel";
 import { trainColumns, type TrainOptions } from "../stages/train";
 import type { ModelSet, PreparedColumns } from "../shapes/types";
 
-/** A part's fitted trend and its residuals (actual − predicted, every row), per axis. */
+/** A part's fitted trend, and its residuals (actual − predicted, every row) of one axis at a time. */
 export interface PartTrend {
   readonly models: ModelSet;
-  readonly residual: readonly Float64Array[];
+  /** Axis `a`'s residuals, `actual − predicted` as `predictColumns` computes them, written into `into` (as long as the part). */
+  residualInto(a: number, into: Float64Array): Float64Array;
 }
 
 const latest = new WeakMap<PreparedColumns, { readonly key: string; readonly trend: PartTrend }>();
+const scratchOf = new WeakMap<PreparedColumns, Float64Array>();
 
 /**
- * Lets the trend kept for `part` go (runSelection calls it when done).
+ * Lets the trend and the scratch column kept for `part` go (runSelection calls it when done).
  *
  * @example
  * forgetPartTrend(split.fit);
  */
 export function forgetPartTrend(part: PreparedColumns): void {
   latest.delete(part);
+  scratchOf.delete(part);
 }
 
 /**
- * `trainColumns` of `part` with `options` and the residuals of `predictColumns`, the same
- * objects for the same part and options as the last call (the models are then shared: treat
- * them as read-only, as everything does).
+ * One column as long as `part`, the same for every caller until {@link forgetPartTrend}: what a
+ * candidate's calibration column is computed in (its readers take one axis at a time and keep nothing).
  *
  * @example
- * const { models, residual } = partTrend(split.fit, { type: "poly", degree: 2 });
+ * const residual = trend.residualInto(0, partScratch(split.fit));
+ */
+export function partScratch(part: PreparedColumns): Float64Array {
+  let scratch = scratchOf.get(part);
+  if (scratch === undefined) scratchOf.set(part, (scratch = new Float64Array(part.timeS.length)));
+  return scratch;
+}
+
+/**
+ * `trainColumns` of `part` with `options`, the same object for the same part and options as the
+ * last call (the models are then shared: treat them as read-only, as everything does).
+ *
+ * @example
+ * const { models, residualInto } = partTrend(split.fit, { type: "poly", degree: 2 });
  */
 export function partTrend(part: PreparedColumns, options: TrainOptions): PartTrend {
   const key = JSON.stringify(options);
   const cached = latest.get(part);
   if (cached !== undefined && cached.key === key) return cached.trend;
   const models = trainColumns(part.timeS, part.axes, part.values, options);
-  // One predicted column serves every axis in turn: only the residuals are kept.
-  const scratch = new Float64Array(part.timeS.length);
-  const into = { predicted: part.axes.map(() => scratch), residual: part.axes.map(() => new Float64Array(part.timeS.length)) };
-  const trend = { models, residual: predictColumns(part.timeS, models, part.values, into).residual };
+  const residualInto = (a: number, into: Float64Array): Float64Array => {
+    const y = part.values[a];
+    // predictColumns' residual, y − fit, with the fit written into `into` first (each row read before it is overwritten).
+    const fit = predictColumn(models.models[a], part.timeS, y, into);
+    for (let i = 0; i < fit.length; i++) fit[i] = y[i] - fit[i];
+    return fit;
+  };
+  const trend = { models, residualInto };
   latest.set(part, { key, trend });
   return trend;
 }

@@ -7,6 +7,7 @@
 import type * as dfd from "danfojs-node";
 import { numericColumn } from "../shapes/frame";
 import { fitAxisModel, type TrendOptions } from "../model/trendModel";
+import { FitWorkspace } from "../model/fitWorkspace";
 import type { LinearModelSet, ModelSet, ModelType } from "../shapes/types";
 
 export { fitLinear } from "../model/fitLinear";
@@ -28,7 +29,9 @@ export function trainColumns(timeS: Float64Array, axes: readonly string[], value
 export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[], options: TrainOptions): ModelSet;
 export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[], options: TrainOptions = {}): ModelSet {
   const type = options.type ?? "linear";
-  return { type, models: axes.map((axis, i) => fitAxisModel(type, axis, timeS, values[i], options)) };
+  // One pool of work columns for every axis (see FitWorkspace): the fits of one training reuse them.
+  const workspace = new FitWorkspace();
+  return { type, models: axes.map((axis, i) => fitAxisModel(type, axis, timeS, values[i], options, workspace)) };
 }
 
 /**

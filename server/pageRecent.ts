@@ -150,17 +150,18 @@ export function createRecentStore(options: RecentOptions = {}): RecentStore {
     add(stream, model, time, statistics) {
       let entry = entries.get(stream);
       entries.delete(stream);
-      if (entry === undefined || channelLimits(model).length !== entry.channels.length || model.timeType !== entry.timeType) entry = fresh(model);
+      if (entry === undefined || (model.pca?.channels ?? model).axes.length !== entry.channels.length || model.timeType !== entry.timeType) entry = fresh(model);
       else if (entry.version !== model.version) {
         entry.version = model.version;
         entry.channels = channelLimits(model);
       }
       entries.set(stream, entry);
       while (entries.size > most) entries.delete(entries.keys().next().value as string);
-      // Plain loops over locals: this runs for every sample scored (8 channels × 1,000 samples a request).
+      // Plain loops over locals: this runs for every sample scored (8 channels × 1,000 samples a request). The samples
+      // that fall into one point are a run of the batch: each channel's run is folded in one loop (in sample order).
       const channels = entry.channels.length;
       const { max, min } = entry;
-      for (let i = 0; i < time.length; i++) {
+      for (let i = 0; i < time.length; ) {
         const t = time[i];
         const k = entry.count - 1;
         if (!(k >= 0 && entry.width > 0 && t < entry.start[k] + entry.width)) {
@@ -170,12 +171,24 @@ export function createRecentStore(options: RecentOptions = {}): RecentStore {
           for (let c = 0; c < channels; c++) max[c][n] = min[c][n] = NaN;
         }
         const p = entry.count - 1;
+        let end = i + 1;
+        if (entry.width > 0) {
+          const until = entry.start[p] + entry.width;
+          while (end < time.length && time[end] < until) end++;
+        }
         for (let c = 0; c < channels; c++) {
           const column = statistics[c];
-          const value = column === undefined || i >= column.length ? NaN : column[i];
-          max[c][p] = fmax(max[c][p], value);
-          min[c][p] = fmin(min[c][p], value);
+          let high = max[c][p];
+          let low = min[c][p];
+          for (let s = i; s < end; s++) {
+            const value = column === undefined || s >= column.length ? NaN : column[s];
+            high = fmax(high, value);
+            low = fmin(low, value);
+          }
+          max[c][p] = high;
+          min[c][p] = low;
         }
+        i = end;
       }
       if (time.length > 0) entry.last = time[time.length - 1];
     },

@@ -7,7 +7,7 @@
  * started_at), so writing the same event again never duplicates it; an open
  * row is completed when its event closes, a closed row is never reopened.
  */
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import { InputError } from "../core/errors";
 import { parseWithSchema, z } from "../core/schema";
 import { twoSidedModel } from "./twoSided";
@@ -77,26 +77,38 @@ export async function ensureScoreTables(db: Kysely<any>, eventsTable: string, ti
   }
 }
 
+/** Events per INSERT statement (exported for callers that put one chunk into a statement of their own). */
+export const EVENTS_PER_STATEMENT = INSERT_CHUNK;
+
+/**
+ * The idempotent insert of at most {@link EVENTS_PER_STATEMENT} events (insert, or complete an open row), not yet
+ * run: {@link writeEvents} runs it per chunk, the service as part of one statement with its other writes.
+ * @example
+ * await eventsInsert("mlbox_events", events, []).execute(trx);
+ */
+export function eventsInsert(eventsTable: string, events: readonly ScoreEvent[], silenced: readonly boolean[]): RawBuilder<unknown> {
+  const rows = events.map(
+    (e, i) =>
+      sql`(${e.model_version}, ${e.stream}, ${e.axis}, ${e.level}, ${e.started_at}, ${e.fired_at}, ${e.ended_at}, ${e.samples}, ${e.peak_residual}, ${e.threshold}, cast(${e.contributions === undefined ? null : JSON.stringify(e.contributions)} as jsonb), ${silenced[i] === true})`,
+  );
+  return sql`insert into ${sql.id(eventsTable)} as e (model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions, silenced)
+        values ${sql.join(rows)}
+        on conflict (model_version, stream, axis, level, started_at) do update
+        set fired_at = excluded.fired_at, ended_at = excluded.ended_at, samples = excluded.samples,
+            peak_residual = excluded.peak_residual, threshold = excluded.threshold, contributions = excluded.contributions,
+            silenced = e.silenced or excluded.silenced
+        where e.ended_at is null`;
+}
+
 /**
  * Writes events idempotently (insert, or complete an open row). Run it in the
  * same transaction as {@link saveCheckpoint} to keep follow mode exact.
  * `silenced` (per event; default none) marks those inside a silence.
  */
 export async function writeEvents(db: Kysely<any>, eventsTable: string, events: readonly ScoreEvent[], silenced: readonly boolean[] = []): Promise<void> {
-  const table = sql.id(eventsTable);
   for (let from = 0; from < events.length; from += INSERT_CHUNK) {
-    const rows = events.slice(from, from + INSERT_CHUNK).map(
-      (e, i) =>
-        sql`(${e.model_version}, ${e.stream}, ${e.axis}, ${e.level}, ${e.started_at}, ${e.fired_at}, ${e.ended_at}, ${e.samples}, ${e.peak_residual}, ${e.threshold}, cast(${e.contributions === undefined ? null : JSON.stringify(e.contributions)} as jsonb), ${silenced[from + i] === true})`,
-    );
     try {
-      await sql`insert into ${table} as e (model_version, stream, axis, level, started_at, fired_at, ended_at, samples, peak_residual, threshold, contributions, silenced)
-        values ${sql.join(rows)}
-        on conflict (model_version, stream, axis, level, started_at) do update
-        set fired_at = excluded.fired_at, ended_at = excluded.ended_at, samples = excluded.samples,
-            peak_residual = excluded.peak_residual, threshold = excluded.threshold, contributions = excluded.contributions,
-            silenced = e.silenced or excluded.silenced
-        where e.ended_at is null`.execute(db);
+      await eventsInsert(eventsTable, events.slice(from, from + INSERT_CHUNK), silenced.slice(from, from + INSERT_CHUNK)).execute(db);
     } catch (error) {
       explain(error, eventsTable);
     }

@@ -11,11 +11,11 @@
  * transaction with every incident change, so an outbox row written there
  * commits (or not) together with the incident.
  */
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import { InputError } from "../core/errors";
-import { writeEvents, timeSqlType } from "./eventStore";
+import { EVENTS_PER_STATEMENT, eventsInsert, writeEvents, timeSqlType } from "./eventStore";
 import { mergeIncidents, type Incident } from "./incidents";
-import { ensureSilenceTable, silenceCovers, silencesOfStreams } from "./silences";
+import { ensureSilenceTable, silenceCovers, silenceTable, type Silence } from "./silences";
 import type { ScoreEvent } from "./scoreTypes";
 import type { Config } from "../shapes/config";
 import type { TimeType } from "../shapes/types";
@@ -119,35 +119,121 @@ async function openIncidentsOf(db: Kysely<any>, incidentsTable: string, streams:
   return byStream;
 }
 
+/**
+ * {@link openIncidentsOf} and the silences of `silencedStreams` (silences.ts's `silencesOfStreams`) in one query:
+ * one round trip for what a batch reads before it merges. The incidents come locked and in order of opening, the
+ * silences by id.
+ */
+async function openIncidentsAndSilences(
+  db: Kysely<any>,
+  incidentsTable: string,
+  streams: readonly string[],
+  silencedStreams: readonly string[],
+): Promise<{ open: Map<string, Incident[]>; silences: Silence[] }> {
+  if (silencedStreams.length === 0) return { open: await openIncidentsOf(db, incidentsTable, streams), silences: [] };
+  const open = new Map<string, Incident[]>();
+  const silences: Silence[] = [];
+  type Row = { part: number; rank: unknown; stream: string; detail: unknown } & Omit<Silence, "stream">;
+  let rows: Row[];
+  try {
+    // Locking is not allowed beside UNION: the locked rows are read in a WITH query; the order is kept by rank.
+    ({ rows } = await sql<Row>`with open_incidents as (
+        select stream, detail, opened_at from ${sql.id(incidentsTable)}
+        where stream = any(cast(${[...streams]} as text[])) and closed_at is null order by stream, opened_at for update)
+      select 0 as part, row_number() over (order by stream, opened_at) as rank, stream, detail, null::integer as id, null::text as axis,
+        null::double precision as from_seconds, null::double precision as to_seconds, null::text as from_text, null::text as to_text,
+        null::text as reason, null::text as created_by, null::text as created_at
+      from open_incidents
+      union all
+      select 1, id, stream, null, id, axis, from_seconds, to_seconds, from_text, to_text, reason, created_by, created_at::text
+      from ${sql.id(silenceTable(incidentsTable))} where stream = any(cast(${[...silencedStreams]} as text[]))
+      order by part, rank`.execute(db));
+  } catch (error) {
+    explain(error, incidentsTable);
+  }
+  for (const row of rows) {
+    if (Number(row.part) === 0) {
+      const list = open.get(row.stream) ?? [];
+      list.push(json<Incident>(row.detail));
+      open.set(row.stream, list);
+    } else {
+      const { part: _, detail: __, rank: ___, ...silence } = row;
+      silences.push({ ...silence, stream: row.stream, id: Number(row.id), from_seconds: Number(row.from_seconds), to_seconds: Number(row.to_seconds) });
+    }
+  }
+  return { open, silences };
+}
+
 /** Incidents per upsert statement (13 parameters each, well below PostgreSQL's 65,535). */
 const UPSERT_CHUNK = 500;
 
-/** Inserts or updates incidents (never a closed row, never the operator's columns); returns the ids of the rows written. */
-async function upsertIncidents(db: Kysely<any>, incidentsTable: string, incidents: readonly Incident[]): Promise<Set<string>> {
-  const table = sql.id(incidentsTable);
-  const written = new Set<string>();
+/**
+ * The upsert of at most {@link UPSERT_CHUNK} incidents (never a closed row, never the operator's columns), returning
+ * the ids of the rows it writes; not yet run.
+ */
+function incidentsUpsert(incidentsTable: string, incidents: readonly Incident[]): RawBuilder<{ id: string }> {
   // Many rows per statement (the ids are distinct: one incident is changed once per batch, streams differ).
-  for (let from = 0; from < incidents.length; from += UPSERT_CHUNK) {
-    const rows = incidents.slice(from, from + UPSERT_CHUNK).map((i) => {
-      const { state: _, ...shown } = i;
-      return sql`(${i.id}, ${i.stream}, ${i.model_version}, ${i.opened_at}, ${i.closed_at}, ${i.severity}, cast(${JSON.stringify(i.axes)} as jsonb),
+  const rows = incidents.map((i) => {
+    const { state: _, ...shown } = i;
+    return sql`(${i.id}, ${i.stream}, ${i.model_version}, ${i.opened_at}, ${i.closed_at}, ${i.severity}, cast(${JSON.stringify(i.axes)} as jsonb),
           cast(${JSON.stringify(i.peaks)} as jsonb), cast(${JSON.stringify(i.contributions)} as jsonb), ${i.events}, ${i.silenced},
           cast(${JSON.stringify({ ...shown, state: i.state })} as jsonb), now())`;
-    });
-    try {
-      const { rows: ids } = await sql<{ id: string }>`insert into ${table} as i (id, stream, model_version, opened_at, closed_at, severity, axes, peaks, contributions, events, silenced, detail, updated_at)
+  });
+  return sql<{ id: string }>`insert into ${sql.id(incidentsTable)} as i (id, stream, model_version, opened_at, closed_at, severity, axes, peaks, contributions, events, silenced, detail, updated_at)
         values ${sql.join(rows)}
         on conflict (id) do update set opened_at = excluded.opened_at, closed_at = excluded.closed_at, severity = excluded.severity,
           axes = excluded.axes, peaks = excluded.peaks, contributions = excluded.contributions, events = excluded.events,
           silenced = excluded.silenced, detail = excluded.detail, updated_at = excluded.updated_at
         where i.closed_at is null and i.detail is distinct from excluded.detail
-        returning id`.execute(db);
+        returning id`;
+}
+
+/** Inserts or updates incidents (never a closed row, never the operator's columns); returns the ids of the rows written. */
+async function upsertIncidents(db: Kysely<any>, incidentsTable: string, incidents: readonly Incident[]): Promise<Set<string>> {
+  const written = new Set<string>();
+  for (let from = 0; from < incidents.length; from += UPSERT_CHUNK) {
+    try {
+      const { rows: ids } = await incidentsUpsert(incidentsTable, incidents.slice(from, from + UPSERT_CHUNK)).execute(db);
       ids.forEach((row) => written.add(row.id));
     } catch (error) {
       explain(error, incidentsTable);
     }
   }
   return written;
+}
+
+/**
+ * The batch's writes in ONE statement (one round trip instead of one per table): the events, the incidents and
+ * `alsoWrite` (the caller's own data-modifying statement) as data-modifying WITH queries, each run to completion;
+ * returns the ids of the incidents written. For at most {@link EVENTS_PER_STATEMENT} events and
+ * {@link UPSERT_CHUNK} incidents.
+ */
+async function writeInOneStatement(
+  trx: Kysely<any>,
+  tables: ScoredTables,
+  events: readonly ScoreEvent[],
+  silenced: readonly boolean[],
+  incidents: readonly Incident[],
+  alsoWrite: RawBuilder<unknown> | undefined,
+): Promise<Set<string>> {
+  const parts: RawBuilder<unknown>[] = [];
+  if (events.length > 0) parts.push(sql`written_events as (${eventsInsert(tables.eventsTable, events, silenced)})`);
+  if (incidents.length > 0) parts.push(sql`written_incidents as (${incidentsUpsert(tables.incidentsTable, incidents)})`);
+  if (alsoWrite !== undefined) parts.push(sql`also_written as (${alsoWrite})`);
+  if (parts.length === 0) return new Set();
+  const ids = incidents.length > 0 ? sql`select id from written_incidents` : sql`select null::text as id where false`;
+  try {
+    const { rows } = await sql<{ id: string | null }>`with ${sql.join(parts)} ${ids}`.execute(trx);
+    return new Set(rows.map((row) => row.id as string));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "42703" || code === "42P10" || code === "42804") {
+      throw new InputError(
+        `table "${tables.eventsTable}" or "${tables.incidentsTable}" exists but is not an ML Box events/incidents table (${(error as Error).message}): set scoring.events_table / scoring.incidents_table to another name`,
+      );
+    }
+    throw error;
+  }
 }
 
 /**
@@ -184,6 +270,8 @@ export async function writeScoredStreams(trx: Kysely<any>, tables: ScoredTables,
 /**
  * {@link writeScoredStreams}, also telling per batch whether its stream has an incident open once the batch is
  * written (the service skips the incident statements for a stream with none open and a batch without events).
+ * `alsoWrite`, a data-modifying statement of the caller (the service's stream rows), is run in the same
+ * transaction, in one statement with the events and incidents when they fit one (a round trip saved per table).
  * @example
  * const { changes, open } = await writeScoredStreamsOpen(trx, tables, [{ stream: "robot", events, position: 1666080000 }]);
  */
@@ -191,14 +279,15 @@ export async function writeScoredStreamsOpen(
   trx: Kysely<any>,
   tables: ScoredTables,
   batches: readonly ScoredBatch[],
+  alsoWrite?: RawBuilder<unknown>,
 ): Promise<{ changes: IncidentChange[][]; open: boolean[] }> {
   const streams = batches.map((batch) => batch.stream);
   if (new Set(streams).size !== streams.length) throw new InputError(`writeScoredStreams: one batch per stream, got ${streams.join(", ")}`);
-  const silences = await silencesOfStreams(trx, tables.incidentsTable, batches.filter((batch) => batch.events.length > 0).map((batch) => batch.stream));
+  // One read (the open incidents, locked, and the silences of the streams with events), one write below: the events
+  // need not be in the table before the incidents are read (no statement reads them).
+  const { open, silences } = await openIncidentsAndSilences(trx, tables.incidentsTable, streams, batches.filter((batch) => batch.events.length > 0).map((batch) => batch.stream));
   const silenced = batches.map((batch) => batch.events.map((event) => silences.some((silence) => silenceCovers(silence, event))));
   const events = batches.length === 1 ? batches[0].events : batches.flatMap((batch) => batch.events);
-  await writeEvents(trx, tables.eventsTable, events, silenced.flat());
-  const open = await openIncidentsOf(trx, tables.incidentsTable, streams);
   const merged = batches.map((batch, b) => {
     const before = open.get(batch.stream) ?? [];
     if (batch.events.length === 0 && before.length === 0) return null; // nothing to merge, and no hook call for it
@@ -211,8 +300,16 @@ export async function writeScoredStreamsOpen(
     return { wasOpen: new Set(before.map((incident) => incident.id)), changed, openAfter: stillOpen.length > 0 };
   });
   const openAfter = merged.map((m) => m?.openAfter ?? false);
+  const incidents = merged.flatMap((m) => m?.changed ?? []);
+  let written: Set<string>;
+  if (events.length <= EVENTS_PER_STATEMENT && incidents.length <= UPSERT_CHUNK) {
+    written = await writeInOneStatement(trx, tables, events, silenced.flat(), incidents, alsoWrite);
+  } else {
+    await writeEvents(trx, tables.eventsTable, events, silenced.flat());
+    written = incidents.length > 0 ? await upsertIncidents(trx, tables.incidentsTable, incidents) : new Set();
+    if (alsoWrite !== undefined) await alsoWrite.execute(trx);
+  }
   if (merged.every((m) => m === null)) return { changes: batches.map(() => []), open: openAfter };
-  const written = await upsertIncidents(trx, tables.incidentsTable, merged.flatMap((m) => m?.changed ?? []));
   // Only what this batch wrote: a replay of history already recorded changes nothing and reports nothing.
   const changes: IncidentChange[][] = merged.map((m) =>
     (m?.changed ?? []).filter((incident) => written.has(incident.id)).map((incident) => ({

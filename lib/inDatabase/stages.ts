@@ -350,7 +350,7 @@ export async function databaseThresholds(
   const maxC = perAxis(window, (i) => sql`${levels[i].MaxC}::float8`);
   // Runs counted per (axis, level, length): the ranks the quantile reads are found in the running counts.
   const lengths: { k: unknown; lvl: unknown; len: unknown; c: unknown }[] = window.wide !== undefined
-    ? await wideRunLengths(db, window, time0, models, levels)
+    ? await wideRunLengths(db, window, time0, models, levels, rows)
     : (await sql<{ k: unknown; lvl: unknown; len: unknown; c: unknown }>`
     select k, lvl, len, count(*) as c from (
       select k, lvl, count(*) as len from (

@@ -147,7 +147,11 @@ async function loadEdgeCases(db: Kysely<any>): Promise<Array<{ label: string; da
   await sql.raw(`create table edge_many as select i::float8 as t, ${many
     .map((name, k) => `sin(i * ${(0.02 + 0.013 * k).toFixed(3)}) * 3 + ((i * ${k + 7}) % 11) * 0.05 + i * 0.01 + 10 as ${name}`)
     .join(", ")} from generate_series(0, 1999) as i`).execute(db);
+  // The same rows stored out of time order: the scan-order passes (time step, run lengths) must notice and sort.
+  await sql`drop table if exists edge_shuffled`.execute(db);
+  await sql`create table edge_shuffled as select * from edge_many order by md5(t::text)`.execute(db);
   return [
+    { label: "40 axes stored out of time order", data: { table: "edge_shuffled", time_col: "t", axes: many, train_start: 0, train_end: 1e6 }, thresholds: { alert_seconds_default: 0, error_seconds_default: 0 } },
     { label: "40 axes (two flag masks)", data: { table: "edge_many", time_col: "t", axes: many, train_start: 0, train_end: 1e6 }, thresholds: { alert_seconds_default: 0, error_seconds_default: 0 } },
     { label: "one positive residual", data: { table: "edge_one", time_col: "t", axes: ["one"], train_start: 0, train_end: 1e6 }, thresholds: { min_pos_for_trim: 0 } },
     { label: "timestamp", data: { table: "edge_ts", time_col: "ts", axes: ["motor_a", "spindle"], train_start: "2025-09-01T00:00:00", train_end: "2025-09-01T01:00:00" } },
@@ -185,7 +189,7 @@ for (const backend of BACKENDS) {
       });
     }
 
-    test("edge cases: 40 axes, one positive residual, timestamp (float8 and numeric epoch), LONG timestamptz, NaN/±Infinity/NULL, real, missing LONG rows, MAD fallback", async () => {
+    test("edge cases: 40 axes (also stored out of time order), one positive residual, timestamp (float8 and numeric epoch), LONG timestamptz, NaN/±Infinity/NULL, real, missing LONG rows, MAD fallback", async () => {
       const edges = await loadEdgeCases(database.db);
       for (const edge of edges) await compareBothPaths(database, configFor(edge.data, edge.thresholds), edge.label);
       // The single positive residual is both levels (read from its bucket, not a default).

@@ -30,6 +30,7 @@ import { rangeCountsSql, rankIntervals, sampleRanges, valuesAtRanksByInterval, w
 import { POSITIVE_FINITE, bucketScales, bucketSql, valuesAtRanksByBucket, type ResidualHistogram } from "./residualHistogram";
 import { FINITE, NOT_NAN, indexOfKey, num, perAxis, predictedSql } from "./sqlParts";
 import { chartBucketSql, wideChartAggregates, wideChartSeries } from "./chartSeries";
+import { wideRunLengths } from "./runLengths";
 import type { SqlWindow } from "./window";
 import type { WindowSummary } from "./windowSummary";
 
@@ -288,59 +289,6 @@ export async function databaseEvaluate(
   };
 }
 
-/** Flags per int8 mask in {@link wideRunLengths} (bit 63 would make the int8 negative). */
-const FLAGS_PER_MASK = 62;
-
-/**
- * WIDE `(k, lvl, len, c)`: how many runs of each length (`c`) each axis's
- * residual makes at or above each level (lvl 0: MinC, 1: MaxC; NaN ends a
- * run), without unpivoting the window. One ordered pass packs every flag of
- * a row into int8 masks and compares them with the previous row's (`lag`);
- * only the rows where some flag changes are unpivoted, one row per changed
- * flag (`2·flag + its new value`, the others dropped before unnesting), and a run's length is the next change's position minus its rise's
- * (`rows + 1` when it lasts to the end).
- */
-function wideRunLengths(
-  window: SqlWindow,
-  time0: number,
-  models: LinearModelSet,
-  levels: readonly { readonly MinC: number; readonly MaxC: number }[],
-  rows: number,
-): RawBuilder<unknown> {
-  const flags = window.axes.flatMap((_, i) => {
-    const { coef, intercept } = models.models[i];
-    const res = sql`(${sql.id(`c${i}`)} - (((t - ${time0}::float8) * ${coef}::float8) + ${intercept}::float8))`;
-    return [levels[i].MinC, levels[i].MaxC].map((level) => sql`(${res} >= ${level}::float8 and ${NOT_NAN(res)})`);
-  });
-  const masks: RawBuilder<unknown>[][] = [];
-  flags.forEach((flag, j) => {
-    if (j % FLAGS_PER_MASK === 0) masks.push([]);
-    // The bit by shifting in SQL: 2 ** 55 and up are not written exactly by JavaScript (2 ** 61 prints as 2305843009213694000).
-    masks[masks.length - 1].push(sql`(case when ${flag} then 1::int8 << ${sql.lit(j % FLAGS_PER_MASK)} else 0::int8 end)`);
-  });
-  const m = (n: number): RawBuilder<unknown> => sql.id(`m${n}`);
-  const p = (n: number): RawBuilder<unknown> => sql.id(`p${n}`);
-  const bit = (j: number, of: RawBuilder<unknown>): RawBuilder<unknown> =>
-    sql`((${of} >> ${sql.lit(j % FLAGS_PER_MASK)}) & 1)::int`;
-  const mask = (j: number): number => Math.floor(j / FLAGS_PER_MASK);
-  return sql`
-    select k, lvl, len, count(*) as c from (
-      select j / 2 as k, j % 2 as lvl, rise, coalesce(lead(idx) over (partition by j order by idx), ${sql.lit(rows + 1)}) - idx as len
-      from (
-        select idx, change / 2 as j, change % 2 as rise from (
-        select idx, unnest(array_remove(array[${sql.join(flags.map((_, j) => sql`case when ${bit(j, sql`(${m(mask(j))} # ${p(mask(j))})`)} = 1 then ${sql.lit(2 * j)} + ${bit(j, m(mask(j)))} end`))}]::int[], null)) as change
-        from (
-          select row_number() over w as idx, ${sql.join(masks.map((_, n) => sql`${m(n)}, lag(${m(n)}, 1, 0::int8) over w as ${p(n)}`))}
-          from (select t, ${sql.join(masks.map((parts, n) => sql`${sql.join(parts, sql` | `)} as ${m(n)}`))} from (${window.wide}) as x ${window.fence}) as flagged
-          window w as (order by t)
-        ) as masked
-        where ${sql.join(masks.map((_, n) => sql`${m(n)} <> ${p(n)}`), sql` or `)}
-      ) as unpivoted) as changes
-    ) as edges
-    where rise = 1
-    group by k, lvl, len`;
-}
-
 /**
  * MinC/MaxC and sustain steps of every axis exactly as `calibrateAxis`
  * (lib/thresholds.ts): the positive residuals' numpy-linear percentiles after
@@ -401,7 +349,9 @@ export async function databaseThresholds(
   const minC = perAxis(window, (i) => sql`${levels[i].MinC}::float8`);
   const maxC = perAxis(window, (i) => sql`${levels[i].MaxC}::float8`);
   // Runs counted per (axis, level, length): the ranks the quantile reads are found in the running counts.
-  const counted = window.wide !== undefined ? wideRunLengths(window, time0, models, levels, rows) : sql`
+  const lengths: { k: unknown; lvl: unknown; len: unknown; c: unknown }[] = window.wide !== undefined
+    ? await wideRunLengths(db, window, time0, models, levels, rows)
+    : (await sql<{ k: unknown; lvl: unknown; len: unknown; c: unknown }>`
     select k, lvl, len, count(*) as c from (
       select k, lvl, count(*) as len from (
         select k, unnest(array[0, 1]) as lvl, unnest(array[a, e]) as meets, unnest(array[idx - sum(a) over w, idx - sum(e) over w]) as island
@@ -413,8 +363,7 @@ export async function databaseThresholds(
         window w as (partition by k order by idx rows between unbounded preceding and current row)
       ) as marked where meets = 1 group by k, lvl, island
     ) as runs
-    group by k, lvl, len`;
-  const { rows: lengths } = await sql<{ k: unknown; lvl: unknown; len: unknown; c: unknown }>`${counted}`.execute(db);
+    group by k, lvl, len`.execute(db)).rows;
   const index = indexOfKey(window);
   const runLengths = window.axes.map(() => [[], []] as [number, number][][]);
   for (const row of lengths) runLengths[index.get(num(row.k)) as number][num(row.lvl)].push([num(row.len), num(row.c)]);

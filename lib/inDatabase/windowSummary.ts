@@ -70,6 +70,9 @@ export async function databaseWindowSummary(db: Kysely<any>, window: SqlWindow):
 /**
  * Median time step as `medianTimeStep` (lib/analyze.ts): numpy's median of the
  * consecutive differences of the ascending times; 0 for fewer than 2 rows.
+ * A plain WIDE table is read in its scan order first: when no difference is
+ * negative there, that order ascends in time and its differences are the
+ * sorted times' (no sort); else, and for other tables, the times are sorted.
  */
 export async function databaseTimeStep(db: Kysely<any>, window: SqlWindow, rows: number): Promise<number> {
   const steps = rows - 1;
@@ -77,14 +80,16 @@ export async function databaseTimeStep(db: Kysely<any>, window: SqlWindow, rows:
   const middle = steps >> 1;
   const ranks = steps % 2 === 1 ? [middle] : [middle - 1, middle];
   // Steps take few distinct values: count each, then find the ranks in the running counts (no sort of all steps).
-  const { rows: found } = await sql<{ v: unknown; below: unknown; through: unknown }>`
-    select v, through - c as below, through from (
-      select v, c, sum(c) over (order by v) as through from (
-        select d as v, count(*) as c from (select t - lag(t) over (order by t) as d from (${window.times}) as w) as s
+  const stepsAt = async (order: RawBuilder<unknown>) => (await sql<{ v: unknown; below: unknown; through: unknown; lowest: unknown }>`
+    select v, through - c as below, through, lowest from (
+      select v, c, sum(c) over (order by v) as through, min(v) over () as lowest from (
+        select d as v, count(*) as c from (select t - lag(t) over (${order}) as d from (${window.times}) as w) as s
         where d is not null group by d
       ) as g
     ) as cumulative
-    where ${sql.join(ranks.map((rank) => sql`(through - c <= ${rank} and ${rank} < through)`), sql` or `)}`.execute(db);
+    where ${sql.join(ranks.map((rank) => sql`(through - c <= ${rank} and ${rank} < through)`), sql` or `)}`.execute(db)).rows;
+  let found = window.layout === "wide" && window.plain ? await stepsAt(sql``) : undefined;
+  if (found === undefined || found.some((row) => num(row.lowest) < 0)) found = await stepsAt(sql`order by t`);
   const values = new Map<number, number>();
   for (const rank of ranks) {
     const row = found.find((r) => num(r.below) <= rank && rank < num(r.through));

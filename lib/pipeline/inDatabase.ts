@@ -16,6 +16,7 @@ import { databaseChartSeries } from "../inDatabase/chartSeries";
 import { databaseEvaluate, databaseThresholds, databaseTrain } from "../inDatabase/stages";
 import { databaseTimeStep, databaseWindowSummary } from "../inDatabase/windowSummary";
 import { sqlWindow, type SqlWindow } from "../inDatabase/window";
+import { onAnalyticSession } from "../inDatabase/session";
 
 /** `compute:` defaults: `auto`, 1024 MB. */
 export const DEFAULT_COMPUTE: ComputeConfig = Object.freeze({ mode: "auto", memory_budget_mb: 1024 });
@@ -121,11 +122,12 @@ export async function trainInDatabase(
   }
   log(`[1/7] extract    (in database) ${summary.rows} rows × ${window.axes.length} axes (${window.layout}, time ${window.timeType}) (${mark("extract")})`);
   // The train pass does not need the time step: it runs alongside the time step's sort, on a second connection.
-  const trainQuery = databaseTrain(db, window, summary);
+  // Each on a session of its own, one after the other (not nested): a pool of one connection takes them in turn.
+  const trainQuery = onAnalyticSession(db, (session) => databaseTrain(session, window, summary));
   trainQuery.catch(() => undefined); // awaited below (an unusable window is reported first)
   let dtSeconds: number;
   try {
-    dtSeconds = await databaseTimeStep(db, window, summary.rows);
+    dtSeconds = await onAnalyticSession(db, (session) => databaseTimeStep(session, window, summary.rows));
     log(`[2/7] analyze    dt = ${dtSeconds} s (${mark("analyze")})`);
     assertTrainableWindow(summary.rows, dtSeconds, { table: window.table, trainStart: config.data.train_start, trainEnd: config.data.train_end });
   } catch (error) {
@@ -141,16 +143,21 @@ export async function trainInDatabase(
   profiles.forEach(({ axis, nonFinite }) => {
     if (nonFinite > 0) log(`             ${axis}: ${nonFinite} NaN/±Infinity values are left out of fitting and scoring`);
   });
-  const evaluation = await databaseEvaluate(db, window, time0, models, training, summary.lastTime - summary.firstTime, {
-    policy: config.thresholds,
-    summary,
-    charts: config.plots.enabled,
+  const { evaluation, thresholds, chartSeries } = await onAnalyticSession(db, async (session) => {
+    const evaluation = await databaseEvaluate(session, window, time0, models, training, summary.lastTime - summary.firstTime, {
+      policy: config.thresholds,
+      summary,
+      charts: config.plots.enabled,
+    });
+    log(`[5/7] evaluate   R², MAE, RMSE for ${evaluation.metrics.length} axes (${mark("evaluate")})`);
+    const thresholds = await databaseThresholds(session, window, time0, models, evaluation, dtSeconds, config.thresholds, summary.rows);
+    log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);
+    const chartSeries: Prediction = config.plots.enabled
+      ? (evaluation.chartSeries ?? (await databaseChartSeries(session, window, summary, models)))
+      : { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
+    return { evaluation, thresholds, chartSeries };
   });
   const { metrics } = evaluation;
-  log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
-  const thresholds = await databaseThresholds(db, window, time0, models, evaluation, dtSeconds, config.thresholds, summary.rows);
-  log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);
-  const chartSeries = config.plots.enabled ? (evaluation.chartSeries ?? (await databaseChartSeries(db, window, summary, models))) : { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
   const profile: Profile = { rows: summary.rows, dt_seconds: dtSeconds, first_time: summary.firstTime, last_time: summary.lastTime, axes: profiles.map(({ nonFinite: _, finiteMax: __, ...axis }) => axis) };
   return { window, profile, prepStats, models, metrics, thresholds, chartSeries, fingerprint };
 }

@@ -34,6 +34,13 @@ function isSpace(byte: number): boolean {
 let columnLength = 0;
 
 /**
+ * The body being read as one latin1 string (a character per byte, so string and byte indices agree), made at its
+ * first number the fast path cannot take: `Number()` of a slice of it gives the same double as of that number's own
+ * string, without a native `toString` call and a new string per number (17-digit times take that path).
+ */
+let bodyText: string | null = null;
+
+/**
  * Reads the array of numbers (and nulls when `allowNull`) starting at `from` (its `[`) into {@link scratch} and
  * {@link columnLength}; returns the index after its `]`, or -1 when it is not such an array or a number is beyond
  * the double range. One function with local state: the loop runs over every byte of the body.
@@ -102,7 +109,8 @@ function readColumn(bytes: Buffer, from: number, allowNull: boolean): number {
         value = exponent < 0 ? mantissa / POWERS[-exponent] : mantissa * POWERS[exponent];
         if (negative) value = -value;
       } else {
-        value = Number(bytes.toString("latin1", start, i));
+        if (bodyText === null) bodyText = bytes.toString("latin1");
+        value = Number(bodyText.slice(start, i));
         if (!Number.isFinite(value)) return -1;
       }
     }
@@ -131,6 +139,16 @@ function readColumn(bytes: Buffer, from: number, allowNull: boolean): number {
  * // { stream: "s", columns: { ts: Float64Array [1, 2], a: Float64Array [0.5, NaN] } }
  */
 export function readColumnarBody(bytes: Buffer): ColumnarBody | null {
+  bodyText = null;
+  try {
+    return readBody(bytes);
+  } finally {
+    bodyText = null; // not kept alive with the body's bytes until the next body
+  }
+}
+
+/** {@link readColumnarBody}'s reading. */
+function readBody(bytes: Buffer): ColumnarBody | null {
   const end = bytes.length;
   let i = 0;
   const skip = (): void => {

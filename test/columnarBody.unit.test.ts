@@ -80,3 +80,15 @@ test("read columns give the batch the parsed arrays give, and the same refusals"
     assert.equal(message(read.columns), message((JSON.parse(bad) as { columns: Record<string, unknown> }).columns));
   }
 });
+
+test("17-digit numbers after a multi-byte stream name read to JSON.parse's doubles (byte and text positions agree)", () => {
+  // The slow path slices one text of the whole body at byte positions: a stream name of 2-, 3- and 4-byte characters
+  // before the numbers shifts them if that text is not one character per byte.
+  const times = [1666207009.7900002, 1666207011.6499999, 1666008024.6729999, 0.30000000000000004];
+  const text = `{"stream":"роботé-工場-🤖","columns":{"ts":[${times.join(",")}],"a":[${times.map((t) => -t).join(",")}]}}`;
+  const read = readColumnarBody(Buffer.from(text));
+  assert.ok(read !== null);
+  assert.equal(read.stream, "роботé-工場-🤖");
+  assert.deepEqual(Array.from(read.columns.ts), times);
+  assert.deepEqual(Array.from(read.columns.a), times.map((t) => -t));
+});

@@ -70,7 +70,8 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   let rows: Record<string, unknown>[];
   if (window.wide !== undefined && window.plain) {
     // A plain WIDE table: every axis's aggregates in one row over the table's rows (no unpivot, the same row order).
-    // The row filters as NULLs computed once per row (aggregates skip NULLs): the same rows in the same order as FILTERs.
+    // The row filters as NULLs computed once per row (aggregates skip NULLs): the same rows in the same order as FILTERs;
+    // the time's hash once per row too, not once per axis.
     const c = (i: number): RawBuilder<unknown> => sql.id(`c${i}`);
     const id = (name: string, i: number): RawBuilder<unknown> => sql.id(`${name}${i}`);
     const kept = window.axes.map((_, i) => sql`case when ${FINITE(c(i))} then ${c(i)} end as ${id("f", i)},
@@ -81,11 +82,11 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
       return sql`count(${e}) as ${as("count")}, count(${f}) as ${as("finite")}, avg(${f}) as ${as("fmean")}, max(${f}) as ${as("fmax")},
         count(*) filter (where ${y} = 0) as ${as("zeros")}, min(${e}) as ${as("min")}, max(${e}) as ${as("max")}, avg(${e}) as ${as("mean")},
         regr_count(${u}, x) as ${as("used")}, regr_sxy(${u}, x) as ${as("sxy")}, regr_sxx(${u}, x) as ${as("sxx")}, regr_avgx(${u}, x) as ${as("avgx")},
-        regr_avgy(${u}, x) as ${as("avgy")}, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as ${as("hash")}`;
+        regr_avgy(${u}, x) as ${as("avgy")}, sum(hashfloat8extended(${y}, ht)) as ${as("hash")}`;
     });
     const { rows: [wide] } = await sql<Record<string, unknown>>`
       select ${sql.join(aggregates)}
-      from (select *, t - ${summary.firstTime}::float8 as x, ${sql.join(kept)} from (${window.wide}) as w ${window.fence}) as s`.execute(db);
+      from (select *, t - ${summary.firstTime}::float8 as x, hashfloat8extended(t, 0) as ht, ${sql.join(kept)} from (${window.wide}) as w ${window.fence}) as s`.execute(db);
     rows = window.keys.map((k, i) => Object.fromEntries([["k", k], ...names.map((name) => [name, wide[`${name}_${i}`]])]));
   } else {
     ({ rows } = await sql<Record<string, unknown>>`

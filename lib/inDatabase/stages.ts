@@ -70,7 +70,8 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
   let rows: Record<string, unknown>[];
   if (window.wide !== undefined && window.plain) {
     // A plain WIDE table: every axis's aggregates in one row over the table's rows (no unpivot, the same row order).
-    // The row filters as NULLs computed once per row (aggregates skip NULLs): the same rows in the same order as FILTERs.
+    // The row filters as NULLs computed once per row (aggregates skip NULLs): the same rows in the same order as FILTERs;
+    // the time's hash once per row too, not once per axis.
     const c = (i: number): RawBuilder<unknown> => sql.id(`c${i}`);
     const id = (name: string, i: number): RawBuilder<unknown> => sql.id(`${name}${i}`);
     const kept = window.axes.map((_, i) => sql`case when ${FINITE(c(i))} then ${c(i)} end as ${id("f", i)},
@@ -81,11 +82,11 @@ export async function databaseTrain(db: Kysely<any>, window: SqlWindow, summary:
       return sql`count(${e}) as ${as("count")}, count(${f}) as ${as("finite")}, avg(${f}) as ${as("fmean")}, max(${f}) as ${as("fmax")},
         count(*) filter (where ${y} = 0) as ${as("zeros")}, min(${e}) as ${as("min")}, max(${e}) as ${as("max")}, avg(${e}) as ${as("mean")},
         regr_count(${u}, x) as ${as("used")}, regr_sxy(${u}, x) as ${as("sxy")}, regr_sxx(${u}, x) as ${as("sxx")}, regr_avgx(${u}, x) as ${as("avgx")},
-        regr_avgy(${u}, x) as ${as("avgy")}, sum(hashfloat8extended(${y}, hashfloat8extended(t, 0))) as ${as("hash")}`;
+        regr_avgy(${u}, x) as ${as("avgy")}, sum(hashfloat8extended(${y}, ht)) as ${as("hash")}`;
     });
     const { rows: [wide] } = await sql<Record<string, unknown>>`
       select ${sql.join(aggregates)}
-      from (select *, t - ${summary.firstTime}::float8 as x, ${sql.join(kept)} from (${window.wide}) as w ${window.fence}) as s`.execute(db);
+      from (select *, t - ${summary.firstTime}::float8 as x, hashfloat8extended(t, 0) as ht, ${sql.join(kept)} from (${window.wide}) as w ${window.fence}) as s`.execute(db);
     rows = window.keys.map((k, i) => Object.fromEntries([["k", k], ...names.map((name) => [name, wide[`${name}_${i}`]])]));
   } else {
     ({ rows } = await sql<Record<string, unknown>>`
@@ -151,9 +152,106 @@ function metricsOf(axis: string, { n, sq: sse, syy: sst, explained, abs }: { n: 
   return { axis, r2, mae: abs / n, rmse: Math.sqrt(sse / n) };
 }
 
+/** What {@link wideMetrics} returns: the metrics of every axis and, given the window's summary, the chart series. */
+export interface WideMetrics {
+  readonly metrics: readonly AxisMetrics[];
+  readonly chartSeries?: Prediction;
+}
+
+/** What {@link wideResidualIntervals} returns: per axis, the number of positive residuals and their intervals. */
+export interface WideResidualIntervals {
+  readonly positives: readonly number[];
+  readonly intervals: readonly (readonly RankInterval[])[];
+}
+
 /**
- * {@link databaseEvaluate} of a plain WIDE table: every axis's sums in one row over the table's rows (no unpivot),
- * with the counts of its positive residuals below and up to the value ranges the sample suggests (./rankIntervals).
+ * The metrics of a plain WIDE table (see {@link databaseEvaluate}): every axis's sums in one row over the table's
+ * rows (no unpivot); with the charts, grouped by their time slice (a few hundred groups), the chart extremes from
+ * the same rows. It needs only the models, so it can run beside {@link wideResidualIntervals} and the thresholds.
+ */
+export async function wideMetrics(
+  db: Kysely<any>,
+  window: SqlWindow,
+  time0: number,
+  models: LinearModelSet,
+  finiteMeans: readonly number[],
+  chart: WindowSummary | undefined,
+): Promise<WideMetrics> {
+  // Per row and axis, computed once (fenced): `p` predicted; `r` the residual and `d` the deviation from the mean where
+  // the value is finite, else NULL (aggregates skip NULLs: the same rows in the same order as FILTERs).
+  const id = (name: string, i: number): RawBuilder<unknown> => sql.id(`${name}${i}`);
+  const columns = window.axes.map((_, i) => {
+    const { coef, intercept } = models.models[i];
+    const y = sql.id(`c${i}`);
+    return sql`((t - ${time0}::float8) * ${coef}::float8) + ${intercept}::float8 as ${id("p", i)},
+      case when ${FINITE(sql`${y}`)} then ${y} end as ${id("f", i)}, ${y} as ${id("y", i)}`;
+  });
+  const derived = window.axes.map((_, i) => {
+    const [y, p, f] = [id("y", i), id("p", i), id("f", i)];
+    return sql`${p}, ${f}, ${y}, ${f} - ${p} as ${id("r", i)}, ${f} - ${finiteMeans[i]}::float8 as ${id("d", i)}`;
+  });
+  const aggregates = window.axes.map((_, i) => {
+    const [p, r, d] = [id("p", i), id("r", i), id("d", i)];
+    const m = sql`${finiteMeans[i]}::float8`;
+    const as = (name: string): RawBuilder<unknown> => id(name, i);
+    return sql`count(${r}) as ${as("n")}, sum(abs(${r})) as ${as("abs")}, sum(${r} * ${r}) as ${as("sq")}, sum(${d} * ${d}) as ${as("syy")},
+      sum((${p} - ${m}) * (${r} + ${d})) as ${as("explained")}`;
+  });
+  const { rows } = await sql<Record<string, unknown>>`
+    select ${sql.join([...aggregates, ...(chart === undefined ? [] : wideChartAggregates(window.axes.length, id))])}
+    from (select t, ${sql.join(derived)} from (select t, ${sql.join(columns)} from (${window.wide}) as w ${window.fence}) as s ${window.fence}) as s
+    ${chart === undefined ? sql`` : sql`group by ${chartBucketSql(chart)}`}`.execute(db);
+  /** A sum over every group (a sum of none is 0). */
+  const total = (name: string): number => rows.reduce((sum, row) => (row[name] === null || row[name] === undefined ? sum : sum + num(row[name])), 0);
+  const metrics = window.axes.map((axis, i) => {
+    const sum = (name: string): number => total(`${name}${i}`);
+    return metricsOf(axis, { n: sum("n"), abs: sum("abs"), sq: sum("sq"), syy: sum("syy"), explained: sum("explained") });
+  });
+  return { metrics, chartSeries: chart === undefined ? undefined : wideChartSeries(window, chart, models, rows) };
+}
+
+/**
+ * Per axis of a plain WIDE table, the positive residuals (`y − predicted > 0`, not NaN) counted, and counted below
+ * and up to the value ranges a random sample suggests (./rankIntervals), in one row over the table's rows: the
+ * intervals the thresholds read their order statistics from.
+ */
+export async function wideResidualIntervals(
+  db: Kysely<any>,
+  window: SqlWindow,
+  time0: number,
+  models: LinearModelSet,
+  windowRows: number,
+  policy: ThresholdPolicy,
+): Promise<WideResidualIntervals> {
+  const ranges = await sampleRanges(db, window, time0, models, windowRows, wantedFractions(policy));
+  const id = (name: string, i: number): RawBuilder<unknown> => sql.id(`${name}${i}`);
+  // Per row and axis, computed once (fenced): `e` the residual; then `q`, the residual where it is positive and not NaN.
+  const residuals = window.axes.map((_, i) => {
+    const { coef, intercept } = models.models[i];
+    return sql`${sql.id(`c${i}`)} - (((t - ${time0}::float8) * ${coef}::float8) + ${intercept}::float8) as ${id("e", i)}`;
+  });
+  const positive = window.axes.map((_, i) => {
+    const e = id("e", i);
+    return sql`case when ${e} > 0 and ${NOT_NAN(sql`${e}`)} then ${e} end as ${id("q", i)}`;
+  });
+  const aggregates = window.axes.map((_, i) => {
+    const q = id("q", i);
+    return sql.join([
+      sql`count(${q}) as ${id("positives", i)}, count(*) filter (where ${q} = 'Infinity'::float8) as ${id("infinite", i)}`,
+      ...rangeCountsSql(sql`${q}`, ranges[i], `r${i}_`),
+    ]);
+  });
+  const { rows: [row] } = await sql<Record<string, unknown>>`
+    select ${sql.join(aggregates)}
+    from (select ${sql.join(positive)} from (select ${sql.join(residuals)} from (${window.wide}) as w ${window.fence}) as s ${window.fence}) as s`.execute(db);
+  const counts = row ?? {};
+  const positives = window.axes.map((_, i) => num(counts[`positives${i}`] ?? 0));
+  const intervals = window.axes.map((_, i) => rankIntervals(ranges[i], counts, `r${i}_`, positives[i] - num(counts[`infinite${i}`] ?? 0)));
+  return { positives, intervals };
+}
+
+/**
+ * {@link databaseEvaluate} of a plain WIDE table: {@link wideMetrics}, then {@link wideResidualIntervals}.
  */
 async function wideEvaluate(
   db: Kysely<any>,
@@ -165,57 +263,9 @@ async function wideEvaluate(
   policy: ThresholdPolicy,
   chart: WindowSummary | undefined,
 ): Promise<DatabaseEvaluation> {
-  const fractions = wantedFractions(policy);
-  const ranges = await sampleRanges(db, window, time0, models, windowRows, fractions);
-  // Per row and axis, computed once (fenced): `p` predicted; `r` the residual and `d` the deviation from the mean where
-  // the value is finite, else NULL (aggregates skip NULLs: the same rows in the same order as FILTERs); `q` the residual
-  // where it is positive and not NaN.
-  const id = (name: string, i: number): RawBuilder<unknown> => sql.id(`${name}${i}`);
-  const columns = window.axes.map((_, i) => {
-    const { coef, intercept } = models.models[i];
-    const y = sql.id(`c${i}`);
-    return sql`((t - ${time0}::float8) * ${coef}::float8) + ${intercept}::float8 as ${id("p", i)},
-      case when ${FINITE(sql`${y}`)} then ${y} end as ${id("f", i)}, ${y} as ${id("y", i)}`;
-  });
-  const derived = window.axes.map((_, i) => {
-    const [y, p, f] = [id("y", i), id("p", i), id("f", i)];
-    return sql`${p}, ${f}, ${y}, ${f} - ${p} as ${id("r", i)}, ${f} - ${finiteMeans[i]}::float8 as ${id("d", i)},
-      case when ${y} - ${p} > 0 and ${NOT_NAN(sql`${y} - ${p}`)} then ${y} - ${p} end as ${id("q", i)}`;
-  });
-  const aggregates = window.axes.map((_, i) => {
-    const [p, r, d, q] = [id("p", i), id("r", i), id("d", i), id("q", i)];
-    const m = sql`${finiteMeans[i]}::float8`;
-    const as = (name: string): RawBuilder<unknown> => id(name, i);
-    return sql.join([
-      sql`count(${r}) as ${as("n")}, sum(abs(${r})) as ${as("abs")}, sum(${r} * ${r}) as ${as("sq")}, sum(${d} * ${d}) as ${as("syy")}`,
-      sql`sum((${p} - ${m}) * (${r} + ${d})) as ${as("explained")}`,
-      sql`count(${q}) as ${as("positives")}, count(*) filter (where ${q} = 'Infinity'::float8) as ${as("infinite")}`,
-      ...rangeCountsSql(sql`${q}`, ranges[i], `r${i}_`),
-    ]);
-  });
-  // With the charts: grouped by their time slice (a few hundred groups), the chart extremes from the same rows.
-  const { rows } = await sql<Record<string, unknown>>`
-    select ${sql.join([...aggregates, ...(chart === undefined ? [] : wideChartAggregates(window.axes.length, id))])}
-    from (select t, ${sql.join(derived)} from (select t, ${sql.join(columns)} from (${window.wide}) as w ${window.fence}) as s ${window.fence}) as s
-    ${chart === undefined ? sql`` : sql`group by ${chartBucketSql(chart)}`}`.execute(db);
-  /** A count or sum over every group (a sum of none is 0). */
-  const total = (name: string): number => rows.reduce((sum, row) => (row[name] === null || row[name] === undefined ? sum : sum + num(row[name])), 0);
-  const totals: Record<string, number> = {};
-  for (const name of Object.keys(rows[0] ?? {})) if (!/^(first|last|lo|hi|rlo|rhi|zero)\d*$/.test(name)) totals[name] = total(name);
-  const positives = window.axes.map((_, i) => totals[`positives${i}`] ?? 0);
-  const infinite = window.axes.map((_, i) => totals[`infinite${i}`] ?? 0);
-  const metrics = window.axes.map((axis, i) => {
-    const sum = (name: string): number => totals[`${name}${i}`] ?? 0;
-    return metricsOf(axis, { n: sum("n"), abs: sum("abs"), sq: sum("sq"), syy: sum("syy"), explained: sum("explained") });
-  });
-  return {
-    metrics,
-    positives,
-    histograms: [],
-    scales: [],
-    intervals: window.axes.map((_, i) => rankIntervals(ranges[i], totals, `r${i}_`, positives[i] - infinite[i])),
-    chartSeries: chart === undefined ? undefined : wideChartSeries(window, chart, models, rows),
-  };
+  const { metrics, chartSeries } = await wideMetrics(db, window, time0, models, finiteMeans, chart);
+  const { positives, intervals } = await wideResidualIntervals(db, window, time0, models, windowRows, policy);
+  return { metrics, positives, histograms: [], scales: [], intervals, chartSeries };
 }
 
 /**

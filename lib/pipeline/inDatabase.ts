@@ -13,8 +13,8 @@ import { registerModel } from "../registry";
 import type { AxisMetrics, AxisThresholds, ComputeConfig, Config, LinearModelSet, PrepStats, Prediction } from "../shapes/types";
 import { versionMeta } from "./versionMeta";
 import { databaseChartSeries } from "../inDatabase/chartSeries";
-import { databaseEvaluate, databaseThresholds, databaseTrain } from "../inDatabase/stages";
-import { databaseTimeStep, databaseWindowSummary } from "../inDatabase/windowSummary";
+import { databaseEvaluate, databaseThresholds, databaseTrain, wideMetrics, wideResidualIntervals, type WideResidualIntervals } from "../inDatabase/stages";
+import { databaseTimeStep, databaseWindowSummary, type WindowSummary } from "../inDatabase/windowSummary";
 import { sqlWindow, type SqlWindow } from "../inDatabase/window";
 import { onAnalyticSession } from "../inDatabase/session";
 
@@ -143,23 +143,64 @@ export async function trainInDatabase(
   profiles.forEach(({ axis, nonFinite }) => {
     if (nonFinite > 0) log(`             ${axis}: ${nonFinite} NaN/±Infinity values are left out of fitting and scoring`);
   });
-  const { evaluation, thresholds, chartSeries } = await onAnalyticSession(db, async (session) => {
-    const evaluation = await databaseEvaluate(session, window, time0, models, training, summary.lastTime - summary.firstTime, {
-      policy: config.thresholds,
-      summary,
-      charts: config.plots.enabled,
-    });
-    log(`[5/7] evaluate   R², MAE, RMSE for ${evaluation.metrics.length} axes (${mark("evaluate")})`);
-    const thresholds = await databaseThresholds(session, window, time0, models, evaluation, dtSeconds, config.thresholds, summary.rows);
-    log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);
-    const chartSeries: Prediction = config.plots.enabled
-      ? (evaluation.chartSeries ?? (await databaseChartSeries(session, window, summary, models)))
-      : { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
-    return { evaluation, thresholds, chartSeries };
-  });
-  const { metrics } = evaluation;
+  const { metrics, thresholds, chartSeries } =
+    window.wide !== undefined && window.plain
+      ? await wideEvaluateAndThresholds(db, window, time0, models, training.finiteMeans, summary, dtSeconds, config, log, mark)
+      : await onAnalyticSession(db, async (session) => {
+          const evaluation = await databaseEvaluate(session, window, time0, models, training, summary.lastTime - summary.firstTime);
+          log(`[5/7] evaluate   R², MAE, RMSE for ${evaluation.metrics.length} axes (${mark("evaluate")})`);
+          const thresholds = await databaseThresholds(session, window, time0, models, evaluation, dtSeconds, config.thresholds, summary.rows);
+          log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);
+          const chartSeries: Prediction = config.plots.enabled ? await databaseChartSeries(session, window, summary, models) : noChartSeries(window);
+          return { metrics: evaluation.metrics, thresholds, chartSeries };
+        });
   const profile: Profile = { rows: summary.rows, dt_seconds: dtSeconds, first_time: summary.firstTime, last_time: summary.lastTime, axes: profiles.map(({ nonFinite: _, finiteMax: __, ...axis }) => axis) };
   return { window, profile, prepStats, models, metrics, thresholds, chartSeries, fingerprint };
+}
+
+/** The chart series when the charts are off. */
+function noChartSeries(window: SqlWindow): Prediction {
+  return { timeS: new Float64Array(0), axes: window.axes, actual: [], predicted: [], residual: [] };
+}
+
+/**
+ * Evaluate and thresholds of a plain WIDE table on two sessions at once: the metrics (and chart series) pass needs
+ * only the models, so it runs beside the chain the thresholds need (sample, residual intervals, order statistics,
+ * run lengths), each in its own session (one after the other on a pool of one connection, never nested).
+ */
+async function wideEvaluateAndThresholds(
+  db: Kysely<any>,
+  window: SqlWindow,
+  time0: number,
+  models: LinearModelSet,
+  finiteMeans: readonly number[],
+  summary: WindowSummary,
+  dtSeconds: number,
+  config: Config,
+  log: (line: string) => void,
+  mark: (stage: string) => string,
+): Promise<{ metrics: readonly AxisMetrics[]; thresholds: Record<string, AxisThresholds>; chartSeries: Prediction }> {
+  const measured = onAnalyticSession(db, (session) => wideMetrics(session, window, time0, models, finiteMeans, config.plots.enabled ? summary : undefined));
+  measured.catch(() => undefined); // awaited below
+  let counted: (value: WideResidualIntervals) => void = () => undefined;
+  const intervalsReady = new Promise<WideResidualIntervals>((resolve) => (counted = resolve));
+  const thresholding = onAnalyticSession(db, async (session) => {
+    const intervals = await wideResidualIntervals(session, window, time0, models, summary.rows, config.thresholds);
+    counted(intervals);
+    const evaluation = { ...intervals, histograms: [], scales: [] };
+    return databaseThresholds(session, window, time0, models, evaluation, dtSeconds, config.thresholds, summary.rows);
+  });
+  thresholding.catch(() => undefined); // awaited below
+  try {
+    const [{ metrics, chartSeries }] = await Promise.all([measured, Promise.race([intervalsReady, thresholding])]);
+    log(`[5/7] evaluate   R², MAE, RMSE for ${metrics.length} axes (${mark("evaluate")})`);
+    const thresholds = await thresholding;
+    log(`[6/7] thresholds MinC/MaxC and sustain steps for ${window.axes.length} axes (${mark("thresholds")})`);
+    return { metrics, thresholds, chartSeries: chartSeries ?? noChartSeries(window) };
+  } catch (error) {
+    await Promise.allSettled([measured, thresholding]); // let both end before the caller closes the connections
+    throw error;
+  }
 }
 
 /**

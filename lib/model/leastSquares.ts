@@ -1,6 +1,7 @@
 /** Shared pieces of the trend fits: the usable samples of an axis, and a stable least-squares solver. */
 import { InputError } from "../core/errors";
 import { isIdleSample } from "../core/idleSample";
+import type { FitWorkspace } from "./fitWorkspace";
 
 /** The samples a trend is fitted on: finite time, finite value that is not idle (exactly 0), in row order. */
 export interface UsableSamples {
@@ -10,20 +11,21 @@ export interface UsableSamples {
 
 /**
  * The rows of `values` a fit uses (as {@link fitLinear} selects them): finite,
- * not idle (exactly 0), at a finite time: in new arrays of the caller's own (a fit may overwrite them).
+ * not idle (exactly 0), at a finite time: in arrays of the caller's own (a fit may overwrite them),
+ * new or taken from `workspace` (then the caller gives them back).
  *
  * @throws InputError naming the axis when no row is usable.
  */
-export function usableSamples(axis: string, timeS: Float64Array, values: Float64Array): UsableSamples {
-  const isUsable = (i: number): boolean => !isIdleSample(values[i]) && Number.isFinite(values[i]) && Number.isFinite(timeS[i]);
+export function usableSamples(axis: string, timeS: Float64Array, values: Float64Array, workspace?: FitWorkspace): UsableSamples {
+  const isUsable = (i: number): boolean => isUsableRow(timeS, values, i);
   // Counted first, so the arrays are as long as the usable rows: views of window-long ones would keep the whole window's length alive.
   let used = 0;
   for (let i = 0; i < timeS.length; i++) if (isUsable(i)) used++;
   if (used === 0) {
     throw new InputError(`axis "${axis}" has no usable samples (every value is 0, NaN or infinite) in the training window`);
   }
-  const t = new Float64Array(used);
-  const y = new Float64Array(used);
+  const t = workspace?.take(used) ?? new Float64Array(used);
+  const y = workspace?.take(used) ?? new Float64Array(used);
   for (let i = 0, k = 0; k < used; i++) {
     if (!isUsable(i)) continue;
     t[k] = timeS[i];
@@ -31,6 +33,26 @@ export function usableSamples(axis: string, timeS: Float64Array, values: Float64
     k++;
   }
   return { timeS: t, values: y };
+}
+
+/**
+ * The time of the `k`-th usable row of an axis (counted from 0, in row order as {@link usableSamples} takes them),
+ * for a fit that overwrote its copy of the usable times.
+ *
+ * @example
+ * usableTime(Float64Array.of(0, 1, 2), Float64Array.of(5, 0, 7), 1); // 2 (row 1 is idle)
+ */
+export function usableTime(timeS: Float64Array, values: Float64Array, k: number): number {
+  for (let i = 0, seen = 0; i < timeS.length; i++) {
+    if (!isUsableRow(timeS, values, i)) continue;
+    if (seen === k) return timeS[i];
+    seen++;
+  }
+  throw new RangeError(`no usable row ${k}`);
+}
+
+function isUsableRow(timeS: Float64Array, values: Float64Array, i: number): boolean {
+  return !isIdleSample(values[i]) && Number.isFinite(values[i]) && Number.isFinite(timeS[i]);
 }
 
 /** Relative size below which what is left of a column after the earlier reflections counts as zero. */

@@ -1,4 +1,4 @@
-import { leastSquaresInPlace, usableSamples, usableTime, type UsableSamples } from "./leastSquares";
+import { leastSquaresAfterOnesInPlace, usableSamples, usableTime, type UsableSamples } from "./leastSquares";
 import { FitWorkspace } from "./fitWorkspace";
 import type { PiecewiseModel } from "../shapes/types";
 
@@ -82,8 +82,8 @@ export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64A
   const fit = (at: readonly number[]): PiecewiseFit => {
     const taus = Float64Array.from(at, (k) => x[k]);
     const p = at.length + 2;
-    for (let j = 0; j <= p; j++) work[j] ??= workspace.take(n);
-    work[0].fill(1);
+    // work[0] is the ones column for the Gram matrix only; the solver's ones are implicit (leastSquaresAfterOnesInPlace).
+    for (let j = 0; j <= p; j++) work[j] ??= j === 0 ? new Float64Array(0) : workspace.take(n);
     work[1].set(x);
     for (let h = 0; h < taus.length; h++) {
       const [column, tau] = [work[h + 2], taus[h]];
@@ -91,8 +91,8 @@ export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64A
     }
     work[p].set(y);
     // The basis' Gram matrix for bestBreakpoint, read from the columns before the solver reflects them.
-    const gram = gramMatrix(work, p);
-    const b = leastSquaresInPlace(work.slice(0, p), work[p]);
+    const gram = gramMatrix(work, p, n);
+    const b = leastSquaresAfterOnesInPlace(work.slice(1, p), work[p]);
     let sse = 0;
     for (let s = 0; s < n; s++) {
       const r = residualAt(x, y, taus, b, s);
@@ -130,7 +130,7 @@ export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64A
   const hinges = current.at.map((k, j) => ({ k, slope: b[j + 2] / scale })).sort((p, q) => p.k - q.k);
   const breakpoints = hinges.map((h) => (inRowOrder ? usableTime(timeS, values, h.k) : t[h.k]));
   // Nothing below reads the work columns: back to the pool for the next axis.
-  workspace.give(x, y, ...work);
+  workspace.give(x, y, ...work.slice(1));
   const coefficients = [b[0] - (b[1] * center) / scale, b[1] / scale, ...hinges.map((h) => h.slope)];
   return { axis, type: "piecewise", breakpoints, coefficients, samples_used: n };
 }
@@ -145,14 +145,19 @@ interface PiecewiseFit {
   readonly sse: number;
 }
 
-/** The Gram matrix of the first `p` columns. Symmetric: entry (j, i) is entry (i, j) (the same products, a·b = b·a), summed once. */
-function gramMatrix(columns: readonly Float64Array[], p: number): number[][] {
+/**
+ * The Gram matrix of the first `p` columns (`n` rows), column 0 being ones (not read: a product by 1 is the
+ * other factor exactly). Symmetric: entry (j, i) is entry (i, j) (the same products, a·b = b·a), summed once.
+ */
+function gramMatrix(columns: readonly Float64Array[], p: number, n: number): number[][] {
   const gram = Array.from({ length: p }, () => new Array<number>(p).fill(0));
   for (let i = 0; i < p; i++) {
     for (let j = 0; j <= i; j++) {
       const [bi, bj] = [columns[i], columns[j]];
       let sum = 0;
-      for (let s = 0; s < bi.length; s++) sum += bi[s] * bj[s];
+      if (i === 0) for (let s = 0; s < n; s++) sum += 1;
+      else if (j === 0) for (let s = 0; s < n; s++) sum += bi[s];
+      else for (let s = 0; s < n; s++) sum += bi[s] * bj[s];
       gram[i][j] = sum;
       gram[j][i] = sum;
     }

@@ -1,4 +1,4 @@
-import { leastSquaresInPlace, usableSamples, type UsableSamples } from "./leastSquares";
+import { leastSquaresAfterOnesInPlace, usableSamples, usableTime, type UsableSamples } from "./leastSquares";
 import { FitWorkspace } from "./fitWorkspace";
 import type { PiecewiseModel } from "../shapes/types";
 
@@ -60,59 +60,49 @@ export function piecewiseColumn(model: PiecewiseModel, timeS: Float64Array, into
  * @throws InputError when the axis has no usable sample.
  */
 export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64Array, maxBreakpoints: number, workspace = new FitWorkspace()): PiecewiseModel {
-  const { timeS: t, values: y } = inTimeOrder(usableSamples(axis, timeS, values));
+  const usable = usableSamples(axis, timeS, values, workspace);
+  const ordered = inTimeOrder(usable);
+  const inRowOrder = ordered === usable;
+  // Sorted copies were made: the usable arrays are not read again.
+  if (!inRowOrder) workspace.give(usable.timeS, usable.values);
+  const { timeS: t, values: y } = ordered;
   const n = t.length;
   const center = (t[0] + t[n - 1]) / 2;
   const scale = t[n - 1] > t[0] ? (t[n - 1] - t[0]) / 2 : 1;
-  const x = workspace.take(n);
+  // x in place of the usable times when they are in row order (a breakpoint's time is read from `timeS` at the end):
+  // one column fewer. The basis 1, x, max(0, x − x_k) is computed from x where it is read (basisRow), not held.
+  const x = inRowOrder ? t : workspace.take(n);
   for (let i = 0; i < n; i++) x[i] = (t[i] - center) / scale;
-  // The hinge columns in use (the current fit's and the refined breakpoints'), made once each: the fits of one
-  // round share them (leastSquares reads them only, into `work`).
-  const hingeColumns = new Map<number, Float64Array>();
-  const hinge = (k: number): Float64Array => {
-    let column = hingeColumns.get(k);
-    if (column === undefined) {
-      column = workspace.take(n);
-      for (let i = 0; i < n; i++) column[i] = Math.max(0, x[i] - x[k]);
-      hingeColumns.set(k, column);
-    }
-    return column;
-  };
-  const keepHinges = (...lists: (readonly number[])[]): void => {
-    const kept = new Set(lists.flat());
-    for (const [k, column] of [...hingeColumns]) {
-      if (kept.has(k)) continue;
-      hingeColumns.delete(k);
-      workspace.give(column);
-    }
-  };
   const minSegment = Math.max(3, Math.floor(n / 100));
-  // Read only (leastSquares copies what it reflects): one column of ones serves every fit.
-  const ones = workspace.take(n).fill(1);
-  // The solver's copies of the basis and of y, reused by every fit (the same values as fresh copies).
+  // The solver's columns (the basis and y, reflected in place), reused by every fit: the same values as fresh copies.
   const work: Float64Array[] = [];
-  const solve = (basis: readonly Float64Array[]): Float64Array => {
-    const copies = [...basis, y].map((column, j) => {
-      const copy = (work[j] ??= workspace.take(n));
-      copy.set(column);
-      return copy;
-    });
-    return leastSquaresInPlace(copies.slice(0, basis.length), copies[basis.length]);
-  };
-  // Residual columns: the fit kept as `current` holds one; a trial and a refinement's fit without one breakpoint write the others.
-  const spare = [workspace.take(n), workspace.take(n)];
-  const without = workspace.take(n);
+  const row = new Float64Array(maxBreakpoints + 2);
 
-  /** The least-squares fit with breakpoints at the sample indices `at`, its residuals written into `into`. */
-  const fit = (at: readonly number[], into: Float64Array) => {
-    const basis = [ones, x, ...at.map(hinge)];
-    const b = solve(basis);
-    const residual = residuals(basis, b, y, into);
-    return { at, basis, b, residual, sse: sumOfSquares(residual) };
+  /** The least-squares fit with breakpoints at the sample indices `at`, and its sum of squared residuals. */
+  const fit = (at: readonly number[]): PiecewiseFit => {
+    const taus = Float64Array.from(at, (k) => x[k]);
+    const p = at.length + 2;
+    // work[0] is the ones column for the Gram matrix only; the solver's ones are implicit (leastSquaresAfterOnesInPlace).
+    for (let j = 0; j <= p; j++) work[j] ??= j === 0 ? new Float64Array(0) : workspace.take(n);
+    work[1].set(x);
+    for (let h = 0; h < taus.length; h++) {
+      const [column, tau] = [work[h + 2], taus[h]];
+      for (let s = 0; s < n; s++) column[s] = Math.max(0, x[s] - tau);
+    }
+    work[p].set(y);
+    // The basis' Gram matrix for bestBreakpoint, read from the columns before the solver reflects them.
+    const gram = gramMatrix(work, p, n);
+    const b = leastSquaresAfterOnesInPlace(work.slice(1, p), work[p]);
+    let sse = 0;
+    for (let s = 0; s < n; s++) {
+      const r = residualAt(x, y, taus, b, s);
+      sse += r * r;
+    }
+    return { at, taus, b, gram, sse };
   };
-  let current = fit([], spare[0]);
+  let current = fit([]);
   while (current.at.length < maxBreakpoints && current.sse > 0) {
-    const k = bestBreakpoint(x, current.basis, current.residual, current.at, minSegment);
+    const k = bestBreakpoint(x, y, current, minSegment, row);
     if (k < 0) break;
     // Move every breakpoint in turn to its best place given the others, until none moves (each move lowers the SSE).
     let at = [...current.at, k];
@@ -120,30 +110,77 @@ export function fitPiecewise(axis: string, timeS: Float64Array, values: Float64A
       moved = false;
       for (let j = 0; j < at.length; j++) {
         const others = at.filter((_, i) => i !== j);
-        const fitWithout = fit(others, without);
+        const fitWithout = fit(others);
         // Between its neighbours: moving past one would only swap their roles.
         const low = Math.max(-1, ...others.filter((k) => k < at[j]));
         const high = Math.min(n, ...others.filter((k) => k > at[j]));
-        const better = bestBreakpoint(x, fitWithout.basis, fitWithout.residual, others, minSegment, low, high);
+        const better = bestBreakpoint(x, y, fitWithout, minSegment, row, low, high);
         if (better >= 0 && better !== at[j]) {
           at = [...others.slice(0, j), better, ...others.slice(j)];
           moved = true;
-          keepHinges(current.at, at);
         }
       }
     }
-    const trial = fit(at, current.residual === spare[0] ? spare[1] : spare[0]);
+    const trial = fit(at);
     if (!(trial.sse <= (1 - PIECEWISE_MIN_IMPROVEMENT) * current.sse)) break;
     current = trial;
-    keepHinges(current.at);
   }
   const { b } = current;
-  // Nothing below reads the work columns: back to the pool for the next axis.
-  workspace.give(x, ones, ...hingeColumns.values(), ...work, ...spare, without);
   // Breakpoints ascending, and back to time_s: x = (t − center)/scale, max(0, x − x_k) = max(0, t − t_k)/scale.
   const hinges = current.at.map((k, j) => ({ k, slope: b[j + 2] / scale })).sort((p, q) => p.k - q.k);
+  const breakpoints = hinges.map((h) => (inRowOrder ? usableTime(timeS, values, h.k) : t[h.k]));
+  // Nothing below reads the work columns: back to the pool for the next axis.
+  workspace.give(x, y, ...work.slice(1));
   const coefficients = [b[0] - (b[1] * center) / scale, b[1] / scale, ...hinges.map((h) => h.slope)];
-  return { axis, type: "piecewise", breakpoints: hinges.map((h) => t[h.k]), coefficients, samples_used: n };
+  return { axis, type: "piecewise", breakpoints, coefficients, samples_used: n };
+}
+
+/** A fit of {@link fitPiecewise}: its hinges (sample indices and their x), coefficients (1, x, hinges) and SSE. */
+interface PiecewiseFit {
+  readonly at: readonly number[];
+  readonly taus: Float64Array;
+  readonly b: Float64Array;
+  /** The basis' Gram matrix (entry (i, j): Σ basis[i]·basis[j] over the samples). */
+  readonly gram: number[][];
+  readonly sse: number;
+}
+
+/**
+ * The Gram matrix of the first `p` columns (`n` rows), column 0 being ones (not read: a product by 1 is the
+ * other factor exactly). Symmetric: entry (j, i) is entry (i, j) (the same products, a·b = b·a), summed once.
+ */
+function gramMatrix(columns: readonly Float64Array[], p: number, n: number): number[][] {
+  const gram = Array.from({ length: p }, () => new Array<number>(p).fill(0));
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j <= i; j++) {
+      const [bi, bj] = [columns[i], columns[j]];
+      let sum = 0;
+      if (i === 0) for (let s = 0; s < n; s++) sum += 1;
+      else if (j === 0) for (let s = 0; s < n; s++) sum += bi[s];
+      else for (let s = 0; s < n; s++) sum += bi[s] * bj[s];
+      gram[i][j] = sum;
+      gram[j][i] = sum;
+    }
+  }
+  return gram;
+}
+
+/** The basis at sample `s` into `row`: 1, x[s], then max(0, x[s] − τ) per hinge (the values its column would hold). */
+function basisRow(x: Float64Array, taus: Float64Array, s: number, row: Float64Array): void {
+  const xs = x[s];
+  row[0] = 1;
+  row[1] = xs;
+  for (let h = 0; h < taus.length; h++) row[h + 2] = Math.max(0, xs - taus[h]);
+}
+
+/** The residual `y[s] − Σ b[j]·basis[j][s]` of a fit, summed in the basis' order (1, x, the hinges). */
+function residualAt(x: Float64Array, y: Float64Array, taus: Float64Array, b: Float64Array, s: number): number {
+  const xs = x[s];
+  let fitted = 0;
+  fitted += b[0] * 1;
+  fitted += b[1] * xs;
+  for (let h = 0; h < taus.length; h++) fitted += b[h + 2] * Math.max(0, xs - taus[h]);
+  return y[s] - fitted;
 }
 
 /**
@@ -159,21 +196,6 @@ function inTimeOrder(usable: UsableSamples): UsableSamples {
   return { timeS: Float64Array.from(order, (i) => timeS[i]), values: Float64Array.from(order, (i) => values[i]) };
 }
 
-function residuals(basis: readonly Float64Array[], b: Float64Array, y: Float64Array, out: Float64Array): Float64Array {
-  for (let i = 0; i < y.length; i++) {
-    let fit = 0;
-    for (let j = 0; j < basis.length; j++) fit += b[j] * basis[j][i];
-    out[i] = y[i] - fit;
-  }
-  return out;
-}
-
-function sumOfSquares(values: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
-  return sum;
-}
-
 /**
  * The sample index k whose hinge `max(0, x − x[k])` lowers the SSE of the
  * current fit most, or −1. The drop is `(hᵀr)² / (hᵀh − gᵀG⁻¹g)` with r the
@@ -183,26 +205,16 @@ function sumOfSquares(values: Float64Array): number {
  */
 function bestBreakpoint(
   x: Float64Array,
-  basis: readonly Float64Array[],
-  residual: Float64Array,
-  chosen: readonly number[],
+  y: Float64Array,
+  current: PiecewiseFit,
   minSegment: number,
+  row: Float64Array,
   low = -1,
   high = x.length,
 ): number {
   const n = x.length;
-  const p = basis.length;
-  // Symmetric: entry (j, i) is entry (i, j) (the same products, a·b = b·a), summed once.
-  const gram = Array.from({ length: p }, () => new Array<number>(p).fill(0));
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      const [bi, bj] = [basis[i], basis[j]];
-      let sum = 0;
-      for (let s = 0; s < n; s++) sum += bi[s] * bj[s];
-      gram[i][j] = sum;
-      gram[j][i] = sum;
-    }
-  }
+  const { taus, b, gram, at: chosen } = current;
+  const p = b.length;
   const cholesky = choleskyFactor(gram);
   if (cholesky === undefined) return -1;
   const sumF = new Float64Array(p);
@@ -237,14 +249,16 @@ function bestBreakpoint(
     }
     // Sample k joins the sums "after" the next (smaller) candidate.
     const xk = x[k];
+    basisRow(x, taus, k, row);
+    const residual = residualAt(x, y, taus, b, k);
     s1 += 1;
     sx += xk;
     sxx += xk * xk;
-    sr += residual[k];
-    sxr += xk * residual[k];
+    sr += residual;
+    sxr += xk * residual;
     for (let j = 0; j < p; j++) {
-      sumF[j] += basis[j][k];
-      sumXF[j] += xk * basis[j][k];
+      sumF[j] += row[j];
+      sumXF[j] += xk * row[j];
     }
   }
   return best;

@@ -1,4 +1,5 @@
-import { leastSquaresInPlace, usableSamples } from "./leastSquares";
+import { leastSquaresAfterOnesInPlace, usableSamples } from "./leastSquares";
+import { FitWorkspace } from "./fitWorkspace";
 import type { PolyModel } from "../shapes/types";
 
 /**
@@ -41,10 +42,11 @@ export function polyColumn(model: PolyModel, timeS: Float64Array, into: Float64A
  * the highest powers get coefficient 0.
  *
  * @param degree 2..6 (`model.degree`, default 2)
+ * @param workspace Where the work columns come from and go back to (one per training: the axes reuse them).
  * @throws InputError when the axis has no usable sample.
  */
-export function fitPoly(axis: string, timeS: Float64Array, values: Float64Array, degree: number): PolyModel {
-  const usable = usableSamples(axis, timeS, values);
+export function fitPoly(axis: string, timeS: Float64Array, values: Float64Array, degree: number, workspace = new FitWorkspace()): PolyModel {
+  const usable = usableSamples(axis, timeS, values, workspace);
   const t = usable.timeS;
   let low = Infinity;
   let high = -Infinity;
@@ -62,16 +64,19 @@ export function fitPoly(axis: string, timeS: Float64Array, values: Float64Array,
   // x in place of the usable times (this fit's own, not read again): one column fewer.
   const x = t;
   for (let i = 0; i < m; i++) x[i] = (t[i] - center) / scale;
-  const columns: Float64Array[] = [new Float64Array(m).fill(1)];
+  // The powers after 1 (x^0 is the solver's implicit ones column, leastSquaresAfterOnesInPlace).
+  const columns: Float64Array[] = [];
   // 1·x is x exactly: the first power is x itself.
   if (fitted >= 1) columns.push(x);
   for (let power = 2; power <= fitted; power++) {
-    const previous = columns[power - 1];
-    const column = new Float64Array(m);
+    const previous = columns[power - 2];
+    const column = workspace.take(m);
     for (let i = 0; i < m; i++) column[i] = previous[i] * x[i];
     columns.push(column);
   }
-  const solved = leastSquaresInPlace(columns, usable.values);
+  const solved = leastSquaresAfterOnesInPlace(columns, usable.values);
+  // x is one of the columns (the usable times'): every work column back to the pool once.
+  workspace.give(...columns.filter((column) => column !== x), x, usable.values);
   const coefficients = Array.from({ length: degree + 1 }, (_, j) => (j <= fitted ? solved[j] : 0));
   return { axis, type: "poly", degree, center, scale, coefficients, samples_used: t.length };
 }

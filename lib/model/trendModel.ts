@@ -69,7 +69,7 @@ export function predictColumn(model: AxisModel, timeS: Float64Array, values: Flo
  * ({@link fitPiecewise}), `per_mode` ({@link fitPerMode}).
  *
  * @param options defaults {@link DEFAULT_TREND_OPTIONS}
- * @param workspace Work columns shared by the axes of one training (piecewise uses them); a fit of its own by default.
+ * @param workspace Work columns shared by the axes of one training (poly and piecewise use them); a fit of its own by default.
  * @throws InputError when the axis has no usable sample.
  */
 export function fitAxisModel(type: ModelType, axis: string, timeS: Float64Array, values: Float64Array, options: TrendOptions = {}, workspace?: FitWorkspace): AxisModel {
@@ -77,7 +77,7 @@ export function fitAxisModel(type: ModelType, axis: string, timeS: Float64Array,
     case "linear":
       return fitLinear(axis, timeS, values);
     case "poly":
-      return fitPoly(axis, timeS, values, options.degree ?? DEFAULT_TREND_OPTIONS.degree);
+      return fitPoly(axis, timeS, values, options.degree ?? DEFAULT_TREND_OPTIONS.degree, workspace);
     case "piecewise":
       return fitPiecewise(axis, timeS, values, options.breakpoints ?? DEFAULT_TREND_OPTIONS.breakpoints, workspace);
     case "per_mode":

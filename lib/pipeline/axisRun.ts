@@ -14,6 +14,7 @@ import { calibrateColumns } from "../stages/thresholds";
 import { calibrateLower } from "../stages/lowerThresholds";
 import type { TrainOptions } from "../stages/train";
 import { fitAxisModel, predictColumn } from "../model/trendModel";
+import type { FitWorkspace } from "../model/fitWorkspace";
 import type { AxisMetrics, AxisModel, AxisThresholds, Prediction, ThresholdPolicy } from "../shapes/types";
 
 /** What {@link runAxis} needs besides the scratch column: plain data, so it can be posted to a worker thread. */
@@ -59,10 +60,12 @@ export interface AxisRunResult {
  * the metrics and fit chart are done, then the residual (actual − fitted,
  * written over them): the only full-length column used beyond the inputs.
  * The plotly.js file the chart pages load must already be in `plotsDir`.
+ * `workspace` (default: the fit's own) lends the trend fit its work columns; it may hold `scratch`,
+ * which is free until the fit returns.
  *
  * @throws InputError when the axis has no usable samples.
  */
-export async function runAxis(input: AxisRunInput, scratch: Float64Array): Promise<AxisRunResult> {
+export async function runAxis(input: AxisRunInput, scratch: Float64Array, workspace?: FitWorkspace): Promise<AxisRunResult> {
   const { axis, timeS, actual, dtSeconds, trainOptions, policy, scoring, plotsDir } = input;
   const seconds: Record<AxisStage, number> = { train: 0, predict: 0, evaluate: 0, thresholds: 0, charts: 0 };
   const timed = <T>(stage: AxisStage, work: () => T): T => {
@@ -72,7 +75,7 @@ export async function runAxis(input: AxisRunInput, scratch: Float64Array): Promi
     return result;
   };
   const { type = "linear", ...trendOptions } = trainOptions;
-  const model = timed("train", () => fitAxisModel(type, axis, timeS, actual, trendOptions));
+  const model = timed("train", () => fitAxisModel(type, axis, timeS, actual, trendOptions, workspace));
   const column = scratch.length === timeS.length ? scratch : scratch.subarray(0, timeS.length);
   const fitted = timed("predict", () => predictColumn(model, timeS, actual, column));
   // Both metric sets in one walk of the columns (see regressionMetricsWithWorking).

@@ -12,6 +12,7 @@ import * as path from "path";
 import { Worker } from "worker_threads";
 import { runAxis, type AxisRunInput, type AxisRunResult } from "./axisRun";
 import { InputError } from "../core/errors";
+import { FitWorkspace } from "../model/fitWorkspace";
 
 /** Scratch bytes the threads beyond the first may take together (each needs a full-length column): 32 MiB, so the memory budget (raw columns + 250 MB) holds with room to spare. */
 export const EXTRA_THREAD_SCRATCH_BYTES = 32 * 2 ** 20;
@@ -64,9 +65,13 @@ export interface ClaimedAxes {
 export async function runClaimedAxes(inputs: readonly AxisRunInput[], next: Int32Array, scratch: Float64Array): Promise<ClaimedAxes> {
   const results: [number, AxisRunResult][] = [];
   const errors: [number, { message: string; input: boolean }][] = [];
+  // The trend fits' work columns, reused from axis to axis of this thread (not left to the collector between
+  // axes), the scratch column among them: nothing reads it while a fit runs.
+  const workspace = new FitWorkspace();
+  if (scratch.byteOffset === 0) workspace.give(scratch);
   for (let k = Atomics.add(next, 0, 1); k < inputs.length; k = Atomics.add(next, 0, 1)) {
     try {
-      results.push([k, await runAxis(inputs[k], scratch)]);
+      results.push([k, await runAxis(inputs[k], scratch, workspace)]);
     } catch (error) {
       errors.push([k, { message: error instanceof Error ? error.message : String(error), input: error instanceof InputError }]);
     }

@@ -207,7 +207,8 @@ async function trainExtracted(
 
   // Selection: fit on the earlier part, measure on the later part, then train the choice on the whole window.
   const labelled = context.labelled === undefined ? undefined : labelledWindow(context.labelled.spans, context.labelled.dropped, { time0: stats.time0, resampleSeconds, interpolate: stats.interpolate, axes });
-  const { config: chosen, selected, warning } = resolveSelection(columns, profile.dt_seconds, config, labelled);
+  // `column` is not read again until the axes run (each writes it first): selection works in it.
+  const { config: chosen, selected, warning } = resolveSelection(columns, profile.dt_seconds, config, labelled, column);
   if (warning !== undefined) log(`             ${warning}`);
   if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
   if (chosen.model.type === "pca") {

@@ -32,12 +32,13 @@ export interface ResolvedSelection {
  * @param columns The prepared window (`time_s` plus axes), in time order.
  * @param dtSeconds Its sampling interval (`analyze`'s `dt_seconds`).
  * @param labelled Labelled incidents and the fault rows left out, when the stream has any: selection reports on them.
+ * @param idleColumn A column as long as the window that the caller does not read meanwhile: selection works in it instead of a new one.
  */
-export function resolveSelection(columns: PreparedColumns, dtSeconds: number, config: Config, labelled?: LabelledWindow): ResolvedSelection {
+export function resolveSelection(columns: PreparedColumns, dtSeconds: number, config: Config, labelled?: LabelledWindow, idleColumn?: Float64Array): ResolvedSelection {
   if (!needsSelection(config)) return { config, selected: null };
   let selected: SelectionResult;
   try {
-    selected = runSelection(columns, dtSeconds, config, labelled === undefined ? {} : { labelled });
+    selected = runSelection(columns, dtSeconds, config, { ...(labelled === undefined ? {} : { labelled }), ...(idleColumn === undefined ? {} : { idleColumn }) });
   } catch (error) {
     // A window too short to measure candidates on: the stated default (linear + residual, the configured percentiles), one warning.
     if (!(error instanceof InputError) || !/^selection: /.test(error.message)) throw error;

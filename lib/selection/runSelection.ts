@@ -19,7 +19,7 @@ import { CATCH_SECONDS } from "./detection";
 import { CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate, type CandidateStatistic, type DetectionCandidate } from "./candidates";
 import { forgetPartPca } from "./pcaCache";
 import { detectionCurveAtOnce, forgetResiduals } from "./levelSweep";
-import { forgetPartTrend } from "./trendCache";
+import { forgetPartTrend, lendPartScratch } from "./trendCache";
 import { matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { formatNumber } from "../core/formatNumber";
 import { injectedWhenRead, planAnomalies, workingLevel, type InjectionSpec } from "./injection";
@@ -77,6 +77,8 @@ export interface SelectionOptions {
   readonly candidates?: readonly DetectionCandidate[];
   /** Labelled incidents and the fault rows left out (lib/selection/labelledOutcomes.ts): reported, not chosen by. */
   readonly labelled?: LabelledWindow;
+  /** A column at least as long as the fit part that the caller does not read during selection: lent as its scratch column. */
+  readonly idleColumn?: Float64Array;
 }
 
 /** What {@link runSelection} returns. */
@@ -138,6 +140,7 @@ const delayText = (seconds: number | null): string => (seconds === null ? "no de
 export function runSelection(columns: PreparedColumns, dtSeconds: number, config: SelectionConfig, options: SelectionOptions = {}): SelectionResult {
   const { validation_fraction: fraction, seed } = config.selection;
   const split = options.fitRows === undefined ? splitWindow(columns, fraction) : splitWindowAt(columns, options.fitRows);
+  if (options.idleColumn !== undefined) lendPartScratch(split.fit, options.idleColumn);
   const levels = split.fit.values.map(workingLevel);
   // The rounds' injected copies are made only if read: the sweep adds the injections to the residuals itself.
   const injected = Array.from({ length: options.rounds ?? INJECTION_ROUNDS }, (_, round) =>

@@ -8,6 +8,7 @@
  * asked for; the candidates of one model come one after another), held
  * weakly by the part, so it goes with the window.
  */
+import { FitWorkspace } from "../model/fitWorkspace";
 import { predictColumn } from "../model/trendModel";
 import { trainColumns, type TrainOptions } from "../stages/train";
 import type { ModelSet, PreparedColumns } from "../shapes/types";
@@ -47,6 +48,19 @@ export function partScratch(part: PreparedColumns): Float64Array {
 }
 
 /**
+ * Makes the first `part.timeS.length` values of `column` the part's scratch column ({@link partScratch}):
+ * a column the caller does not read until {@link forgetPartTrend}, lent instead of a new one. Ignored when
+ * `column` is too short or not at the start of its buffer (the fits' workspace takes columns from offset 0).
+ *
+ * @example
+ * lendPartScratch(split.fit, idleColumn);
+ */
+export function lendPartScratch(part: PreparedColumns, column: Float64Array): void {
+  const n = part.timeS.length;
+  if (column.length >= n && column.byteOffset === 0 && !scratchOf.has(part)) scratchOf.set(part, column.subarray(0, n));
+}
+
+/**
  * `trainColumns` of `part` with `options`, the same object for the same part and options as the
  * last call (the models are then shared: treat them as read-only, as everything does).
  *
@@ -57,7 +71,11 @@ export function partTrend(part: PreparedColumns, options: TrainOptions): PartTre
   const key = JSON.stringify(options);
   const cached = latest.get(part);
   if (cached !== undefined && cached.key === key) return cached.trend;
-  const models = trainColumns(part.timeS, part.axes, part.values, options);
+  // The part's scratch is not read while the trend is fitted (each reader writes it first): the fits' first work column.
+  const workspace = new FitWorkspace();
+  const scratch = partScratch(part);
+  if (scratch.byteOffset === 0) workspace.give(scratch);
+  const models = trainColumns(part.timeS, part.axes, part.values, options, workspace);
   const residualInto = (a: number, into: Float64Array): Float64Array => {
     const y = part.values[a];
     // predictColumns' residual, y − fit, with the fit written into `into` first (each row read before it is overwritten).

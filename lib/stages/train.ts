@@ -19,6 +19,7 @@ export interface TrainOptions extends TrendOptions {
 
 /**
  * Typed core of {@link train}: one {@link fitAxisModel} per axis (lines without options).
+ * `workspace` (default: a new one) lends the fits their work columns; it may hold columns the caller does not read meanwhile.
  *
  * @example
  * import { trainColumns } from "mlbox";
@@ -26,11 +27,10 @@ export interface TrainOptions extends TrendOptions {
  * models.models[0]; // { axis: "a", coef: 2, intercept: 1, samples_used: 4 }
  */
 export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[]): LinearModelSet;
-export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[], options: TrainOptions): ModelSet;
-export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[], options: TrainOptions = {}): ModelSet {
+export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[], options: TrainOptions, workspace?: FitWorkspace): ModelSet;
+export function trainColumns(timeS: Float64Array, axes: readonly string[], values: readonly Float64Array[], options: TrainOptions = {}, workspace = new FitWorkspace()): ModelSet {
   const type = options.type ?? "linear";
   // One pool of work columns for every axis (see FitWorkspace): the fits of one training reuse them.
-  const workspace = new FitWorkspace();
   return { type, models: axes.map((axis, i) => fitAxisModel(type, axis, timeS, values[i], options, workspace)) };
 }
 

@@ -8,7 +8,7 @@
  */
 import { InputError } from "../core/errors";
 import { isIdleSample } from "../core/idleSample";
-import { median, percentileSorted, seededRandom } from "../stats";
+import { medianSorted, percentileSorted, rankView, seededRandom } from "../stats";
 import type { PreparedColumns } from "../shapes/types";
 
 /** `offset`: +size·level on every sample of the span; `spike`: the same on a 1-sample span; `drift`: a ramp from size·level/samples up to size·level. */
@@ -92,7 +92,8 @@ export function workingLevel(values: Float64Array): number {
     const value = values[i];
     if (Number.isFinite(value) && !isIdleSample(value)) working[count++] = Math.abs(value);
   }
-  return count === 0 ? NaN : percentileSorted(working.subarray(0, count).sort(), 90);
+  // The two ranks the percentile reads, selected in place (rankView): the same value as sorting first.
+  return count === 0 ? NaN : percentileSorted(rankView(working.subarray(0, count)), 90);
 }
 
 
@@ -185,9 +186,14 @@ export function addAnomaly(column: Float64Array, injection: Injection): void {
 export function planAnomalies(window: PreparedColumns, levels: ArrayLike<number>, options: InjectionOptions = {}): Injection[] {
   const { seed = 1, specs: planned0 = DEFAULT_INJECTIONS, guardSeconds = 60 } = options;
   const n = window.timeS.length;
+  // median of the steps (NaN left out), its middle ranks selected in place (rankView): the same value as sorting first.
   const steps = new Float64Array(Math.max(0, n - 1));
-  for (let i = 1; i < n; i++) steps[i - 1] = window.timeS[i] - window.timeS[i - 1];
-  const dt = median(steps);
+  let stepCount = 0;
+  for (let i = 1; i < n; i++) {
+    const step = window.timeS[i] - window.timeS[i - 1];
+    if (!Number.isNaN(step)) steps[stepCount++] = step;
+  }
+  const dt = medianSorted(rankView(steps.subarray(0, stepCount)));
   let guard = dt > 0 ? Math.ceil(guardSeconds / dt) : 1;
   // A validation part too short for the whole plan (a short window): the anomalies that fit, with the guard
   // cut to at most half the part when even the shortest does not fit with the full guard.

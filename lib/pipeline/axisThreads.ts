@@ -115,8 +115,10 @@ function workerSet(workers: Worker[], source: ReturnType<typeof axisWorkerSource
     threads: workers.length + 1,
     resize(threads: number) {
       const wanted = source === null ? 0 : Math.max(0, Math.floor(threads) - 1);
-      for (const extra of workers.slice(wanted)) void extra.terminate();
-      const kept = workers.slice(0, wanted);
+      // A worker that has stopped (threadId −1) would never answer: replaced.
+      const alive = workers.filter((worker) => worker.threadId !== -1);
+      for (const extra of alive.slice(wanted)) void extra.terminate();
+      const kept = alive.slice(0, wanted);
       while (kept.length < wanted) kept.push(startWorker(source as NonNullable<typeof source>));
       return workerSet(kept, source);
     },

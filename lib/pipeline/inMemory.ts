@@ -18,7 +18,7 @@ import { gitCommitAsync, startFingerprint } from "../registry/lineage";
 import { prepareColumns } from "../stages/prepare";
 import { resampleColumns } from "../stages/resample";
 import { assertRegistryWritable, assertVersionFree, registerModel } from "../registry/store";
-import { resolveSelection, trainOptionsOf } from "../selection/chooseDetection";
+import { resolveSelectionOnThreads, trainOptionsOf } from "../selection/chooseDetection";
 import { needsSelection } from "../selection/runSelection";
 import { versionMeta } from "./versionMeta";
 import { runPcaPipeline } from "./pcaPipeline";
@@ -208,7 +208,9 @@ async function trainExtracted(
   // Selection: fit on the earlier part, measure on the later part, then train the choice on the whole window.
   const labelled = context.labelled === undefined ? undefined : labelledWindow(context.labelled.spans, context.labelled.dropped, { time0: stats.time0, resampleSeconds, interpolate: stats.interpolate, axes });
   // `column` is not read again until the axes run (each writes it first): selection works in it.
-  const { config: chosen, selected, warning } = resolveSelection(columns, profile.dt_seconds, config, labelled, column);
+  // With an axis worker waiting (a window large enough for two threads), it measures half the candidates meanwhile.
+  const selectionWorker = defaultAxisThreads(columns.timeS.length, axes.length) > 1 ? (workers.workers[0] ?? null) : null;
+  const { config: chosen, selected, warning } = await resolveSelectionOnThreads(columns, profile.dt_seconds, config, labelled, column, selectionWorker);
   if (warning !== undefined) log(`             ${warning}`);
   if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
   if (chosen.model.type === "pca") {

@@ -11,7 +11,9 @@ import type { Selection } from "../shapes/artifacts";
 import type { CandidateStatistic } from "./candidates";
 import { numericColumn } from "../shapes/frame";
 import { InputError } from "../core/errors";
-import { needsSelection, runSelection, type SelectionResult } from "./runSelection";
+import { needsSelection, runSelection, type SelectionOptions, type SelectionResult } from "./runSelection";
+import { runSelectionOnThreads } from "./selectionThreads";
+import type { Worker } from "worker_threads";
 import type { LabelledWindow } from "./labelledOutcomes";
 import type { TrainOptions } from "../stages/train";
 import type { Config, ModelType, PreparedColumns } from "../shapes/types";
@@ -36,21 +38,41 @@ export interface ResolvedSelection {
  */
 export function resolveSelection(columns: PreparedColumns, dtSeconds: number, config: Config, labelled?: LabelledWindow, idleColumn?: Float64Array): ResolvedSelection {
   if (!needsSelection(config)) return { config, selected: null };
-  let selected: SelectionResult;
   try {
-    selected = runSelection(columns, dtSeconds, config, { ...(labelled === undefined ? {} : { labelled }), ...(idleColumn === undefined ? {} : { idleColumn }) });
+    return resolvedBy(config, runSelection(columns, dtSeconds, config, selectionOptions(labelled, idleColumn)));
   } catch (error) {
-    // A window too short to measure candidates on: the stated default (linear + residual, the configured percentiles), one warning.
-    if (!(error instanceof InputError) || !/^selection: /.test(error.message)) throw error;
-    const fallback: Config = {
-      ...config,
-      model: { ...config.model, type: config.model.type === "auto" ? "linear" : config.model.type },
-      scoring: { ...config.scoring, statistic: config.scoring.statistic === "auto" ? "residual" : config.scoring.statistic },
-      thresholds: { ...config.thresholds, target_alarms_per_day: null },
-    };
-    const warning = `warning: ${error.message.replace(/^selection: /, "")}; selection skipped: trained ${fallback.model.type} + ${fallback.scoring.statistic} at the configured percentiles`;
-    return { config: fallback, selected: null, warning };
+    return skippedBy(config, error);
   }
+}
+
+/**
+ * {@link resolveSelection} with the candidates measured on this thread and on `worker` as well
+ * (lib/selection/selectionThreads.ts); the same result.
+ *
+ * @param worker A started worker thread that runs lib/pipeline/axisWorker.ts, or null (this thread only).
+ */
+export async function resolveSelectionOnThreads(
+  columns: PreparedColumns,
+  dtSeconds: number,
+  config: Config,
+  labelled: LabelledWindow | undefined,
+  idleColumn: Float64Array | undefined,
+  worker: Worker | null,
+): Promise<ResolvedSelection> {
+  if (!needsSelection(config)) return { config, selected: null };
+  try {
+    return resolvedBy(config, await runSelectionOnThreads(columns, dtSeconds, config, selectionOptions(labelled, idleColumn), worker));
+  } catch (error) {
+    return skippedBy(config, error);
+  }
+}
+
+function selectionOptions(labelled: LabelledWindow | undefined, idleColumn: Float64Array | undefined): SelectionOptions {
+  return { ...(labelled === undefined ? {} : { labelled }), ...(idleColumn === undefined ? {} : { idleColumn }) };
+}
+
+/** The config with selection's choice in place of the `auto` keys and the percentiles. */
+function resolvedBy(config: Config, selected: SelectionResult): ResolvedSelection {
   const chosen: Config = {
     ...config,
     // Candidates come from CANDIDATE_MODELS and CANDIDATE_STATISTICS (lib/detectionCandidates.ts).
@@ -59,6 +81,19 @@ export function resolveSelection(columns: PreparedColumns, dtSeconds: number, co
     thresholds: { ...config.thresholds, minc_percentile: selected.chosen.minc_percentile, maxc_percentile: selected.chosen.maxc_percentile },
   };
   return { config: chosen, selected };
+}
+
+/** A window too short to measure candidates on: the stated default (linear + residual, the configured percentiles), one warning; any other error is thrown. */
+function skippedBy(config: Config, error: unknown): ResolvedSelection {
+  if (!(error instanceof InputError) || !/^selection: /.test(error.message)) throw error;
+  const fallback: Config = {
+    ...config,
+    model: { ...config.model, type: config.model.type === "auto" ? "linear" : config.model.type },
+    scoring: { ...config.scoring, statistic: config.scoring.statistic === "auto" ? "residual" : config.scoring.statistic },
+    thresholds: { ...config.thresholds, target_alarms_per_day: null },
+  };
+  const warning = `warning: ${error.message.replace(/^selection: /, "")}; selection skipped: trained ${fallback.model.type} + ${fallback.scoring.statistic} at the configured percentiles`;
+  return { config: fallback, selected: null, warning };
 }
 
 /** The `train` options of a resolved config (`model.type` and its keys). */

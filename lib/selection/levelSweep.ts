@@ -186,9 +186,18 @@ function pcaCurve(fitted: FittedCandidate, setup: ValidationSetup, levels: reado
   const falseAlarms = alertEvents(fitted, thresholds, timeS, values, setup.maxGapSeconds).length;
   const axes = setup.split.fit.axes;
   const outcomes = setup.injected.flatMap((round) => {
+    if (setup.sharedWindow === true) {
+      // Another thread reads the window meanwhile: the round is scored on a copy (injectAnomalies' own), one round at a time.
+      const copies = values.map((column, a) => {
+        const copy = Float64Array.from(column);
+        for (const injection of round.injections) if (injection.axis === axes[a]) addAnomaly(copy, injection);
+        return copy;
+      });
+      return matchDetections(alertEvents(fitted, thresholds, timeS, copies, setup.maxGapSeconds), round.injections);
+    }
     // injectAnomalies' copy of the round is the clean columns plus the round's injections (addAnomaly, in their order):
     // made in the clean columns themselves, their rows saved first and put back after (the same values), instead of
-    // a copy of every axis of the validation part. Nothing else reads the window meanwhile (selection runs alone).
+    // a copy of every axis of the validation part. Nothing else reads the window meanwhile (see `sharedWindow`).
     const saved = round.injections.map((injection) => values[axes.indexOf(injection.axis)].slice(injection.startIndex, injection.endIndex + 1));
     try {
       values.forEach((column, a) => {

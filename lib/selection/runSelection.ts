@@ -22,8 +22,8 @@ import { detectionCurveAtOnce, forgetResiduals } from "./levelSweep";
 import { forgetPartTrend, lendPartScratch } from "./trendCache";
 import { matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { formatNumber } from "../core/formatNumber";
-import { injectedWhenRead, planAnomalies, workingLevel, type InjectionSpec } from "./injection";
-import { splitWindow, splitWindowAt } from "./validationSplit";
+import { injectedWhenRead, planAnomalies, workingLevel, type Injection, type InjectionSpec } from "./injection";
+import { splitWindow, splitWindowAt, type WindowSplit } from "./validationSplit";
 import { labelledOutcome, labelledPhrase, labelledValidation, type LabelledOutcome, type LabelledWindow } from "./labelledOutcomes";
 import type { Config, PreparedColumns } from "../shapes/types";
 
@@ -138,27 +138,106 @@ const delayText = (seconds: number | null): string => (seconds === null ? "no de
  * [chosen, summary]; // the model and statistic with the best recall at the default's false alarms
  */
 export function runSelection(columns: PreparedColumns, dtSeconds: number, config: SelectionConfig, options: SelectionOptions = {}): SelectionResult {
+  const plan = selectionPlan(columns, dtSeconds, config, options);
+  const curves = new Map<string, DetectionPoint[]>();
+  for (const unit of curveUnits(plan)) for (const [key, curve] of measureUnit(plan, unit)) curves.set(key, curve);
+  return chooseFromCurves(plan, curves, options);
+}
+
+/** What selection measures on: the split window, its injected rounds, the levels swept and the candidates. */
+export interface SelectionPlan {
+  readonly config: SelectionConfig;
+  readonly setup: ValidationSetup;
+  readonly percentiles: readonly number[];
+  readonly candidates: readonly DetectionCandidate[];
+  /** The default rule's candidate (one of `candidates` when they include it). */
+  readonly defaultCandidate: DetectionCandidate;
+}
+
+/**
+ * Splits the window, lends the idle column, and places the rounds' injections (seeded `selection.seed`,
+ * `+ 1`, …): everything {@link runSelection} measures on.
+ *
+ * @throws InputError when the window is too short to split or to hold an injected anomaly.
+ */
+export function selectionPlan(columns: PreparedColumns, dtSeconds: number, config: SelectionConfig, options: SelectionOptions & { readonly sharedWindow?: boolean } = {}): SelectionPlan {
   const { validation_fraction: fraction, seed } = config.selection;
   const split = options.fitRows === undefined ? splitWindow(columns, fraction) : splitWindowAt(columns, options.fitRows);
   if (options.idleColumn !== undefined) lendPartScratch(split.fit, options.idleColumn);
   const levels = split.fit.values.map(workingLevel);
-  // The rounds' injected copies are made only if read: the sweep adds the injections to the residuals itself.
-  const injected = Array.from({ length: options.rounds ?? INJECTION_ROUNDS }, (_, round) =>
-    injectedWhenRead(split.validation, planAnomalies(split.validation, levels, { seed: seed + round, specs: options.specs, guardSeconds: CATCH_SECONDS })),
+  const rounds = Array.from({ length: options.rounds ?? INJECTION_ROUNDS }, (_, round) =>
+    planAnomalies(split.validation, levels, { seed: seed + round, specs: options.specs, guardSeconds: CATCH_SECONDS }),
   );
-  const injections = injected.flatMap((round) => round.injections);
-  const setup: ValidationSetup = { split, injected, dtSeconds, policy: config.thresholds, maxGapSeconds: config.scoring.max_gap_seconds };
+  return planOf(split, rounds, dtSeconds, config, options);
+}
+
+/**
+ * The plan of a split window with its rounds' injections already placed (what a second thread is
+ * given: the placement is read from the fit part, so it is not done twice).
+ */
+export function planOf(
+  split: WindowSplit,
+  rounds: readonly (readonly Injection[])[],
+  dtSeconds: number,
+  config: SelectionConfig,
+  options: Pick<SelectionOptions, "percentiles" | "candidates"> & { readonly sharedWindow?: boolean } = {},
+): SelectionPlan {
+  // The rounds' injected copies are made only if read: the sweep adds the injections to the residuals itself.
+  const injected = rounds.map((injections) => injectedWhenRead(split.validation, injections));
+  const setup: ValidationSetup = { split, injected, dtSeconds, policy: config.thresholds, maxGapSeconds: config.scoring.max_gap_seconds, ...(options.sharedWindow === true ? { sharedWindow: true } : {}) };
   const percentiles = [...(options.percentiles ?? SWEEP_PERCENTILES), config.thresholds.minc_percentile];
   const candidates = options.candidates ?? candidatesFor(config);
-
-  // Each candidate is fitted once and measured at every level at once (lib/selection/levelSweep.ts); only its curve is kept.
-  const curves = new Map<string, DetectionPoint[]>();
-  const curveOf = (candidate: DetectionCandidate): DetectionPoint[] => {
-    const key = name(candidate);
-    if (!curves.has(key)) curves.set(key, detectionCurveAtOnce(candidate.fit(split.fit), setup, percentiles));
-    return curves.get(key) as DetectionPoint[];
-  };
   const defaultCandidate = candidates.find((c) => name(c) === name(DEFAULT_CANDIDATE)) ?? detectionCandidate(DEFAULT_CANDIDATE.model, DEFAULT_CANDIDATE.statistic, config);
+  return { config, setup, percentiles, candidates, defaultCandidate };
+}
+
+/**
+ * The candidates to measure (the default rule's first, then the others), grouped by model in the order
+ * they first appear: the candidates of one unit share a fitted trend (or the pca models), so a unit is
+ * measured on one thread, its candidates one after another.
+ */
+export function curveUnits(plan: SelectionPlan): DetectionCandidate[][] {
+  const units = new Map<string, DetectionCandidate[]>();
+  const seen = new Set<string>();
+  for (const candidate of [plan.defaultCandidate, ...plan.candidates]) {
+    if (seen.has(name(candidate))) continue;
+    seen.add(name(candidate));
+    const unit = units.get(candidate.model);
+    if (unit === undefined) units.set(candidate.model, [candidate]);
+    else unit.push(candidate);
+  }
+  return [...units.values()];
+}
+
+/**
+ * Each candidate of `unit` fitted once and measured at every level at once (lib/selection/levelSweep.ts):
+ * its curve, by `model + statistic`.
+ */
+export function measureUnit(plan: SelectionPlan, unit: readonly DetectionCandidate[]): [string, DetectionPoint[]][] {
+  const fit = plan.setup.split.fit;
+  return unit.map((candidate) => [name(candidate), detectionCurveAtOnce(candidate.fit(fit), plan.setup, plan.percentiles)]);
+}
+
+/**
+ * Lets what the sweep, the trend fits and the pca models kept for the plan's window go (the caches
+ * otherwise go with the window, at the next full collection).
+ */
+export function forgetPlan(plan: SelectionPlan): void {
+  forgetResiduals(plan.setup);
+  forgetPartTrend(plan.setup.split.fit);
+  forgetPartPca(plan.setup.split.fit);
+}
+
+/**
+ * The choice from every candidate's curve (`curves`, by `model + statistic`, the default rule's
+ * included): see {@link runSelection}.
+ */
+export function chooseFromCurves(plan: SelectionPlan, curves: ReadonlyMap<string, DetectionPoint[]>, options: Pick<SelectionOptions, "fitRows" | "labelled"> = {}): SelectionResult {
+  const { config, setup, candidates, defaultCandidate } = plan;
+  const { split, injected } = setup;
+  const { validation_fraction: fraction, seed } = config.selection;
+  const injections = injected.flatMap((round) => round.injections);
+  const curveOf = (candidate: DetectionCandidate): DetectionPoint[] => curves.get(name(candidate)) as DetectionPoint[];
   const budget = curveOf(defaultCandidate).find((point) => point.minc_percentile === config.thresholds.minc_percentile) as DetectionPoint;
 
   const measured = candidates.map((candidate) => {
@@ -198,9 +277,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
   const labelledOf = measured.map((m) => labelledAt(m.candidate, m.matched));
   const labelledDefault = labelledAt(defaultCandidate, budget) as { labelled?: LabelledOutcome };
   // What the sweep kept for this window goes now, not at the next full collection.
-  forgetResiduals(setup);
-  forgetPartTrend(split.fit);
-  forgetPartPca(split.fit);
+  forgetPlan(plan);
   const level = target === null ? point.minc_percentile : target.minc_percentile;
   const chosen = {
     model: best.candidate.model,
@@ -216,7 +293,7 @@ export function runSelection(columns: PreparedColumns, dtSeconds: number, config
   const hours = validationSeconds(setup) / 3600;
   const selection: Selection = {
     validation: {
-      fraction: options.fitRows === undefined ? fraction : 1 - split.fitRows / columns.timeS.length,
+      fraction: options.fitRows === undefined ? fraction : 1 - split.fitRows / (split.fitRows + split.validation.timeS.length),
       seed,
       fit_rows: split.fitRows,
       validation_rows: split.validation.timeS.length,

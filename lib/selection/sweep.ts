@@ -27,6 +27,8 @@ export interface ValidationSetup {
   readonly policy: ThresholdPolicy;
   /** `scoring.max_gap_seconds`. */
   readonly maxGapSeconds: number | null;
+  /** True when another thread reads the window while this one measures: nothing writes it then, not even for a moment (default false). */
+  readonly sharedWindow?: boolean;
 }
 
 /** One alert level of a candidate, measured. */

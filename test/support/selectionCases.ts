@@ -15,6 +15,7 @@ import { generateDemoData } from "../../lib/db/demoData";
 import { prepareColumns } from "../../lib/stages/prepare";
 import { runSelection, type SelectionConfig } from "../../lib/selection/runSelection";
 import type { Config, PreparedColumns } from "../../lib/shapes/types";
+import type { Selection } from "../../lib/shapes/artifacts";
 import { robotWindow } from "./robotExport";
 
 /** Where the pinned texts live. */
@@ -65,7 +66,11 @@ export const SELECTION_CASES: readonly SelectionCase[] = Object.freeze([
 /** The `selection.json` text of a case, as the registry writes it. */
 export function selectionText(c: SelectionCase): string {
   const { columns, dtSeconds } = c.window();
-  const { selection } = runSelection(columns, dtSeconds, c.config);
+  return encodedSelection(runSelection(columns, dtSeconds, c.config).selection);
+}
+
+/** `selection.json`'s text as the registry writes it. */
+export function encodedSelection(selection: Selection): string {
   // encodeArtifacts checks the whole version; a one-axis stand-in carries the selection through.
   const axis = { axis: "a", coef: 0, intercept: 0, samples_used: 2 };
   const texts = encodeArtifacts({

@@ -24,6 +24,8 @@ import { startPostgres } from "../test/support/postgres";
 
 const repeats = Number(process.argv[2] ?? 20);
 const runs = Number(process.argv[3] ?? 1);
+// MLBOX_BENCH_LOG=1 prints each run's log (its stage times) instead of running it --quiet.
+const showLog = process.env.MLBOX_BENCH_LOG === "1";
 const AXES = Array.from({ length: 8 }, (_, k) => `axis_${k + 1}`);
 const EXPORT = join(__dirname, "..", "test", "fixtures", "RMBR4-2_export_test.csv");
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -63,12 +65,13 @@ function cliRun(work: string, configPath: string, url: string): { seconds: numbe
   const started = performance.now();
   // MLBOX_BENCH_NODE_FLAGS passes flags to the CLI's node (e.g. `--cpu-prof --cpu-prof-dir=prof`).
   const flags = (process.env.MLBOX_BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
-  const run = spawnSync(process.execPath, [...flags, "--require", hook, join(__dirname, "..", "cli", "start.js"), "--config", configPath, "--quiet"], {
+  const run = spawnSync(process.execPath, [...flags, "--require", hook, join(__dirname, "..", "cli", "start.js"), "--config", configPath, ...(showLog ? [] : ["--quiet"])], {
     env: { ...process.env, MLBOX_BENCH_DB_URL: url },
     encoding: "utf8",
     maxBuffer: 1 << 24,
   });
   const wall = seconds(started);
+  if (showLog) console.log(run.stdout);
   if (run.status !== 0) throw new Error(`CLI run failed (exit ${run.status}): ${run.stderr}`);
   const usage = JSON.parse(readFileSync(out, "utf8")) as { rss: number; cpu: { user: number; system: number } };
   return { seconds: wall, cpuSeconds: (usage.cpu.user + usage.cpu.system) / 1e6, peakRssBytes: usage.rss };

@@ -46,6 +46,11 @@ export function alertEventsAtLevels(
  * ended_at), in the order the runs end, without making an object of each: for callers that count
  * them or keep only a few.
  *
+ * With `from` and `to`, only rows `from` to `to − 1` are scanned, from no run open: the events of the
+ * whole column that lie there when no run is open after row `from − 1` (its value below every
+ * level, NaN, or `from` = 0) and none after row `to − 1` (or `to` is the column's length: runs still
+ * open there are handed over with `ended_at` null).
+ *
  * @example
  * let count = 0;
  * forEachAlertEvent(timeS, statistic, levels, null, () => count++);
@@ -56,6 +61,8 @@ export function forEachAlertEvent(
   levels: readonly AlertLevel[],
   maxGapSeconds: number | null,
   emit: (level: number, startedAt: number, firedAt: number, endedAt: number | null) => void,
+  from = 0,
+  to = values.length,
 ): void {
   // Distinct thresholds ascending; each with the levels that use it. NaN reaches no value.
   const unique = [...new Set(levels.map((level) => level.minC))].filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
@@ -78,7 +85,7 @@ export function forEachAlertEvent(
   };
   const low = m > 0 ? u[0] : Infinity;
   let k = 0; // the runs of thresholds 0..k−1 are open
-  for (let i = 0; i < values.length; i++) {
+  for (let i = from; i < to; i++) {
     if (maxGapSeconds !== null && i > 0 && timeS[i] - timeS[i - 1] > maxGapSeconds) {
       for (let j = 0; j < k; j++) close(j, i - 1, false);
       k = 0;
@@ -95,5 +102,18 @@ export function forEachAlertEvent(
     else for (let j = k; j < next; j++) start[j] = i;
     k = next;
   }
-  for (let j = 0; j < k; j++) close(j, values.length - 1, true);
+  if (to === values.length) for (let j = 0; j < k; j++) close(j, values.length - 1, true);
+}
+
+/**
+ * The lowest alert level of `levels` (NaN ones left out; Infinity when none): a value below it, or NaN,
+ * leaves no run open in {@link forEachAlertEvent}.
+ *
+ * @example
+ * lowestLevel([{ minC: 2, tLongSteps: 3 }, { minC: 1, tLongSteps: 3 }]); // 1
+ */
+export function lowestLevel(levels: readonly AlertLevel[]): number {
+  let low = Infinity;
+  for (const level of levels) if (level.minC < low) low = level.minC;
+  return low;
 }

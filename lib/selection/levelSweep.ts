@@ -5,19 +5,20 @@
  * level. Here, per axis: one calibration pass for all levels
  * (`calibrateLevels`), the scorer's statistic of each window computed once
  * (the clean residuals once per trend, shared by the candidates that differ
- * only in statistic; a round's from them, with only its injected rows
- * computed again), and every level's alert events read from it in one pass
- * (`alertEventsAtLevels`). Nothing is copied per level or round.
+ * only in statistic), every level's alert events read from it in one pass
+ * (`alertEventsAtLevels`), and a round's events read only around its
+ * injections, where it can differ from the clean window
+ * (lib/selection/roundEvents.ts). Nothing is copied per level or round.
  */
 import { alertEvents, type FittedCandidate } from "./candidates";
 import { CATCH_SECONDS, detectionSummary, eventsPerHour, matchDetections, type DetectionEvent, type InjectionOutcome } from "./detection";
-import { addAnomaly, addedAt, type Injection } from "./injection";
-import { isIdleSample } from "../core/idleSample";
+import { addAnomaly, type Injection } from "./injection";
 import { forEachAlertEvent } from "./levelEvents";
+import { forEachRoundEvent } from "./roundEvents";
 import { calibrateLevels } from "../stages/calibrateLevels";
 import { cleanAlarms, detectionAt, policyAtLevel, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
-import { recordedStatistic, statisticColumn, type StatisticSpec } from "../model/statistic";
-import { predictColumn, predictValue } from "../model/trendModel";
+import { recordedStatistic, statisticColumn } from "../model/statistic";
+import { predictColumn } from "../model/trendModel";
 import type { AxisModel, AxisThresholds, ThresholdPolicy } from "../shapes/types";
 
 /** Per setup, the sweep's scratch columns (as long as the validation part), reused by every candidate swept on it. */
@@ -45,49 +46,10 @@ function scoredResiduals(model: AxisModel, timeS: Float64Array, values: Float64A
   return residual;
 }
 
-/** Scratch columns of one sweep, as long as the validation part: the clean window's residuals of one axis, and a round's (its statistic is computed over them in place). */
+/** Scratch columns of one sweep, as long as the validation part: the clean window's residuals of one axis, and their statistic (for a residual spec, unused). */
 interface Scratch {
   readonly clean: Float64Array;
   readonly round: Float64Array;
-}
-
-/**
- * The statistic of `spec` the scorer compares with MinC on window `w` of axis `a`, from a fresh
- * state, given the clean window's residuals of that axis (`scratch.clean`, not modified). A round's
- * residuals are those with the injected rows (the only values that differ from the clean window's)
- * computed again, into `scratch.round`; the statistic is computed over them in place (each row is
- * read before it is written).
- */
-function scoredStatistic(
-  fitted: FittedCandidate,
-  w: number,
-  clean: Float64Array,
-  a: number,
-  spec: StatisticSpec,
-  setup: ValidationSetup,
-  scratch: Scratch,
-): Float64Array {
-  const timeS = setup.split.validation.timeS;
-  const model = fitted.models.models[a];
-  const cleanResidual = scratch.clean;
-  let residual = cleanResidual;
-  if (w > 0) {
-    // The round's values are the clean ones plus its injections (injectAnomalies' addAnomaly): only those rows change,
-    // each by predictColumn's operations for one row, value − predictValue(model, t, value).
-    residual = scratch.round;
-    residual.set(cleanResidual);
-    for (const injection of setup.injected[w - 1].injections) {
-      if (injection.axis !== setup.split.fit.axes[a]) continue;
-      for (let i = injection.startIndex; i <= injection.endIndex; i++) {
-        if (isIdleSample(clean[i])) continue;
-        const value = clean[i] + addedAt(injection, i);
-        residual[i] = value - predictValue(model, timeS[i], value);
-      }
-    }
-  }
-  // As scoreBatch steps it: NaN for a missing residual (state kept), a reset after a gap larger than maxGapSeconds.
-  // The clean residuals stay as they are for the rounds: their statistic goes into the round's column.
-  return statisticColumn(spec, residual, NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into: scratch.round }).values;
 }
 
 /** What {@link eventsByLevel} finds: per level, the alert events on the clean validation part (counted), and per round the ones that can catch its injections. */
@@ -135,16 +97,18 @@ function eventsByLevel(fitted: FittedCandidate, setup: ValidationSetup, policies
   axes.forEach((axis, a) => {
     const alertLevels = thresholds[a].map((t) => ({ minC: t.MinC, tLongSteps: t.T_long_steps }));
     // The clean window's residuals of this axis, predicted again per candidate (not kept per trend): every window's statistic starts from them.
-    scoredResiduals(fitted.models.models[a], timeS, windows[0][a], columns.clean);
+    const model = fitted.models.models[a];
+    scoredResiduals(model, timeS, windows[0][a], columns.clean);
+    // The clean window's statistic (into the round column, or the residuals themselves): kept while the rounds are read from it.
+    const statistic = statisticColumn(specs[a], columns.clean, NaN, { timeS, maxGapSeconds: setup.maxGapSeconds, into: columns.round }).values;
+    forEachAlertEvent(timeS, statistic, alertLevels, setup.maxGapSeconds, (l) => clean[l]++);
+    const cleanAxis = { timeS, values: windows[0][a], residuals: columns.clean, statistic };
     windows.forEach((_values, w) => {
-      const statistic = scoredStatistic(fitted, w, windows[0][a], a, specs[a], setup, columns);
-      if (w === 0) {
-        forEachAlertEvent(timeS, statistic, alertLevels, setup.maxGapSeconds, (l) => clean[l]++);
-        return;
-      }
+      if (w === 0) return;
       const injections = setup.injected[w - 1].injections.filter((injection) => injection.axis === axis);
       const kept: DetectionEvent[][] = alertLevels.map(() => []);
-      forEachAlertEvent(timeS, statistic, alertLevels, setup.maxGapSeconds, (l, startedAt, firedAt, endedAt) => {
+      // Only where the round differs from the clean window (lib/selection/roundEvents.ts): the same events that can catch one.
+      forEachRoundEvent(cleanAxis, injections, model, specs[a], setup.maxGapSeconds, alertLevels, (l, startedAt, firedAt, endedAt) => {
         if (catchesAny(injections, startedAt, endedAt)) kept[l].push({ axis, started_at: startedAt, fired_at: firedAt, ended_at: endedAt });
       });
       // alertEventsAtLevels' order (by start, stable), then after the earlier axes' events.

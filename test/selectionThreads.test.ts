@@ -25,10 +25,10 @@ function shared(columns: PreparedColumns): PreparedColumns {
   return { timeS: copy(columns.timeS), axes: columns.axes, values: columns.values.map(copy) };
 }
 
-test("claimOrder puts the pca unit first, the others in order", () => {
-  const unit = (model: string) => [{ model }];
-  assert.deepEqual(claimOrder([unit("linear"), unit("poly"), unit("pca"), unit("per_mode")]), [2, 0, 1, 3]);
-  assert.deepEqual(claimOrder([unit("linear"), unit("poly")]), [0, 1]);
+test("claimOrder takes the units from the most complex model to the simplest", () => {
+  assert.deepEqual(claimOrder([["linear"], ["poly"], ["piecewise"], ["per_mode"], ["pca"]]), [4, 3, 2, 1, 0]);
+  assert.deepEqual(claimOrder([["linear"]]), [0]);
+  assert.deepEqual(claimOrder([]), []);
 });
 
 for (const c of SELECTION_CASES) {

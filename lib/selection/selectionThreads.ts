@@ -54,15 +54,16 @@ export interface MeasuredUnits {
 }
 
 /**
- * The order units are claimed in: the pca unit first (one model trained over all axes together, the
- * costliest unit: started first, the others fill in around it), then the others in the one-thread order.
+ * The order units are claimed in: the one-thread order reversed. The candidate lists go from the simplest
+ * model to the most complex (pca last), and the more complex a model, the longer its unit takes; taking the
+ * longest first (longest-processing-time order) leaves short units for last, so the threads finish close
+ * together.
  *
  * @example
- * claimOrder([[linear], [poly], [pca]]); // [2, 0, 1]
+ * claimOrder([[linear], [poly], [pca]]); // [2, 1, 0]
  */
-export function claimOrder(units: readonly (readonly Pick<DetectionCandidate, "model">[])[]): number[] {
-  const indices = units.map((_unit, u) => u);
-  return [...indices.filter((u) => units[u][0]?.model === "pca"), ...indices.filter((u) => units[u][0]?.model !== "pca")];
+export function claimOrder(units: readonly unknown[]): number[] {
+  return units.map((_unit, u) => units.length - 1 - u);
 }
 
 /** Measures the units this thread claims until every one is taken; a failing unit's error is kept (by unit index), not thrown. */

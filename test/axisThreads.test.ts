@@ -2,7 +2,8 @@
  * The axes on several threads (lib/axisThreads.ts) give what one thread gives,
  * byte for byte: models, metrics, thresholds and chart pages, through the
  * library (workers from the TypeScript sources) and the CLI (its compiled
- * worker beside the bundle), and the first failing axis's error.
+ * worker beside the bundle), and the first failing axis's error; and
+ * selection (`auto`) measured on two threads before them.
  */
 import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
@@ -75,7 +76,7 @@ function outputs(name: string): Record<string, string> {
   const version = join(work, name, "registry", "latest");
   const out = join(work, name, "out");
   const files: Record<string, string> = {};
-  for (const file of ["models.json", "thresholds.json", "metrics.csv", "prep_stats.json"]) files[file] = readFileSync(join(version, file), "utf8");
+  for (const file of ["models.json", "thresholds.json", "metrics.csv", "prep_stats.json", "selection.json"]) if (existsSync(join(version, file))) files[file] = readFileSync(join(version, file), "utf8");
   // A page's element id is unique per page drawn (a counter and random letters): the rest must match.
   for (const file of readdirSync(out).filter((f) => f.endsWith(".html"))) files[file] = readFileSync(join(out, file), "utf8").replace(/mlbox-chart-\d+-[a-z0-9]+/g, "mlbox-chart-ID");
   return files;
@@ -105,6 +106,21 @@ describe("axes on several threads", () => {
       for (const file of Object.keys(a)) assert.equal(b[file], a[file], `${file} differs between 1 and 3 threads`);
     });
   }
+
+  test("library, model auto + statistic auto: selection on 2 threads, then the axes, write what 1 thread writes, byte for byte", async () => {
+    const extra = { model: { type: "auto" }, scoring: { statistic: "auto" } };
+    const one = await runPipeline(loadConfig(writeConfig("auto-1", "threads_small", extra)), { threads: 1 });
+    const lines: string[] = [];
+    const two = await runPipeline(loadConfig(writeConfig("auto-2", "threads_small", extra)), { threads: 2, log: (line) => lines.push(line) });
+    assert.ok(lines.some((line) => /s on 2 threads\)$/.test(line) && !line.includes("axes in")), `selection ran on 2 threads:\n${lines.join("\n")}`);
+    assert.deepEqual(two.selection, one.selection);
+    assert.deepEqual(two.models, one.models);
+    assert.deepEqual(two.thresholds, one.thresholds);
+    const [a, b] = [outputs("auto-1"), outputs("auto-2")];
+    assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
+    assert.ok("selection.json" in a, "selection.json written");
+    for (const file of Object.keys(a)) assert.equal(b[file], a[file], `${file} differs between 1 and 2 threads`);
+  });
 
   test("an axis without usable samples fails as on one thread, whichever thread ran it; nothing is registered", async () => {
     const axes = [...Array.from({ length: AXES }, (_, k) => `a${k + 1}`), "dead"];

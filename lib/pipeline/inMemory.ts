@@ -209,10 +209,12 @@ async function trainExtracted(
   const labelled = context.labelled === undefined ? undefined : labelledWindow(context.labelled.spans, context.labelled.dropped, { time0: stats.time0, resampleSeconds, interpolate: stats.interpolate, axes });
   // `column` is not read again until the axes run (each writes it first): selection works in it.
   // With an axis worker waiting (a window large enough for two threads), it measures half the candidates meanwhile.
-  const selectionWorker = defaultAxisThreads(columns.timeS.length, axes.length) > 1 ? (workers.workers[0] ?? null) : null;
-  const { config: chosen, selected, warning } = await resolveSelectionOnThreads(columns, profile.dt_seconds, config, labelled, column, selectionWorker);
+  const selectionWorker = (options.threads ?? defaultAxisThreads(columns.timeS.length, axes.length)) > 1 ? (workers.workers[0] ?? null) : null;
+  const { config: chosen, selected, warning, threads: selectionThreads } = await resolveSelectionOnThreads(columns, profile.dt_seconds, config, labelled, column, selectionWorker);
+  // Its heap still holds selection's garbage: a fresh worker (about 0.1 s to start, while this thread takes the first axes) runs the axes, so their peak is what it was.
+  if (selectionWorker !== null && selectionThreads > 1) await selectionWorker.terminate();
   if (warning !== undefined) log(`             ${warning}`);
-  if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")})`);
+  if (selected !== null) log(`             select     ${selected.summary.join("\n                        ")} (${mark("select")}${selectionThreads > 1 ? ` on ${selectionThreads} threads` : ""})`);
   if (chosen.model.type === "pca") {
     const fingerprintOf = (): string => {
       extraction.values.forEach((v) => fingerprint.add(v));

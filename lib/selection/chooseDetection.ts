@@ -47,7 +47,7 @@ export function resolveSelection(columns: PreparedColumns, dtSeconds: number, co
 
 /**
  * {@link resolveSelection} with the candidates measured on this thread and on `worker` as well
- * (lib/selection/selectionThreads.ts); the same result.
+ * (lib/selection/selectionThreads.ts); the same result, and the threads it was measured on.
  *
  * @param worker A started worker thread that runs lib/pipeline/axisWorker.ts, or null (this thread only).
  */
@@ -58,12 +58,13 @@ export async function resolveSelectionOnThreads(
   labelled: LabelledWindow | undefined,
   idleColumn: Float64Array | undefined,
   worker: Worker | null,
-): Promise<ResolvedSelection> {
-  if (!needsSelection(config)) return { config, selected: null };
+): Promise<ResolvedSelection & { readonly threads: number }> {
+  if (!needsSelection(config)) return { config, selected: null, threads: 1 };
   try {
-    return resolvedBy(config, await runSelectionOnThreads(columns, dtSeconds, config, selectionOptions(labelled, idleColumn), worker));
+    const { threads, ...selected } = await runSelectionOnThreads(columns, dtSeconds, config, selectionOptions(labelled, idleColumn), worker);
+    return { ...resolvedBy(config, selected), threads };
   } catch (error) {
-    return skippedBy(config, error);
+    return { ...skippedBy(config, error), threads: 1 };
   }
 }
 

@@ -149,13 +149,13 @@ function pcaCurve(fitted: FittedCandidate, setup: ValidationSetup, levels: reado
   const thresholds = { ...(fitted.pca as NonNullable<FittedCandidate["pca"]>).limits };
   const falseAlarms = alertEvents(fitted, thresholds, timeS, values, setup.maxGapSeconds).length;
   const axes = setup.split.fit.axes;
+  // Another thread reads the window meanwhile (sharedWindow): each round is scored on a copy (injectAnomalies' own), made in the same columns round after round.
+  const copies = setup.sharedWindow === true ? values.map((column) => new Float64Array(column.length)) : [];
   const outcomes = setup.injected.flatMap((round) => {
     if (setup.sharedWindow === true) {
-      // Another thread reads the window meanwhile: the round is scored on a copy (injectAnomalies' own), one round at a time.
-      const copies = values.map((column, a) => {
-        const copy = Float64Array.from(column);
-        for (const injection of round.injections) if (injection.axis === axes[a]) addAnomaly(copy, injection);
-        return copy;
+      values.forEach((column, a) => {
+        copies[a].set(column);
+        for (const injection of round.injections) if (injection.axis === axes[a]) addAnomaly(copies[a], injection);
       });
       return matchDetections(alertEvents(fitted, thresholds, timeS, copies, setup.maxGapSeconds), round.injections);
     }

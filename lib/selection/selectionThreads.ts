@@ -107,13 +107,13 @@ function isShared(column: Float64Array): boolean {
 /**
  * {@link runSelection} with its candidates measured on this thread and on `worker` (see the module
  * comment); on this thread alone when there is no worker, when `options.candidates` is given (they
- * cannot be sent), or when the columns are not shared. The result is the same as runSelection's.
- * Units the worker did not answer for (it stopped) are measured here.
+ * cannot be sent), or when the columns are not shared. The result is the same as runSelection's, with
+ * the threads it was measured on (1 when the worker did not answer: its units are measured here).
  *
  * @throws what runSelection throws: the first failing unit's error in its order.
  */
-export async function runSelectionOnThreads(columns: PreparedColumns, dtSeconds: number, config: SelectionConfig, options: SelectionOptions, worker: Worker | null): Promise<SelectionResult> {
-  if (worker === null || options.candidates !== undefined || ![columns.timeS, ...columns.values].every(isShared)) return runSelection(columns, dtSeconds, config, options);
+export async function runSelectionOnThreads(columns: PreparedColumns, dtSeconds: number, config: SelectionConfig, options: SelectionOptions, worker: Worker | null): Promise<SelectionResult & { readonly threads: number }> {
+  if (worker === null || options.candidates !== undefined || ![columns.timeS, ...columns.values].every(isShared)) return { ...runSelection(columns, dtSeconds, config, options), threads: 1 };
   const plan = selectionPlan(columns, dtSeconds, config, { ...options, sharedWindow: true });
   const units = curveUnits(plan);
   const order = claimOrder(units);
@@ -135,9 +135,10 @@ export async function runSelectionOnThreads(columns: PreparedColumns, dtSeconds:
   const curves = new Map<string, DetectionPoint[]>();
   try {
     for (const [key, curve] of measureClaimed(plan, units, order, next, (unit, error) => failures.set(unit, error))) curves.set(key, curve);
-    const there = await answer.catch(() => ({ curves: [], errors: [] }) as MeasuredUnits);
-    for (const [key, curve] of there.curves) curves.set(key, curve);
-    for (const [unit, { message, input }] of there.errors) failures.set(unit, input ? new InputError(message) : new Error(message));
+    const there = await answer.catch(() => null);
+    const threads = there === null ? 1 : 2;
+    for (const [key, curve] of there?.curves ?? []) curves.set(key, curve);
+    for (const [unit, { message, input }] of there?.errors ?? []) failures.set(unit, input ? new InputError(message) : new Error(message));
     // A unit neither answered nor failed (the worker stopped): measured here.
     units.forEach((unit, u) => {
       if (failures.has(u) || unit.every((candidate) => curves.has(`${candidate.model} + ${candidate.statistic}`))) return;
@@ -148,7 +149,7 @@ export async function runSelectionOnThreads(columns: PreparedColumns, dtSeconds:
       }
     });
     if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
-    return chooseFromCurves(plan, curves, options);
+    return { ...chooseFromCurves(plan, curves, options), threads };
   } finally {
     forgetPlan(plan);
   }

@@ -6,10 +6,12 @@
  */
 import { parentPort } from "worker_threads";
 import { runClaimedAxes, type AxisWorkerJob } from "./axisThreads";
-import { answerSelectionJob, type SelectionJob } from "../selection/selectionThreads";
+import type { SelectionJob } from "../selection/selectionThreads";
 
 parentPort?.on("message", (job: AxisWorkerJob | SelectionJob) => {
   if ("kind" in job && job.kind === "selection") {
+    // Loaded with the first selection job: a worker that only runs axes (most runs) does not start selection's code.
+    const { answerSelectionJob } = require("../selection/selectionThreads") as typeof import("../selection/selectionThreads");
     parentPort?.postMessage(answerSelectionJob(job));
     return;
   }

@@ -130,12 +130,13 @@ export async function runSelectionOnThreads(columns: PreparedColumns, dtSeconds:
     order,
     next,
   };
-  const answer = ask(worker, job);
+  // Settled here (null when the worker stops first: its units are then measured on this thread).
+  const answer = ask(worker, job).catch(() => null);
   const failures = new Map<number, unknown>();
   const curves = new Map<string, DetectionPoint[]>();
   try {
     for (const [key, curve] of measureClaimed(plan, units, order, next, (unit, error) => failures.set(unit, error))) curves.set(key, curve);
-    const there = await answer.catch(() => null);
+    const there = await answer;
     const threads = there === null ? 1 : 2;
     for (const [key, curve] of there?.curves ?? []) curves.set(key, curve);
     for (const [unit, { message, input }] of there?.errors ?? []) failures.set(unit, input ? new InputError(message) : new Error(message));

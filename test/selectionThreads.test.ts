@@ -38,6 +38,7 @@ for (const c of SELECTION_CASES) {
     try {
       assert.equal(workers.workers.length, 1, "a worker thread started");
       const result = await runSelectionOnThreads(shared(columns), dtSeconds, c.config, {}, workers.workers[0]);
+      assert.equal(result.threads, 2, "the worker answered");
       assert.equal(encodedSelection(result.selection), readFileSync(join(SELECTION_FIXTURES, `${c.name}.json`), "utf8"));
     } finally {
       workers.close();
@@ -52,6 +53,7 @@ test("a worker that stopped before it answered: its units are measured on this t
   const worker = workers.workers[0];
   await worker.terminate();
   const result = await runSelectionOnThreads(shared(columns), dtSeconds, c.config, {}, worker);
+  assert.equal(result.threads, 1, "every unit measured on this thread");
   assert.equal(encodedSelection(result.selection), readFileSync(join(SELECTION_FIXTURES, `${c.name}.json`), "utf8"));
 });
 

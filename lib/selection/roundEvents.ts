@@ -20,7 +20,7 @@ import { addedAt, type Injection } from "./injection";
 import { isIdleSample } from "../core/idleSample";
 import { forEachAlertEvent, lowestLevel, type AlertLevel } from "./levelEvents";
 import { predictValue } from "../model/trendModel";
-import type { StatisticSpec } from "../model/statistic";
+import { smoothedState, type StatisticSpec } from "../model/statistic";
 import type { AxisModel } from "../shapes/types";
 
 /** One axis of the clean validation part: its time, values, residuals and scored statistic. */
@@ -99,13 +99,12 @@ export function forEachRoundEvent(
           residual = injected - predictValue(model, timeS[row], injected);
         }
       }
-      // statisticColumn's step, operation for operation.
+      // statisticColumn's step: a gap resets the state; NaN for a missing residual (the state kept).
       if (maxGapSeconds !== null && row > 0 && timeS[row] - timeS[row - 1] > maxGapSeconds) current = NaN;
       let scored: number;
       if (spec.type === "residual") scored = residual;
       else if (!Number.isFinite(residual)) scored = NaN;
-      else if (spec.type === "ewma") scored = current = Number.isNaN(current) ? residual : spec.alpha * residual + (1 - spec.alpha) * current;
-      else scored = current = Math.max(0, (Number.isNaN(current) ? 0 : current) + residual - spec.reference);
+      else scored = current = smoothedState(spec, current, residual);
       const cleanScored = statistic[row];
       // Equal finite values are equal states (the state is the value); both NaN leave it as it was.
       if (Number.isFinite(scored)) diverged = !Object.is(scored, cleanScored);

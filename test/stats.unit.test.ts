@@ -1,7 +1,7 @@
 /** numpy/pandas semantics of the numeric building blocks; expected values were produced with numpy 2.4 / pandas 3.0. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { addLeafSums, interpolateGaps, leafSum, mean, median, medianSorted, pairwiseLeaves, pairwiseSum, percentileSorted, quantileSorted, rankView, roundHalfEven, selectRank } from "../lib/stats";
+import { addLeafSums, interpolateGaps, leafSum, mean, median, medianOfSteps, medianSorted, pairwiseLeaves, pairwiseSum, percentileSorted, quantileSorted, rankView, roundHalfEven, seededRandom, selectRank } from "../lib/stats";
 import { pythonFloatRepr } from "../lib/core/pythonFloat";
 
 const sequence = Float64Array.from({ length: 1000 }, (_, i) => (((i * 7919) % 1000) - 500.5) * 1.1 + 1 / (i + 1));
@@ -89,4 +89,16 @@ test("rankView reads the same medians and percentiles as sorting, and selectRank
     assert.equal(selectRank(scratch, k), sorted[k]);
     for (let i = 0; i < n; i++) assert.ok(i < k ? scratch[i] <= scratch[k] : scratch[i] >= scratch[k]);
   }
+});
+
+test("medianOfSteps is the median of consecutive steps (NaN left out), without sorting a copy", () => {
+  const random = seededRandom(3);
+  const times = Float64Array.from({ length: 1001 }, (_, i) => i + random());
+  times[500] = NaN;
+  const steps = Array.from({ length: times.length - 1 }, (_, i) => times[i + 1] - times[i]);
+  assert.equal(medianOfSteps(times), median(steps));
+  assert.equal(medianOfSteps(Float64Array.of(0, 1, 3, 4)), 1);
+  assert.ok(Number.isNaN(medianOfSteps(Float64Array.of(5))));
+  const into = new Float64Array(times.length);
+  assert.equal(medianOfSteps(times, into), median(steps), "into a longer scratch column");
 });

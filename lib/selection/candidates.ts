@@ -16,7 +16,7 @@ import type { PcaArtifact } from "../shapes/pcaArtifacts";
 import { pcaColumns, trainPcaSmoothings } from "../stages/pcaTrain";
 import { partPca } from "./pcaCache";
 import { DEFAULT_THRESHOLD_POLICY } from "../shapes/config";
-import { medianSorted, rankView } from "../stats";
+import { medianOfSteps } from "../stats";
 
 /** Model types selection tries with `model.type: auto`, simplest first: linear, poly, piecewise, per_mode, then pca (all axes at once). */
 export const CANDIDATE_MODELS: readonly (ModelType | "pca")[] = Object.freeze([...TREND_MODEL_TYPES, "pca" as const]);
@@ -152,7 +152,7 @@ function pcaCandidate(statistic: CandidateStatistic, config: CandidateConfig, co
       // The pca candidates of one selection share the usable rows, blocks and standardisations: trained together, once.
       const alphas = [...new Set(together.map(alphaOf))];
       const trained = partPca(part, JSON.stringify({ options, policy }), alphaOf(statistic), alphas, (wanted) => {
-        return trainPcaSmoothings(part.axes, part.timeS, part.values, medianStep(part), policy, { ...options, ewmaAlpha: null }, wanted);
+        return trainPcaSmoothings(part.axes, part.timeS, part.values, medianOfSteps(part.timeS, partScratch(part)) /* the steps in the part's scratch, free while a candidate fits */, policy, { ...options, ewmaAlpha: null }, wanted);
       });
       // T² and SPE over the fit part only when read: a pca candidate is measured at its own limits, which never read them.
       const maxGapSeconds = config.scoring.max_gap_seconds ?? null;
@@ -168,20 +168,4 @@ function pcaCandidate(statistic: CandidateStatistic, config: CandidateConfig, co
       };
     },
   };
-}
-
-/**
- * `median` of the part's time steps (NaN steps left out; NaN without any), the steps written into the
- * part's scratch column (free while a candidate fits) and the middle ranks selected: the same value
- * without a window-long copy and its sorted copy.
- */
-function medianStep(part: PreparedColumns): number {
-  const { timeS } = part;
-  const steps = partScratch(part);
-  let count = 0;
-  for (let i = 0; i + 1 < timeS.length; i++) {
-    const step = timeS[i + 1] - timeS[i];
-    if (!Number.isNaN(step)) steps[count++] = step;
-  }
-  return medianSorted(rankView(steps.subarray(0, count)));
 }

@@ -8,7 +8,7 @@
  */
 import { InputError } from "../core/errors";
 import { isIdleSample } from "../core/idleSample";
-import { medianSorted, percentileSorted, rankView, seededRandom } from "../stats";
+import { medianOfSteps, percentileSorted, rankView, seededRandom } from "../stats";
 import type { PreparedColumns } from "../shapes/types";
 
 /** `offset`: +size·level on every sample of the span; `spike`: the same on a 1-sample span; `drift`: a ramp from size·level/samples up to size·level. */
@@ -186,14 +186,7 @@ export function addAnomaly(column: Float64Array, injection: Injection): void {
 export function planAnomalies(window: PreparedColumns, levels: ArrayLike<number>, options: InjectionOptions = {}): Injection[] {
   const { seed = 1, specs: planned0 = DEFAULT_INJECTIONS, guardSeconds = 60 } = options;
   const n = window.timeS.length;
-  // median of the steps (NaN left out), its middle ranks selected in place (rankView): the same value as sorting first.
-  const steps = new Float64Array(Math.max(0, n - 1));
-  let stepCount = 0;
-  for (let i = 1; i < n; i++) {
-    const step = window.timeS[i] - window.timeS[i - 1];
-    if (!Number.isNaN(step)) steps[stepCount++] = step;
-  }
-  const dt = medianSorted(rankView(steps.subarray(0, stepCount)));
+  const dt = medianOfSteps(window.timeS);
   let guard = dt > 0 ? Math.ceil(guardSeconds / dt) : 1;
   // A validation part too short for the whole plan (a short window): the anomalies that fit, with the guard
   // cut to at most half the part when even the shortest does not fit with the full guard.

@@ -1,3 +1,5 @@
+import { rankView } from "./rankView";
+
 /**
  * Median as numpy computes it (`np.median`): the middle value, or the mean of
  * the two middle values for an even count. Sorts a copy; NaN values are left
@@ -25,4 +27,21 @@ export function sortedFinitePart(values: ArrayLike<number>): Float64Array {
     if (!Number.isNaN(value)) copy[count++] = value;
   }
   return copy.subarray(0, count).sort();
+}
+
+/**
+ * The median of the steps between consecutive `times` (NaN steps left out; NaN without any), written into
+ * `into` (at least `times.length − 1` long, default a new column) and its middle ranks selected
+ * ({@link rankView}): {@link median} of the steps without a sorted copy.
+ *
+ * @example
+ * medianOfSteps(Float64Array.of(0, 1, 3, 4)); // 1
+ */
+export function medianOfSteps(times: ArrayLike<number>, into: Float64Array = new Float64Array(Math.max(0, times.length - 1))): number {
+  let count = 0;
+  for (let i = 0; i + 1 < times.length; i++) {
+    const step = times[i + 1] - times[i];
+    if (!Number.isNaN(step)) into[count++] = step;
+  }
+  return medianSorted(rankView(into.subarray(0, count)));
 }

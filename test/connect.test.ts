@@ -201,6 +201,7 @@ describe("connect to the embedded database", () => {
     assert.equal(fs.existsSync(`${dir}.lock`), false, "lock released with the last connection");
 
     fs.mkdirSync(`${dir}.lock`); // a fresh lock: another process holds it
+    fs.writeFileSync(path.join(`${dir}.lock`, "exclusive"), "12345");
     await rejectsInput(connect(config), [`the embedded database at ${dir} is in use by another ML Box process`, ENV], []);
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(`${dir}.lock`, old, old); // not refreshed for a minute: its process died

@@ -183,6 +183,27 @@ describe("the embedded database lock across processes", () => {
     assert.equal(fs.existsSync(lock), false);
   });
 
+  test("an unmarked lock folder nobody refreshes (its holder killed while releasing) is waited for until stale, then taken over", async () => {
+    // A follower killed between removing its marker and its folder left this; before, openers waited 3 s and refused
+    // it although it went stale 10 s after its last refresh.
+    fs.mkdirSync(lock);
+    backdate(lock, 5); // stale in 5 s: after the 3 s an opener waits for a holder taking or releasing the lock
+    await opensInProcess();
+    assert.equal(fs.existsSync(lock), false);
+  });
+
+  test("an unmarked lock folder that is kept fresh (an older ML Box holding it) is refused", async () => {
+    fs.mkdirSync(lock);
+    const refresh = setInterval(() => backdate(lock, 0), 500);
+    try {
+      await refusedInProcess();
+      assert.ok(fs.existsSync(lock), "left to its holder");
+    } finally {
+      clearInterval(refresh);
+      fs.rmSync(lock, { recursive: true, force: true });
+    }
+  });
+
   test("destroying an instance that ran no query releases the folder", async () => {
     const unused = await openEmbeddedDatabase(dir);
     assert.ok(fs.existsSync(lock));

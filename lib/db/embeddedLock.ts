@@ -32,9 +32,23 @@ const EXCLUSIVE_MARKER = "exclusive";
  * A lock folder without a marker is being taken or released: the marker is
  * written right after the folder is made and removed right before it is
  * removed. Other processes look again for this long before taking it for a
- * holder that will not let go soon (or an older ML Box's lock).
+ * holder that will not let go soon (or an older ML Box's lock); an unmarked
+ * folder that nobody refreshes is waited for until stale (see lockDataDir).
  */
 const TRANSITION_MS = 3_000;
+
+/**
+ * The mtime of the lock folder at `lockPath` in ms, or undefined when it is
+ * missing or not a folder (a leftover file is never refreshed by a holder).
+ */
+function folderMtime(lockPath: string): number | undefined {
+  try {
+    const stat = fs.statSync(lockPath);
+    return stat.isDirectory() ? stat.mtimeMs : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Thrown when another process holds the embedded database: an {@link InputError} that a retry may cure. */
 export class EmbeddedBusyError extends InputError {}
@@ -122,6 +136,7 @@ export async function lockDataDir(dir: string, envName: string, onLost: (error: 
   };
   const deadline = Date.now() + BRIEF_WAIT_MS;
   let unmarkedSince: number | undefined;
+  let unmarkedMtime: number | undefined;
   for (;;) {
     try {
       const release = await lockfile().lock(dir, { lockfilePath: lockPath, realpath: false, stale: LOCK_STALE_MS, fs: lockFs, onCompromised: onLost });
@@ -132,10 +147,16 @@ export async function lockDataDir(dir: string, envName: string, onLost: (error: 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
       const holder = holderKind(lockPath);
-      if (holder !== undefined) unmarkedSince = undefined;
-      else unmarkedSince ??= Date.now();
+      const mtime = folderMtime(lockPath);
+      if (holder !== undefined) unmarkedSince = unmarkedMtime = undefined;
+      else if (unmarkedSince === undefined) [unmarkedSince, unmarkedMtime] = [Date.now(), mtime];
       // A brief holder (one poll of `score --follow`) is waited for instead of refused; so is one taking or releasing the lock.
-      if ((holder === "brief" && Date.now() < deadline) || (holder === undefined && Date.now() - (unmarkedSince as number) < TRANSITION_MS)) {
+      const transition = holder === undefined && Date.now() - (unmarkedSince as number) < TRANSITION_MS;
+      // An unmarked folder nobody refreshes is a holder killed while releasing (between removing its marker and its
+      // folder): waited for until stale and taken over then (a second's grace for the stale check). A live holder
+      // refreshes it every LOCK_STALE_MS / 2; a stale one not taken is being decided on by another process.
+      const abandoned = holder === undefined && mtime !== undefined && mtime === unmarkedMtime && Date.now() - mtime < LOCK_STALE_MS + 1_000;
+      if ((holder === "brief" && Date.now() < deadline) || transition || abandoned) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }

@@ -5,7 +5,7 @@
  * inside a throw-away PostgreSQL server (one `insert … select` over
  * `generate_series`: sine-like currents with idle zeros, then an index on
  * `ts` and `analyze`), then runs the whole CLI pipeline (charts included) in
- * a fresh process (this file bundled like the CLI) and prints each stage's wall time and that process's peak RSS
+ * a fresh process (this file bundled like the CLI, with the environment `npm start` sets: cli/startEnv.js) and prints each stage's wall time and that process's peak RSS
  * against the budget `rows × (axes + 1) × 8 bytes + 250 MB`; then times the CLI itself twice
  * (`node cli/start.js`, as `npm start` runs it) and prints the better run's ratio to the floor: reading
  * the same rows in the same order with a binary `COPY … TO STDOUT` and discarding them (the better of
@@ -21,6 +21,7 @@ import { to as copyTo } from "pg-copy-streams";
 import { loadConfig } from "../lib/shapes/config";
 import { runPipeline } from "../lib/pipeline/inMemory";
 import { startPostgres } from "../test/support/postgres";
+import { startEnv } from "../cli/startEnv";
 
 const samples = Number(process.argv[2] ?? 1_000_000);
 const layout = (process.argv[3] ?? "wide") as "wide" | "long";
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     // MLBOX_BENCH_NODE_FLAGS passes flags to the child (e.g. `--cpu-prof --cpu-prof-dir=prof`).
     const flags = (process.env.MLBOX_BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
     const child = spawnSync(process.execPath, [...flags, childScript(work), "--run", configPath], {
-      env: { ...process.env, MLBOX_BENCH_DB_URL: server.url, NODE_PATH: join(__dirname, "..", "node_modules") },
+      env: { ...process.env, ...startEnv(), MLBOX_BENCH_DB_URL: server.url, NODE_PATH: join(__dirname, "..", "node_modules") },
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
       maxBuffer: 1 << 20,
@@ -127,11 +128,11 @@ async function main(): Promise<void> {
   }
 }
 
-/** Seconds of one whole CLI run on `configPath` (`node cli/start.js --config … --quiet`, as `npm start` runs it). */
+/** Seconds of one whole CLI run on `configPath` (`node cli/start.js --config … --quiet` with `npm start`'s environment, as `npm start` runs it). */
 function cliRun(configPath: string, url: string): number {
   const started = performance.now();
   const run = spawnSync(process.execPath, [join(__dirname, "..", "cli", "start.js"), "--config", configPath, "--quiet"], {
-    env: { ...process.env, MLBOX_BENCH_DB_URL: url },
+    env: { ...process.env, ...startEnv(), MLBOX_BENCH_DB_URL: url },
     encoding: "utf8",
   });
   if (run.status !== 0) throw new Error(`CLI run failed (exit ${run.status}): ${run.stderr}`);

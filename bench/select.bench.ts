@@ -4,10 +4,11 @@
  * Loads the real robot export (test/fixtures/RMBR4-2_export_test.csv, 39,672 rows × 8 axes) into a
  * throw-away PostgreSQL server and repeats it `repeats` times (default 20: 793,440 rows), each copy
  * shifted in time by the export's span plus one step, into one wide table (index on the time, analyzed).
- * Then runs the whole CLI (`node cli/start.js --config … --quiet`, charts off) in fresh processes:
+ * Then runs the whole CLI (`node cli/start.js --config … --quiet`, charts off, with the environment
+ * `npm start` sets: cli/startEnv.js) in fresh processes:
  * `model.type: linear`, then `model.type: auto` + `scoring.statistic: auto`, `runs` times each
- * (default 1, the better run counts), and prints for each its wall time, its peak RSS (the child's own
- * `maxRSS`, written at its exit by a preloaded hook) against the in-memory budget
+ * (default 1; the fastest run's times and the highest peak of all runs count), and prints for each its
+ * wall time, its peak RSS (the child's own `maxRSS`, written at its exit by a preloaded hook) against the in-memory budget
  * `rows × (axes + 1) × 8 bytes + 250 MB`, and the ratios to the linear run and to the floor: reading
  * the same rows in the same order with a binary `COPY … TO STDOUT` and discarding them (the better of
  * two reads, one before and one after the runs). Goal: auto + auto within 5× the linear run.
@@ -21,6 +22,7 @@ import * as yaml from "js-yaml";
 import { Client } from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { startPostgres } from "../test/support/postgres";
+import { startEnv } from "../cli/startEnv";
 
 const repeats = Number(process.argv[2] ?? 20);
 const runs = Number(process.argv[3] ?? 1);
@@ -66,7 +68,7 @@ function cliRun(work: string, configPath: string, url: string): { seconds: numbe
   // MLBOX_BENCH_NODE_FLAGS passes flags to the CLI's node (e.g. `--cpu-prof --cpu-prof-dir=prof`).
   const flags = (process.env.MLBOX_BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
   const run = spawnSync(process.execPath, [...flags, "--require", hook, join(__dirname, "..", "cli", "start.js"), "--config", configPath, ...(showLog ? [] : ["--quiet"])], {
-    env: { ...process.env, MLBOX_BENCH_DB_URL: url },
+    env: { ...process.env, ...startEnv(), MLBOX_BENCH_DB_URL: url },
     encoding: "utf8",
     maxBuffer: 1 << 24,
   });
@@ -110,8 +112,13 @@ async function main(): Promise<void> {
     const bundle = require("../cli/bundle") as { isStale: () => boolean; buildOrExit: () => void };
     if (bundle.isStale()) bundle.buildOrExit();
     const floorBefore = await copyFloor(client, select);
-    const best = (path: string) =>
-      Array.from({ length: runs }, () => cliRun(work, path, server.url)).reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    // The fastest run's times, the highest peak of all runs: memory must stay in the budget every time.
+    const best = (path: string) => {
+      const all = Array.from({ length: runs }, () => cliRun(work, path, server.url));
+      if (runs > 1) console.log(`  ${path.replace(/.*\//, "")}: ${all.map((run) => `${run.seconds.toFixed(2)} s ${mib(run.peakRssBytes)}`).join(", ")}`);
+      const fastest = all.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+      return { ...fastest, peakRssBytes: Math.max(...all.map((run) => run.peakRssBytes)) };
+    };
     const linear = best(config("linear", "linear", "residual"));
     const auto = best(config("auto", "auto", "auto"));
     const floorAfter = await copyFloor(client, select);

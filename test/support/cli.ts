@@ -1,6 +1,7 @@
 /** Runs the ML Box CLI as a real process, from any working directory. */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { startEnv } from "../../cli/startEnv";
 
 export const ROOT = join(__dirname, "..", "..");
 
@@ -11,7 +12,8 @@ export interface CliRun {
 }
 
 /**
- * `npm start -- <args>` without npm: `node cli/start.js`, which runs the CLI's
+ * `npm start -- <args>` without npm: `node cli/start.js` with the environment
+ * `npm start` sets (cli/startEnv.js), which runs the CLI's
  * bundle (rebuilt first when lib/ or cli/ changed). `nodeOptions` go before
  * the script (e.g. `--require <preload>`).
  */
@@ -21,7 +23,7 @@ export function runCli(
 ): CliRun {
   const run = spawnSync(process.execPath, [...(options.nodeOptions ?? []), join(ROOT, "cli", "start.js"), ...args], {
     cwd: options.cwd ?? ROOT,
-    env: options.env ?? process.env,
+    env: { ...startEnv(), ...(options.env ?? process.env) },
     encoding: "utf8",
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };

@@ -88,7 +88,7 @@ const split = splitWindowAt(robot.columns, robot.trainRows);
 const trainWindow = split.fit;
 const reference = (p: DetectionPoint) => p.by_label[REFERENCE] ?? { caught: 0, injected: 0 };
 function outOfSample(injectionSeed: number) {
-  const levels = split.fit.values.map(workingLevel);
+  const levels = split.fit.values.map((values) => workingLevel(values));
   const injected = Array.from({ length: INJECTION_ROUNDS }, (_, round) => injectAnomalies(split.validation, levels, { seed: injectionSeed + round }));
   const setup = { split, injected, dtSeconds: robot.dtSeconds, policy: DEFAULT_THRESHOLD_POLICY, maxGapSeconds: null };
   const auto = runSelection(trainWindow, robot.dtSeconds, { ...config("auto", "auto"), selection: { validation_fraction: 0.2, seed: injectionSeed } });

@@ -163,7 +163,7 @@ test("detectionAt: the scorer's alert events on the clean part are the false ala
   const columns = window(20_000, 11);
   const split = splitWindowAt(columns, 16_000);
   const specs = [{ kind: "offset" as const, size: 1.5, samples: 12, count: 10 }];
-  const injected = injectAnomalies(split.validation, split.fit.values.map(workingLevel), { seed: 1, specs });
+  const injected = injectAnomalies(split.validation, split.fit.values.map((values) => workingLevel(values)), { seed: 1, specs });
   const setup = { split, injected: [injected], dtSeconds: 1, policy: DEFAULT_THRESHOLD_POLICY, maxGapSeconds: null };
   const fitted = detectionCandidate("linear", "residual", testConfig()).fit(split.fit);
   const low = detectionAt(fitted, setup, 50);

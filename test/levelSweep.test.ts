@@ -39,7 +39,7 @@ function window(n: number, seed: number): PreparedColumns {
 
 function setupOf(maxGapSeconds: number | null): ValidationSetup {
   const split = splitWindowAt(window(12_000, 7), 9_000);
-  const levels = split.fit.values.map(workingLevel);
+  const levels = split.fit.values.map((values) => workingLevel(values));
   const injected = [1, 2].map((seed) => injectAnomalies(split.validation, levels, { seed, guardSeconds: 60 }));
   return { split, injected, dtSeconds: 1, policy: DEFAULT_THRESHOLD_POLICY, maxGapSeconds };
 }

@@ -115,7 +115,7 @@ export function statisticColumn(
  * @param options `config.scoring` or part of it: `statistic` (default residual), `ewma_alpha` (0.1), `cusum_k` (0.5).
  * @throws InputError naming the key for a bad value, and for `auto` (it needs model selection).
  */
-export function statisticSpec(options: StatisticOptions, residuals: Float64Array, actual: Float64Array): StatisticSpec {
+export function statisticSpec(options: StatisticOptions, residuals: Float64Array, actual: Float64Array, scratch?: Float64Array): StatisticSpec {
   const scoring = parseWithSchema(z.object({ scoring: z.object(statisticConfigShape) }), { scoring: { ...options } }).scoring;
   switch (scoring.statistic) {
     case "residual":
@@ -123,20 +123,27 @@ export function statisticSpec(options: StatisticOptions, residuals: Float64Array
     case "ewma":
       return { type: "ewma", alpha: scoring.ewma_alpha };
     case "cusum":
-      return { type: "cusum", k_sigma: scoring.cusum_k, reference: cusumReference(residuals, actual, scoring.cusum_k) };
+      return { type: "cusum", k_sigma: scoring.cusum_k, reference: cusumReference(residuals, actual, scoring.cusum_k, scratch) };
     default:
       throw new InputError(`scoring.statistic auto needs model selection, which only training runs (npm start: runSelection, see selection.json): set scoring.statistic to residual, ewma or cusum here`);
   }
 }
 
-/** `median + kSigma·1.4826·MAD` of the finite residuals of non-idle rows (0 when there are none). */
-export function cusumReference(residuals: Float64Array, actual: Float64Array, kSigma: number): number {
+/**
+ * `median + kSigma·1.4826·MAD` of the finite residuals of non-idle rows (0 when there are none). The kept
+ * residuals are copied into `scratch` (as long as `residuals`, not `residuals` itself; default a new column
+ * of the kept rows), whose ranks are then selected: the same value either way.
+ *
+ * @example
+ * cusumReference(Float64Array.of(1, 2, 3, 9), Float64Array.of(5, 5, 5, 0), 0.5); // 2 + 0.5 · 1.4826 · 1
+ */
+export function cusumReference(residuals: Float64Array, actual: Float64Array, kSigma: number, scratch?: Float64Array): number {
   const isKept = (i: number): boolean => Number.isFinite(residuals[i]) && !isIdleSample(actual[i]);
   // Counted first: a column of the kept rows only (idle rows are often most of a window), not one as long as the window.
   let count = 0;
   for (let i = 0; i < residuals.length; i++) if (isKept(i)) count++;
   if (count === 0) return 0;
-  const values = new Float64Array(count);
+  const values = scratch === undefined ? new Float64Array(count) : scratch.subarray(0, count);
   for (let i = 0, k = 0; k < count; i++) if (isKept(i)) values[k++] = residuals[i];
   // The medians read one or two ranks: select them (rankView) instead of sorting, the same values.
   const center = medianSorted(rankView(values));

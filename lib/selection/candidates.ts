@@ -10,7 +10,7 @@ import type { DetectionEvent } from "./detection";
 import type { LoadedVersion } from "../registry";
 import { initialScoreState, scoreBatch, scoringModel } from "../scoring/score";
 import { statisticColumn, statisticSpec, type StatisticSpec } from "../model/statistic";
-import { partScratch, partTrend } from "./trendCache";
+import { partRankScratch, partScratch, partTrend } from "./trendCache";
 import type { AxisThresholds, Config, ModelSet, ModelType, PreparedColumns } from "../shapes/types";
 import type { PcaArtifact } from "../shapes/pcaArtifacts";
 import { pcaColumns, trainPcaSmoothings } from "../stages/pcaTrain";
@@ -84,7 +84,7 @@ export function detectionCandidate(model: string, statistic: string, config: Can
       // calibrateAxis) take one axis at a time and keep nothing of it.
       const trend = partTrend(part, { ...trendOptions, type: model as ModelType });
       const specs: StatisticSpec[] = [];
-      const specOf = (a: number, residual: Float64Array): StatisticSpec => (specs[a] ??= statisticSpec(scoring, residual, part.values[a]));
+      const specOf = (a: number, residual: Float64Array): StatisticSpec => (specs[a] ??= statisticSpec(scoring, residual, part.values[a], partRankScratch(part)));
       const calibration: Float64Array[] = [];
       part.axes.forEach((_axis, a) =>
         Object.defineProperty(calibration, a, {

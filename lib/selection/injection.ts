@@ -83,10 +83,14 @@ export interface InjectionOptions {
 
 /**
  * The working level of an axis: numpy's linear 90th percentile of |value| over its non-idle
- * (not exactly 0), finite samples; NaN when there are none.
+ * (not exactly 0), finite samples; NaN when there are none. The samples' |value| are written into
+ * `scratch` (as long as `values`; default a new column) and their ranks selected there.
+ *
+ * @example
+ * workingLevel(Float64Array.of(0, -1, 2, 3)); // 2.8
  */
-export function workingLevel(values: Float64Array): number {
-  const working = new Float64Array(values.length);
+export function workingLevel(values: Float64Array, scratch: Float64Array = new Float64Array(values.length)): number {
+  const working = scratch;
   let count = 0;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];

@@ -19,7 +19,7 @@ import { CATCH_SECONDS } from "./detection";
 import { CANDIDATE_MODELS, CANDIDATE_STATISTICS, detectionCandidate, type CandidateStatistic, type DetectionCandidate } from "./candidates";
 import { forgetPartPca } from "./pcaCache";
 import { detectionCurveAtOnce, forgetResiduals } from "./levelSweep";
-import { forgetPartTrend, lendPartScratch } from "./trendCache";
+import { forgetPartTrend, lendPartScratch, partScratch } from "./trendCache";
 import { matchedPoint, policyAtLevel, SWEEP_PERCENTILES, validationSeconds, type DetectionPoint, type ValidationSetup } from "./sweep";
 import { formatNumber } from "../core/formatNumber";
 import { injectedWhenRead, planAnomalies, workingLevel, type Injection, type InjectionSpec } from "./injection";
@@ -164,7 +164,9 @@ export function selectionPlan(columns: PreparedColumns, dtSeconds: number, confi
   const { validation_fraction: fraction, seed } = config.selection;
   const split = options.fitRows === undefined ? splitWindow(columns, fraction) : splitWindowAt(columns, options.fitRows);
   if (options.idleColumn !== undefined) lendPartScratch(split.fit, options.idleColumn);
-  const levels = split.fit.values.map(workingLevel);
+  // The levels are read in the fit part's scratch, free until the first candidate fits.
+  const scratch = partScratch(split.fit);
+  const levels = split.fit.values.map((values) => workingLevel(values, scratch));
   const rounds = Array.from({ length: options.rounds ?? INJECTION_ROUNDS }, (_, round) =>
     planAnomalies(split.validation, levels, { seed: seed + round, specs: options.specs, guardSeconds: CATCH_SECONDS }),
   );

@@ -22,6 +22,7 @@ export interface PartTrend {
 
 const latest = new WeakMap<PreparedColumns, { readonly key: string; readonly trend: PartTrend }>();
 const scratchOf = new WeakMap<PreparedColumns, Float64Array>();
+const rankScratchOf = new WeakMap<PreparedColumns, Float64Array>();
 
 /**
  * Lets the trend and the scratch column kept for `part` go (runSelection calls it when done).
@@ -32,6 +33,7 @@ const scratchOf = new WeakMap<PreparedColumns, Float64Array>();
 export function forgetPartTrend(part: PreparedColumns): void {
   latest.delete(part);
   scratchOf.delete(part);
+  rankScratchOf.delete(part);
 }
 
 /**
@@ -44,6 +46,20 @@ export function forgetPartTrend(part: PreparedColumns): void {
 export function partScratch(part: PreparedColumns): Float64Array {
   let scratch = scratchOf.get(part);
   if (scratch === undefined) scratchOf.set(part, (scratch = new Float64Array(part.timeS.length)));
+  return scratch;
+}
+
+/**
+ * A second column as long as `part`, the same for every caller until {@link forgetPartTrend}: where
+ * values are copied to have ranks selected while the scratch column holds a residual (CUSUM's
+ * reference), instead of a new column per candidate and axis.
+ *
+ * @example
+ * const spec = statisticSpec(scoring, residual, part.values[a], partRankScratch(part));
+ */
+export function partRankScratch(part: PreparedColumns): Float64Array {
+  let scratch = rankScratchOf.get(part);
+  if (scratch === undefined) rankScratchOf.set(part, (scratch = new Float64Array(part.timeS.length)));
   return scratch;
 }
 

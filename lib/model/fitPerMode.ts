@@ -1,4 +1,5 @@
 import { fitLinear } from "./fitLinear";
+import { FitWorkspace } from "./fitWorkspace";
 import { usableSamples } from "./leastSquares";
 import type { ModeModel, PerModeModel } from "../shapes/types";
 
@@ -72,14 +73,20 @@ export function perModeColumn(model: PerModeModel, timeS: Float64Array, values: 
  * nearest its value ({@link perModeValue}).
  *
  * @param modes 2..8 (`model.modes`, default 3)
+ * @param workspace Where the work columns come from and go back to (one per training: the axes reuse them).
  * @throws InputError when the axis has no usable sample.
+ * @example
+ * fitPerMode("axis_1", timeS, values, 3); // { type: "per_mode", modes: [{ level, coef, intercept, samples_used }, …], … }
  */
-export function fitPerMode(axis: string, timeS: Float64Array, values: Float64Array, modes: number): PerModeModel {
-  const { timeS: t, values: y } = usableSamples(axis, timeS, values);
+export function fitPerMode(axis: string, timeS: Float64Array, values: Float64Array, modes: number, workspace = new FitWorkspace()): PerModeModel {
+  const { timeS: t, values: y } = usableSamples(axis, timeS, values, workspace);
   const n = y.length;
   // In 1-D every level owns a contiguous range of the sorted values: ranges by binary search, means by prefix sums.
-  const sorted = Float64Array.from(y).sort();
-  const prefix = new Float64Array(n + 1);
+  const sorted = workspace.take(n);
+  sorted.set(y);
+  sorted.sort();
+  const prefix = workspace.take(n + 1);
+  prefix[0] = 0;
   for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + sorted[i];
   let levels = Array.from({ length: modes }, (_, j) => sorted[Math.min(n - 1, Math.floor(((j + 0.5) * n) / modes))]);
   let cuts: number[] = [];
@@ -111,9 +118,10 @@ export function fitPerMode(axis: string, timeS: Float64Array, values: Float64Arr
     label[i] = m;
     counts[m]++;
   }
+  workspace.give(sorted, prefix);
   const fitted: ModeModel[] = levels.map((level, m) => {
-    const memberT = new Float64Array(counts[m]);
-    const memberY = new Float64Array(counts[m]);
+    const memberT = workspace.take(counts[m]);
+    const memberY = workspace.take(counts[m]);
     for (let i = 0, k = 0; i < n; i++) {
       if (label[i] !== m) continue;
       memberT[k] = t[i];
@@ -121,8 +129,10 @@ export function fitPerMode(axis: string, timeS: Float64Array, values: Float64Arr
       k++;
     }
     const line = fitLinear(axis, memberT, memberY);
+    workspace.give(memberT, memberY);
     return { level, coef: line.coef, intercept: line.intercept, samples_used: line.samples_used };
   });
+  workspace.give(t, y);
   return { axis, type: "per_mode", modes: fitted, samples_used: n };
 }
 

@@ -69,7 +69,7 @@ export function predictColumn(model: AxisModel, timeS: Float64Array, values: Flo
  * ({@link fitPiecewise}), `per_mode` ({@link fitPerMode}).
  *
  * @param options defaults {@link DEFAULT_TREND_OPTIONS}
- * @param workspace Work columns shared by the axes of one training (poly and piecewise use them); a fit of its own by default.
+ * @param workspace Work columns shared by the axes of one training (poly, piecewise and per_mode use them); a fit of its own by default.
  * @throws InputError when the axis has no usable sample.
  */
 export function fitAxisModel(type: ModelType, axis: string, timeS: Float64Array, values: Float64Array, options: TrendOptions = {}, workspace?: FitWorkspace): AxisModel {
@@ -81,7 +81,7 @@ export function fitAxisModel(type: ModelType, axis: string, timeS: Float64Array,
     case "piecewise":
       return fitPiecewise(axis, timeS, values, options.breakpoints ?? DEFAULT_TREND_OPTIONS.breakpoints, workspace);
     case "per_mode":
-      return fitPerMode(axis, timeS, values, options.modes ?? DEFAULT_TREND_OPTIONS.modes);
+      return fitPerMode(axis, timeS, values, options.modes ?? DEFAULT_TREND_OPTIONS.modes, workspace);
   }
 }
 

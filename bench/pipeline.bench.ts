@@ -5,7 +5,7 @@
  * inside a throw-away PostgreSQL server (one `insert … select` over
  * `generate_series`: sine-like currents with idle zeros, then an index on
  * `ts` and `analyze`), then runs the whole CLI pipeline (charts included) in
- * a fresh process (this file bundled like the CLI, with the environment `npm start` sets: cli/startEnv.js) and prints each stage's wall time and that process's peak RSS
+ * a fresh process (this file bundled like the CLI, with the environment `npm start` sets: cli/startEnv.ts) and prints each stage's wall time and that process's peak RSS
  * against the budget `rows × (axes + 1) × 8 bytes + 250 MB`; then times the CLI itself twice
  * (`node cli/start.js`, as `npm start` runs it) and prints the better run's ratio to the floor: reading
  * the same rows in the same order with a binary `COPY … TO STDOUT` and discarding them (the better of

@@ -5,7 +5,7 @@
  * throw-away PostgreSQL server and repeats it `repeats` times (default 20: 793,440 rows), each copy
  * shifted in time by the export's span plus one step, into one wide table (index on the time, analyzed).
  * Then runs the whole CLI (`node cli/start.js --config … --quiet`, charts off, with the environment
- * `npm start` sets: cli/startEnv.js) in fresh processes:
+ * `npm start` sets: cli/startEnv.ts) in fresh processes:
  * `model.type: linear`, then `model.type: auto` + `scoring.statistic: auto`, `runs` times each
  * (default 1; the fastest run's times and the highest peak of all runs count), and prints for each its
  * wall time, its peak RSS (the child's own `maxRSS`, written at its exit by a preloaded hook) against the in-memory budget

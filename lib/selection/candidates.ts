@@ -84,7 +84,7 @@ export function detectionCandidate(model: string, statistic: string, config: Can
       // calibrateAxis) take one axis at a time and keep nothing of it.
       const trend = partTrend(part, { ...trendOptions, type: model as ModelType });
       const specs: StatisticSpec[] = [];
-      const specOf = (a: number, residual: Float64Array): StatisticSpec => (specs[a] ??= statisticSpec(scoring, residual, part.values[a], partRankScratch(part)));
+      const specOf = (a: number, residual: Float64Array): StatisticSpec => (specs[a] ??= statisticSpec(scoring, residual, part.values[a], scoring.statistic === "cusum" ? partRankScratch(part) : undefined));
       const calibration: Float64Array[] = [];
       part.axes.forEach((_axis, a) =>
         Object.defineProperty(calibration, a, {

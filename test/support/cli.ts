@@ -13,7 +13,7 @@ export interface CliRun {
 
 /**
  * `npm start -- <args>` without npm: `node cli/start.js` with the environment
- * `npm start` sets (cli/startEnv.js), which runs the CLI's
+ * `npm start` sets (cli/startEnv.ts), which runs the CLI's
  * bundle (rebuilt first when lib/ or cli/ changed). `nodeOptions` go before
  * the script (e.g. `--require <preload>`).
  */
